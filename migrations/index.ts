@@ -1,0 +1,4 @@
+import { Foundation1764000000000 } from './1764000000000-Foundation.js';
+
+/** Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/. */
+export const migrations = [Foundation1764000000000];

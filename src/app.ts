@@ -1,0 +1,102 @@
+import 'reflect-metadata';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { DataSource } from 'typeorm';
+import type { Config } from './config/config.js';
+import { formatError } from './common/errors.js';
+import { type Clock, createLogger, type Logger, systemClock } from './common/runtime.js';
+import { openDatabase } from './db/data-source.js';
+import { buildContext, type GraphQLContext } from './graphql/context.js';
+import { createSchema } from './graphql/schema.js';
+import { loadSecrets } from './secrets/secrets.js';
+import { createServices, type Services } from './services.js';
+
+export interface AppOptions {
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface App {
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:4000 */
+  url: string;
+  /** The GraphQL endpoint (HTTP and graphql-ws). */
+  graphqlUrl: string;
+  port: number;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Starts everything (database + migrations, GraphQL over HTTP and WebSocket); `close()` stops everything. */
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger(config.logLevel);
+  const secrets = loadSecrets(config.dataDir, config.serverSecret);
+  const ds: DataSource = await openDatabase(config.database);
+  const cleanups: Array<() => Promise<void>> = [async () => void (await ds.destroy())];
+  const close = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        log.error('error during shutdown', err);
+      }
+    }
+  };
+  try {
+    const services = createServices(config, ds, secrets, clock, log);
+    const schema = await createSchema(services);
+
+    const expressApp = express();
+    expressApp.disable('x-powered-by');
+    const httpServer = http.createServer(expressApp);
+
+    const apollo = new ApolloServer<GraphQLContext>({
+      schema,
+      introspection: true,
+      includeStacktraceInErrorResponses: false,
+      formatError: (formatted, error) => formatError(formatted, error, (err) => log.error('unexpected error in GraphQL operation', err)),
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    });
+    await apollo.start();
+    cleanups.push(() => apollo.stop());
+
+    expressApp.get('/healthz', (_req, res) => {
+      res.json({ ok: true });
+    });
+    expressApp.use(
+      '/graphql',
+      express.json({ limit: '1mb' }),
+      expressMiddleware(apollo, {
+        context: async ({ req }) => buildContext(services, req.headers.authorization),
+      }),
+    );
+
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          httpServer.close(() => resolve());
+          httpServer.closeAllConnections();
+        }),
+    );
+    const port = (httpServer.address() as AddressInfo).port;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    log.info(`Portico listening on ${url}/graphql`);
+    return { url, graphqlUrl: `${url}/graphql`, port, services, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

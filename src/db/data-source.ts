@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { DatabaseConfig } from '../config/config.js';
+import { migrations } from '../../migrations/index.js';
+import { entities } from './entities.js';
+
+/** Builds (does not open) the DataSource for the configured database. Schema changes only through migrations. */
+export function createDataSource(db: DatabaseConfig): DataSource {
+  const common = { entities, migrations, synchronize: false, migrationsRun: false, logging: db.logging } as const;
+  let options: DataSourceOptions;
+  if (db.type === 'postgres') {
+    if (!db.url) throw new Error('database.url is required for postgres');
+    options = { type: 'postgres', url: db.url, ...common, extra: { max: 10 } };
+  } else {
+    fs.mkdirSync(path.dirname(db.sqlitePath), { recursive: true });
+    options = {
+      type: 'better-sqlite3',
+      database: db.sqlitePath,
+      ...common,
+      // WAL lets readers proceed while the writer commits; foreign keys are on by default in the driver.
+      prepareDatabase: (sqlite: { pragma(s: string): unknown }) => {
+        sqlite.pragma('journal_mode = WAL');
+        sqlite.pragma('busy_timeout = 5000');
+        sqlite.pragma('synchronous = NORMAL');
+      },
+    };
+  }
+  return new DataSource(options);
+}
+
+/** Opens the DataSource and applies pending migrations. */
+export async function openDatabase(db: DatabaseConfig): Promise<DataSource> {
+  const ds = createDataSource(db);
+  await ds.initialize();
+  try {
+    await ds.runMigrations({ transaction: 'each' });
+  } catch (err) {
+    await ds.destroy();
+    throw err;
+  }
+  return ds;
+}

@@ -1,0 +1,143 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
+import { type GraphQLContext, userId } from '../graphql/context.js';
+import { ConnectionType, type Connection, SortDirectionEnum, toConnection } from '../graphql/relay.js';
+import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
+import { type DeviceService, DeviceSortField } from './device.service.js';
+
+registerEnumType(DeviceSortField, { name: 'DeviceSortField' });
+
+@InputType()
+export class CreateDeviceInput {
+  @Field({ description: 'Display name, 1–100 characters.' })
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'MQTT client id ([A-Za-z0-9_.:-], ≤ 64); generated when omitted.' })
+  deviceNumber?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'MQTT connection username ([A-Za-z0-9_.:-], ≤ 64); generated when omitted.' })
+  username?: string | null;
+
+  @Field(() => DeviceAuthType, { nullable: true, defaultValue: DeviceAuthType.TOKEN })
+  authType?: DeviceAuthType | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  metadata?: Record<string, unknown> | null;
+}
+
+@InputType()
+export class UpdateDeviceInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => String, { nullable: true })
+  username?: string | null;
+
+  @Field(() => DeviceAuthType, { nullable: true })
+  authType?: DeviceAuthType | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'A blocked device is refused by the message server.' })
+  blocked?: boolean | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  metadata?: Record<string, unknown> | null;
+}
+
+@InputType()
+export class DeviceFilter {
+  @Field(() => String, { nullable: true, description: 'Case-insensitive substring of the device name.' })
+  search?: string | null;
+
+  @Field(() => DeviceStatus, { nullable: true })
+  status?: DeviceStatus | null;
+
+  @Field(() => DeviceAuthType, { nullable: true })
+  authType?: DeviceAuthType | null;
+}
+
+@InputType()
+export class DeviceOrder {
+  @Field(() => DeviceSortField)
+  field!: DeviceSortField;
+
+  @Field(() => SortDirectionEnum, { nullable: true })
+  direction?: SortDirectionEnum | null;
+}
+
+@ObjectType({ description: 'What a device needs to connect with Token authentication.' })
+export class DeviceCredentials {
+  @Field({ description: 'The MQTT client id.' })
+  deviceNumber!: string;
+
+  @Field({ description: 'The MQTT username.' })
+  username!: string;
+
+  @Field(() => String, { nullable: true, description: 'The MQTT password; null for CERTIFICATE devices.' })
+  deviceKey!: string | null;
+}
+
+export const DeviceConnection = ConnectionType('Device', DeviceEntity);
+
+@Resolver(() => DeviceEntity)
+export class DeviceResolver {
+  constructor(private readonly service: DeviceService) {}
+
+  @Query(() => DeviceEntity, { description: 'One of your devices; NOT_FOUND otherwise.' })
+  device(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<DeviceEntity> {
+    return this.service.get(userId(ctx), id);
+  }
+
+  @Query(() => DeviceConnection, { description: 'Your devices: search by name, filter, sort, cursor paging.' })
+  async devices(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('filter', () => DeviceFilter, { nullable: true }) filter?: DeviceFilter | null,
+    @Arg('orderBy', () => DeviceOrder, { nullable: true }) orderBy?: DeviceOrder | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<Connection<DeviceEntity>> {
+    const page = await this.service.list(userId(ctx), {
+      ...filter,
+      sortField: orderBy?.field,
+      direction: orderBy?.direction,
+      first,
+      after,
+    });
+    return toConnection(page);
+  }
+
+  @Mutation(() => DeviceEntity)
+  createDevice(@Ctx() ctx: GraphQLContext, @Arg('input', () => CreateDeviceInput) input: CreateDeviceInput): Promise<DeviceEntity> {
+    return this.service.create(userId(ctx), input);
+  }
+
+  @Mutation(() => DeviceEntity)
+  updateDevice(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateDeviceInput) input: UpdateDeviceInput,
+  ): Promise<DeviceEntity> {
+    return this.service.update(userId(ctx), id, input);
+  }
+
+  @Mutation(() => ID, { description: 'Deletes the device and its credentials; returns its id.' })
+  async deleteDevice(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<string> {
+    return (await this.service.delete(userId(ctx), id)).id;
+  }
+
+  @Mutation(() => DeviceEntity, { description: 'Issues a new device key; the old one stops working at once.' })
+  regenerateDeviceKey(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<DeviceEntity> {
+    return this.service.regenerateKey(userId(ctx), id);
+  }
+
+  @FieldResolver(() => DeviceCredentials)
+  async credentials(@Root() device: DeviceEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceCredentials> {
+    const key = device.authType === DeviceAuthType.TOKEN ? await ctx.loaders.deviceKey.load(device.id) : null;
+    return { deviceNumber: device.deviceNumber, username: device.username, deviceKey: key };
+  }
+}

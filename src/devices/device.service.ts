@@ -1,0 +1,226 @@
+import type { DataSource, Repository } from 'typeorm';
+import { In } from 'typeorm';
+import { badInput, conflict, notFound } from '../common/errors.js';
+import type { RegistryBus } from '../common/events.js';
+import { isUuid, newId, randomHex } from '../common/ids.js';
+import { escapeLike, keysetPage, type Page, type SortDirection } from '../common/pagination.js';
+import type { Clock } from '../common/runtime.js';
+import type { CredentialService } from '../credentials/credential.service.js';
+import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
+
+/** Characters allowed in client ids (device numbers) and connection usernames. MQTT forbids none; we keep them URL- and log-safe. */
+export const CLIENT_ID_RE = /^[A-Za-z0-9_.:-]+$/;
+export const MAX_CLIENT_ID_LENGTH = 64;
+export const GENERATED_ID_LENGTH = 36;
+export const MAX_NAME_LENGTH = 100;
+export const MAX_DESCRIPTION_LENGTH = 1000;
+export const MAX_METADATA_BYTES = 16 * 1024;
+
+export interface CreateDeviceData {
+  name: string;
+  description?: string | null;
+  deviceNumber?: string | null;
+  username?: string | null;
+  authType?: DeviceAuthType | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+export interface UpdateDeviceData {
+  name?: string | null;
+  description?: string | null;
+  username?: string | null;
+  authType?: DeviceAuthType | null;
+  blocked?: boolean | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+export enum DeviceSortField {
+  NAME = 'NAME',
+  CREATED_AT = 'CREATED_AT',
+  UPDATED_AT = 'UPDATED_AT',
+  LAST_CONNECTED_AT = 'LAST_CONNECTED_AT',
+  DEVICE_NUMBER = 'DEVICE_NUMBER',
+}
+
+export interface DeviceQuery {
+  search?: string | null;
+  status?: DeviceStatus | null;
+  authType?: DeviceAuthType | null;
+  sortField?: DeviceSortField | null;
+  direction?: SortDirection | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+const SORTS: Record<DeviceSortField, { sql: string; key: (d: DeviceEntity) => string | number }> = {
+  NAME: { sql: 'd.name', key: (d) => d.name },
+  CREATED_AT: { sql: 'd.created_at', key: (d) => d.createdAt.getTime() },
+  UPDATED_AT: { sql: 'd.updated_at', key: (d) => d.updatedAt.getTime() },
+  LAST_CONNECTED_AT: { sql: 'COALESCE(d.last_connected_at, 0)', key: (d) => d.lastConnectedAt?.getTime() ?? 0 },
+  DEVICE_NUMBER: { sql: 'd.device_number', key: (d) => d.deviceNumber },
+};
+
+function checkName(raw: string): string {
+  const name = raw.trim();
+  if (!name) throw badInput('name must not be empty', 'name');
+  if (name.length > MAX_NAME_LENGTH) throw badInput(`name must be at most ${MAX_NAME_LENGTH} characters`, 'name');
+  return name;
+}
+
+function checkDescription(raw: string | null | undefined): string | null {
+  if (raw == null) return null;
+  if (raw.length > MAX_DESCRIPTION_LENGTH) throw badInput(`description must be at most ${MAX_DESCRIPTION_LENGTH} characters`, 'description');
+  return raw;
+}
+
+function checkClientIdLike(field: 'deviceNumber' | 'username', raw: string): string {
+  if (raw.length === 0) throw badInput(`${field} must not be empty`, field);
+  if (raw.length > MAX_CLIENT_ID_LENGTH) throw badInput(`${field} must be at most ${MAX_CLIENT_ID_LENGTH} characters`, field);
+  if (!CLIENT_ID_RE.test(raw)) throw badInput(`${field} may only contain letters, digits and _ . : -`, field);
+  return raw;
+}
+
+function checkMetadata(raw: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
+  if (raw == null) return null;
+  if (Buffer.byteLength(JSON.stringify(raw)) > MAX_METADATA_BYTES) {
+    throw badInput(`metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`, 'metadata');
+  }
+  return raw;
+}
+
+export class DeviceService {
+  private readonly repo: Repository<DeviceEntity>;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly credentials: CredentialService,
+    private readonly bus: RegistryBus,
+    private readonly clock: Clock,
+  ) {
+    this.repo = ds.getRepository(DeviceEntity);
+  }
+
+  /** The caller's device, or NOT_FOUND (also for other users' devices: no hint that it exists). */
+  async get(ownerId: string, id: string): Promise<DeviceEntity> {
+    const device = isUuid(id) ? await this.repo.findOneBy({ id, ownerId }) : null;
+    if (!device) throw notFound('Device');
+    return device;
+  }
+
+  /** Devices by id regardless of owner, in input order (for DataLoader; callers check ownership). */
+  async byIds(ids: readonly string[]): Promise<(DeviceEntity | null)[]> {
+    const rows = ids.length ? await this.repo.findBy({ id: In([...ids]) }) : [];
+    const map = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id) ?? null);
+  }
+
+  findByDeviceNumber(deviceNumber: string): Promise<DeviceEntity | null> {
+    return this.repo.findOneBy({ deviceNumber });
+  }
+
+  async create(ownerId: string, data: CreateDeviceData): Promise<DeviceEntity> {
+    const now = this.clock();
+    const device = this.repo.create({
+      id: newId(),
+      ownerId,
+      name: checkName(data.name),
+      description: checkDescription(data.description),
+      deviceNumber: data.deviceNumber != null ? checkClientIdLike('deviceNumber', data.deviceNumber) : randomHex(GENERATED_ID_LENGTH),
+      username: data.username != null ? checkClientIdLike('username', data.username) : randomHex(GENERATED_ID_LENGTH),
+      authType: data.authType ?? DeviceAuthType.TOKEN,
+      status: DeviceStatus.OFFLINE,
+      blocked: false,
+      lastConnectedAt: null,
+      lastDisconnectedAt: null,
+      metadata: checkMetadata(data.metadata),
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.ensureDeviceNumberFree(device.deviceNumber);
+    try {
+      await this.ds.transaction(async (m) => {
+        await m.getRepository(DeviceEntity).save(device);
+        await this.credentials.setNewKey(device.id, m);
+      });
+    } catch (err) {
+      // A concurrent create took the device number between the check and the insert.
+      await this.ensureDeviceNumberFree(device.deviceNumber);
+      throw err;
+    }
+    return device;
+  }
+
+  private async ensureDeviceNumberFree(deviceNumber: string): Promise<void> {
+    if (await this.repo.existsBy({ deviceNumber })) {
+      throw conflict(`deviceNumber "${deviceNumber}" is already in use`, 'deviceNumber');
+    }
+  }
+
+  async update(ownerId: string, id: string, data: UpdateDeviceData): Promise<DeviceEntity> {
+    const device = await this.get(ownerId, id);
+    let credentialsChanged: string | null = null;
+    if (data.name != null) device.name = checkName(data.name);
+    if (data.description !== undefined) device.description = checkDescription(data.description);
+    if (data.metadata !== undefined) device.metadata = checkMetadata(data.metadata);
+    if (data.username != null && data.username !== device.username) {
+      device.username = checkClientIdLike('username', data.username);
+      credentialsChanged = 'username changed';
+    }
+    if (data.authType != null && data.authType !== device.authType) {
+      device.authType = data.authType;
+      credentialsChanged = 'authentication type changed';
+    }
+    if (data.blocked != null && data.blocked !== device.blocked) {
+      device.blocked = data.blocked;
+      if (data.blocked) credentialsChanged = 'device blocked';
+    }
+    device.updatedAt = this.clock();
+    await this.repo.save(device);
+    if (credentialsChanged) {
+      this.bus.emit('deviceCredentialsChanged', { deviceId: device.id, deviceNumber: device.deviceNumber, reason: credentialsChanged });
+    }
+    return device;
+  }
+
+  async delete(ownerId: string, id: string): Promise<DeviceEntity> {
+    const device = await this.get(ownerId, id);
+    await this.repo.delete({ id: device.id, ownerId });
+    this.bus.emit('deviceCredentialsChanged', { deviceId: device.id, deviceNumber: device.deviceNumber, reason: 'device deleted' });
+    return device;
+  }
+
+  /** Replaces the device key; sessions using the old key are disconnected by the message server. */
+  async regenerateKey(ownerId: string, id: string): Promise<DeviceEntity> {
+    const device = await this.get(ownerId, id);
+    await this.ds.transaction(async (m) => {
+      await this.credentials.setNewKey(device.id, m);
+      device.updatedAt = this.clock();
+      await m.getRepository(DeviceEntity).update({ id: device.id }, { updatedAt: device.updatedAt });
+    });
+    this.bus.emit('deviceCredentialsChanged', { deviceId: device.id, deviceNumber: device.deviceNumber, reason: 'device key regenerated' });
+    return device;
+  }
+
+  async list(ownerId: string, q: DeviceQuery): Promise<Page<DeviceEntity>> {
+    const qb = this.repo.createQueryBuilder('d').where('d.owner_id = :ownerId', { ownerId });
+    if (q.search != null && q.search.trim() !== '') {
+      const search = q.search.trim();
+      if (search.length > MAX_NAME_LENGTH) throw badInput(`search must be at most ${MAX_NAME_LENGTH} characters`, 'search');
+      qb.andWhere(`LOWER(d.name) LIKE :pattern ESCAPE '\\'`, { pattern: `%${escapeLike(search.toLowerCase())}%` });
+    }
+    if (q.status) qb.andWhere('d.status = :status', { status: q.status });
+    if (q.authType) qb.andWhere('d.auth_type = :authType', { authType: q.authType });
+    const field = q.sortField ?? DeviceSortField.CREATED_AT;
+    const sort = SORTS[field];
+    const direction = q.direction ?? (field === DeviceSortField.NAME || field === DeviceSortField.DEVICE_NUMBER ? 'ASC' : 'DESC');
+    return keysetPage(qb, {
+      kind: `devices:${field}:${direction}`,
+      sortSql: sort.sql,
+      idColumn: 'd.id',
+      direction,
+      keyOf: sort.key,
+      first: q.first,
+      after: q.after,
+    });
+  }
+}

@@ -1,0 +1,17 @@
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { createSchema } from './schema.js';
+
+/** The SDL checked in as schema/schema.graphql. */
+export async function schemaSdl(): Promise<string> {
+  return printSchema(lexicographicSortSchema(await createSchema())) + '\n';
+}
+
+if (require.main === module) {
+  schemaSdl().then(
+    (sdl) => process.stdout.write(sdl),
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}

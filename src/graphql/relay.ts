@@ -1,0 +1,78 @@
+import { type ClassType, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { Page } from '../common/pagination.js';
+
+export enum SortDirectionEnum {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+registerEnumType(SortDirectionEnum, { name: 'SortDirection' });
+
+@ObjectType()
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+
+  @Field({ description: 'Always false: paging is forward only (first/after).' })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+export interface Connection<T> {
+  edges: Edge<T>[];
+  nodes: T[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+/** Relay-style connection and edge object types for a node type. */
+export function ConnectionType<T extends object>(name: string, node: ClassType<T>): ClassType<Connection<T>> {
+  @ObjectType(`${name}Edge`)
+  class EdgeType {
+    @Field()
+    cursor!: string;
+
+    @Field(() => node)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class ConnectionClass {
+    @Field(() => [EdgeType])
+    edges!: Edge<T>[];
+
+    @Field(() => [node])
+    nodes!: T[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: 'Matching items across all pages.' })
+    totalCount!: number;
+  }
+  return ConnectionClass;
+}
+
+export function toConnection<T>(page: Page<T>): Connection<T> {
+  const edges = page.items.map((node, i) => ({ node, cursor: page.cursors[i]! }));
+  return {
+    edges,
+    nodes: page.items,
+    totalCount: page.totalCount,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

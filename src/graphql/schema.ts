@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema, type ContainerType } from 'type-graphql';
+import { DeviceResolver } from '../devices/device.resolver.js';
+import type { Services } from '../services.js';
+import { UserResolver } from '../users/user.resolver.js';
+
+export const resolverClasses = [UserResolver, DeviceResolver] as const;
+
+/** Constructs each resolver with the services it needs (no global container). */
+function containerFor(services: Services): ContainerType {
+  const instances = new Map<unknown, unknown>([
+    [UserResolver, new UserResolver(services.users)],
+    [DeviceResolver, new DeviceResolver(services.devices)],
+  ]);
+  return {
+    get(cls: unknown) {
+      const instance = instances.get(cls);
+      if (!instance) throw new Error(`no resolver instance for ${String((cls as { name?: string }).name)}`);
+      return instance;
+    },
+  };
+}
+
+/** Builds the executable schema; without services it is good for printing the SDL only. */
+export function createSchema(services?: Services): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: resolverClasses,
+    container: services ? containerFor(services) : { get: () => { throw new Error('schema built without services'); } },
+    validate: false,
+  });
+}

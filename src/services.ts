@@ -1,0 +1,29 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from './config/config.js';
+import { RegistryBus } from './common/events.js';
+import type { Clock, Logger } from './common/runtime.js';
+import { CredentialService } from './credentials/credential.service.js';
+import { DeviceService } from './devices/device.service.js';
+import type { Secrets } from './secrets/secrets.js';
+import { UserService } from './users/user.service.js';
+
+/** Every service of one app instance, wired explicitly (no module-level singletons). */
+export interface Services {
+  config: Config;
+  ds: DataSource;
+  secrets: Secrets;
+  clock: Clock;
+  log: Logger;
+  bus: RegistryBus;
+  users: UserService;
+  credentials: CredentialService;
+  devices: DeviceService;
+}
+
+export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger): Services {
+  const bus = new RegistryBus();
+  const users = new UserService(ds, secrets, config.auth, clock);
+  const credentials = new CredentialService(ds, secrets, clock);
+  const devices = new DeviceService(ds, credentials, bus, clock);
+  return { config, ds, secrets, clock, log, bus, users, credentials, devices };
+}

@@ -1,0 +1,161 @@
+import crypto from 'node:crypto';
+import type { DataSource, Repository } from 'typeorm';
+import type { AuthConfig } from '../config/config.js';
+import { hashPassword, verifyPassword } from '../auth/password.js';
+import { signToken, verifyToken } from '../auth/token.js';
+import { badInput, conflict, notFound, unauthenticated } from '../common/errors.js';
+import { isUuid, newId } from '../common/ids.js';
+import type { Clock } from '../common/runtime.js';
+import type { Secrets } from '../secrets/secrets.js';
+import { ApiKeyEntity, UserEntity } from './user.entity.js';
+
+export const API_KEY_PREFIX = 'pk_';
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export interface Session {
+  token: string;
+  expiresAt: Date;
+  user: UserEntity;
+}
+
+/** Who is calling: resolved from a bearer token or an API key. */
+export interface Principal {
+  userId: string;
+  /** Set when a session token authenticated the call; when it expires. */
+  tokenExpiresAt?: Date;
+  apiKeyId?: string;
+}
+
+export class UserService {
+  private readonly users: Repository<UserEntity>;
+  private readonly apiKeys: Repository<ApiKeyEntity>;
+  /** A hash to verify against when the user does not exist, so timing does not reveal which e-mails exist. */
+  private dummyHash?: Promise<string>;
+
+  constructor(
+    ds: DataSource,
+    private readonly secrets: Secrets,
+    private readonly config: AuthConfig,
+    private readonly clock: Clock,
+  ) {
+    this.users = ds.getRepository(UserEntity);
+    this.apiKeys = ds.getRepository(ApiKeyEntity);
+  }
+
+  private static normalizeEmail(email: string): string {
+    const e = email.trim().toLowerCase();
+    if (e.length > 254 || !EMAIL_RE.test(e)) throw badInput('email is not a valid e-mail address', 'email');
+    return e;
+  }
+
+  private static checkPassword(password: string): void {
+    if (password.length < 8) throw badInput('password must be at least 8 characters', 'password');
+    if (password.length > 200) throw badInput('password must be at most 200 characters', 'password');
+  }
+
+  private issue(user: UserEntity): Session {
+    const { token, expiresAt } = signToken(this.secrets.tokenKey, user.id, this.config.tokenTtlSeconds, this.clock());
+    return { token, expiresAt, user };
+  }
+
+  async signUp(emailInput: string, password: string): Promise<Session> {
+    const email = UserService.normalizeEmail(emailInput);
+    UserService.checkPassword(password);
+    if (await this.users.existsBy({ email })) throw conflict('an account with this e-mail already exists', 'email');
+    const now = this.clock();
+    const user = this.users.create({
+      id: newId(),
+      email,
+      passwordHash: await hashPassword(password, this.config.passwordHashCost),
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await this.users.insert(user);
+    } catch (err) {
+      // A concurrent sign-up with the same e-mail won the unique index.
+      if (await this.users.existsBy({ email })) throw conflict('an account with this e-mail already exists', 'email');
+      throw err;
+    }
+    return this.issue(user);
+  }
+
+  async logIn(emailInput: string, password: string): Promise<Session> {
+    const email = emailInput.trim().toLowerCase();
+    const user = await this.users.findOneBy({ email });
+    if (!user) {
+      this.dummyHash ??= hashPassword('not-a-password', this.config.passwordHashCost);
+      await verifyPassword(password, await this.dummyHash);
+      throw unauthenticated('invalid e-mail or password');
+    }
+    if (!(await verifyPassword(password, user.passwordHash))) throw unauthenticated('invalid e-mail or password');
+    return this.issue(user);
+  }
+
+  async getUser(id: string): Promise<UserEntity> {
+    const user = isUuid(id) ? await this.users.findOneBy({ id }) : null;
+    if (!user) throw notFound('User');
+    return user;
+  }
+
+  /**
+   * Resolves an Authorization header value (`Bearer <token>` or `Bearer pk_…` API key) to a principal.
+   * Returns null when no credentials were given; throws UNAUTHENTICATED when they are invalid.
+   */
+  async authenticate(authorization: string | undefined | null): Promise<Principal | null> {
+    if (!authorization) return null;
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) throw unauthenticated('Authorization must be "Bearer <token>"');
+    const credential = match[1]!;
+    if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
+    const claims = verifyToken(this.secrets.tokenKey, credential, this.clock());
+    if (!claims) throw unauthenticated('invalid or expired token');
+    if (!(await this.users.existsBy({ id: claims.sub }))) throw unauthenticated('invalid or expired token');
+    return { userId: claims.sub, tokenExpiresAt: new Date(claims.exp * 1000) };
+  }
+
+  private async authenticateApiKey(key: string): Promise<Principal> {
+    const row = await this.apiKeys.findOneBy({ keyHash: this.secrets.keyedHash(key) });
+    if (!row || row.revokedAt) throw unauthenticated('invalid or revoked API key');
+    const now = this.clock();
+    // Record use at most once a minute per key.
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
+      await this.apiKeys.update({ id: row.id }, { lastUsedAt: now });
+    }
+    return { userId: row.userId, apiKeyId: row.id };
+  }
+
+  async createApiKey(userId: string, nameInput: string): Promise<{ key: string; apiKey: ApiKeyEntity }> {
+    const name = nameInput.trim();
+    if (!name) throw badInput('name must not be empty', 'name');
+    if (name.length > 100) throw badInput('name must be at most 100 characters', 'name');
+    const key = API_KEY_PREFIX + crypto.randomBytes(24).toString('base64url');
+    const apiKey = this.apiKeys.create({
+      id: newId(),
+      userId,
+      name,
+      prefix: key.slice(0, 10),
+      keyHash: this.secrets.keyedHash(key),
+      createdAt: this.clock(),
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    await this.apiKeys.insert(apiKey);
+    return { key, apiKey };
+  }
+
+  listApiKeys(userId: string): Promise<ApiKeyEntity[]> {
+    return this.apiKeys.find({ where: { userId }, order: { createdAt: 'DESC', id: 'ASC' } });
+  }
+
+  async revokeApiKey(userId: string, id: string): Promise<ApiKeyEntity> {
+    const row = isUuid(id) ? await this.apiKeys.findOneBy({ id, userId }) : null;
+    if (!row) throw notFound('API key');
+    if (!row.revokedAt) {
+      row.revokedAt = this.clock();
+      await this.apiKeys.update({ id: row.id }, { revokedAt: row.revokedAt });
+    }
+    return row;
+  }
+}
+

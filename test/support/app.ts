@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { type App, type AppOptions, createApp } from '../../src/app';
+import { type Config, makeConfig } from '../../src/config/config';
+
+export type DbKind = 'sqlite' | 'postgres';
+
+/** The machine's PostgreSQL (trust auth); each test app gets a database of its own. */
+const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestApp extends App {
+  dataDir: string;
+  config: Config;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
+  stop(): Promise<void>;
+}
+
+export interface GqlResult<T> {
+  status: number;
+  data?: T;
+  errors?: Array<{ message: string; extensions?: { code?: string; [k: string]: unknown } }>;
+}
+
+async function createPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `portico_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return {
+    url: `postgres://postgres@127.0.0.1:5432/${name}`,
+    drop: async () => {
+      const c = new Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export function tempDir(prefix = 'portico-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startTestApp(
+  opts: { db?: DbKind; dataDir?: string; config?: Partial<Config>; app?: AppOptions } = {},
+): Promise<TestApp> {
+  const dataDir = opts.dataDir ?? tempDir();
+  let dropDb: (() => Promise<void>) | undefined;
+  let database: Partial<Config['database']> = {};
+  if (opts.db === 'postgres') {
+    const pg = await createPgDatabase();
+    dropDb = pg.drop;
+    database = { type: 'postgres', url: pg.url };
+  }
+  const config = makeConfig({
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'error',
+    ...opts.config,
+    dataDir,
+    database: { ...makeConfig({ dataDir }).database, ...database, ...opts.config?.database },
+    auth: { tokenTtlSeconds: 3600, passwordHashCost: 1024, ...opts.config?.auth },
+  });
+  const app = await createApp(config, opts.app);
+  const gql = async <T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>> => {
+    const res = await fetch(app.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: T; errors?: GqlResult<T>['errors'] };
+    return { status: res.status, ...body };
+  };
+  return {
+    ...app,
+    dataDir,
+    config,
+    gql,
+    stop: async () => {
+      await app.close();
+      if (dropDb) await dropDb();
+      if (!opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+let counter = 0;
+/** Signs up a fresh user and returns its token. */
+export async function signUp(app: TestApp, email = `user${++counter}-${Date.now()}@example.com`): Promise<{ token: string; email: string; id: string }> {
+  const r = await app.gql<{ signUp: { token: string; user: { id: string } } }>(
+    'mutation($e:String!,$p:String!){ signUp(email:$e,password:$p){ token user { id } } }',
+    { e: email, p: 'correct horse battery' },
+  );
+  if (!r.data) throw new Error(`signUp failed: ${JSON.stringify(r.errors)}`);
+  return { token: r.data.signUp.token, email, id: r.data.signUp.user.id };
+}
+
+/** Asserts a GraphQL error with the given code and returns its message. */
+export function errorCode(r: GqlResult<unknown>): string | undefined {
+  return r.errors?.[0]?.extensions?.code;
+}
