@@ -13,6 +13,7 @@ import { type Clock, createLogger, type Logger, systemClock } from './common/run
 import { openDatabase } from './db/data-source.js';
 import { buildContext, type GraphQLContext } from './graphql/context.js';
 import { createSchema } from './graphql/schema.js';
+import { attachSubscriptions } from './graphql/ws.js';
 import { loadSecrets } from './secrets/secrets.js';
 import { createServices, type Services } from './services.js';
 
@@ -54,6 +55,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const expressApp = express();
     expressApp.disable('x-powered-by');
     const httpServer = http.createServer(expressApp);
+
+    const disposeSubscriptions = attachSubscriptions(httpServer, schema, services);
+    cleanups.push(disposeSubscriptions);
 
     const apollo = new ApolloServer<GraphQLContext>({
       schema,

@@ -4,6 +4,7 @@ import { RegistryBus } from './common/events.js';
 import type { Clock, Logger } from './common/runtime.js';
 import { CredentialService } from './credentials/credential.service.js';
 import { DeviceService } from './devices/device.service.js';
+import { type AppPubSub, createAppPubSub } from './realtime/pubsub.js';
 import type { Secrets } from './secrets/secrets.js';
 import { UserService } from './users/user.service.js';
 
@@ -15,6 +16,8 @@ export interface Services {
   clock: Clock;
   log: Logger;
   bus: RegistryBus;
+  /** GraphQL subscription events. */
+  pubSub: AppPubSub;
   users: UserService;
   credentials: CredentialService;
   devices: DeviceService;
@@ -22,8 +25,9 @@ export interface Services {
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger): Services {
   const bus = new RegistryBus();
+  const pubSub = createAppPubSub();
   const users = new UserService(ds, secrets, config.auth, clock);
   const credentials = new CredentialService(ds, secrets, clock);
   const devices = new DeviceService(ds, credentials, bus, clock);
-  return { config, ds, secrets, clock, log, bus, users, credentials, devices };
+  return { config, ds, secrets, clock, log, bus, pubSub, users, credentials, devices };
 }

@@ -21,6 +21,64 @@ export interface AuthConfig {
   passwordHashCost: number;
 }
 
+export interface RetentionConfig {
+  /** Rows older than this are deleted; 0 keeps them forever. */
+  maxAgeDays: number;
+  /** At most this many rows are kept (newest first); 0 means no limit. */
+  maxRows: number;
+}
+
+export interface MqttConfig {
+  /** Start the embedded message server. */
+  enabled: boolean;
+  host: string;
+  /** Plain MQTT, Token authentication. 0 = ephemeral port; null = listener off. */
+  port: number | null;
+  /** One-way TLS, Token authentication. */
+  tlsPort: number | null;
+  /** Two-way TLS, Certificate authentication. */
+  mutualTlsPort: number | null;
+  /** Host names / IPs the platform-issued server certificate is valid for. */
+  tlsHosts: string[];
+  /** Use this server certificate/key (PEM files) instead of issuing one from the platform CA. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** Largest PUBLISH payload accepted, in bytes. */
+  maxPayloadBytes: number;
+  /** How long a successful credential lookup is cached (ms). */
+  authCacheTtlMs: number;
+  /** Device events are written in batches of at most this many rows... */
+  eventBatchSize: number;
+  /** ...or after this many ms, whichever comes first. */
+  eventFlushIntervalMs: number;
+  connectionLogRetention: RetentionConfig;
+  deviceEventRetention: RetentionConfig;
+  /** How often retention is enforced (ms). */
+  retentionIntervalMs: number;
+}
+
+export interface PkiConfig {
+  /** Key algorithm of a generated platform CA. */
+  caKeyAlgorithm: 'ECDSA' | 'RSA';
+  caValidityDays: number;
+  /** Load an existing CA (PEM files) instead of generating one. */
+  caCertFile?: string;
+  caKeyFile?: string;
+  /** Default validity of issued device certificates. */
+  defaultCertValidityDays: number;
+}
+
+export interface TestClientConfig {
+  /** At most this many server-side test client sessions per user. */
+  maxSessionsPerUser: number;
+  /** A session with no activity for this long is stopped (ms). */
+  idleTimeoutMs: number;
+  /** Messages kept per session (reported + received); older ones are dropped and counted. */
+  bufferSize: number;
+  /** Give up connecting after this long (ms). */
+  connectTimeoutMs: number;
+}
+
 export interface Config {
   /** HTTP host to bind. */
   host: string;
@@ -35,6 +93,11 @@ export interface Config {
   serverSecret?: string;
   database: DatabaseConfig;
   auth: AuthConfig;
+  mqtt: MqttConfig;
+  pki: PkiConfig;
+  testClient: TestClientConfig;
+  /** Redis for scale-out (MQTT message fan-out, GraphQL subscription events across instances). */
+  redisUrl?: string;
   /** Log level for the server's own messages. */
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
 }
@@ -59,6 +122,22 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be a boolean, got "${raw}"`);
+}
+
+/** A port number, `off` (listener disabled) or the default. */
+function port(env: Env, name: string, fallback: number | null): number | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(off|none|disabled)$/i.test(raw)) return null;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`${name} must be a port (0–65535) or "off", got "${raw}"`);
+  return value;
+}
+
+function list(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -92,6 +171,43 @@ export function loadConfig(env: Env = process.env): Config {
       tokenTtlSeconds: int(env, 'PORTICO_TOKEN_TTL_SECONDS', 12 * 3600, 1),
       passwordHashCost: int(env, 'PORTICO_PASSWORD_HASH_COST', 16384, 2),
     },
+    mqtt: {
+      enabled: bool(env, 'PORTICO_MQTT_ENABLED', true),
+      host: env.PORTICO_MQTT_HOST || '0.0.0.0',
+      port: port(env, 'PORTICO_MQTT_PORT', 1883),
+      tlsPort: port(env, 'PORTICO_MQTTS_PORT', 8883),
+      mutualTlsPort: port(env, 'PORTICO_MQTTS_MUTUAL_PORT', 8884),
+      tlsHosts: list(env, 'PORTICO_TLS_HOSTS', ['localhost', '127.0.0.1']),
+      tlsCertFile: env.PORTICO_TLS_CERT_FILE || undefined,
+      tlsKeyFile: env.PORTICO_TLS_KEY_FILE || undefined,
+      maxPayloadBytes: int(env, 'PORTICO_MQTT_MAX_PAYLOAD_BYTES', 256 * 1024, 1),
+      authCacheTtlMs: int(env, 'PORTICO_MQTT_AUTH_CACHE_TTL_MS', 60_000),
+      eventBatchSize: int(env, 'PORTICO_EVENT_BATCH_SIZE', 500, 1),
+      eventFlushIntervalMs: int(env, 'PORTICO_EVENT_FLUSH_INTERVAL_MS', 50, 1),
+      connectionLogRetention: {
+        maxAgeDays: int(env, 'PORTICO_CONNECTION_LOG_MAX_AGE_DAYS', 90),
+        maxRows: int(env, 'PORTICO_CONNECTION_LOG_MAX_ROWS', 1_000_000),
+      },
+      deviceEventRetention: {
+        maxAgeDays: int(env, 'PORTICO_DEVICE_EVENT_MAX_AGE_DAYS', 30),
+        maxRows: int(env, 'PORTICO_DEVICE_EVENT_MAX_ROWS', 10_000_000),
+      },
+      retentionIntervalMs: int(env, 'PORTICO_RETENTION_INTERVAL_MS', 10 * 60_000, 1),
+    },
+    pki: {
+      caKeyAlgorithm: oneOf(env, 'PORTICO_CA_KEY_ALGORITHM', ['ECDSA', 'RSA'] as const, 'ECDSA'),
+      caValidityDays: int(env, 'PORTICO_CA_VALIDITY_DAYS', 20 * 365, 1),
+      caCertFile: env.PORTICO_CA_CERT_FILE || undefined,
+      caKeyFile: env.PORTICO_CA_KEY_FILE || undefined,
+      defaultCertValidityDays: int(env, 'PORTICO_CERT_VALIDITY_DAYS', 365, 1),
+    },
+    testClient: {
+      maxSessionsPerUser: int(env, 'PORTICO_TEST_CLIENT_MAX_SESSIONS', 5, 1),
+      idleTimeoutMs: int(env, 'PORTICO_TEST_CLIENT_IDLE_TIMEOUT_MS', 30 * 60_000, 1),
+      bufferSize: int(env, 'PORTICO_TEST_CLIENT_BUFFER_SIZE', 1000, 1),
+      connectTimeoutMs: int(env, 'PORTICO_TEST_CLIENT_CONNECT_TIMEOUT_MS', 10_000, 1),
+    },
+    redisUrl: env.REDIS_URL || undefined,
     logLevel: oneOf(env, 'PORTICO_LOG_LEVEL', ['silent', 'error', 'warn', 'info', 'debug'] as const, 'info'),
   };
 }
@@ -110,5 +226,8 @@ export function makeConfig(overrides: Partial<Config> & { dataDir: string }): Co
       ...overrides.database,
     },
     auth: { ...base.auth, ...overrides.auth },
+    mqtt: { ...base.mqtt, ...overrides.mqtt },
+    pki: { ...base.pki, ...overrides.pki },
+    testClient: { ...base.testClient, ...overrides.testClient },
   };
 }

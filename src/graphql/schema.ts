@@ -28,5 +28,6 @@ export function createSchema(services?: Services): Promise<GraphQLSchema> {
     resolvers: resolverClasses,
     container: services ? containerFor(services) : { get: () => { throw new Error('schema built without services'); } },
     validate: false,
+    ...(services ? { pubSub: services.pubSub } : {}),
   });
 }

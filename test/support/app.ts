@@ -63,6 +63,8 @@ export async function startTestApp(
     dataDir,
     database: { ...makeConfig({ dataDir }).database, ...database, ...opts.config?.database },
     auth: { tokenTtlSeconds: 3600, passwordHashCost: 1024, ...opts.config?.auth },
+    // Mosquitto holds 1883 on this machine: every listener takes an ephemeral port.
+    mqtt: { ...makeConfig({ dataDir }).mqtt, host: '127.0.0.1', port: 0, tlsPort: 0, mutualTlsPort: 0, ...opts.config?.mqtt },
   });
   const app = await createApp(config, opts.app);
   const gql = async <T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>> => {

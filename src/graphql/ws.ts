@@ -1,0 +1,57 @@
+import type http from 'node:http';
+import { type ExecutionResult, GraphQLError, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { AppError, formatError } from '../common/errors.js';
+import type { Services } from '../services.js';
+import type { Principal } from '../users/user.service.js';
+import { createLoaders, type GraphQLContext } from './context.js';
+
+/**
+ * GraphQL subscriptions over graphql-ws on the HTTP server's `/graphql` path. Clients authenticate with
+ * `connectionParams: { authorization: 'Bearer <token or API key>' }` (or `{ token }`); a bad credential
+ * closes the socket with 4403 Forbidden.
+ */
+export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSchema, services: Services): () => Promise<void> {
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const principals = new WeakMap<object, Principal | null>();
+  const server = useServer(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const params = (ctx.connectionParams ?? {}) as { authorization?: unknown; Authorization?: unknown; token?: unknown };
+        const header = params.authorization ?? params.Authorization ?? (typeof params.token === 'string' ? `Bearer ${params.token}` : undefined);
+        try {
+          principals.set(ctx, await services.users.authenticate(typeof header === 'string' ? header : undefined));
+          return true;
+        } catch (err) {
+          if (err instanceof AppError) return false;
+          throw err;
+        }
+      },
+      context: (ctx): GraphQLContext => ({
+        principal: principals.get(ctx) ?? null,
+        services,
+        loaders: createLoaders(services),
+      }),
+      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult, services),
+      onError: (_ctx, _id, _payload, errors) => formatResult({ errors }, services).errors as GraphQLError[],
+    },
+    wss,
+  );
+  return async () => {
+    await server.dispose();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  };
+}
+
+function formatResult(result: ExecutionResult, services: Services): ExecutionResult {
+  if (!result.errors?.length) return result;
+  return {
+    ...result,
+    errors: result.errors.map((e) => {
+      const f = formatError(e, e, (err) => services.log.error('unexpected error in GraphQL subscription', err));
+      return new GraphQLError(f.message, { path: e.path, extensions: f.extensions });
+    }),
+  };
+}
