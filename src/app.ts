@@ -50,6 +50,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
   try {
     const services = createServices(config, ds, secrets, clock, log);
+    await services.pki.init();
     const schema = await createSchema(services);
 
     const expressApp = express();

@@ -4,6 +4,7 @@ import { RegistryBus } from './common/events.js';
 import type { Clock, Logger } from './common/runtime.js';
 import { CredentialService } from './credentials/credential.service.js';
 import { DeviceService } from './devices/device.service.js';
+import { PkiService } from './pki/pki.service.js';
 import { type AppPubSub, createAppPubSub } from './realtime/pubsub.js';
 import type { Secrets } from './secrets/secrets.js';
 import { UserService } from './users/user.service.js';
@@ -21,6 +22,8 @@ export interface Services {
   users: UserService;
   credentials: CredentialService;
   devices: DeviceService;
+  /** Platform CA (call `pki.init()` before use; createApp does). */
+  pki: PkiService;
 }
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger): Services {
@@ -29,5 +32,6 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const users = new UserService(ds, secrets, config.auth, clock);
   const credentials = new CredentialService(ds, secrets, clock);
   const devices = new DeviceService(ds, credentials, bus, clock);
-  return { config, ds, secrets, clock, log, bus, pubSub, users, credentials, devices };
+  const pki = new PkiService(ds, secrets, config, clock, log);
+  return { config, ds, secrets, clock, log, bus, pubSub, users, credentials, devices, pki };
 }

@@ -2,16 +2,18 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { DeviceResolver } from '../devices/device.resolver.js';
+import { PkiResolver } from '../pki/pki.resolver.js';
 import type { Services } from '../services.js';
 import { UserResolver } from '../users/user.resolver.js';
 
-export const resolverClasses = [UserResolver, DeviceResolver] as const;
+export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver] as const;
 
 /** Constructs each resolver with the services it needs (no global container). */
 function containerFor(services: Services): ContainerType {
   const instances = new Map<unknown, unknown>([
     [UserResolver, new UserResolver(services.users)],
     [DeviceResolver, new DeviceResolver(services.devices)],
+    [PkiResolver, new PkiResolver(services.pki)],
   ]);
   return {
     get(cls: unknown) {
