@@ -12,6 +12,7 @@ import { formatError } from './common/errors.js';
 import { type Clock, createLogger, type Logger, systemClock } from './common/runtime.js';
 import { openDatabase } from './db/data-source.js';
 import { buildContext, type GraphQLContext } from './graphql/context.js';
+import { graphiqlRouter } from './graphql/graphiql.js';
 import { createSchema } from './graphql/schema.js';
 import { attachSubscriptions } from './graphql/ws.js';
 import { loadSecrets } from './secrets/secrets.js';
@@ -73,6 +74,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     expressApp.get('/healthz', (_req, res) => {
       res.json({ ok: true });
     });
+    const graphiql = graphiqlRouter(config.graphiqlDir);
+    expressApp.use('/graphiql', graphiql.assets);
+    expressApp.get('/graphql', graphiql.page);
     expressApp.use(
       '/graphql',
       express.json({ limit: '1mb' }),

@@ -48,7 +48,15 @@ describe('users, tokens and API keys', () => {
     const { token, id } = await signUp(app);
     expect(errorCode(await app.gql('{ me { id } }'))).toBe('UNAUTHENTICATED');
     const forged = signToken(Buffer.alloc(32, 7), id, 3600).token;
-    expect(errorCode(await app.gql('{ me { id } }', {}, forged))).toBe('UNAUTHENTICATED');
+    const refused = await app.gql('{ me { id } }', {}, forged);
+    expect(refused.status).toBe(200);
+    expect(errorCode(refused)).toBe('UNAUTHENTICATED');
+    // A bad credential does not break public operations such as logIn.
+    const pub = await app.gql('mutation{ logIn(email:"nobody@example.com",password:"whatever1"){ token } }', {}, forged);
+    expect(errorCode(pub)).toBe('UNAUTHENTICATED');
+    expect((await app.gql('{ __typename }', {}, forged)).data).toEqual({ __typename: 'Query' });
+    // A blank "Bearer " (an empty header editor) counts as no credential.
+    expect(errorCode(await app.gql('{ me { id } }', {}, ' '))).toBe('UNAUTHENTICATED');
     const tampered = token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA');
     expect(errorCode(await app.gql('{ me { id } }', {}, tampered))).toBe('UNAUTHENTICATED');
     const saved = now;

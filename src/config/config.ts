@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -98,6 +99,8 @@ export interface Config {
   testClient: TestClientConfig;
   /** Redis for scale-out (MQTT message fan-out, GraphQL subscription events across instances). */
   redisUrl?: string;
+  /** Directory of the GraphiQL bundle built by `npm run build` (served at GET /graphql to browsers). */
+  graphiqlDir: string;
   /** Log level for the server's own messages. */
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
 }
@@ -147,6 +150,13 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
     throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
   }
   return raw as T;
+}
+
+/** The directory holding package.json, from src/config or dist/src/config alike. */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
 }
 
 /** Reads configuration from the environment (defaults: embedded SQLite under ./data, HTTP on 4000). */
@@ -208,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
       connectTimeoutMs: int(env, 'PORTICO_TEST_CLIENT_CONNECT_TIMEOUT_MS', 10_000, 1),
     },
     redisUrl: env.REDIS_URL || undefined,
+    graphiqlDir: path.resolve(env.PORTICO_GRAPHIQL_DIR || path.join(packageRoot(), 'dist', 'graphiql')),
     logLevel: oneOf(env, 'PORTICO_LOG_LEVEL', ['silent', 'error', 'warn', 'info', 'debug'] as const, 'info'),
   };
 }

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { unauthenticated } from '../common/errors.js';
+import { AppError, unauthenticated } from '../common/errors.js';
 import type { Services } from '../services.js';
 import type { Principal } from '../users/user.service.js';
 
@@ -10,6 +10,8 @@ export interface Loaders {
 
 export interface GraphQLContext {
   principal: Principal | null;
+  /** Why the credentials sent were refused; raised by the first operation that needs a user. */
+  authError?: AppError;
   services: Services;
   loaders: Loaders;
 }
@@ -23,12 +25,23 @@ export function createLoaders(services: Services): Loaders {
   };
 }
 
+/**
+ * Resolves the caller. Invalid credentials do not fail the whole request (public operations such as logIn and
+ * introspection still work); any field that needs a user answers UNAUTHENTICATED.
+ */
 export async function buildContext(services: Services, authorization: string | undefined | null): Promise<GraphQLContext> {
-  return { principal: await services.users.authenticate(authorization), services, loaders: createLoaders(services) };
+  const loaders = createLoaders(services);
+  try {
+    return { principal: await services.users.authenticate(authorization), services, loaders };
+  } catch (err) {
+    if (err instanceof AppError) return { principal: null, authError: err, services, loaders };
+    throw err;
+  }
 }
 
 /** The calling user's id, or UNAUTHENTICATED. */
 export function userId(ctx: GraphQLContext): string {
+  if (ctx.authError) throw ctx.authError;
   if (!ctx.principal) throw unauthenticated();
   return ctx.principal.userId;
 }

@@ -103,7 +103,8 @@ export class UserService {
    * Returns null when no credentials were given; throws UNAUTHENTICATED when they are invalid.
    */
   async authenticate(authorization: string | undefined | null): Promise<Principal | null> {
-    if (!authorization) return null;
+    // An empty value, or "Bearer" with nothing after it (a blank header editor), is no credential at all.
+    if (!authorization || /^\s*(Bearer\s*)?$/i.test(authorization)) return null;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw unauthenticated('Authorization must be "Bearer <token>"');
     const credential = match[1]!;
