@@ -52,7 +52,7 @@ async function setEditor(page: Page, container: string, text: string): Promise<v
     // GraphiQL re-parses the editor after a debounce; the tab is named after the operation once it has.
     await page.waitForSelector('.graphiql-tab:has-text("Check")');
     await page.click('.graphiql-execute-button');
-    await page.waitForFunction((email) => document.querySelector('.graphiql-response')?.textContent?.includes(email), user.email, { timeout: 10_000 });
+    await page.waitForFunction((email) => (globalThis as any).document.querySelector('.graphiql-response')?.textContent?.includes(email), user.email, { timeout: 10_000 });
     expect(outside).toEqual([]);
   }, 60_000);
 
