@@ -11,6 +11,7 @@ import type { Config } from './config/config.js';
 import { formatError } from './common/errors.js';
 import { type Clock, createLogger, type Logger, systemClock } from './common/runtime.js';
 import { openDatabase } from './db/data-source.js';
+import { certificatesRouter } from './certificates/http.js';
 import { buildContext, type GraphQLContext } from './graphql/context.js';
 import { graphiqlRouter } from './graphql/graphiql.js';
 import { createSchema } from './graphql/schema.js';
@@ -74,6 +75,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     expressApp.get('/healthz', (_req, res) => {
       res.json({ ok: true });
     });
+    expressApp.use(certificatesRouter(services));
     const graphiql = graphiqlRouter(config.graphiqlDir);
     expressApp.use('/graphiql', graphiql.assets);
     expressApp.get('/graphql', graphiql.page);

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from './config/config.js';
 import { RegistryBus } from './common/events.js';
 import type { Clock, Logger } from './common/runtime.js';
+import { CertificateService } from './certificates/certificate.service.js';
 import { CredentialService } from './credentials/credential.service.js';
 import { DeviceService } from './devices/device.service.js';
 import { PkiService } from './pki/pki.service.js';
@@ -24,6 +25,8 @@ export interface Services {
   devices: DeviceService;
   /** Platform CA (call `pki.init()` before use; createApp does). */
   pki: PkiService;
+  /** Device certificates: issuing, binding, revocation, CRL, mutual-TLS authentication. */
+  certificates: CertificateService;
 }
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger): Services {
@@ -33,5 +36,6 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const credentials = new CredentialService(ds, secrets, clock);
   const devices = new DeviceService(ds, credentials, bus, clock);
   const pki = new PkiService(ds, secrets, config, clock, log);
-  return { config, ds, secrets, clock, log, bus, pubSub, users, credentials, devices, pki };
+  const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, log);
+  return { config, ds, secrets, clock, log, bus, pubSub, users, credentials, devices, pki, certificates };
 }

@@ -1,11 +1,17 @@
 import DataLoader from 'dataloader';
 import { AppError, unauthenticated } from '../common/errors.js';
+import type { CertificateEntity } from '../certificates/certificate.entity.js';
+import type { DeviceEntity } from '../devices/device.entity.js';
 import type { Services } from '../services.js';
 import type { Principal } from '../users/user.service.js';
 
 /** Per-request batching loaders: one query per relation per request, not per row. */
 export interface Loaders {
   deviceKey: DataLoader<string, string | null>;
+  /** Devices bound to a certificate. */
+  certificateDevices: DataLoader<string, DeviceEntity[]>;
+  /** Certificates bound to a device. */
+  deviceCertificates: DataLoader<string, CertificateEntity[]>;
 }
 
 export interface GraphQLContext {
@@ -21,6 +27,14 @@ export function createLoaders(services: Services): Loaders {
     deviceKey: new DataLoader(async (ids: readonly string[]) => {
       const keys = await services.credentials.keysFor(ids);
       return ids.map((id) => keys.get(id) ?? null);
+    }),
+    certificateDevices: new DataLoader(async (ids: readonly string[]) => {
+      const map = await services.certificates.devicesFor(ids);
+      return ids.map((id) => map.get(id) ?? []);
+    }),
+    deviceCertificates: new DataLoader(async (ids: readonly string[]) => {
+      const map = await services.certificates.certificatesFor(ids);
+      return ids.map((id) => map.get(id) ?? []);
     }),
   };
 }

@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
+import { CertificateResolver, DeviceCertificatesResolver } from '../certificates/certificate.resolver.js';
 import { DeviceResolver } from '../devices/device.resolver.js';
 import { PkiResolver } from '../pki/pki.resolver.js';
 import type { Services } from '../services.js';
 import { UserResolver } from '../users/user.resolver.js';
 
-export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver] as const;
+export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver] as const;
 
 /** Constructs each resolver with the services it needs (no global container). */
 function containerFor(services: Services): ContainerType {
@@ -14,6 +15,8 @@ function containerFor(services: Services): ContainerType {
     [UserResolver, new UserResolver(services.users)],
     [DeviceResolver, new DeviceResolver(services.devices)],
     [PkiResolver, new PkiResolver(services.pki)],
+    [CertificateResolver, new CertificateResolver(services.certificates)],
+    [DeviceCertificatesResolver, new DeviceCertificatesResolver()],
   ]);
   return {
     get(cls: unknown) {

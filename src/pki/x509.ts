@@ -196,10 +196,24 @@ export async function createCrl(o: {
     nextUpdate: o.nextUpdate,
     signingKey: o.ca.key.privateKey,
     signingAlgorithm: o.ca.key.signingAlgorithm,
-    extensions: [await x509.AuthorityKeyIdentifierExtension.create(o.ca.certificate.publicKey)],
-    entries: o.entries.map((e) => ({ serialNumber: e.serialNumber, revocationDate: e.revocationDate })),
+    extensions: [
+      await x509.AuthorityKeyIdentifierExtension.create(o.ca.certificate.publicKey),
+      // cRLNumber (RFC 5280 5.2.3): increases with thisUpdate, also across instances.
+      new x509.Extension('2.5.29.20', false, derInteger(Math.floor(o.thisUpdate.getTime() / 1000))),
+    ],
+    // The invalidity date keeps each entry's extension list non-empty (the library would otherwise emit an empty, non-DER SEQUENCE).
+    entries: o.entries.map((e) => ({ serialNumber: e.serialNumber, revocationDate: e.revocationDate, invalidity: e.revocationDate })),
   });
-  return crl.toString('pem') + '\n';
+  return x509.PemConverter.encode(crl.rawData, 'X509 CRL') + '\n';
+}
+
+/** DER INTEGER of a non-negative safe integer. */
+function derInteger(value: number): Uint8Array {
+  let hex = value.toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  if (parseInt(hex.slice(0, 2), 16) & 0x80) hex = '00' + hex;
+  const bytes = Buffer.from(hex, 'hex');
+  return Uint8Array.from([0x02, bytes.length, ...bytes]);
 }
 
 export { x509 };

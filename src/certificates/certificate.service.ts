@@ -1,0 +1,352 @@
+import crypto from 'node:crypto';
+import type { DataSource, Repository } from 'typeorm';
+import { IsNull } from 'typeorm';
+import type { PkiConfig } from '../config/config.js';
+import { badInput, conflict, notFound } from '../common/errors.js';
+import type { RegistryBus } from '../common/events.js';
+import { isUuid, newId } from '../common/ids.js';
+import { escapeLike, keysetPage, type Page } from '../common/pagination.js';
+import type { Clock, Logger } from '../common/runtime.js';
+import { DeviceAuthType, DeviceEntity } from '../devices/device.entity.js';
+import type { DeviceService } from '../devices/device.service.js';
+import { KeyAlgorithmEnum } from '../pki/pki.resolver.js';
+import type { PkiService } from '../pki/pki.service.js';
+import { fingerprintOf } from '../pki/x509.js';
+import type { Secrets } from '../secrets/secrets.js';
+import { CertificateDeviceEntity, CertificateEntity, CertificateStatus, certificateStatus } from './certificate.entity.js';
+
+const DAY_MS = 24 * 3600 * 1000;
+export const MAX_NAME_LENGTH = 100;
+export const MAX_COMMON_NAME_LENGTH = 64;
+export const MAX_REASON_LENGTH = 200;
+/** Device certificates start this long before their creation, so instances with a slightly late clock accept them at once. */
+export const CERT_BACKDATE_MS = 5 * 60 * 1000;
+/** A CRL is re-signed when revocations change, or when the last one is older than this. */
+const CRL_REFRESH_MS = 3600 * 1000;
+const CRL_VALIDITY_MS = 7 * DAY_MS;
+
+export interface CreateCertificateData {
+  name: string;
+  validityDays?: number | null;
+  keyAlgorithm?: KeyAlgorithmEnum | null;
+  commonName?: string | null;
+}
+
+export interface CertificateQuery {
+  search?: string | null;
+  status?: CertificateStatus | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+export type CertificateCheck =
+  | { ok: true; device: DeviceEntity; fingerprint: string }
+  | { ok: false; reason: 'BAD_CREDENTIALS' | 'NOT_AUTHORIZED'; detail: string; device?: DeviceEntity; fingerprint?: string };
+
+export interface BundleFile {
+  name: string;
+  content: string;
+}
+
+/** A file-system-safe base name for the bundle's `<name>.crt` / `<name>.key`. */
+export function bundleFileBase(name: string): string {
+  const base = name
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^[._-]+|[._-]+$/g, '')
+    .slice(0, 64);
+  if (!base) return 'certificate';
+  return base.toLowerCase() === 'root_ca' ? `${base}_device` : base;
+}
+
+function checkName(raw: string): string {
+  const name = raw.trim();
+  if (!name) throw badInput('name must not be empty', 'name');
+  if (name.length > MAX_NAME_LENGTH) throw badInput(`name must be at most ${MAX_NAME_LENGTH} characters`, 'name');
+  return name;
+}
+
+export class CertificateService {
+  private readonly repo: Repository<CertificateEntity>;
+  private readonly bindings: Repository<CertificateDeviceEntity>;
+  private readonly deviceRepo: Repository<DeviceEntity>;
+  private crlCache?: { key: string; at: number; pem: string };
+
+  constructor(
+    ds: DataSource,
+    private readonly pki: PkiService,
+    private readonly devices: DeviceService,
+    private readonly secrets: Secrets,
+    private readonly bus: RegistryBus,
+    private readonly config: PkiConfig,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.repo = ds.getRepository(CertificateEntity);
+    this.bindings = ds.getRepository(CertificateDeviceEntity);
+    this.deviceRepo = ds.getRepository(DeviceEntity);
+  }
+
+  status(cert: CertificateEntity): CertificateStatus {
+    return certificateStatus(cert, this.clock());
+  }
+
+  /** The caller's certificate, or NOT_FOUND (also for other users' and deleted certificates). */
+  async get(ownerId: string, id: string): Promise<CertificateEntity> {
+    const cert = isUuid(id) ? await this.repo.findOneBy({ id, ownerId, deletedAt: IsNull() }) : null;
+    if (!cert) throw notFound('Certificate');
+    return cert;
+  }
+
+  /** Issues a key pair and a certificate signed by the platform CA. */
+  async create(ownerId: string, data: CreateCertificateData): Promise<CertificateEntity> {
+    const name = checkName(data.name);
+    const commonName = data.commonName != null ? data.commonName.trim() : name.slice(0, MAX_COMMON_NAME_LENGTH);
+    if (!commonName) throw badInput('commonName must not be empty', 'commonName');
+    if (commonName.length > MAX_COMMON_NAME_LENGTH) throw badInput(`commonName must be at most ${MAX_COMMON_NAME_LENGTH} characters`, 'commonName');
+    const validityDays = data.validityDays ?? this.config.defaultCertValidityDays;
+    const now = this.clock();
+    const notAfter = new Date(now.getTime() + validityDays * DAY_MS);
+    const caNotAfter = this.pki.platformCa().notAfter;
+    if (!Number.isInteger(validityDays) || validityDays < 1) throw badInput('validityDays must be a positive integer', 'validityDays');
+    if (notAfter.getTime() > caNotAfter.getTime()) {
+      const max = Math.floor((caNotAfter.getTime() - now.getTime()) / DAY_MS);
+      throw badInput(`validityDays must be at most ${max} (the platform CA expires ${caNotAfter.toISOString()})`, 'validityDays');
+    }
+    const keyAlgorithm = data.keyAlgorithm ?? KeyAlgorithmEnum.ECDSA;
+    const issued = await this.pki.issueClientCertificate({
+      commonName,
+      algorithm: keyAlgorithm,
+      notBefore: new Date(now.getTime() - CERT_BACKDATE_MS),
+      notAfter,
+    });
+    const cert = this.repo.create({
+      id: newId(),
+      ownerId,
+      name,
+      commonName,
+      serialNumber: issued.serialNumber,
+      fingerprint: issued.fingerprint,
+      keyAlgorithm,
+      // As encoded in the certificate (whole seconds).
+      notBefore: issued.certificate.notBefore,
+      notAfter: issued.certificate.notAfter,
+      revokedAt: null,
+      revocationReason: null,
+      certificatePem: issued.certificatePem,
+      keyCiphertext: this.secrets.encrypt(issued.privateKeyPem),
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    });
+    await this.repo.insert(cert);
+    this.log.info('certificate issued', { certificateId: cert.id, ownerId, serialNumber: cert.serialNumber, fingerprint: cert.fingerprint });
+    return cert;
+  }
+
+  /** The decrypted private key PEM (callers check ownership). */
+  privateKeyPem(cert: CertificateEntity): string | null {
+    return cert.keyCiphertext ? this.secrets.decrypt(cert.keyCiphertext).toString('utf8') : null;
+  }
+
+  async list(ownerId: string, q: CertificateQuery): Promise<Page<CertificateEntity>> {
+    const qb = this.repo.createQueryBuilder('c').where('c.owner_id = :ownerId AND c.deleted_at IS NULL', { ownerId });
+    if (q.search != null && q.search.trim() !== '') {
+      const search = q.search.trim();
+      if (search.length > MAX_NAME_LENGTH) throw badInput(`search must be at most ${MAX_NAME_LENGTH} characters`, 'search');
+      const pattern = `%${escapeLike(search.toLowerCase())}%`;
+      qb.andWhere(
+        `(LOWER(c.name) LIKE :pattern ESCAPE '\\' OR LOWER(c.common_name) LIKE :pattern ESCAPE '\\' OR c.serial_number LIKE :pattern ESCAPE '\\' OR LOWER(c.fingerprint) LIKE :pattern ESCAPE '\\')`,
+        { pattern },
+      );
+    }
+    const now = this.clock().getTime();
+    if (q.status === CertificateStatus.REVOKED) qb.andWhere('c.revoked_at IS NOT NULL');
+    if (q.status === CertificateStatus.ACTIVE) qb.andWhere('c.revoked_at IS NULL AND c.not_after > :now', { now });
+    if (q.status === CertificateStatus.EXPIRED) qb.andWhere('c.revoked_at IS NULL AND c.not_after <= :now', { now });
+    return keysetPage(qb, {
+      kind: 'certificates:CREATED_AT:DESC',
+      sortSql: 'c.created_at',
+      idColumn: 'c.id',
+      direction: 'DESC',
+      keyOf: (c) => c.createdAt.getTime(),
+      first: q.first,
+      after: q.after,
+    });
+  }
+
+  /** Deletes an unbound certificate. It stays listed in the CRL (revoked) and its private key is erased. */
+  async delete(ownerId: string, id: string): Promise<CertificateEntity> {
+    const cert = await this.get(ownerId, id);
+    const bound = await this.bindings.countBy({ certificateId: cert.id });
+    if (bound > 0) throw conflict(`certificate is bound to ${bound} device(s): unbind it first`, 'id');
+    const now = this.clock();
+    cert.deletedAt = now;
+    cert.updatedAt = now;
+    cert.keyCiphertext = null;
+    if (!cert.revokedAt) {
+      cert.revokedAt = now;
+      cert.revocationReason = 'certificate deleted';
+    }
+    await this.repo.update(
+      { id: cert.id },
+      { deletedAt: now, updatedAt: now, keyCiphertext: null, revokedAt: cert.revokedAt, revocationReason: cert.revocationReason },
+    );
+    this.log.info('certificate deleted', { certificateId: cert.id, fingerprint: cert.fingerprint });
+    return cert;
+  }
+
+  /** Allows the device to authenticate with the certificate on the mutual-TLS listener. Idempotent. */
+  async bind(ownerId: string, certificateId: string, deviceId: string): Promise<CertificateEntity> {
+    const cert = await this.get(ownerId, certificateId);
+    const device = await this.devices.get(ownerId, deviceId);
+    if (device.authType !== DeviceAuthType.CERTIFICATE) {
+      throw badInput('only devices with authType CERTIFICATE can be bound to a certificate', 'deviceId');
+    }
+    const status = this.status(cert);
+    if (status !== CertificateStatus.ACTIVE) throw conflict(`certificate is ${status.toLowerCase()}`, 'certificateId');
+    if (await this.bindings.existsBy({ certificateId: cert.id, deviceId: device.id })) return cert;
+    try {
+      await this.bindings.insert({ certificateId: cert.id, deviceId: device.id, boundAt: this.clock() });
+    } catch (err) {
+      // A concurrent bind of the same pair won: the binding exists, which is what was asked.
+      if (!(await this.bindings.existsBy({ certificateId: cert.id, deviceId: device.id }))) throw err;
+    }
+    this.log.info('certificate bound', { certificateId: cert.id, deviceId: device.id, fingerprint: cert.fingerprint });
+    return cert;
+  }
+
+  /** Removes a binding; sessions of that device authenticated with this certificate are disconnected. Idempotent. */
+  async unbind(ownerId: string, certificateId: string, deviceId: string): Promise<CertificateEntity> {
+    const cert = await this.get(ownerId, certificateId);
+    const device = await this.devices.get(ownerId, deviceId);
+    const result = await this.bindings.delete({ certificateId: cert.id, deviceId: device.id });
+    if (result.affected !== 0) {
+      this.log.info('certificate unbound', { certificateId: cert.id, deviceId: device.id, fingerprint: cert.fingerprint });
+      this.bus.emit('certificateWithdrawn', { fingerprint: cert.fingerprint, deviceIds: [device.id], reason: 'certificate unbound from device' });
+    }
+    return cert;
+  }
+
+  /** Revokes the certificate: refused from now on, listed in the CRL, live sessions using it disconnected. Idempotent. */
+  async revoke(ownerId: string, id: string, reason?: string | null): Promise<CertificateEntity> {
+    const cert = await this.get(ownerId, id);
+    if (cert.revokedAt) return cert;
+    const text = reason?.trim() || null;
+    if (text && text.length > MAX_REASON_LENGTH) throw badInput(`reason must be at most ${MAX_REASON_LENGTH} characters`, 'reason');
+    const now = this.clock();
+    cert.revokedAt = now;
+    cert.revocationReason = text;
+    cert.updatedAt = now;
+    await this.repo.update({ id: cert.id }, { revokedAt: now, revocationReason: text, updatedAt: now });
+    const deviceIds = (await this.bindings.findBy({ certificateId: cert.id })).map((b) => b.deviceId);
+    this.log.info('certificate revoked', { certificateId: cert.id, fingerprint: cert.fingerprint, serialNumber: cert.serialNumber, reason: text, deviceIds });
+    this.bus.emit('certificateWithdrawn', { fingerprint: cert.fingerprint, deviceIds, reason: text ? `certificate revoked: ${text}` : 'certificate revoked' });
+    return cert;
+  }
+
+  /** Devices bound to each certificate, in one query (for DataLoader). */
+  async devicesFor(certificateIds: readonly string[]): Promise<Map<string, DeviceEntity[]>> {
+    const map = new Map<string, DeviceEntity[]>(certificateIds.map((id) => [id, []]));
+    if (!certificateIds.length) return map;
+    const rows = await this.deviceRepo
+      .createQueryBuilder('d')
+      .innerJoin(CertificateDeviceEntity, 'b', 'b.device_id = d.id')
+      .addSelect('b.certificate_id', 'certificate_id')
+      .where('b.certificate_id IN (:...ids)', { ids: [...certificateIds] })
+      .orderBy('d.name', 'ASC')
+      .addOrderBy('d.id', 'ASC')
+      .getRawAndEntities();
+    // Entities come back de-duplicated (a device bound to several certificates appears once): pair them through the raw rows.
+    const byId = new Map(rows.entities.map((d) => [d.id, d]));
+    for (const raw of rows.raw as Array<{ d_id: string; certificate_id: string }>) {
+      const device = byId.get(raw.d_id);
+      if (device) map.get(String(raw.certificate_id))?.push(device);
+    }
+    return map;
+  }
+
+  /** Certificates bound to each device, in one query (for DataLoader). */
+  async certificatesFor(deviceIds: readonly string[]): Promise<Map<string, CertificateEntity[]>> {
+    const map = new Map<string, CertificateEntity[]>(deviceIds.map((id) => [id, []]));
+    if (!deviceIds.length) return map;
+    const rows = await this.repo
+      .createQueryBuilder('c')
+      .innerJoin(CertificateDeviceEntity, 'b', 'b.certificate_id = c.id')
+      .addSelect('b.device_id', 'device_id')
+      .where('b.device_id IN (:...ids)', { ids: [...deviceIds] })
+      .andWhere('c.deleted_at IS NULL')
+      .orderBy('c.created_at', 'DESC')
+      .addOrderBy('c.id', 'DESC')
+      .getRawAndEntities();
+    const byId = new Map(rows.entities.map((c) => [c.id, c]));
+    for (const raw of rows.raw as Array<{ c_id: string; device_id: string }>) {
+      const cert = byId.get(raw.c_id);
+      if (cert) map.get(String(raw.device_id))?.push(cert);
+    }
+    return map;
+  }
+
+  /**
+   * Certificate authentication for the mutual-TLS listener: the client id is the device number; the
+   * device must use CERTIFICATE authentication and not be blocked; the presented certificate (matched
+   * by SHA-256 fingerprint) must be ACTIVE, within its validity (per the app clock) and bound to it.
+   */
+  async verifyDeviceCertificate(clientId: string, certDer: Buffer | undefined): Promise<CertificateCheck> {
+    if (!certDer || certDer.length === 0) return { ok: false, reason: 'BAD_CREDENTIALS', detail: 'no client certificate presented' };
+    const fingerprint = fingerprintOf(certDer);
+    const device = clientId ? await this.devices.findByDeviceNumber(clientId) : null;
+    if (!device) return { ok: false, reason: 'BAD_CREDENTIALS', detail: 'unknown client id', fingerprint };
+    if (device.blocked) return { ok: false, reason: 'NOT_AUTHORIZED', detail: 'device blocked', device, fingerprint };
+    if (device.authType !== DeviceAuthType.CERTIFICATE) {
+      return { ok: false, reason: 'NOT_AUTHORIZED', detail: 'device uses token authentication, not a certificate', device, fingerprint };
+    }
+    const cert = await this.repo.findOneBy({ fingerprint });
+    if (!cert || cert.deletedAt) return { ok: false, reason: 'NOT_AUTHORIZED', detail: 'unknown certificate', device, fingerprint };
+    const notBound = { ok: false, reason: 'NOT_AUTHORIZED', detail: 'certificate not bound to this device', device, fingerprint } as const;
+    // Another user's certificate: say no more than "not bound".
+    if (cert.ownerId !== device.ownerId) return notBound;
+    const now = this.clock();
+    if (cert.revokedAt) return { ok: false, reason: 'NOT_AUTHORIZED', detail: 'certificate revoked', device, fingerprint };
+    if (now.getTime() >= cert.notAfter.getTime()) return { ok: false, reason: 'NOT_AUTHORIZED', detail: 'certificate expired', device, fingerprint };
+    if (now.getTime() < cert.notBefore.getTime()) return { ok: false, reason: 'NOT_AUTHORIZED', detail: 'certificate not yet valid', device, fingerprint };
+    if (!(await this.bindings.existsBy({ certificateId: cert.id, deviceId: device.id }))) return notBound;
+    return { ok: true, device, fingerprint };
+  }
+
+  /** The CRL (PEM) signed by the platform CA, listing every revoked certificate's serial number. */
+  async crlPem(): Promise<string> {
+    const rows = await this.repo
+      .createQueryBuilder('c')
+      .select(['c.serialNumber', 'c.revokedAt'])
+      .where('c.revoked_at IS NOT NULL')
+      .orderBy('c.revoked_at', 'ASC')
+      .addOrderBy('c.serial_number', 'ASC')
+      .getMany();
+    const entries = rows.map((r) => ({ serialNumber: r.serialNumber, revocationDate: r.revokedAt! }));
+    const key = crypto.createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+    const now = this.clock();
+    const cached = this.crlCache;
+    if (cached && cached.key === key && now.getTime() - cached.at < CRL_REFRESH_MS && now.getTime() >= cached.at) return cached.pem;
+    const pem = await this.pki.crlPem(entries, now, new Date(now.getTime() + CRL_VALIDITY_MS));
+    this.crlCache = { key, at: now.getTime(), pem };
+    return pem;
+  }
+
+  /** The files of the download bundle: root_ca.crt, <name>.crt, <name>.key. */
+  async bundle(ownerId: string, id: string): Promise<{ fileBase: string; files: BundleFile[] }> {
+    const cert = await this.get(ownerId, id);
+    const key = this.privateKeyPem(cert);
+    if (!key) throw notFound('Certificate');
+    const fileBase = bundleFileBase(cert.name);
+    return {
+      fileBase,
+      files: [
+        { name: 'root_ca.crt', content: this.pki.caCertificatePem() },
+        { name: `${fileBase}.crt`, content: cert.certificatePem },
+        { name: `${fileBase}.key`, content: key },
+      ],
+    };
+  }
+}
