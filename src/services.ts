@@ -7,6 +7,7 @@ import { CredentialService } from './credentials/credential.service.js';
 import { DeviceService } from './devices/device.service.js';
 import { PkiService } from './pki/pki.service.js';
 import { type AppPubSub, createAppPubSub } from './realtime/pubsub.js';
+import { type MqttEndpoints, TestClientService } from './testclient/test-client.service.js';
 import type { Secrets } from './secrets/secrets.js';
 import { UserService } from './users/user.service.js';
 
@@ -27,6 +28,10 @@ export interface Services {
   pki: PkiService;
   /** Device certificates: issuing, binding, revocation, CRL, mutual-TLS authentication. */
   certificates: CertificateService;
+  /** Where the embedded message server listens; createApp fills it in once the listeners are bound. */
+  mqttEndpoints: { current: MqttEndpoints | null };
+  /** Server-side MQTT test clients (Test Center → MQTT Client). */
+  testClients: TestClientService;
 }
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger): Services {
@@ -37,5 +42,7 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const devices = new DeviceService(ds, credentials, bus, clock);
   const pki = new PkiService(ds, secrets, config, clock, log);
   const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, log);
-  return { config, ds, secrets, clock, log, bus, pubSub, users, credentials, devices, pki, certificates };
+  const mqttEndpoints: Services['mqttEndpoints'] = { current: null };
+  const testClients = new TestClientService(config.testClient, devices, credentials, certificates, pki, () => mqttEndpoints.current, clock, log);
+  return { config, ds, secrets, clock, log, bus, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients };
 }

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'DEVICE_NOT_FOUND'
   | 'CONFLICT'
+  | 'LIMIT_EXCEEDED'
   | 'INTERNAL_SERVER_ERROR';
 
 /** An error whose message is safe to show to the client. */

@@ -8,6 +8,8 @@ import type { Principal } from '../users/user.service.js';
 /** Per-request batching loaders: one query per relation per request, not per row. */
 export interface Loaders {
   deviceKey: DataLoader<string, string | null>;
+  /** Devices by id, whoever owns them: callers only load ids they reached through the caller's own objects. */
+  device: DataLoader<string, DeviceEntity | null>;
   /** Devices bound to a certificate. */
   certificateDevices: DataLoader<string, DeviceEntity[]>;
   /** Certificates bound to a device. */
@@ -28,6 +30,7 @@ export function createLoaders(services: Services): Loaders {
       const keys = await services.credentials.keysFor(ids);
       return ids.map((id) => keys.get(id) ?? null);
     }),
+    device: new DataLoader((ids: readonly string[]) => services.devices.byIds(ids)),
     certificateDevices: new DataLoader(async (ids: readonly string[]) => {
       const map = await services.certificates.devicesFor(ids);
       return ids.map((id) => map.get(id) ?? []);

@@ -5,9 +5,10 @@ import { CertificateResolver, DeviceCertificatesResolver } from '../certificates
 import { DeviceResolver } from '../devices/device.resolver.js';
 import { PkiResolver } from '../pki/pki.resolver.js';
 import type { Services } from '../services.js';
+import { TestClientResolver } from '../testclient/test-client.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 
-export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver] as const;
+export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver] as const;
 
 /** Constructs each resolver with the services it needs (no global container). */
 function containerFor(services: Services): ContainerType {
@@ -17,6 +18,7 @@ function containerFor(services: Services): ContainerType {
     [PkiResolver, new PkiResolver(services.pki)],
     [CertificateResolver, new CertificateResolver(services.certificates)],
     [DeviceCertificatesResolver, new DeviceCertificatesResolver()],
+    [TestClientResolver, new TestClientResolver(services.testClients)],
   ]);
   return {
     get(cls: unknown) {

@@ -1,0 +1,273 @@
+import { GraphQLJSON } from 'graphql-scalars';
+import {
+  Arg,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  registerEnumType,
+} from 'type-graphql';
+import { badInput } from '../common/errors.js';
+import { DeviceEntity } from '../devices/device.entity.js';
+import { type GraphQLContext, userId } from '../graphql/context.js';
+import {
+  MessageDirection,
+  type TestClientService,
+  TestClientSession,
+  TestClientState,
+  TestClientTransport,
+  type TestMessage,
+} from './test-client.service.js';
+
+registerEnumType(TestClientState, { name: 'TestClientState' });
+registerEnumType(TestClientTransport, {
+  name: 'TestClientTransport',
+  valuesConfig: {
+    MQTT: { description: 'Plain MQTT (1883), Token authentication.' },
+    MQTTS: { description: 'One-way TLS (8883), Token authentication.' },
+    MQTTS_MUTUAL: { description: 'Two-way TLS (8884), Certificate authentication.' },
+  },
+});
+registerEnumType(MessageDirection, { name: 'MessageDirection' });
+
+@InputType()
+export class WillInput {
+  @Field()
+  topic!: string;
+
+  @Field({ description: 'JSON text.' })
+  payload!: string;
+
+  @Field(() => Int, { nullable: true, defaultValue: 0 })
+  qos?: number;
+
+  @Field({ nullable: true, defaultValue: false })
+  retain?: boolean;
+}
+
+@InputType()
+export class TestClientOptions {
+  @Field(() => TestClientTransport, { nullable: true, description: 'Default: MQTT for Token devices, MQTTS_MUTUAL for Certificate devices.' })
+  transport?: TestClientTransport | null;
+
+  @Field(() => Boolean, { nullable: true, defaultValue: true })
+  cleanSession?: boolean | null;
+
+  @Field(() => Int, { nullable: true, defaultValue: 60, description: 'Seconds; 0 disables keepalive.' })
+  keepalive?: number | null;
+
+  @Field(() => Int, { nullable: true, defaultValue: 4, description: '4 = MQTT 3.1.1, 5 = MQTT 5, 3 = MQTT 3.1.' })
+  mqttVersion?: number | null;
+
+  @Field(() => WillInput, { nullable: true })
+  will?: WillInput | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description: 'Required when the device is online now: the same client id will disconnect the real device.',
+  })
+  force?: boolean | null;
+}
+
+@ObjectType('TestMessage')
+export class TestMessageType {
+  @Field(() => ID, { description: 'Increasing within the session; pass as `after` to resume.' })
+  id!: string;
+
+  @Field(() => MessageDirection)
+  direction!: MessageDirection;
+
+  @Field()
+  topic!: string;
+
+  @Field({ description: 'The payload as UTF-8 text.' })
+  payload!: string;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'The payload parsed, when it is JSON.' })
+  json!: unknown;
+
+  @Field(() => Int)
+  qos!: number;
+
+  @Field()
+  retain!: boolean;
+
+  @Field()
+  at!: Date;
+}
+
+@ObjectType('TestSubscription')
+export class TestSubscriptionType {
+  @Field()
+  topicFilter!: string;
+
+  @Field(() => Int, { description: 'QoS granted by the server.' })
+  qos!: number;
+}
+
+const toMessage = (m: TestMessage): TestMessageType => ({ ...m, id: String(m.seq) });
+
+function parseAfter(after: string | null | undefined): number {
+  if (after == null) return 0;
+  const n = Number(after);
+  if (!Number.isInteger(n) || n < 0) throw badInput('after must be a TestMessage id', 'after');
+  return n;
+}
+
+@ObjectType('TestClientSession', { description: "A server-side MQTT client connected as one of your devices (the seed's Test Center → MQTT Client)." })
+export class TestClientSessionType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => TestClientState)
+  state!: TestClientState;
+
+  @Field(() => TestClientTransport)
+  transport!: TestClientTransport;
+
+  @Field(() => String, { nullable: true, description: 'Why the session is in ERROR or DISCONNECTED.' })
+  error!: string | null;
+
+  @Field()
+  startedAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  connectedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  endedAt!: Date | null;
+
+  @Field({ description: 'The device was online and was disconnected when this session took over its client id.' })
+  tookOverOnlineDevice!: boolean;
+
+  @Field()
+  cleanSession!: boolean;
+
+  @Field(() => Int)
+  keepalive!: number;
+
+  @Field(() => Int)
+  mqttVersion!: number;
+
+  @Field(() => Int, { description: 'Messages dropped from the bounded buffer (oldest first).' })
+  droppedCount!: number;
+}
+
+@Resolver(() => TestClientSessionType)
+export class TestClientResolver {
+  constructor(private readonly service: TestClientService) {}
+
+  private principal(ctx: GraphQLContext) {
+    userId(ctx);
+    return ctx.principal!;
+  }
+
+  @Query(() => [TestClientSessionType], { description: 'Your test client sessions.' })
+  testClientSessions(@Ctx() ctx: GraphQLContext): TestClientSession[] {
+    return this.service.list(userId(ctx));
+  }
+
+  @Query(() => TestClientSessionType)
+  testClientSession(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): TestClientSession {
+    return this.service.get(userId(ctx), id);
+  }
+
+  @Mutation(() => TestClientSessionType, {
+    description: "Connects to the message server as the device, with the device's own credentials; resolves once connected or refused.",
+  })
+  startTestClient(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('deviceId', () => ID) deviceId: string,
+    @Arg('options', () => TestClientOptions, { nullable: true }) options?: TestClientOptions | null,
+  ): Promise<TestClientSession> {
+    return this.service.start(this.principal(ctx), deviceId, options ?? {});
+  }
+
+  @Mutation(() => TestMessageType, { description: 'Publishes JSON as the device; errors are BAD_USER_INPUT and nothing is sent.' })
+  async testClientPublish(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('topic') topic: string,
+    @Arg('payload', { description: 'JSON text.' }) payload: string,
+    @Arg('qos', () => Int, { defaultValue: 0 }) qos: number,
+    @Arg('retain', { defaultValue: false }) retain: boolean,
+  ): Promise<TestMessageType> {
+    return toMessage(await this.service.publish(this.principal(ctx), sessionId, topic, payload, qos, retain));
+  }
+
+  @Mutation(() => TestClientSessionType)
+  testClientSubscribe(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('topicFilter') topicFilter: string,
+    @Arg('qos', () => Int, { defaultValue: 0 }) qos: number,
+  ): Promise<TestClientSession> {
+    return this.service.subscribe(this.principal(ctx), sessionId, topicFilter, qos);
+  }
+
+  @Mutation(() => TestClientSessionType)
+  testClientUnsubscribe(@Ctx() ctx: GraphQLContext, @Arg('sessionId', () => ID) sessionId: string, @Arg('topicFilter') topicFilter: string): Promise<TestClientSession> {
+    return this.service.unsubscribe(this.principal(ctx), sessionId, topicFilter);
+  }
+
+  @Mutation(() => TestClientSessionType, { description: 'Disconnects and forgets the session; returns its final state.' })
+  stopTestClient(@Ctx() ctx: GraphQLContext, @Arg('sessionId', () => ID) sessionId: string): Promise<TestClientSession> {
+    return this.service.stop(userId(ctx), sessionId);
+  }
+
+  @Subscription(() => TestMessageType, {
+    description: 'Reported and received messages of a session: first those buffered after `after`, then live ones.',
+    subscribe: ({ args, context }) => {
+      const ctx = context as GraphQLContext;
+      const svc = ctx.services.testClients;
+      return svc.messages(userId(ctx), String(args.sessionId), parseAfter(args.after as string | null));
+    },
+  })
+  testClientMessages(
+    @Root() message: TestMessage,
+    @Arg('sessionId', () => ID) _sessionId: string,
+    @Arg('after', () => String, { nullable: true }) _after?: string | null,
+  ): TestMessageType {
+    return toMessage(message);
+  }
+
+  @Subscription(() => TestClientSessionType, {
+    description: 'The session whenever its state or subscriptions change; completes when it ends.',
+    subscribe: ({ args, context }) => {
+      const ctx = context as GraphQLContext;
+      return ctx.services.testClients.stateChanges(userId(ctx), String(args.sessionId));
+    },
+  })
+  testClientStateChanged(@Root() session: TestClientSession, @Arg('sessionId', () => ID) _sessionId: string): TestClientSession {
+    return session;
+  }
+
+  @FieldResolver(() => DeviceEntity)
+  device(@Root() session: TestClientSession, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity> {
+    return ctx.loaders.device.load(session.device.id).then((d) => d ?? session.device);
+  }
+
+  @FieldResolver(() => [TestSubscriptionType])
+  subscriptions(@Root() session: TestClientSession): TestSubscriptionType[] {
+    return [...session.subscriptions].map(([topicFilter, qos]) => ({ topicFilter, qos }));
+  }
+
+  @FieldResolver(() => [TestMessageType], { description: 'Messages the device reported (published) since the session connected.' })
+  reported(@Root() session: TestClientSession): TestMessageType[] {
+    return session.list(MessageDirection.REPORTED).map(toMessage);
+  }
+
+  @FieldResolver(() => [TestMessageType], { description: 'Messages the device received on its subscriptions since the session connected.' })
+  received(@Root() session: TestClientSession): TestMessageType[] {
+    return session.list(MessageDirection.RECEIVED).map(toMessage);
+  }
+}

@@ -1,0 +1,537 @@
+import { EventEmitter, once } from 'node:events';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { AppError, badInput, notFound } from '../common/errors.js';
+import { newId, isUuid } from '../common/ids.js';
+import type { Clock, Logger } from '../common/runtime.js';
+import { publishTopicProblem, topicFilterProblem } from '../common/topics.js';
+import type { TestClientConfig } from '../config/config.js';
+import type { CertificateService } from '../certificates/certificate.service.js';
+import type { CredentialService } from '../credentials/credential.service.js';
+import { DeviceAuthType, type DeviceEntity, DeviceStatus } from '../devices/device.entity.js';
+import type { DeviceService } from '../devices/device.service.js';
+import type { PkiService } from '../pki/pki.service.js';
+import type { Principal } from '../users/user.service.js';
+
+export enum TestClientState {
+  CONNECTING = 'CONNECTING',
+  CONNECTED = 'CONNECTED',
+  DISCONNECTED = 'DISCONNECTED',
+  ERROR = 'ERROR',
+}
+
+export enum TestClientTransport {
+  /** Plain MQTT, Token authentication. */
+  MQTT = 'MQTT',
+  /** One-way TLS, Token authentication. */
+  MQTTS = 'MQTTS',
+  /** Two-way TLS, Certificate authentication. */
+  MQTTS_MUTUAL = 'MQTTS_MUTUAL',
+}
+
+export enum MessageDirection {
+  REPORTED = 'REPORTED',
+  RECEIVED = 'RECEIVED',
+}
+
+/** Where the embedded message server listens (ports actually bound; null = listener off). */
+export interface MqttEndpoints {
+  host: string;
+  port: number | null;
+  tlsPort: number | null;
+  mutualTlsPort: number | null;
+  /** Name the server certificate is valid for (checked by TLS clients). */
+  tlsServerName: string;
+}
+
+export interface TestMessage {
+  /** Increasing per session; also the cursor for `after`. */
+  seq: number;
+  direction: MessageDirection;
+  topic: string;
+  payload: string;
+  json: unknown;
+  qos: number;
+  retain: boolean;
+  at: Date;
+}
+
+export interface WillOptions {
+  topic: string;
+  payload: string;
+  qos?: number | null;
+  retain?: boolean | null;
+}
+
+export interface StartOptions {
+  transport?: TestClientTransport | null;
+  cleanSession?: boolean | null;
+  keepalive?: number | null;
+  mqttVersion?: number | null;
+  will?: WillOptions | null;
+  /** Start even though the device is online now: it will be disconnected (same client id). */
+  force?: boolean | null;
+}
+
+export interface TestSubscription {
+  topicFilter: string;
+  qos: number;
+}
+
+/** One user's server-side MQTT client, connected as one of their devices. */
+export class TestClientSession {
+  readonly id = newId();
+  state = TestClientState.CONNECTING;
+  error: string | null = null;
+  connectedAt: Date | null = null;
+  endedAt: Date | null = null;
+  /** The device was online when this session started with force: its connection was taken over. */
+  tookOverOnlineDevice = false;
+  readonly subscriptions = new Map<string, number>();
+  readonly messages: TestMessage[] = [];
+  droppedCount = 0;
+  seq = 0;
+  client?: MqttClient;
+  /** `message` (TestMessage), `state` (this), `end`. */
+  readonly events = new EventEmitter();
+  idleTimer?: NodeJS.Timeout;
+  expiryTimer?: NodeJS.Timeout;
+  /** The session ends when the last token that used it expires; null: an API key used it (no expiry). */
+  expiresAt: Date | null | undefined;
+
+  constructor(
+    readonly ownerId: string,
+    readonly device: DeviceEntity,
+    readonly transport: TestClientTransport,
+    readonly cleanSession: boolean,
+    readonly keepalive: number,
+    readonly mqttVersion: number,
+    readonly startedAt: Date,
+  ) {
+    this.events.setMaxListeners(0);
+  }
+
+  get active(): boolean {
+    return this.state === TestClientState.CONNECTING || this.state === TestClientState.CONNECTED;
+  }
+
+  list(direction: MessageDirection): TestMessage[] {
+    return this.messages.filter((m) => m.direction === direction);
+  }
+}
+
+const MAX_PAYLOAD_BYTES = 256 * 1024;
+
+function describeConnectError(err: Error & { code?: unknown }): string {
+  const code = err.code;
+  if (typeof code === 'number') {
+    const reasons: Record<number, string> = {
+      1: 'refused: unacceptable protocol version',
+      2: 'refused: client identifier rejected',
+      3: 'refused: server unavailable',
+      4: 'refused: bad username or password',
+      5: 'refused: not authorized',
+      0x86: 'refused: bad username or password',
+      0x87: 'refused: not authorized',
+      0x85: 'refused: client identifier not valid',
+      0x88: 'refused: server unavailable',
+      0x8a: 'refused: banned',
+    };
+    return reasons[code] ?? `refused by the server (reason code ${code})`;
+  }
+  if (typeof code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO/.test(code)) return `certificate problem: ${err.message}`;
+  if (code === 'ECONNREFUSED') return 'the message server is not reachable';
+  return err.message || 'connection failed';
+}
+
+/**
+ * The "Test Center → MQTT Client": per-user server-side mqtt.js clients that connect to our own message server
+ * as a chosen device, with that device's real credentials. Sessions live in this process.
+ */
+export class TestClientService {
+  private readonly sessions = new Map<string, TestClientSession>();
+  private readonly watchers = new EventEmitter();
+  private readonly watchCounts = new Map<string, number>();
+
+  constructor(
+    private readonly config: TestClientConfig,
+    private readonly devices: DeviceService,
+    private readonly credentials: CredentialService,
+    private readonly certificates: CertificateService,
+    private readonly pki: PkiService,
+    private readonly endpoints: () => MqttEndpoints | null,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.watchers.setMaxListeners(0);
+  }
+
+  /** The caller's session, or NOT_FOUND (also for other users' sessions). */
+  get(ownerId: string, id: string): TestClientSession {
+    const session = isUuid(id) ? this.sessions.get(id) : undefined;
+    if (!session || session.ownerId !== ownerId) throw notFound('Test client session');
+    return session;
+  }
+
+  list(ownerId: string): TestClientSession[] {
+    return [...this.sessions.values()].filter((s) => s.ownerId === ownerId).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  }
+
+  async start(principal: Principal, deviceId: string, options: StartOptions = {}): Promise<TestClientSession> {
+    const device = await this.devices.get(principal.userId, deviceId);
+    const transport = options.transport ?? (device.authType === DeviceAuthType.CERTIFICATE ? TestClientTransport.MQTTS_MUTUAL : TestClientTransport.MQTT);
+    if (device.authType === DeviceAuthType.CERTIFICATE && transport !== TestClientTransport.MQTTS_MUTUAL) {
+      throw badInput('a CERTIFICATE device connects over MQTTS_MUTUAL (two-way TLS)', 'transport');
+    }
+    if (device.authType === DeviceAuthType.TOKEN && transport === TestClientTransport.MQTTS_MUTUAL) {
+      throw badInput('a TOKEN device connects over MQTT or MQTTS', 'transport');
+    }
+    const keepalive = options.keepalive ?? 60;
+    if (!Number.isInteger(keepalive) || keepalive < 0 || keepalive > 65535) throw badInput('keepalive must be 0–65535 seconds', 'keepalive');
+    const mqttVersion = options.mqttVersion ?? 4;
+    if (mqttVersion !== 4 && mqttVersion !== 5 && mqttVersion !== 3) throw badInput('mqttVersion must be 3 (3.1), 4 (3.1.1) or 5', 'mqttVersion');
+    const will = options.will ? this.checkWill(options.will) : undefined;
+
+    const own = this.list(principal.userId).filter((s) => s.active);
+    if (own.length >= this.config.maxSessionsPerUser) {
+      throw new AppError('LIMIT_EXCEEDED', `at most ${this.config.maxSessionsPerUser} test client sessions may run at once; stop one first`);
+    }
+    const busy = own.find((s) => s.device.id === device.id);
+    if (busy) throw new AppError('CONFLICT', `test client session ${busy.id} is already connected as this device; stop it first`, { sessionId: busy.id });
+    if (device.status === DeviceStatus.ONLINE && !options.force) {
+      throw new AppError(
+        'CONFLICT',
+        'the device is online now: a test client with the same client id would disconnect it. Pass force: true to take over its connection.',
+        { reason: 'DEVICE_ONLINE' },
+      );
+    }
+
+    const endpoints = this.endpoints();
+    const port =
+      transport === TestClientTransport.MQTT ? endpoints?.port : transport === TestClientTransport.MQTTS ? endpoints?.tlsPort : endpoints?.mutualTlsPort;
+    if (!endpoints || port == null) throw badInput(`the ${transport} listener is not enabled on this server`, 'transport');
+
+    const session = new TestClientSession(principal.userId, device, transport, options.cleanSession ?? true, keepalive, mqttVersion, this.clock());
+    session.tookOverOnlineDevice = device.status === DeviceStatus.ONLINE;
+    const connectOptions: IClientOptions = {
+      host: endpoints.host,
+      port,
+      protocol: transport === TestClientTransport.MQTT ? 'mqtt' : 'mqtts',
+      clientId: device.deviceNumber,
+      username: device.username,
+      clean: session.cleanSession,
+      keepalive,
+      protocolVersion: mqttVersion as 3 | 4 | 5,
+      reconnectPeriod: 0,
+      connectTimeout: this.config.connectTimeoutMs,
+      will,
+    };
+    if (transport !== TestClientTransport.MQTT) {
+      const tls = await this.pki.serverTlsCredentials();
+      Object.assign(connectOptions, { ca: tls.caPem, rejectUnauthorized: true, servername: endpoints.tlsServerName });
+    }
+    if (transport === TestClientTransport.MQTTS_MUTUAL) {
+      const certs = (await this.certificates.certificatesFor([device.id])).get(device.id) ?? [];
+      const usable = certs.filter((c) => this.certificates.status(c) === 'ACTIVE').sort((a, b) => b.notAfter.getTime() - a.notAfter.getTime())[0];
+      const key = usable ? this.certificates.privateKeyPem(usable) : null;
+      if (!usable || !key) throw badInput('the device has no active certificate (with its private key) bound to it', 'deviceId');
+      Object.assign(connectOptions, { cert: usable.certificatePem, key });
+    } else {
+      const key = (await this.credentials.keysFor([device.id])).get(device.id);
+      if (!key) throw badInput('the device has no device key', 'deviceId');
+      connectOptions.password = key;
+    }
+
+    // Ended sessions stay listed (with their messages) until stopped; keep only the newest few of them.
+    const ended = this.list(principal.userId).filter((s) => !s.active);
+    for (const old of ended.slice(0, Math.max(0, ended.length - this.config.maxSessionsPerUser + 1))) this.sessions.delete(old.id);
+    this.sessions.set(session.id, session);
+    this.touch(session, principal);
+    this.log.info('test client starting', { sessionId: session.id, deviceId: device.id, transport, force: !!options.force });
+    await this.connect(session, connectOptions);
+    return session;
+  }
+
+  private checkWill(will: WillOptions): NonNullable<IClientOptions['will']> {
+    const problem = publishTopicProblem(will.topic);
+    if (problem) throw badInput(`will: ${problem}`, 'will.topic');
+    this.parseJson(will.payload, 'will.payload');
+    const qos = this.checkQos(will.qos ?? 0, 'will.qos');
+    return { topic: will.topic, payload: Buffer.from(will.payload), qos, retain: will.retain ?? false };
+  }
+
+  private checkQos(qos: number, field = 'qos'): 0 | 1 | 2 {
+    if (qos !== 0 && qos !== 1 && qos !== 2) throw badInput('qos must be 0, 1 or 2', field);
+    return qos;
+  }
+
+  private parseJson(payload: string, field: string): unknown {
+    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) throw badInput(`payload must be at most ${MAX_PAYLOAD_BYTES} bytes`, field);
+    try {
+      return JSON.parse(payload) as unknown;
+    } catch {
+      throw badInput('payload must be valid JSON', field);
+    }
+  }
+
+  /** Connects and resolves once the outcome is known (connected, refused, failed or timed out). */
+  private connect(session: TestClientSession, options: IClientOptions): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const client = mqtt.connect(options);
+      session.client = client;
+      // mqtt.js can hang without an error when the server rejects a client certificate under TLS 1.3.
+      const timer = setTimeout(() => {
+        this.fail(session, `timed out after ${this.config.connectTimeoutMs} ms waiting for the server`);
+        resolve();
+      }, this.config.connectTimeoutMs + 500);
+      const settle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      client.on('connect', () => {
+        session.connectedAt = this.clock();
+        this.setState(session, TestClientState.CONNECTED, null);
+        settle();
+      });
+      client.on('error', (err) => {
+        this.fail(session, describeConnectError(err as Error & { code?: unknown }));
+        settle();
+      });
+      client.on('disconnect', (packet) => {
+        const code = packet.reasonCode ?? 0;
+        session.error = code === 0x8e ? 'disconnected by the server: another client connected with the same client id' : `disconnected by the server (reason code ${code})`;
+      });
+      client.on('message', (topic, payload, packet) => {
+        this.record(session, MessageDirection.RECEIVED, topic, payload, packet.qos, packet.retain);
+      });
+      client.on('close', () => {
+        if (session.state === TestClientState.CONNECTED) {
+          this.end(session, TestClientState.DISCONNECTED, session.error ?? 'connection closed by the server (another client may have connected with the same client id)');
+        } else if (session.state === TestClientState.CONNECTING) {
+          this.fail(session, 'the server closed the connection before accepting it');
+        }
+        settle();
+      });
+    });
+  }
+
+  private fail(session: TestClientSession, reason: string): void {
+    if (!session.active) return;
+    this.end(session, TestClientState.ERROR, reason);
+  }
+
+  private setState(session: TestClientSession, state: TestClientState, error: string | null): void {
+    session.state = state;
+    session.error = error;
+    session.events.emit('state', session);
+  }
+
+  /** Ends the session's connection (idempotent) and frees its socket and timers. */
+  private end(session: TestClientSession, state: TestClientState, reason: string | null): void {
+    if (!session.active) return;
+    clearTimeout(session.idleTimer);
+    clearTimeout(session.expiryTimer);
+    session.endedAt = this.clock();
+    session.client?.removeAllListeners('close');
+    session.client?.end(true);
+    this.setState(session, state, reason);
+    session.events.emit('end');
+    this.log.info('test client ended', { sessionId: session.id, state, reason });
+  }
+
+  /** Records use by a principal: resets the idle timer and extends the lifetime to the latest token's expiry. */
+  private touch(session: TestClientSession, principal?: Principal): void {
+    if (!session.active) return;
+    clearTimeout(session.idleTimer);
+    session.idleTimer = setTimeout(() => this.end(session, TestClientState.DISCONNECTED, 'stopped after being idle'), this.config.idleTimeoutMs);
+    session.idleTimer.unref();
+    if (!principal) return;
+    const expiresAt = principal.tokenExpiresAt ?? null;
+    if (session.expiresAt === null) return; // an API key keeps it alive until idle
+    if (expiresAt === null) {
+      session.expiresAt = null;
+      clearTimeout(session.expiryTimer);
+      return;
+    }
+    if (session.expiresAt && session.expiresAt >= expiresAt) return;
+    session.expiresAt = expiresAt;
+    clearTimeout(session.expiryTimer);
+    const delay = Math.max(0, expiresAt.getTime() - this.clock().getTime());
+    session.expiryTimer = setTimeout(() => this.end(session, TestClientState.DISCONNECTED, "stopped: the user's session token expired"), Math.min(delay, 2 ** 31 - 1));
+    session.expiryTimer.unref();
+  }
+
+  private requireConnected(session: TestClientSession): MqttClient {
+    if (session.state !== TestClientState.CONNECTED || !session.client) {
+      throw new AppError('CONFLICT', `the test client is ${session.state.toLowerCase()}, not connected`, { state: session.state });
+    }
+    return session.client;
+  }
+
+  private record(session: TestClientSession, direction: MessageDirection, topic: string, payload: Buffer, qos: number, retain: boolean): TestMessage {
+    const text = payload.toString('utf8');
+    let json: unknown = null;
+    try {
+      json = JSON.parse(text) as unknown;
+    } catch {
+      json = null;
+    }
+    const message: TestMessage = { seq: ++session.seq, direction, topic, payload: text, json, qos, retain, at: this.clock() };
+    session.messages.push(message);
+    if (session.messages.length > this.config.bufferSize) {
+      session.messages.splice(0, session.messages.length - this.config.bufferSize);
+      session.droppedCount = session.seq - session.messages.length;
+    }
+    session.events.emit('message', message);
+    return message;
+  }
+
+  async publish(principal: Principal, sessionId: string, topic: string, payload: string, qos = 0, retain = false): Promise<TestMessage> {
+    const session = this.get(principal.userId, sessionId);
+    const problem = publishTopicProblem(topic);
+    if (problem) throw badInput(problem, 'topic');
+    this.parseJson(payload, 'payload');
+    const q = this.checkQos(qos);
+    const client = this.requireConnected(session);
+    this.touch(session, principal);
+    await client.publishAsync(topic, payload, { qos: q, retain });
+    return this.record(session, MessageDirection.REPORTED, topic, Buffer.from(payload), q, retain);
+  }
+
+  async subscribe(principal: Principal, sessionId: string, topicFilter: string, qos = 0): Promise<TestClientSession> {
+    const session = this.get(principal.userId, sessionId);
+    const problem = topicFilterProblem(topicFilter);
+    if (problem) throw badInput(problem, 'topicFilter');
+    const q = this.checkQos(qos);
+    const client = this.requireConnected(session);
+    this.touch(session, principal);
+    const granted = await client.subscribeAsync(topicFilter, { qos: q });
+    const result = granted[0];
+    if (!result || result.qos > 2) throw new AppError('FORBIDDEN', `the server refused the subscription to "${topicFilter}"`);
+    session.subscriptions.set(topicFilter, result.qos);
+    session.events.emit('state', session);
+    return session;
+  }
+
+  async unsubscribe(principal: Principal, sessionId: string, topicFilter: string): Promise<TestClientSession> {
+    const session = this.get(principal.userId, sessionId);
+    if (!session.subscriptions.has(topicFilter)) throw badInput(`not subscribed to "${topicFilter}"`, 'topicFilter');
+    const client = this.requireConnected(session);
+    this.touch(session, principal);
+    await client.unsubscribeAsync(topicFilter);
+    session.subscriptions.delete(topicFilter);
+    session.events.emit('state', session);
+    return session;
+  }
+
+  /** Disconnects and forgets the session; returns its final state. */
+  async stop(ownerId: string, sessionId: string): Promise<TestClientSession> {
+    const session = this.get(ownerId, sessionId);
+    const client = session.client;
+    if (session.state === TestClientState.CONNECTED && client) {
+      // A clean DISCONNECT, so the will message is not sent; then the socket is gone.
+      client.removeAllListeners('close');
+      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    }
+    this.end(session, TestClientState.DISCONNECTED, 'stopped by the user');
+    this.sessions.delete(session.id);
+    return session;
+  }
+
+  /**
+   * Messages of a session: those still buffered after `afterSeq`, then live ones, with no gap and no duplicate.
+   * Ends when the session ends.
+   */
+  async *messages(ownerId: string, sessionId: string, afterSeq = 0): AsyncGenerator<TestMessage> {
+    const session = this.get(ownerId, sessionId);
+    const queue: TestMessage[] = [];
+    let wake: (() => void) | undefined;
+    let ended = !session.active;
+    const onMessage = (m: TestMessage) => {
+      queue.push(m);
+      if (queue.length > this.config.bufferSize) queue.shift();
+      wake?.();
+    };
+    const onEnd = () => {
+      ended = true;
+      wake?.();
+    };
+    session.events.on('message', onMessage);
+    session.events.on('end', onEnd);
+    const unwatch = this.watch(session.id);
+    try {
+      let last = afterSeq;
+      for (const m of session.messages.slice()) {
+        if (m.seq > last) {
+          last = m.seq;
+          yield m;
+        }
+      }
+      for (;;) {
+        while (queue.length) {
+          const m = queue.shift()!;
+          if (m.seq > last) {
+            last = m.seq;
+            yield m;
+          }
+        }
+        if (ended) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      unwatch();
+      session.events.off('message', onMessage);
+      session.events.off('end', onEnd);
+    }
+  }
+
+  /** State changes of a session (connect, disconnect, subscriptions); ends after the session ends. */
+  async *stateChanges(ownerId: string, sessionId: string): AsyncGenerator<TestClientSession> {
+    const session = this.get(ownerId, sessionId);
+    const queue: TestClientSession[] = [];
+    let wake: (() => void) | undefined;
+    const onState = (s: TestClientSession) => {
+      queue.push(s);
+      wake?.();
+    };
+    session.events.on('state', onState);
+    const unwatch = this.watch(session.id);
+    try {
+      for (;;) {
+        while (queue.length) {
+          const s = queue.shift()!;
+          yield s;
+          if (!s.active) return;
+        }
+        if (!session.active) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      unwatch();
+      session.events.off('state', onState);
+    }
+  }
+
+  private watch(sessionId: string): () => void {
+    this.watchCounts.set(sessionId, (this.watchCounts.get(sessionId) ?? 0) + 1);
+    this.watchers.emit(sessionId);
+    return () => {
+      const n = (this.watchCounts.get(sessionId) ?? 1) - 1;
+      if (n > 0) this.watchCounts.set(sessionId, n);
+      else this.watchCounts.delete(sessionId);
+    };
+  }
+
+  /** Resolves once a subscription watches the session, at once if one already does (for tests and tools). */
+  async whenWatched(sessionId: string): Promise<void> {
+    if (this.watchCounts.has(sessionId)) return;
+    await once(this.watchers, sessionId);
+  }
+
+  /** Stops every session and frees every socket. */
+  async close(): Promise<void> {
+    for (const session of this.sessions.values()) this.end(session, TestClientState.DISCONNECTED, 'server shutting down');
+    this.sessions.clear();
+  }
+}
