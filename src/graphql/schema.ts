@@ -4,6 +4,7 @@ import { buildSchema, type ContainerType } from 'type-graphql';
 import { CertificateResolver, DeviceCertificatesResolver } from '../certificates/certificate.resolver.js';
 import { DeviceResolver } from '../devices/device.resolver.js';
 import { PkiResolver } from '../pki/pki.resolver.js';
+import { createAppPubSub } from '../realtime/pubsub.js';
 import type { Services } from '../services.js';
 import { TestClientResolver } from '../testclient/test-client.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
@@ -35,6 +36,6 @@ export function createSchema(services?: Services): Promise<GraphQLSchema> {
     resolvers: resolverClasses,
     container: services ? containerFor(services) : { get: () => { throw new Error('schema built without services'); } },
     validate: false,
-    ...(services ? { pubSub: services.pubSub } : {}),
+    pubSub: services ? services.pubSub : createAppPubSub(),
   });
 }
