@@ -52,6 +52,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
   try {
     const services = createServices(config, ds, secrets, clock, log);
+    cleanups.push(() => services.pubSub.close());
     await services.pki.init();
     cleanups.push(() => services.testClients.close());
     const schema = await createSchema(services);

@@ -36,7 +36,7 @@ export interface Services {
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger): Services {
   const bus = new RegistryBus();
-  const pubSub = createAppPubSub();
+  const pubSub = createAppPubSub(config.redisUrl);
   const users = new UserService(ds, secrets, config.auth, clock);
   const credentials = new CredentialService(ds, secrets, clock);
   const devices = new DeviceService(ds, credentials, bus, clock);

@@ -1,5 +1,7 @@
 import { EventEmitter, once } from 'node:events';
-import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createPubSub, type PubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
+import { Redis } from 'ioredis';
 
 /**
  * Live events for GraphQL subscriptions. Topics are namespaced by owner (e.g. `deviceStatus:<ownerId>`),
@@ -12,11 +14,43 @@ export interface AppPubSub extends PubSub<PubSubTopics> {
   whenSubscribed(topic: string): Promise<void>;
   /** How many subscribers `topic` has now. */
   subscriberCount(topic: string): number;
+  /** Disconnects from Redis, when used. */
+  close(): Promise<void>;
 }
 
-/** In-process pub/sub; scale-out replaces the event target with Redis. */
-export function createAppPubSub(): AppPubSub {
-  const inner = createPubSub<PubSubTopics>();
+/** JSON that keeps Dates as Dates across Redis. */
+export const dateSafeJson = {
+  stringify(message: unknown): string {
+    return JSON.stringify(message, function (this: Record<string, unknown>, key: string, value: unknown) {
+      const raw = this[key];
+      return raw instanceof Date ? { $date: raw.getTime() } : value;
+    });
+  },
+  parse(text: string): unknown {
+    return JSON.parse(text, (_key, value: unknown) => {
+      if (value && typeof value === 'object' && !Array.isArray(value)) {
+        const keys = Object.keys(value);
+        if (keys.length === 1 && keys[0] === '$date') return new Date((value as { $date: number }).$date);
+      }
+      return value;
+    });
+  },
+};
+
+/**
+ * In-process pub/sub by default. With a Redis URL (scale-out), events go through Redis pub/sub, so a
+ * subscriber on any instance sees what any instance published.
+ */
+export function createAppPubSub(redisUrl?: string): AppPubSub {
+  let redis: Redis[] = [];
+  let eventTarget: PubSubEventTarget<PubSubTopics> | undefined;
+  if (redisUrl) {
+    const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    const subscribeClient = new Redis(redisUrl, { lazyConnect: false });
+    redis = [publishClient, subscribeClient];
+    eventTarget = createRedisEventTarget<never>({ publishClient, subscribeClient, serializer: dateSafeJson }) as unknown as PubSubEventTarget<PubSubTopics>;
+  }
+  const inner = createPubSub<PubSubTopics>(eventTarget ? { eventTarget } : {});
   const counts = new Map<string, number>();
   const notices = new EventEmitter();
   notices.setMaxListeners(0);
@@ -66,5 +100,8 @@ export function createAppPubSub(): AppPubSub {
       await once(notices, topic);
     },
     subscriberCount: (topic: string) => counts.get(topic) ?? 0,
+    async close() {
+      await Promise.all(redis.splice(0).map((r) => r.quit().catch(() => r.disconnect())));
+    },
   } as AppPubSub;
 }

@@ -241,7 +241,7 @@ export class TestClientResolver {
   }
 
   @Subscription(() => TestClientSessionType, {
-    description: 'The session whenever its state or subscriptions change; completes when it ends.',
+    description: 'The session now, then whenever its state or subscriptions change; completes when it has ended.',
     subscribe: ({ args, context }) => {
       const ctx = context as GraphQLContext;
       return ctx.services.testClients.stateChanges(userId(ctx), String(args.sessionId));

@@ -485,10 +485,10 @@ export class TestClientService {
     }
   }
 
-  /** State changes of a session (connect, disconnect, subscriptions); ends after the session ends. */
+  /** The session now, then at each change (connect, disconnect, subscriptions); ends after the session ends. */
   async *stateChanges(ownerId: string, sessionId: string): AsyncGenerator<TestClientSession> {
     const session = this.get(ownerId, sessionId);
-    const queue: TestClientSession[] = [];
+    const queue: TestClientSession[] = [session];
     let wake: (() => void) | undefined;
     const onState = (s: TestClientSession) => {
       queue.push(s);
