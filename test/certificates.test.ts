@@ -114,6 +114,7 @@ describe.each<DbKind>(['sqlite', 'postgres'])('certificates on %s', (db) => {
     expect(errorCode(await create({ n: 'x'.repeat(101) }))).toBe('BAD_USER_INPUT');
     expect(errorCode(await create({ n: 'x', v: 0 }))).toBe('BAD_USER_INPUT');
     expect(errorCode(await create({ n: 'x', v: 100 * 365 }))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await create({ n: 'x', v: 2_000_000_000 }))).toBe('BAD_USER_INPUT');
     expect(errorCode(await create({ n: 'x', cn: 'c'.repeat(65) }))).toBe('BAD_USER_INPUT');
     expect(errorCode(await app.gql('mutation{ createCertificate(name:"x",keyAlgorithm:DSA){ id } }', {}, alice.token))).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(errorCode(await create({ n: 'x' }, ''))).toBe('UNAUTHENTICATED');

@@ -107,13 +107,13 @@ export class CertificateService {
     if (commonName.length > MAX_COMMON_NAME_LENGTH) throw badInput(`commonName must be at most ${MAX_COMMON_NAME_LENGTH} characters`, 'commonName');
     const validityDays = data.validityDays ?? this.config.defaultCertValidityDays;
     const now = this.clock();
-    const notAfter = new Date(now.getTime() + validityDays * DAY_MS);
     const caNotAfter = this.pki.platformCa().notAfter;
+    const maxDays = Math.floor((caNotAfter.getTime() - now.getTime()) / DAY_MS);
     if (!Number.isInteger(validityDays) || validityDays < 1) throw badInput('validityDays must be a positive integer', 'validityDays');
-    if (notAfter.getTime() > caNotAfter.getTime()) {
-      const max = Math.floor((caNotAfter.getTime() - now.getTime()) / DAY_MS);
-      throw badInput(`validityDays must be at most ${max} (the platform CA expires ${caNotAfter.toISOString()})`, 'validityDays');
+    if (validityDays > maxDays) {
+      throw badInput(`validityDays must be at most ${Math.max(maxDays, 0)} (the platform CA expires ${caNotAfter.toISOString()})`, 'validityDays');
     }
+    const notAfter = new Date(now.getTime() + validityDays * DAY_MS);
     const keyAlgorithm = data.keyAlgorithm ?? KeyAlgorithmEnum.ECDSA;
     const issued = await this.pki.issueClientCertificate({
       commonName,
