@@ -7,6 +7,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { DataSource } from 'typeorm';
+import type { MessageServerPorts } from './broker/message-server.js';
 import type { Config } from './config/config.js';
 import { formatError } from './common/errors.js';
 import { type Clock, createLogger, type Logger, systemClock } from './common/runtime.js';
@@ -30,6 +31,8 @@ export interface App {
   /** The GraphQL endpoint (HTTP and graphql-ws). */
   graphqlUrl: string;
   port: number;
+  /** Bound MQTT listener ports (null = off): plain, one-way TLS, two-way TLS. */
+  mqtt: MessageServerPorts;
   services: Services;
   close(): Promise<void>;
 }
@@ -54,6 +57,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const services = createServices(config, ds, secrets, clock, log);
     cleanups.push(() => services.pubSub.close());
     await services.pki.init();
+    // The message server stops after the test clients (cleanups run in reverse) and before the database.
+    cleanups.push(() => services.messageServer.close());
+    const mqtt = await services.messageServer.start({ pki: services.pki, certificates: services.certificates });
+    if (config.mqtt.enabled) {
+      const mqttHost = config.mqtt.host === '0.0.0.0' || config.mqtt.host === '::' ? '127.0.0.1' : config.mqtt.host;
+      services.mqttEndpoints.current = { host: mqttHost, ...mqtt, tlsServerName: config.mqtt.tlsHosts[0] ?? 'localhost' };
+    }
     cleanups.push(() => services.testClients.close());
     const schema = await createSchema(services);
 
@@ -107,7 +117,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     log.info(`Portico listening on ${url}/graphql`);
-    return { url, graphqlUrl: `${url}/graphql`, port, services, close };
+    return { url, graphqlUrl: `${url}/graphql`, port, mqtt, services, close };
   } catch (err) {
     await close();
     throw err;

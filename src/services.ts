@@ -2,6 +2,9 @@ import type { DataSource } from 'typeorm';
 import type { Config } from './config/config.js';
 import { RegistryBus } from './common/events.js';
 import type { Clock, Logger } from './common/runtime.js';
+import { ConnectionLogService } from './broker/connection-log.service.js';
+import { DeviceEventService } from './broker/device-event.service.js';
+import { MessageServer } from './broker/message-server.js';
 import { CertificateService } from './certificates/certificate.service.js';
 import { CredentialService } from './credentials/credential.service.js';
 import { DeviceService } from './devices/device.service.js';
@@ -32,6 +35,12 @@ export interface Services {
   mqttEndpoints: { current: MqttEndpoints | null };
   /** Server-side MQTT test clients (Test Center → MQTT Client). */
   testClients: TestClientService;
+  /** Connection log of the message server (batched writes, queries, live topic per owner). */
+  connectionLog: ConnectionLogService;
+  /** Upstream messages of devices (batched writes, queries, live topic per owner). */
+  deviceEvents: DeviceEventService;
+  /** The embedded MQTT message server; createApp starts it. */
+  messageServer: MessageServer;
 }
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger): Services {
@@ -44,5 +53,9 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, log);
   const mqttEndpoints: Services['mqttEndpoints'] = { current: null };
   const testClients = new TestClientService(config.testClient, devices, credentials, certificates, pki, () => mqttEndpoints.current, clock, log);
-  return { config, ds, secrets, clock, log, bus, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients };
+  const storeOptions = { ds, pubSub, clock, log, batchSize: config.mqtt.eventBatchSize, flushIntervalMs: config.mqtt.eventFlushIntervalMs };
+  const connectionLog = new ConnectionLogService(storeOptions);
+  const deviceEvents = new DeviceEventService(storeOptions);
+  const messageServer = new MessageServer({ config: config.mqtt, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents });
+  return { config, ds, secrets, clock, log, bus, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, connectionLog, deviceEvents, messageServer };
 }

@@ -1,3 +1,5 @@
+import { ConnectionLogEntity } from '../broker/connection-log.entity.js';
+import { DeviceEventEntity } from '../broker/device-event.entity.js';
 import { CertificateDeviceEntity, CertificateEntity } from '../certificates/certificate.entity.js';
 import { DeviceCredentialEntity } from '../credentials/credential.entity.js';
 import { DeviceEntity } from '../devices/device.entity.js';
@@ -5,4 +7,4 @@ import { PlatformCaEntity } from '../pki/platform-ca.entity.js';
 import { ApiKeyEntity, UserEntity } from '../users/user.entity.js';
 
 /** Every TypeORM entity. Features add theirs here. */
-export const entities = [UserEntity, ApiKeyEntity, DeviceEntity, DeviceCredentialEntity, PlatformCaEntity, CertificateEntity, CertificateDeviceEntity];
+export const entities = [UserEntity, ApiKeyEntity, DeviceEntity, DeviceCredentialEntity, PlatformCaEntity, CertificateEntity, CertificateDeviceEntity, ConnectionLogEntity, DeviceEventEntity];

@@ -201,6 +201,18 @@ export class DeviceService {
     return device;
   }
 
+  /** Connection status, set by the message server; returns the device, or null when it no longer exists. */
+  async setConnectionStatus(id: string, status: DeviceStatus, at: Date): Promise<DeviceEntity | null> {
+    await this.repo.update({ id }, status === DeviceStatus.ONLINE ? { status, lastConnectedAt: at } : { status, lastDisconnectedAt: at });
+    return this.repo.findOneBy({ id });
+  }
+
+  /** Marks every ONLINE device OFFLINE (message server start: no session outlives the process). */
+  async resetConnectionStatus(at: Date): Promise<number> {
+    const result = await this.repo.update({ status: DeviceStatus.ONLINE }, { status: DeviceStatus.OFFLINE, lastDisconnectedAt: at });
+    return result.affected ?? 0;
+  }
+
   async list(ownerId: string, q: DeviceQuery): Promise<Page<DeviceEntity>> {
     const qb = this.repo.createQueryBuilder('d').where('d.owner_id = :ownerId', { ownerId });
     if (q.search != null && q.search.trim() !== '') {

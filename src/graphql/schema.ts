@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
+import { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver } from '../broker/broker.resolver.js';
 import { CertificateResolver, DeviceCertificatesResolver } from '../certificates/certificate.resolver.js';
 import { DeviceResolver } from '../devices/device.resolver.js';
 import { PkiResolver } from '../pki/pki.resolver.js';
@@ -9,7 +10,7 @@ import type { Services } from '../services.js';
 import { TestClientResolver } from '../testclient/test-client.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 
-export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver] as const;
+export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver, ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver] as const;
 
 /** Constructs each resolver with the services it needs (no global container). */
 function containerFor(services: Services): ContainerType {
@@ -20,6 +21,10 @@ function containerFor(services: Services): ContainerType {
     [CertificateResolver, new CertificateResolver(services.certificates)],
     [DeviceCertificatesResolver, new DeviceCertificatesResolver()],
     [TestClientResolver, new TestClientResolver(services.testClients)],
+    [ConnectionLogResolver, new ConnectionLogResolver()],
+    [DeviceEventResolver, new DeviceEventResolver()],
+    [DeviceStatusResolver, new DeviceStatusResolver()],
+    [DeviceConnectionLogResolver, new DeviceConnectionLogResolver()],
   ]);
   return {
     get(cls: unknown) {

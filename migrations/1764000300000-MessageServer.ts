@@ -1,0 +1,68 @@
+import { type MigrationInterface, type QueryRunner, Table, TableIndex } from 'typeorm';
+
+const ms = (name: string, nullable = false) => ({ name, type: 'bigint', isNullable: nullable });
+
+/**
+ * Message server: connection log and device events. No foreign keys on purpose: rows are written in
+ * batches after the fact (a device may be deleted meanwhile) and removed by retention or with the device.
+ */
+export class MessageServer1764000300000 implements MigrationInterface {
+  name = 'MessageServer1764000300000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.createTable(
+      new Table({
+        name: 'connection_logs',
+        columns: [
+          { name: 'id', type: 'varchar', length: '36', isPrimary: true },
+          { name: 'owner_id', type: 'varchar', length: '36', isNullable: true },
+          { name: 'device_id', type: 'varchar', length: '36', isNullable: true },
+          { name: 'event_type', type: 'varchar', length: '16' },
+          { name: 'reason', type: 'varchar', length: '255', isNullable: true },
+          { name: 'client_id', type: 'varchar', length: '128', isNullable: true },
+          { name: 'username', type: 'varchar', length: '128', isNullable: true },
+          { name: 'remote_address', type: 'varchar', length: '64', isNullable: true },
+          { name: 'remote_port', type: 'integer', isNullable: true },
+          { name: 'listener', type: 'varchar', length: '16' },
+          { name: 'protocol_version', type: 'integer', isNullable: true },
+          { name: 'keepalive', type: 'integer', isNullable: true },
+          { name: 'clean_session', type: 'boolean', isNullable: true },
+          { name: 'certificate_fingerprint', type: 'varchar', length: '128', isNullable: true },
+          ms('time'),
+        ],
+        indices: [
+          new TableIndex({ name: 'ix_connection_logs_device_time', columnNames: ['device_id', 'time', 'id'] }),
+          new TableIndex({ name: 'ix_connection_logs_owner_time', columnNames: ['owner_id', 'time', 'id'] }),
+          new TableIndex({ name: 'ix_connection_logs_time', columnNames: ['time', 'id'] }),
+        ],
+      }),
+    );
+    await q.createTable(
+      new Table({
+        name: 'device_events',
+        columns: [
+          { name: 'id', type: 'varchar', length: '36', isPrimary: true },
+          { name: 'owner_id', type: 'varchar', length: '36' },
+          { name: 'device_id', type: 'varchar', length: '36' },
+          { name: 'topic', type: 'text' },
+          { name: 'payload', type: 'text' },
+          { name: 'payload_encoding', type: 'varchar', length: '8' },
+          { name: 'qos', type: 'integer' },
+          { name: 'retain', type: 'boolean' },
+          { name: 'size', type: 'integer' },
+          ms('time'),
+        ],
+        indices: [
+          new TableIndex({ name: 'ix_device_events_device_time', columnNames: ['device_id', 'time', 'id'] }),
+          new TableIndex({ name: 'ix_device_events_owner_time', columnNames: ['owner_id', 'time', 'id'] }),
+          new TableIndex({ name: 'ix_device_events_time', columnNames: ['time', 'id'] }),
+        ],
+      }),
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.dropTable('device_events');
+    await q.dropTable('connection_logs');
+  }
+}

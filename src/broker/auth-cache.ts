@@ -1,0 +1,80 @@
+import crypto from 'node:crypto';
+import type { Clock } from '../common/runtime.js';
+import type { DeviceEntity } from '../devices/device.entity.js';
+
+interface Entry {
+  username: string | undefined;
+  digest: Buffer;
+  device: DeviceEntity;
+  expiresAt: number;
+}
+
+/**
+ * Successful Token authentications by client id, for `ttlMs`: a reconnect storm does not query the
+ * database per connect. Only the password's keyed digest is kept (key random per process). Entries are
+ * dropped when the registry reports a credential change (`invalidate`); a lookup that was in flight
+ * while that happened is not cached (generation check).
+ */
+export class AuthCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly generations = new Map<string, number>();
+  private readonly key = crypto.randomBytes(32);
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly clock: Clock,
+    private readonly maxEntries = 100_000,
+  ) {}
+
+  private digest(password: Buffer | string | undefined): Buffer {
+    return crypto.createHmac('sha256', this.key).update(password ?? '').digest();
+  }
+
+  /** Changes whenever the client id's credentials change; compare before/after a lookup. */
+  generation(clientId: string): number {
+    return this.generations.get(clientId) ?? 0;
+  }
+
+  get(clientId: string, username: string | undefined, password: Buffer | string | undefined): DeviceEntity | null {
+    if (this.ttlMs <= 0) return null;
+    const entry = this.entries.get(clientId);
+    if (!entry) {
+      this.misses += 1;
+      return null;
+    }
+    if (entry.expiresAt <= this.clock().getTime()) {
+      this.entries.delete(clientId);
+      this.misses += 1;
+      return null;
+    }
+    const ok = entry.username === username && crypto.timingSafeEqual(entry.digest, this.digest(password));
+    if (!ok) {
+      this.misses += 1;
+      return null;
+    }
+    this.hits += 1;
+    return entry.device;
+  }
+
+  /** Caches a success, unless the credentials changed since `generation` was read. */
+  put(clientId: string, username: string | undefined, password: Buffer | string | undefined, device: DeviceEntity, generation: number): void {
+    if (this.ttlMs <= 0 || this.generation(clientId) !== generation) return;
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.delete(clientId);
+    this.entries.set(clientId, { username, digest: this.digest(password), device, expiresAt: this.clock().getTime() + this.ttlMs });
+  }
+
+  invalidate(clientId: string): void {
+    this.entries.delete(clientId);
+    this.generations.set(clientId, this.generation(clientId) + 1);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,241 @@
+import DataLoader from 'dataloader';
+import { GraphQLJSON } from 'graphql-scalars';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { DeviceEntity } from '../devices/device.entity.js';
+import { type GraphQLContext, userId } from '../graphql/context.js';
+import { ConnectionType, type Connection, toConnection } from '../graphql/relay.js';
+import { ConnectionEventType, ConnectionLogEntity } from './connection-log.entity.js';
+import { DeviceEventEntity } from './device-event.entity.js';
+import { payloadJson } from './device-event.service.js';
+import { deviceStatusTopic } from './message-server.js';
+import { replayThenLive } from './replay.js';
+import { checkTopicFilter, topicMatches } from './topics.js';
+
+@InputType({ description: 'Connection log filter. Time range: since ≤ time < until.' })
+export class ConnectionLogFilter {
+  @Field(() => [ConnectionEventType], { nullable: true, description: 'Only these event types.' })
+  eventTypes?: ConnectionEventType[] | null;
+
+  @Field(() => Date, { nullable: true, description: 'Inclusive.' })
+  since?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Exclusive.' })
+  until?: Date | null;
+}
+
+@InputType({ description: 'Device event filter. Time range: since ≤ time < until.' })
+export class DeviceEventFilter {
+  @Field(() => String, { nullable: true, description: 'MQTT topic filter: `+` matches one level, a trailing `#` any number.' })
+  topic?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Inclusive.' })
+  since?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Exclusive.' })
+  until?: Date | null;
+}
+
+export const ConnectionLogConnection = ConnectionType('ConnectionLogEntry', ConnectionLogEntity);
+export const DeviceEventConnection = ConnectionType('DeviceEvent', DeviceEventEntity);
+
+/** Per-request loader of the caller's devices by id (no N+1 for `device` on log rows and events). */
+const deviceLoaders = new WeakMap<GraphQLContext, DataLoader<string, DeviceEntity | null>>();
+function deviceFor(ctx: GraphQLContext, id: string | null): Promise<DeviceEntity | null> {
+  if (!id) return Promise.resolve(null);
+  let loader = deviceLoaders.get(ctx);
+  if (!loader) {
+    loader = new DataLoader((ids: readonly string[]) => ctx.services.devices.byIds(ids));
+    deviceLoaders.set(ctx, loader);
+  }
+  const owner = userId(ctx);
+  return loader.load(id).then((d) => (d && d.ownerId === owner ? d : null));
+}
+
+/** The caller's device id (NOT_FOUND for anyone else's), or null for "all my devices". */
+async function ownDeviceId(ctx: GraphQLContext, deviceId: string | null | undefined): Promise<string | null> {
+  if (deviceId == null) return null;
+  return (await ctx.services.devices.get(userId(ctx), deviceId)).id;
+}
+
+const DEVICE_ID_DESCRIPTION = 'One of your devices (NOT_FOUND otherwise); all of your devices when omitted.';
+const AFTER_DESCRIPTION = 'A cursor (from a query edge or an earlier subscription event): first replays what was recorded after it, then continues live.';
+
+@Resolver(() => ConnectionLogEntity)
+export class ConnectionLogResolver {
+  @Query(() => ConnectionLogConnection, { description: 'Connection log of your devices, newest first.' })
+  async connectionLog(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('deviceId', () => ID, { nullable: true, description: DEVICE_ID_DESCRIPTION }) deviceId?: string | null,
+    @Arg('filter', () => ConnectionLogFilter, { nullable: true }) filter?: ConnectionLogFilter | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<Connection<ConnectionLogEntity>> {
+    const owner = userId(ctx);
+    const id = await ownDeviceId(ctx, deviceId);
+    return toConnection(await ctx.services.connectionLog.list(owner, { ...filter, deviceId: id, first, after }));
+  }
+
+  @Subscription(() => ConnectionLogEntity, {
+    description: 'New connection log rows of your devices, as they are recorded.',
+    subscribe: async ({ args, context }) => {
+      const ctx = context as GraphQLContext;
+      const owner = userId(ctx);
+      const deviceId = await ownDeviceId(ctx, args.deviceId as string | null | undefined);
+      const store = ctx.services.connectionLog;
+      const after = args.after ? store.decode(args.after as string) : null;
+      const types = (args.eventTypes as ConnectionEventType[] | null | undefined) ?? null;
+      const live = ctx.services.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
+      return replayThenLive<ConnectionLogEntity>({
+        live,
+        after,
+        replay: after ? store.replayAfter(owner, deviceId, after) : null,
+        match: (row) => (!deviceId || row.deviceId === deviceId) && (!types?.length || types.includes(row.eventType)),
+      });
+    },
+  })
+  connectionLogAdded(
+    @Root() row: ConnectionLogEntity,
+    @Arg('deviceId', () => ID, { nullable: true, description: DEVICE_ID_DESCRIPTION }) _deviceId?: string | null,
+    @Arg('eventTypes', () => [ConnectionEventType], { nullable: true }) _eventTypes?: ConnectionEventType[] | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) _after?: string | null,
+  ): ConnectionLogEntity {
+    return row;
+  }
+
+  @FieldResolver(() => String, { description: 'Position of this row, for `after` in queries and subscriptions.' })
+  cursor(@Root() row: ConnectionLogEntity, @Ctx() ctx: GraphQLContext): string {
+    return ctx.services.connectionLog.cursorOf(row);
+  }
+
+  @FieldResolver(() => DeviceEntity, { nullable: true, description: 'The device, while it exists.' })
+  device(@Root() row: ConnectionLogEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity | null> {
+    return deviceFor(ctx, row.deviceId);
+  }
+}
+
+@Resolver(() => DeviceEventEntity)
+export class DeviceEventResolver {
+  @Query(() => DeviceEventConnection, { description: 'Upstream messages of your devices, newest first.' })
+  async deviceEvents(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('deviceId', () => ID, { nullable: true, description: DEVICE_ID_DESCRIPTION }) deviceId?: string | null,
+    @Arg('filter', () => DeviceEventFilter, { nullable: true }) filter?: DeviceEventFilter | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<Connection<DeviceEventEntity>> {
+    const owner = userId(ctx);
+    const id = await ownDeviceId(ctx, deviceId);
+    return toConnection(await ctx.services.deviceEvents.list(owner, { ...filter, deviceId: id, first, after }));
+  }
+
+  @Subscription(() => DeviceEventEntity, {
+    description: 'Upstream messages of your devices, as they are recorded.',
+    subscribe: async ({ args, context }) => {
+      const ctx = context as GraphQLContext;
+      const owner = userId(ctx);
+      const deviceId = await ownDeviceId(ctx, args.deviceId as string | null | undefined);
+      const topic = args.topic != null ? checkTopicFilter(args.topic as string) : null;
+      const store = ctx.services.deviceEvents;
+      const after = args.after ? store.decode(args.after as string) : null;
+      const live = ctx.services.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
+      return replayThenLive<DeviceEventEntity>({
+        live,
+        after,
+        replay: after ? store.replayAfter(owner, deviceId, after) : null,
+        match: (row) => (!deviceId || row.deviceId === deviceId) && (topic == null || topicMatches(topic, row.topic)),
+      });
+    },
+  })
+  deviceEventAdded(
+    @Root() row: DeviceEventEntity,
+    @Arg('deviceId', () => ID, { nullable: true, description: DEVICE_ID_DESCRIPTION }) _deviceId?: string | null,
+    @Arg('topic', () => String, { nullable: true, description: 'MQTT topic filter (`+`, `#`).' }) _topic?: string | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) _after?: string | null,
+  ): DeviceEventEntity {
+    return row;
+  }
+
+  @FieldResolver(() => String, { description: 'Position of this event, for `after` in queries and subscriptions.' })
+  cursor(@Root() row: DeviceEventEntity, @Ctx() ctx: GraphQLContext): string {
+    return ctx.services.deviceEvents.cursorOf(row);
+  }
+
+  @FieldResolver(() => GraphQLJSON, { nullable: true, description: 'The payload parsed as JSON, when it is valid JSON.' })
+  json(@Root() row: DeviceEventEntity): unknown {
+    return payloadJson(row) ?? null;
+  }
+
+  @FieldResolver(() => DeviceEntity, { nullable: true, description: 'The device, while it exists.' })
+  device(@Root() row: DeviceEventEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity | null> {
+    return deviceFor(ctx, row.deviceId);
+  }
+}
+
+@Resolver()
+export class DeviceStatusResolver {
+  @Subscription(() => DeviceEntity, {
+    description: 'Your devices as they go ONLINE or OFFLINE (status, lastConnectedAt, lastDisconnectedAt).',
+    subscribe: async ({ args, context }) => {
+      const ctx = context as GraphQLContext;
+      const owner = userId(ctx);
+      const deviceId = await ownDeviceId(ctx, args.deviceId as string | null | undefined);
+      const source = ctx.services.pubSub.subscribe(deviceStatusTopic(owner)) as AsyncIterable<DeviceEntity>;
+      return filterIterable(source, (d) => d.ownerId === owner && (!deviceId || d.id === deviceId));
+    },
+  })
+  deviceStatusChanged(
+    @Root() device: DeviceEntity,
+    @Arg('deviceId', () => ID, { nullable: true, description: DEVICE_ID_DESCRIPTION }) _deviceId?: string | null,
+  ): DeviceEntity {
+    return device;
+  }
+}
+
+/** `Device.connectionLogs` and `Device.events`, kept with the message server feature. */
+@Resolver(() => DeviceEntity)
+export class DeviceConnectionLogResolver {
+  @FieldResolver(() => ConnectionLogConnection, { description: 'This device\'s connection log, newest first.' })
+  async connectionLogs(
+    @Root() device: DeviceEntity,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('filter', () => ConnectionLogFilter, { nullable: true }) filter?: ConnectionLogFilter | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<Connection<ConnectionLogEntity>> {
+    return toConnection(await ctx.services.connectionLog.list(userId(ctx), { ...filter, deviceId: device.id, first, after }));
+  }
+
+  @FieldResolver(() => DeviceEventConnection, { description: 'Upstream messages of this device, newest first.' })
+  async events(
+    @Root() device: DeviceEntity,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('filter', () => DeviceEventFilter, { nullable: true }) filter?: DeviceEventFilter | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<Connection<DeviceEventEntity>> {
+    return toConnection(await ctx.services.deviceEvents.list(userId(ctx), { ...filter, deviceId: device.id, first, after }));
+  }
+}
+
+/** Filters an async iterable, passing `return()` through (so unsubscribing ends the source at once). */
+function filterIterable<T>(source: AsyncIterable<T>, keep: (value: T) => boolean): AsyncIterableIterator<T> {
+  const it = source[Symbol.asyncIterator]();
+  const filtered: AsyncIterableIterator<T> = {
+    async next() {
+      for (;;) {
+        const r = await it.next();
+        if (r.done || keep(r.value)) return r;
+      }
+    },
+    async return() {
+      await it.return?.();
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return filtered;
+    },
+  };
+  return filtered;
+}
+
+export const brokerResolvers = [ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver] as const;

@@ -1,0 +1,60 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { timestampColumn } from '../db/columns.js';
+
+export enum PayloadEncoding {
+  UTF8 = 'UTF8',
+  BASE64 = 'BASE64',
+}
+
+registerEnumType(PayloadEncoding, {
+  name: 'PayloadEncoding',
+  description: 'UTF8: the payload is valid UTF-8 text and given as is. BASE64: binary payload, base64-encoded.',
+});
+
+/** One upstream PUBLISH from a device. */
+@ObjectType('DeviceEvent')
+@Entity({ name: 'device_events' })
+@Index('ix_device_events_device_time', ['deviceId', 'time', 'id'])
+@Index('ix_device_events_owner_time', ['ownerId', 'time', 'id'])
+@Index('ix_device_events_time', ['time', 'id'])
+export class DeviceEventEntity {
+  @Field(() => ID)
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ name: 'owner_id', type: 'varchar', length: 36 })
+  ownerId!: string;
+
+  @Field(() => ID)
+  @Column({ name: 'device_id', type: 'varchar', length: 36 })
+  deviceId!: string;
+
+  @Field({ description: 'The MQTT topic the device published to.' })
+  @Column({ type: 'text' })
+  topic!: string;
+
+  @Field({ description: 'The payload: text when valid UTF-8, else base64 (see payloadEncoding).' })
+  @Column({ type: 'text' })
+  payload!: string;
+
+  @Field(() => PayloadEncoding)
+  @Column({ name: 'payload_encoding', type: 'varchar', length: 8 })
+  payloadEncoding!: PayloadEncoding;
+
+  @Field(() => Int)
+  @Column({ type: 'integer' })
+  qos!: number;
+
+  @Field()
+  @Column({ type: 'boolean' })
+  retain!: boolean;
+
+  @Field(() => Int, { description: 'Payload size in bytes.' })
+  @Column({ type: 'integer' })
+  size!: number;
+
+  @Field()
+  @Column({ ...timestampColumn() })
+  time!: Date;
+}

@@ -1,0 +1,641 @@
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import tls from 'node:tls';
+import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
+import type { MqttConfig } from '../config/config.js';
+import type { RegistryBus, RegistryEvents } from '../common/events.js';
+import type { Clock, Logger } from '../common/runtime.js';
+import type { CredentialService } from '../credentials/credential.service.js';
+import { type DeviceEntity, DeviceStatus } from '../devices/device.entity.js';
+import type { DeviceService } from '../devices/device.service.js';
+import type { AppPubSub } from '../realtime/pubsub.js';
+import { AuthCache } from './auth-cache.js';
+import { ConnectionEventType, MqttListener } from './connection-log.entity.js';
+import type { ConnectionLogService } from './connection-log.service.js';
+import type { DeviceEventService } from './device-event.service.js';
+import { MqttConnection, V5_REASON } from './mqtt-connection.js';
+
+/** What the message server needs from the PKI (platform CA and the server certificate). */
+export interface TlsCredentialsProvider {
+  serverTlsCredentials(): Promise<{ keyPem: string; certPem: string; caPem: string }>;
+  caCertificatePem(): string;
+}
+
+export type DeviceCertificateCheck =
+  | { ok: true; device: DeviceEntity; fingerprint: string }
+  | { ok: false; reason: 'BAD_CREDENTIALS' | 'NOT_AUTHORIZED'; detail: string; device?: DeviceEntity; fingerprint?: string };
+
+/** What the message server needs from the certificate registry (two-way TLS). */
+export interface DeviceCertificateVerifier {
+  verifyDeviceCertificate(clientId: string, certDer: Buffer | undefined): Promise<DeviceCertificateCheck>;
+}
+
+export interface MessageServerDeps {
+  config: MqttConfig;
+  clock: Clock;
+  log: Logger;
+  bus: RegistryBus;
+  pubSub: AppPubSub;
+  credentials: CredentialService;
+  devices: DeviceService;
+  connectionLog: ConnectionLogService;
+  deviceEvents: DeviceEventService;
+}
+
+/** Optional collaborators, looked up when the server starts (they may be wired after this service). */
+export interface MessageServerTlsDeps {
+  pki?: TlsCredentialsProvider;
+  certificates?: DeviceCertificateVerifier;
+}
+
+export interface MessageServerPorts {
+  /** Plain MQTT (Token auth); null when off. */
+  port: number | null;
+  /** One-way TLS (Token auth); null when off or no PKI. */
+  tlsPort: number | null;
+  /** Two-way TLS (certificate auth); null when off or no certificate registry. */
+  mutualTlsPort: number | null;
+}
+
+/** The device status topic of an owner: payload is the updated Device. */
+export const deviceStatusTopic = (ownerId: string): string => `deviceStatus:${ownerId}`;
+
+/** Bytes a packet may have beyond its payload: topic (≤ 65535 + 2), packet id, MQTT 5 properties. */
+const PACKET_OVERHEAD = 128 * 1024;
+
+type AnyPacket = Record<string, any> & { cmd: string };
+type AuthError = Error & { returnCode: number };
+
+interface AedesInternals {
+  clients: Record<string, Client>;
+  registerClient(client: Client): void;
+  persistence: {
+    incomingGetPacket(client: Client, packet: { messageId?: number }): Promise<unknown>;
+    cleanSubscriptions(client: { id: string }): Promise<unknown>;
+  };
+}
+
+interface ClientInternals {
+  _parser: EventEmitter;
+  _disconnected: boolean;
+  subscriptions: Record<string, { qos: number }>;
+}
+
+/** One client connection, from accept to close. */
+class Session {
+  clientId: string | null = null;
+  username: string | null = null;
+  protocolVersion: number | null = null;
+  keepalive: number | null = null;
+  clean: boolean | null = null;
+  device: DeviceEntity | null = null;
+  fingerprint: string | null = null;
+  /** `<ownerId>/`: every topic of the device lives under it inside the broker. */
+  prefix: string | null = null;
+  authFailed = false;
+  registered = false;
+  ended = false;
+  takenOver = false;
+  closeReason: string | null = null;
+  /** SUBSCRIBE/UNSUBSCRIBE packets parsed before authentication finished. */
+  pendingFilters: AnyPacket[] = [];
+  readonly endedPromise: Promise<void>;
+  resolveEnded!: () => void;
+
+  constructor(
+    readonly client: Client,
+    readonly conn: MqttConnection,
+    readonly listener: MqttListener,
+  ) {
+    this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
+  }
+
+  setReason(reason: string): void {
+    this.closeReason ??= reason;
+  }
+}
+
+function describeError(err: Error & { code?: string }): string {
+  if (err.message === 'keep alive timeout') return 'keepalive timeout';
+  if (err.code && /^E[A-Z]+$/.test(err.code)) return `socket error: ${err.code}`;
+  return err.message || String(err);
+}
+
+const normalizeFingerprint = (fp: string): string => fp.replace(/[^0-9a-f]/gi, '').toLowerCase();
+
+/**
+ * The embedded MQTT message server: aedes behind plain and TLS listeners. It authenticates devices
+ * against the registry, keeps each owner's devices in a topic namespace of their own (`<ownerId>/...`
+ * inside the broker, invisible to devices), records connection events and upstream messages, keeps
+ * device status, and disconnects sessions whose credentials change.
+ */
+export class MessageServer extends EventEmitter {
+  private broker: Aedes | null = null;
+  private readonly servers: net.Server[] = [];
+  private readonly sessions = new Map<Client, Session>();
+  private readonly sockets = new Set<net.Socket>();
+  private readonly statusChains = new Map<string, Promise<void>>();
+  private readonly background = new Set<Promise<unknown>>();
+  private readonly authCache: AuthCache;
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private retentionRunning: Promise<unknown> | null = null;
+  private closing = false;
+  private closed = false;
+  private tls: MessageServerTlsDeps = {};
+  ports: MessageServerPorts = { port: null, tlsPort: null, mutualTlsPort: null };
+
+  private readonly onCredentialsChanged = (e: RegistryEvents['deviceCredentialsChanged'][0]) => this.credentialsChanged(e);
+  private readonly onCertificateWithdrawn = (e: RegistryEvents['certificateWithdrawn'][0]) => this.certificateWithdrawn(e);
+
+  constructor(private readonly d: MessageServerDeps) {
+    super();
+    this.authCache = new AuthCache(d.config.authCacheTtlMs, d.clock);
+  }
+
+  get maxPacketBytes(): number {
+    return this.d.config.maxPayloadBytes + PACKET_OVERHEAD;
+  }
+
+  /** Number of open client connections (authenticated or not). */
+  get connectionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Auth cache statistics (tests, metrics). */
+  get authCacheStats(): { hits: number; misses: number } {
+    return { hits: this.authCache.hits, misses: this.authCache.misses };
+  }
+
+  /** Starts the broker and its listeners (those configured; TLS ones only with `pki`/`certificates`). */
+  async start(tlsDeps: MessageServerTlsDeps = {}): Promise<MessageServerPorts> {
+    const cfg = this.d.config;
+    this.tls = tlsDeps;
+    if (!cfg.enabled) return this.ports;
+    await this.d.devices.resetConnectionStatus(this.d.clock());
+    this.broker = await Aedes.createBroker({
+      // Client ids are device numbers (≤ 64 characters), also for MQTT 3.1 clients.
+      maxClientsIdLength: 128,
+      preConnect: (client, packet, cb) => this.preConnect(client, packet as unknown as AnyPacket, cb),
+      authenticate: (client, username, password, cb) => this.authenticate(client, username, password, cb),
+      authorizePublish: (client, packet, cb) => this.authorizePublish(client, packet, cb),
+      authorizeSubscribe: (client, sub, cb) => this.authorizeSubscribe(client, sub, cb),
+      authorizeForward: (client, packet) => this.authorizeForward(client, packet),
+    });
+    this.hookBroker(this.broker);
+    this.d.bus.on('deviceCredentialsChanged', this.onCredentialsChanged);
+    this.d.bus.on('certificateWithdrawn', this.onCertificateWithdrawn);
+
+    if (cfg.port != null) {
+      const server = net.createServer((socket) => this.accept(socket, MqttListener.MQTT));
+      this.ports.port = await this.listen(server, cfg.port);
+    }
+    if ((cfg.tlsPort != null || cfg.mutualTlsPort != null) && !tlsDeps.pki) {
+      this.d.log.warn('MQTT over TLS is off: no PKI service to issue the server certificate');
+    }
+    if (tlsDeps.pki && (cfg.tlsPort != null || cfg.mutualTlsPort != null)) {
+      const creds = await tlsDeps.pki.serverTlsCredentials();
+      if (cfg.tlsPort != null) {
+        const server = tls.createServer({ key: creds.keyPem, cert: creds.certPem, minVersion: 'TLSv1.2' }, (socket) => this.accept(socket, MqttListener.MQTTS));
+        server.on('tlsClientError', (err, socket) => this.d.log.debug(`MQTTS handshake failed from ${socket.remoteAddress}: ${err.message}`));
+        this.ports.tlsPort = await this.listen(server, cfg.tlsPort);
+      }
+      if (cfg.mutualTlsPort != null) {
+        if (!tlsDeps.certificates) {
+          this.d.log.warn('MQTT two-way TLS is off: no certificate registry');
+        } else {
+          const server = tls.createServer(
+            {
+              key: creds.keyPem,
+              cert: creds.certPem,
+              ca: tlsDeps.pki.caCertificatePem(),
+              requestCert: true,
+              rejectUnauthorized: true,
+              minVersion: 'TLSv1.2',
+            },
+            (socket) => this.accept(socket, MqttListener.MQTTS_MUTUAL),
+          );
+          server.on('tlsClientError', (err, socket) => this.tlsHandshakeFailed(err, socket));
+          this.ports.mutualTlsPort = await this.listen(server, cfg.mutualTlsPort);
+        }
+      }
+    }
+    this.retentionTimer = setInterval(() => void this.runRetention().catch((err) => this.d.log.error('retention failed', err)), cfg.retentionIntervalMs);
+    this.retentionTimer.unref();
+    const on = (name: string, port: number | null) => (port != null ? `${name} ${cfg.host}:${port}` : null);
+    this.d.log.info(`MQTT listening: ${[on('mqtt', this.ports.port), on('mqtts', this.ports.tlsPort), on('mqtts-mutual', this.ports.mutualTlsPort)].filter(Boolean).join(', ')}`);
+    return this.ports;
+  }
+
+  private listen(server: net.Server, port: number): Promise<number> {
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.d.config.host, () => {
+        server.off('error', reject);
+        server.on('error', (err) => this.d.log.error('MQTT listener error', err));
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  /** Deletes connection-log rows and device events beyond their retention; returns how many. */
+  async runRetention(): Promise<{ connectionLog: number; deviceEvents: number }> {
+    while (this.retentionRunning) await this.retentionRunning.catch(() => undefined);
+    const run = (async () => ({
+      connectionLog: await this.d.connectionLog.enforceRetention(this.d.config.connectionLogRetention),
+      deviceEvents: await this.d.deviceEvents.enforceRetention(this.d.config.deviceEventRetention),
+    }))();
+    this.retentionRunning = run;
+    try {
+      const result = await run;
+      this.emit('retention', result);
+      return result;
+    } finally {
+      this.retentionRunning = null;
+    }
+  }
+
+  /** Stops listening, disconnects every client (logged as "server shutdown") and writes everything buffered. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closing = true;
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.d.bus.off('deviceCredentialsChanged', this.onCredentialsChanged);
+    this.d.bus.off('certificateWithdrawn', this.onCertificateWithdrawn);
+    const serversClosed = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const s of this.sessions.values()) {
+      s.setReason('server shutdown');
+      s.conn.sendDisconnect(V5_REASON.SERVER_SHUTTING_DOWN);
+    }
+    if (this.broker) {
+      const broker = this.broker;
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+    }
+    for (const s of [...this.sessions.values()]) this.sessionEnded(s);
+    for (const socket of this.sockets) socket.destroy();
+    await Promise.all(serversClosed);
+    await this.settle();
+    await this.retentionRunning?.catch(() => undefined);
+    await this.d.connectionLog.writer.close();
+    await this.d.deviceEvents.writer.close();
+    this.closed = true;
+  }
+
+  /** Resolves when pending status updates and clean-ups are done (tests). */
+  async settle(): Promise<void> {
+    while (this.statusChains.size || this.background.size) {
+      await Promise.all([...this.statusChains.values(), ...this.background]);
+    }
+  }
+
+  // ---- connections -------------------------------------------------------------------------------
+
+  private accept(socket: net.Socket, listener: MqttListener): void {
+    if (this.closing || !this.broker) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    const conn = new MqttConnection(socket, { maxPacketBytes: this.maxPacketBytes });
+    // The listener must not throw on socket errors before aedes has attached its own handlers.
+    conn.on('error', () => undefined);
+    const client = this.broker.handle(conn);
+    const session = new Session(client, conn, listener);
+    this.sessions.set(client, session);
+    // Namespacing SUBSCRIBE/UNSUBSCRIBE filters must happen before aedes reads them (aedes has no hook
+    // for UNSUBSCRIBE): listen on its packet parser, ahead of aedes itself.
+    (client as unknown as ClientInternals)._parser.prependListener('packet', (packet: AnyPacket) => this.namespaceFilters(session, packet));
+    conn.once('close', () => {
+      if (!session.registered) this.sessionEnded(session);
+    });
+  }
+
+  private hookBroker(broker: Aedes): void {
+    const internals = broker as unknown as AedesInternals;
+    const register = internals.registerClient.bind(broker);
+    // aedes closes an older client with the same id itself ([MQTT-3.1.4-2]); mark it as taken over first.
+    internals.registerClient = (client: Client) => {
+      // Closed while connecting (kicked, socket gone): registering it would leave a ghost behind.
+      if (client.closed) return;
+      const old = internals.clients[client.id];
+      const oldSession = old && old !== client ? this.sessions.get(old) : undefined;
+      if (oldSession) {
+        const s = this.sessions.get(client);
+        oldSession.takenOver = true;
+        oldSession.setReason(`taken over by a new connection${s?.conn.remoteAddress ? ` from ${s.conn.remoteAddress}:${s.conn.remotePort}` : ''}`);
+        oldSession.conn.sendDisconnect(V5_REASON.SESSION_TAKEN_OVER);
+      }
+      register(client);
+    };
+    broker.on('client', (client) => {
+      const s = this.sessions.get(client);
+      if (s) this.sessionStarted(s);
+    });
+    broker.on('clientDisconnect', (client) => {
+      const s = this.sessions.get(client);
+      if (s) this.sessionEnded(s);
+    });
+    broker.on('keepaliveTimeout', (client) => this.sessions.get(client)?.setReason('keepalive timeout'));
+    broker.on('clientError', (client, err) => {
+      const s = this.sessions.get(client);
+      if (s && !s.authFailed) s.setReason(describeError(err));
+    });
+    broker.on('connectionError', (client, err) => {
+      const s = this.sessions.get(client);
+      this.d.log.warn(`MQTT connection from ${s?.conn.remoteAddress ?? '?'}:${s?.conn.remotePort ?? '?'} closed before CONNECT completed: ${describeError(err)}`);
+    });
+    (broker as EventEmitter).on('error', (err: unknown) => this.d.log.error('MQTT broker error', err));
+  }
+
+  private preConnect(client: Client, packet: AnyPacket, cb: (err: Error | null, ok: boolean) => void): void {
+    const s = this.sessions.get(client);
+    if (!s || this.closing) return cb(new Error('server shutting down'), false);
+    s.clientId = typeof packet.clientId === 'string' ? packet.clientId : null;
+    s.username = typeof packet.username === 'string' ? packet.username : null;
+    s.keepalive = typeof packet.keepalive === 'number' ? packet.keepalive : null;
+    s.clean = typeof packet.clean === 'boolean' ? packet.clean : null;
+    s.protocolVersion = s.conn.protocolVersion ?? packet.protocolVersion ?? null;
+    cb(null, true);
+  }
+
+  private authenticate(client: Client, username: string | undefined, password: Buffer | undefined, cb: (err: AuthError | null, ok: boolean | null) => void): void {
+    const s = this.sessions.get(client);
+    if (!s) return cb(Object.assign(new Error('not authorized'), { returnCode: 5 }), null);
+    this.check(s, username, password).then(
+      (failure) => {
+        if (!failure) return cb(null, true);
+        s.authFailed = true;
+        cb(Object.assign(new Error(failure.message), { returnCode: failure.returnCode }), null);
+      },
+      (err: unknown) => {
+        this.d.log.error('MQTT authentication failed with an internal error', err);
+        s.authFailed = true;
+        this.logAuthFailed(s, 'server unavailable', null, null);
+        cb(Object.assign(new Error('server unavailable'), { returnCode: 3 }), null);
+      },
+    );
+  }
+
+  /** Null when authenticated; otherwise the CONNACK return code (4 or 5) and why. */
+  private async check(s: Session, username: string | undefined, password: Buffer | undefined): Promise<{ returnCode: number; message: string } | null> {
+    const clientId = s.clientId ?? '';
+    if (s.listener === MqttListener.MQTTS_MUTUAL) {
+      const verifier = this.tls.certificates;
+      if (!verifier) throw new Error('no certificate registry');
+      const peer = (s.conn.socket as tls.TLSSocket).getPeerCertificate?.(false);
+      const der = peer && peer.raw ? peer.raw : undefined;
+      const r = await verifier.verifyDeviceCertificate(clientId, der);
+      if (r.ok) {
+        this.authenticated(s, r.device, r.fingerprint);
+        return null;
+      }
+      const message = r.reason === 'BAD_CREDENTIALS' ? `bad certificate: ${r.detail}` : `not authorized: ${r.detail}`;
+      this.logAuthFailed(s, message, r.device ?? null, r.fingerprint ?? null);
+      return { returnCode: r.reason === 'BAD_CREDENTIALS' ? 4 : 5, message };
+    }
+    for (let attempt = 0; ; attempt++) {
+      const generation = this.authCache.generation(clientId);
+      const cached = this.authCache.get(clientId, username, password);
+      if (cached) {
+        this.authenticated(s, cached, null);
+        return null;
+      }
+      const r = await this.d.credentials.verifyDeviceCredentials(clientId, username, password);
+      // The credentials changed while we looked them up: look again, the answer may be stale.
+      if (this.authCache.generation(clientId) !== generation && attempt < 3) continue;
+      if (r.ok) {
+        this.authCache.put(clientId, username, password, r.device, generation);
+        this.authenticated(s, r.device, null);
+        return null;
+      }
+      if (r.reason === 'BAD_CREDENTIALS') {
+        this.logAuthFailed(s, 'bad username or password', r.device ?? null, null);
+        return { returnCode: 4, message: 'bad username or password' };
+      }
+      const message = r.detail === 'BLOCKED' ? 'not authorized: device blocked' : 'not authorized: certificate devices connect with two-way TLS';
+      this.logAuthFailed(s, message, r.device, null);
+      return { returnCode: 5, message };
+    }
+  }
+
+  private authenticated(s: Session, device: DeviceEntity, fingerprint: string | null): void {
+    s.device = device;
+    s.fingerprint = fingerprint;
+    s.prefix = `${device.ownerId}/`;
+    for (const packet of s.pendingFilters.splice(0)) this.applyNamespace(s.prefix, packet);
+  }
+
+  private logAuthFailed(s: Session, reason: string, device: DeviceEntity | null, fingerprint: string | null): void {
+    this.d.connectionLog.record({
+      eventType: ConnectionEventType.AUTH_FAILED,
+      reason,
+      ownerId: device?.ownerId ?? null,
+      deviceId: device?.id ?? null,
+      certificateFingerprint: fingerprint,
+      ...this.connectionDetails(s),
+    });
+  }
+
+  private connectionDetails(s: Session) {
+    return {
+      clientId: s.clientId,
+      username: s.username,
+      remoteAddress: s.conn.remoteAddress ?? null,
+      remotePort: s.conn.remotePort ?? null,
+      listener: s.listener,
+      protocolVersion: s.protocolVersion,
+      keepalive: s.keepalive,
+      cleanSession: s.clean,
+    };
+  }
+
+  private tlsHandshakeFailed(err: Error & { code?: string }, socket: tls.TLSSocket): void {
+    const address = socket.remoteAddress?.startsWith('::ffff:') ? socket.remoteAddress.slice(7) : socket.remoteAddress;
+    this.d.log.debug(`MQTTS (two-way) handshake failed from ${address}: ${err.message}`);
+    if (this.closing) return;
+    this.d.connectionLog.record({
+      eventType: ConnectionEventType.AUTH_FAILED,
+      reason: `TLS handshake failed: ${err.code ?? err.message}`,
+      remoteAddress: address ?? null,
+      remotePort: socket.remotePort ?? null,
+      listener: MqttListener.MQTTS_MUTUAL,
+    });
+  }
+
+  /** The client is registered (CONNACK about to be sent). */
+  private sessionStarted(s: Session): void {
+    if (!s.device || s.registered) return;
+    s.registered = true;
+    this.d.connectionLog.record({
+      eventType: ConnectionEventType.CONNECTED,
+      ownerId: s.device.ownerId,
+      deviceId: s.device.id,
+      certificateFingerprint: s.fingerprint,
+      ...this.connectionDetails(s),
+    });
+    this.setStatus(s.device, DeviceStatus.ONLINE);
+    this.emit('sessionStarted', s.device.id);
+  }
+
+  private sessionEnded(s: Session): void {
+    if (s.ended) return;
+    s.ended = true;
+    this.sessions.delete(s.client);
+    if (s.registered && s.device) {
+      const graceful = (s.client as unknown as ClientInternals)._disconnected;
+      this.d.connectionLog.record({
+        eventType: s.takenOver ? ConnectionEventType.TAKEN_OVER : ConnectionEventType.DISCONNECTED,
+        reason: s.closeReason ?? (graceful ? 'client disconnect' : 'connection closed by client'),
+        ownerId: s.device.ownerId,
+        deviceId: s.device.id,
+        certificateFingerprint: s.fingerprint,
+        ...this.connectionDetails(s),
+      });
+      const deviceId = s.device.id;
+      const stillOnline = s.takenOver || [...this.sessions.values()].some((o) => o.registered && o.device?.id === deviceId);
+      if (!stillOnline) this.setStatus(s.device, DeviceStatus.OFFLINE);
+      this.emit('sessionEnded', deviceId);
+    }
+    s.resolveEnded();
+  }
+
+  /** Status writes of one device are applied in order; each change is published to the owner. */
+  private setStatus(device: DeviceEntity, status: DeviceStatus): void {
+    const at = this.d.clock();
+    const previous = this.statusChains.get(device.id) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        const updated = await this.d.devices.setConnectionStatus(device.id, status, at);
+        if (updated) this.d.pubSub.publish(deviceStatusTopic(updated.ownerId), updated);
+      })
+      .catch((err: unknown) => this.d.log.error(`could not set device ${device.id} ${status}`, err));
+    this.statusChains.set(device.id, next);
+    void next.then(() => {
+      if (this.statusChains.get(device.id) === next) this.statusChains.delete(device.id);
+    });
+  }
+
+  // ---- topics ------------------------------------------------------------------------------------
+
+  private namespaceFilters(s: Session, packet: AnyPacket): void {
+    if (packet.cmd !== 'subscribe' && packet.cmd !== 'unsubscribe') return;
+    if (s.prefix) this.applyNamespace(s.prefix, packet);
+    else s.pendingFilters.push(packet);
+  }
+
+  /** Moves a SUBSCRIBE's or UNSUBSCRIBE's filters into the owner's namespace; `$` filters stay (and are refused). */
+  private applyNamespace(prefix: string, packet: AnyPacket): void {
+    const inside = (filter: string) => (typeof filter === 'string' && filter !== '' && !filter.startsWith('$') ? prefix + filter : filter);
+    if (packet.cmd === 'subscribe' && Array.isArray(packet.subscriptions)) {
+      for (const sub of packet.subscriptions as Array<{ topic: string }>) sub.topic = inside(sub.topic);
+    } else if (packet.cmd === 'unsubscribe' && Array.isArray(packet.unsubscriptions)) {
+      packet.unsubscriptions = (packet.unsubscriptions as string[]).map(inside);
+    }
+  }
+
+  private authorizeSubscribe(client: Client, sub: Subscription, cb: (err: Error | null, sub?: Subscription | null) => void): void {
+    const s = this.sessions.get(client);
+    // Outside the owner's namespace: `$SYS`, `$share`, or a session stored for a previous owner.
+    if (!s?.prefix || !sub.topic.startsWith(s.prefix)) return cb(null, null);
+    cb(null, sub);
+  }
+
+  private authorizePublish(client: Client | null, packet: PublishPacket, cb: (err?: Error | null) => void): void {
+    const s = client ? this.sessions.get(client) : undefined;
+    if (!s?.prefix || !s.device) return cb(new Error('not authorized'));
+    const topic = packet.topic;
+    if (topic.startsWith('$') || /[+#\u0000]/.test(topic)) {
+      s.setReason(`publish to a forbidden topic: ${topic.slice(0, 100)}`);
+      s.conn.sendDisconnect(V5_REASON.TOPIC_NAME_INVALID);
+      return cb(new Error('topic not allowed'));
+    }
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload ?? '');
+    if (payload.length > this.d.config.maxPayloadBytes) {
+      s.setReason(`payload too large: ${payload.length} bytes (limit ${this.d.config.maxPayloadBytes})`);
+      s.conn.sendDisconnect(V5_REASON.PACKET_TOO_LARGE);
+      return cb(new Error('payload too large'));
+    }
+    const device = s.device;
+    const record = () => {
+      packet.topic = s.prefix + topic;
+      const wait = this.d.deviceEvents.record({ ownerId: device.ownerId, deviceId: device.id, topic, payload, qos: packet.qos ?? 0, retain: Boolean(packet.retain) });
+      if (wait) wait.then(() => cb(null), cb);
+      else cb(null);
+    };
+    // A retransmitted QoS 2 message aedes already has is not published again: do not record it twice.
+    if (packet.qos === 2 && packet.messageId !== undefined && this.broker) {
+      (this.broker as unknown as AedesInternals).persistence.incomingGetPacket(client!, packet).then(
+        () => {
+          packet.topic = s.prefix + topic;
+          cb(null);
+        },
+        () => record(),
+      );
+      return;
+    }
+    record();
+  }
+
+  private authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
+    const s = this.sessions.get(client);
+    if (!s?.prefix) return null;
+    const topic = packet.topic;
+    // aedes hands each subscriber its own copy of the packet: rewriting it in place is safe (and needed
+    // for messages replayed from a stored session, whose returned copy aedes ignores).
+    if (topic.startsWith(s.prefix)) {
+      const sub = (client as unknown as ClientInternals).subscriptions[topic];
+      if (sub && sub.qos < packet.qos) packet.qos = sub.qos as 0 | 1 | 2;
+      packet.topic = topic.slice(s.prefix.length);
+      return packet;
+    }
+    // In-flight messages of a stored session were stored already rewritten; anything in another
+    // namespace (or a system topic) never reaches the device.
+    if (topic.startsWith('$') || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\//i.test(topic)) return null;
+    return packet;
+  }
+
+  // ---- registry events ---------------------------------------------------------------------------
+
+  private kick(match: (s: Session) => boolean, reason: string): Session[] {
+    const kicked: Session[] = [];
+    for (const s of this.sessions.values()) {
+      if (!s.device || s.ended || !match(s)) continue;
+      s.setReason(`kicked: ${reason}`);
+      s.conn.sendDisconnect(V5_REASON.ADMINISTRATIVE_ACTION, reason);
+      s.client.close();
+      kicked.push(s);
+    }
+    return kicked;
+  }
+
+  private credentialsChanged(e: RegistryEvents['deviceCredentialsChanged'][0]): void {
+    this.authCache.invalidate(e.deviceNumber);
+    const kicked = this.kick((s) => s.device?.id === e.deviceId || s.clientId === e.deviceNumber, e.reason);
+    this.track(
+      (async () => {
+        await Promise.all(kicked.map((s) => s.endedPromise));
+        const [device] = await this.d.devices.byIds([e.deviceId]);
+        if (device) return;
+        // Deleted: its log and events go too, and so does any session state kept under its client id.
+        await this.d.connectionLog.deleteForDevice(e.deviceId);
+        await this.d.deviceEvents.deleteForDevice(e.deviceId);
+        await (this.broker as unknown as AedesInternals | null)?.persistence.cleanSubscriptions({ id: e.deviceNumber });
+      })(),
+    );
+  }
+
+  private certificateWithdrawn(e: RegistryEvents['certificateWithdrawn'][0]): void {
+    const fp = normalizeFingerprint(e.fingerprint);
+    // Only the listed devices' sessions: unbinding from one device leaves others using the certificate.
+    const devices = new Set(e.deviceIds);
+    this.kick((s) => s.fingerprint != null && normalizeFingerprint(s.fingerprint) === fp && (devices.size === 0 || devices.has(s.device!.id)), e.reason);
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked = p.catch((err: unknown) => this.d.log.error('message server background task failed', err));
+    this.background.add(tracked);
+    void tracked.then(() => this.background.delete(tracked));
+  }
+}

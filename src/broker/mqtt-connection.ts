@@ -1,0 +1,313 @@
+import type net from 'node:net';
+import { Duplex } from 'node:stream';
+import mqttPacket, { type Packet } from 'mqtt-packet';
+
+/** MQTT 3.1.1 CONNACK return codes → MQTT 5 CONNACK reason codes. */
+const CONNACK_V5: Record<number, number> = { 0: 0x00, 1: 0x84, 2: 0x85, 3: 0x88, 4: 0x86, 5: 0x87 };
+
+export const V5_REASON = {
+  NOT_AUTHORIZED: 0x87,
+  SESSION_TAKEN_OVER: 0x8e,
+  PACKET_TOO_LARGE: 0x95,
+  ADMINISTRATIVE_ACTION: 0x98,
+  PROTOCOL_ERROR: 0x82,
+  TOPIC_NAME_INVALID: 0x90,
+  SERVER_SHUTTING_DOWN: 0x8b,
+} as const;
+
+export interface MqttConnectionOptions {
+  /** Largest packet accepted (remaining length); bigger ones close the connection before being buffered. */
+  maxPacketBytes: number;
+}
+
+type AnyPacket = Packet & Record<string, any>;
+
+/**
+ * The stream aedes reads and writes for one client socket.
+ *
+ * - Guards packet sizes: it follows the MQTT fixed headers of the incoming byte stream and closes the
+ *   connection as soon as a packet announces more than `maxPacketBytes`, so an oversized packet is never
+ *   buffered whole.
+ * - Speaks MQTT 5 on aedes' behalf: aedes 1.x implements MQTT 3.1/3.1.1 only. When the CONNECT says
+ *   protocol level 5, incoming packets are decoded as MQTT 5 and re-encoded as 3.1.1 for aedes, and
+ *   aedes' 3.1.1 output is re-encoded as MQTT 5 (CONNACK return codes become reason codes 0x86/0x87,
+ *   UNSUBACK gets its per-filter reason codes...). MQTT 5 properties of PUBLISH packets are not carried
+ *   through; topic aliases and enhanced AUTH are refused.
+ * - 3.1/3.1.1 connections pass through byte for byte.
+ */
+export class MqttConnection extends Duplex {
+  /** Protocol level of the CONNECT (3, 4 or 5); null until it arrived. */
+  protocolVersion: number | null = null;
+  private mode: 'detect' | 'passthrough' | 'v5' = 'detect';
+  private inParser: ReturnType<typeof mqttPacket.parser> | null = mqttPacket.parser();
+  private outParser: ReturnType<typeof mqttPacket.parser> | null = null;
+  private pendingRaw: Buffer[] = [];
+  private readonly unsubscribeCounts = new Map<number, number>();
+  // Incoming packet-boundary tracking.
+  private frameState: 0 | 1 | 2 = 0;
+  private frameLength = 0;
+  private frameMultiplier = 1;
+  private frameLengthBytes = 0;
+  private frameRemaining = 0;
+  private outQueue: Buffer[] = [];
+  private readonly socketRemoteAddress: string | undefined;
+  private readonly socketRemotePort: number | undefined;
+
+  constructor(
+    readonly socket: net.Socket,
+    private readonly options: MqttConnectionOptions,
+  ) {
+    super({ allowHalfOpen: false });
+    this.socketRemoteAddress = socket.remoteAddress;
+    this.socketRemotePort = socket.remotePort;
+    this.inParser!.on('packet', (packet: AnyPacket) => this.onIncoming(packet));
+    this.inParser!.on('error', (err: Error) => this.onIncomingError(err));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.push(null));
+    socket.on('error', (err) => this.destroy(err));
+    socket.on('close', () => {
+      if (!this.destroyed) this.destroy();
+    });
+  }
+
+  /** Remote IP (IPv4-mapped IPv6 addresses shown as IPv4). */
+  get remoteAddress(): string | undefined {
+    const a = this.socketRemoteAddress;
+    return a?.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+  }
+
+  get remotePort(): number | undefined {
+    return this.socketRemotePort;
+  }
+
+  /** MQTT 5 only: tells the client why the server is closing the connection. */
+  sendDisconnect(reasonCode: number, reasonString?: string): void {
+    if (this.mode !== 'v5' || this.socket.destroyed || !this.socket.writable) return;
+    const packet = { cmd: 'disconnect', reasonCode, ...(reasonString ? { properties: { reasonString } } : {}) } as AnyPacket;
+    this.socket.write(mqttPacket.generate(packet, { protocolVersion: 5 }));
+  }
+
+  override _read(): void {
+    if (this.socket.isPaused()) this.socket.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.mode !== 'v5') {
+      this.socket.write(chunk, (err) => cb(err ?? null));
+      return;
+    }
+    this.outQueue = [];
+    this.outParser!.parse(chunk);
+    const out = this.outQueue;
+    this.outQueue = [];
+    if (!out.length) return cb();
+    const buf = out.length === 1 ? out[0]! : Buffer.concat(out);
+    this.socket.write(buf, (err) => cb(err ?? null));
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.socket.end(() => cb());
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.inParser?.removeAllListeners();
+    this.outParser?.removeAllListeners();
+    this.inParser = null;
+    this.outParser = null;
+    const socket = this.socket;
+    if (!socket.destroyed) {
+      // Let queued bytes (CONNACK, DISCONNECT) leave before closing; never wait long for a peer.
+      socket.end();
+      const timer = setTimeout(() => socket.destroy(), 2000);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    }
+    cb(err);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.destroyed) return;
+    const problem = this.guard(chunk);
+    if (problem) {
+      if (this.mode === 'v5') this.sendDisconnect(V5_REASON.PACKET_TOO_LARGE);
+      this.destroy(new Error(problem));
+      return;
+    }
+    if (this.mode === 'passthrough') {
+      this.pushRaw(chunk);
+      return;
+    }
+    if (this.mode === 'detect') this.pendingRaw.push(chunk);
+    this.inParser?.parse(chunk);
+    // (The parser's packet handler may have switched the mode.)
+    if ((this.mode as MqttConnection['mode']) === 'passthrough') {
+      this.inParser?.removeAllListeners();
+      this.inParser = null;
+      const raw = Buffer.concat(this.pendingRaw);
+      this.pendingRaw = [];
+      if (raw.length) this.pushRaw(raw);
+    }
+  }
+
+  private pushRaw(chunk: Buffer): void {
+    if (!this.push(chunk)) this.socket.pause();
+  }
+
+  /** Follows fixed headers; returns a problem when a packet is too large or its length malformed. */
+  private guard(chunk: Buffer): string | null {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.frameState === 0) {
+        i += 1; // fixed header byte
+        this.frameState = 1;
+        this.frameLength = 0;
+        this.frameMultiplier = 1;
+        this.frameLengthBytes = 0;
+      } else if (this.frameState === 1) {
+        const b = chunk[i++]!;
+        this.frameLength += (b & 0x7f) * this.frameMultiplier;
+        this.frameMultiplier *= 128;
+        this.frameLengthBytes += 1;
+        if (b & 0x80) {
+          if (this.frameLengthBytes >= 4) return 'malformed packet: invalid remaining length';
+        } else {
+          if (this.frameLength > this.options.maxPacketBytes) {
+            return `packet too large: ${this.frameLength} bytes (limit ${this.options.maxPacketBytes})`;
+          }
+          this.frameRemaining = this.frameLength;
+          this.frameState = this.frameRemaining > 0 ? 2 : 0;
+        }
+      } else {
+        const n = Math.min(this.frameRemaining, chunk.length - i);
+        i += n;
+        this.frameRemaining -= n;
+        if (this.frameRemaining === 0) this.frameState = 0;
+      }
+    }
+    return null;
+  }
+
+  private onIncomingError(err: Error): void {
+    if (this.mode === 'detect') {
+      // Not ours to judge: aedes' own parser sees the same bytes and closes the connection.
+      this.mode = 'passthrough';
+      return;
+    }
+    if (this.mode === 'v5') {
+      this.sendDisconnect(V5_REASON.PROTOCOL_ERROR);
+      this.destroy(new Error(`malformed packet: ${err.message}`));
+    }
+  }
+
+  private onIncoming(packet: AnyPacket): void {
+    if (this.mode === 'detect') {
+      if (packet.cmd === 'connect') this.protocolVersion = packet.protocolVersion ?? null;
+      if (packet.cmd !== 'connect' || packet.protocolVersion !== 5) {
+        this.mode = 'passthrough';
+        this.inParser?.removeAllListeners('packet');
+        return;
+      }
+      this.mode = 'v5';
+      this.pendingRaw = [];
+      this.outParser = mqttPacket.parser({ protocolVersion: 4 });
+      this.outParser.on('packet', (p: AnyPacket) => this.onOutgoing(p));
+      this.outParser.on('error', (err: Error) => this.destroy(new Error(`cannot re-encode a server packet: ${err.message}`)));
+    }
+    if (this.mode !== 'v5' || this.destroyed) return;
+    const v4 = this.toV4(packet);
+    if (v4) this.pushRaw(mqttPacket.generate(v4));
+  }
+
+  /** An MQTT 5 packet from the client as the MQTT 3.1.1 packet aedes understands; null to drop it. */
+  private toV4(p: AnyPacket): AnyPacket | null {
+    switch (p.cmd) {
+      case 'connect': {
+        const expiry = p.properties?.sessionExpiryInterval ?? 0;
+        return {
+          cmd: 'connect',
+          protocolId: 'MQTT',
+          protocolVersion: 4,
+          clientId: p.clientId,
+          // MQTT 5 keeps a session only with a session expiry interval.
+          clean: Boolean(p.clean) || !(expiry > 0),
+          keepalive: p.keepalive,
+          username: p.username,
+          password: p.password,
+          will: p.will ? { topic: p.will.topic, payload: p.will.payload, qos: p.will.qos, retain: p.will.retain } : undefined,
+        } as AnyPacket;
+      }
+      case 'publish':
+        if (!p.topic) {
+          this.sendDisconnect(V5_REASON.TOPIC_NAME_INVALID, 'topic aliases are not supported');
+          this.destroy(new Error('protocol error: topic alias used (not supported)'));
+          return null;
+        }
+        return { cmd: 'publish', topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, dup: p.dup, messageId: p.messageId } as AnyPacket;
+      case 'subscribe':
+        return {
+          cmd: 'subscribe',
+          messageId: p.messageId,
+          subscriptions: (p.subscriptions as Array<{ topic: string; qos: number }>).map((s) => ({ topic: s.topic, qos: s.qos })),
+        } as AnyPacket;
+      case 'unsubscribe':
+        this.unsubscribeCounts.set(p.messageId!, (p.unsubscriptions as string[]).length);
+        return { cmd: 'unsubscribe', messageId: p.messageId, unsubscriptions: p.unsubscriptions } as AnyPacket;
+      case 'puback':
+      case 'pubrec':
+      case 'pubrel':
+      case 'pubcomp':
+        return { cmd: p.cmd, messageId: p.messageId } as AnyPacket;
+      case 'pingreq':
+        return { cmd: 'pingreq' } as AnyPacket;
+      case 'disconnect':
+        if (p.reasonCode === 0x04) {
+          // "Disconnect with Will Message": close without a 3.1.1 DISCONNECT so the will is published.
+          this.socket.end();
+          return null;
+        }
+        return { cmd: 'disconnect' } as AnyPacket;
+      default:
+        this.sendDisconnect(V5_REASON.PROTOCOL_ERROR, `${p.cmd} packets are not supported`);
+        this.destroy(new Error(`protocol error: unexpected ${p.cmd} packet`));
+        return null;
+    }
+  }
+
+  /** An MQTT 3.1.1 packet from aedes re-encoded as MQTT 5. */
+  private onOutgoing(p: AnyPacket): void {
+    let v5: AnyPacket;
+    switch (p.cmd) {
+      case 'connack':
+        v5 = {
+          cmd: 'connack',
+          sessionPresent: p.sessionPresent,
+          reasonCode: CONNACK_V5[p.returnCode as number] ?? 0x80,
+          ...(p.returnCode === 0
+            ? { properties: { maximumPacketSize: this.options.maxPacketBytes, sharedSubscriptionAvailable: false, subscriptionIdentifiersAvailable: false } }
+            : {}),
+        } as AnyPacket;
+        break;
+      case 'suback':
+        v5 = { cmd: 'suback', messageId: p.messageId, granted: (p.granted as number[]).map((g) => (g === 128 ? V5_REASON.NOT_AUTHORIZED : g)) } as AnyPacket;
+        break;
+      case 'unsuback': {
+        const n = this.unsubscribeCounts.get(p.messageId!) ?? 1;
+        this.unsubscribeCounts.delete(p.messageId!);
+        v5 = { cmd: 'unsuback', messageId: p.messageId, granted: new Array<number>(n).fill(0) } as AnyPacket;
+        break;
+      }
+      case 'publish':
+        v5 = { cmd: 'publish', topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, dup: p.dup, messageId: p.messageId } as AnyPacket;
+        break;
+      case 'puback':
+      case 'pubrec':
+      case 'pubrel':
+      case 'pubcomp':
+        v5 = { cmd: p.cmd, messageId: p.messageId, reasonCode: 0 } as AnyPacket;
+        break;
+      default:
+        v5 = p;
+    }
+    this.outQueue.push(mqttPacket.generate(v5, { protocolVersion: 5 }));
+  }
+}

@@ -1,0 +1,213 @@
+import { type DataSource, In, type ObjectLiteral, type Repository, type SelectQueryBuilder } from 'typeorm';
+import type { RetentionConfig } from '../config/config.js';
+import { badInput } from '../common/errors.js';
+import { decodeCursor, encodeCursor, keysetPage, type Page } from '../common/pagination.js';
+import type { Clock, Logger } from '../common/runtime.js';
+import type { AppPubSub } from '../realtime/pubsub.js';
+import { BatchWriter } from './batch-writer.js';
+
+/** Rows of the connection log and device events: time series per device, owned by a user. */
+export interface TimeSeriesRow extends ObjectLiteral {
+  id: string;
+  time: Date;
+  ownerId: string | null;
+  deviceId: string | null;
+}
+
+export interface TimeRange {
+  /** Inclusive. */
+  since?: Date | null;
+  /** Exclusive. */
+  until?: Date | null;
+}
+
+export interface ListQuery extends TimeRange {
+  deviceId?: string | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface StoreOptions {
+  ds: DataSource;
+  pubSub: AppPubSub;
+  clock: Clock;
+  log: Logger;
+  batchSize: number;
+  flushIntervalMs: number;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+const DELETE_CHUNK = 5000;
+const REPLAY_CHUNK = 500;
+
+/**
+ * Shared machinery of the connection log and device events: a batched writer whose committed rows go to
+ * the owner's live topic (`<topicPrefix>:<ownerId>`), newest-first keyset paging, replay after a cursor,
+ * and retention.
+ */
+export abstract class RecordStore<T extends TimeSeriesRow> {
+  protected readonly repo: Repository<T>;
+  readonly writer: BatchWriter<T>;
+
+  constructor(
+    protected readonly o: StoreOptions,
+    entity: new () => T,
+    /** Cursor kind and live topic prefix, e.g. `connectionLog`. */
+    readonly kind: string,
+  ) {
+    this.repo = o.ds.getRepository(entity);
+    this.writer = new BatchWriter<T>({
+      name: kind,
+      batchSize: o.batchSize,
+      flushIntervalMs: o.flushIntervalMs,
+      log: o.log,
+      insert: (rows) => this.insertRows(rows),
+      committed: (rows) => this.publish(rows),
+    });
+  }
+
+  /** The live topic of an owner's rows. */
+  topic(ownerId: string): string {
+    return `${this.kind}:${ownerId}`;
+  }
+
+  cursorOf(row: T): string {
+    return encodeCursor(this.kind, row.time.getTime(), row.id);
+  }
+
+  decode(cursor: string, field = 'after'): { time: number; id: string } {
+    try {
+      const { value, id } = decodeCursor(this.kind, cursor);
+      if (typeof value !== 'number') throw new Error('bad cursor');
+      return { time: value, id };
+    } catch {
+      throw badInput(`${field} is not a valid cursor for this query`, field);
+    }
+  }
+
+  /** Rows of one owner (one device when `deviceId` is set), newest first. */
+  protected async page(ownerId: string, q: ListQuery, filter: (qb: SelectQueryBuilder<T>) => void): Promise<Page<T>> {
+    // Read your writes: rows buffered before the query are part of its answer.
+    await this.writer.flush();
+    const qb = this.base(ownerId, q.deviceId);
+    this.timeRange(qb, q);
+    filter(qb);
+    if (q.after) this.decode(q.after);
+    return keysetPage(qb, {
+      kind: this.kind,
+      sortSql: 'r.time',
+      idColumn: 'r.id',
+      direction: 'DESC',
+      keyOf: (row) => row.time.getTime(),
+      first: q.first,
+      after: q.after,
+    });
+  }
+
+  /** Rows strictly after the cursor position, oldest first, in chunks (for replay before live delivery). */
+  protected async *rowsAfter(ownerId: string, deviceId: string | null, after: { time: number; id: string }, filter: (qb: SelectQueryBuilder<T>) => void): AsyncGenerator<T> {
+    let pos = after;
+    for (;;) {
+      const qb = this.base(ownerId, deviceId);
+      filter(qb);
+      qb.andWhere('(r.time > :pTime OR (r.time = :pTime AND r.id > :pId))', { pTime: pos.time, pId: pos.id })
+        .orderBy('r.time', 'ASC')
+        .addOrderBy('r.id', 'ASC')
+        .limit(REPLAY_CHUNK);
+      const rows = await qb.getMany();
+      for (const row of rows) yield row;
+      if (rows.length < REPLAY_CHUNK) return;
+      const last = rows.at(-1)!;
+      pos = { time: last.time.getTime(), id: last.id };
+    }
+  }
+
+  /** True when `row` comes strictly after the position (same order as paging, reversed). */
+  static isAfter(row: TimeSeriesRow, pos: { time: number; id: string }): boolean {
+    const t = row.time.getTime();
+    return t > pos.time || (t === pos.time && row.id > pos.id);
+  }
+
+  private base(ownerId: string, deviceId?: string | null): SelectQueryBuilder<T> {
+    const qb = this.repo.createQueryBuilder('r').where('r.owner_id = :ownerId', { ownerId });
+    if (deviceId) qb.andWhere('r.device_id = :deviceId', { deviceId });
+    return qb;
+  }
+
+  private timeRange(qb: SelectQueryBuilder<T>, q: TimeRange): void {
+    const valid = (d: Date | null | undefined, field: string) => {
+      if (d == null) return null;
+      if (Number.isNaN(d.getTime())) throw badInput(`${field} is not a valid date`, field);
+      return d.getTime();
+    };
+    const since = valid(q.since, 'since');
+    const until = valid(q.until, 'until');
+    if (since != null) qb.andWhere('r.time >= :since', { since });
+    if (until != null) qb.andWhere('r.time < :until', { until });
+  }
+
+  private async insertRows(rows: T[]): Promise<void> {
+    // Stay well below SQLite's and PostgreSQL's bound-parameter limits.
+    const columns = this.repo.metadata.columns.length;
+    const chunk = Math.max(1, Math.floor(30000 / columns));
+    await this.o.ds.transaction(async (m) => {
+      for (let i = 0; i < rows.length; i += chunk) {
+        await m.createQueryBuilder().insert().into(this.repo.target).values(rows.slice(i, i + chunk) as never).updateEntity(false).execute();
+      }
+    });
+  }
+
+  private publish(rows: T[]): void {
+    for (const row of rows) {
+      if (!row.ownerId) continue;
+      try {
+        this.o.pubSub.publish(this.topic(row.ownerId), row);
+      } catch (err) {
+        this.o.log.warn(`${this.kind}: live delivery failed`, err);
+      }
+    }
+  }
+
+  /** Deletes rows older than `maxAgeDays` and beyond the newest `maxRows`; returns how many. */
+  async enforceRetention(cfg: RetentionConfig): Promise<number> {
+    let deleted = 0;
+    if (cfg.maxAgeDays > 0) {
+      const cutoff = this.o.clock().getTime() - cfg.maxAgeDays * DAY_MS;
+      deleted += await this.deleteChunked((qb) => qb.where('r.time < :cutoff', { cutoff }));
+    }
+    if (cfg.maxRows > 0) {
+      const edge = await this.repo
+        .createQueryBuilder('r')
+        .select(['r.id', 'r.time'])
+        .orderBy('r.time', 'DESC')
+        .addOrderBy('r.id', 'DESC')
+        .offset(cfg.maxRows)
+        .limit(1)
+        .getOne();
+      if (edge) {
+        const t = edge.time.getTime();
+        deleted += await this.deleteChunked((qb) => qb.where('(r.time < :t OR (r.time = :t AND r.id <= :id))', { t, id: edge.id }));
+      }
+    }
+    return deleted;
+  }
+
+  /** Deletes every row of a device (after its buffered rows are written). */
+  async deleteForDevice(deviceId: string): Promise<void> {
+    await this.writer.flush();
+    await this.deleteChunked((qb) => qb.where('r.device_id = :deviceId', { deviceId }));
+  }
+
+  private async deleteChunked(where: (qb: SelectQueryBuilder<T>) => void): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const qb = this.repo.createQueryBuilder('r').select('r.id', 'id');
+      where(qb);
+      const ids = (await qb.orderBy('r.time', 'ASC').limit(DELETE_CHUNK).getRawMany<{ id: string }>()).map((r) => r.id);
+      if (!ids.length) return total;
+      await this.repo.delete({ id: In(ids) } as never);
+      total += ids.length;
+      if (ids.length < DELETE_CHUNK) return total;
+    }
+  }
+}
