@@ -17,13 +17,15 @@ export type Outcome =
 export interface ConnectOptions extends Partial<IClientOptions> {
   /** Which listener: plain (default) or one-way TLS with the platform CA. */
   listener?: 'MQTT' | 'MQTTS';
+  /** Called with the client before it connects (attach listeners for messages arriving with the CONNACK). */
+  setup?: (client: MqttClient) => void;
 }
 
 const clients = new Set<MqttClient>();
 
 /** Connects a device and resolves with the first outcome (CONNACK accepted or refused, or closed). */
 export function tryConnect(app: TestApp, login: DeviceLogin, opts: ConnectOptions = {}): Promise<Outcome> {
-  const { listener = 'MQTT', ...rest } = opts;
+  const { listener = 'MQTT', setup, ...rest } = opts;
   const port = listener === 'MQTT' ? app.mqtt.port : app.mqtt.tlsPort;
   if (port == null) throw new Error(`${listener} listener is off`);
   const options: IClientOptions = {
@@ -42,6 +44,7 @@ export function tryConnect(app: TestApp, login: DeviceLogin, opts: ConnectOption
   const client = mqtt.connect(options);
   clients.add(client);
   client.on('error', () => undefined);
+  setup?.(client);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       client.end(true);
