@@ -199,6 +199,16 @@ describe.each<DbKind>(['sqlite', 'postgres'])('certificates on %s', (db) => {
     expect(withdrawn).toHaveLength(1);
   });
 
+  it('drops the bindings of a deleted device, so its certificates become deletable', async () => {
+    const c = await createOk('orphan');
+    const d = await device('CERTIFICATE');
+    await bind(c.id, d.id);
+    expect((await app.gql('mutation($id:ID!){ deleteDevice(id:$id) }', { id: d.id }, alice.token)).errors).toBeUndefined();
+    const r = await app.gql('query($id:ID!){ certificate(id:$id){ devices { id } } }', { id: c.id }, alice.token);
+    expect(r.data.certificate.devices).toEqual([]);
+    expect((await app.gql('mutation($id:ID!){ deleteCertificate(id:$id) }', { id: c.id }, alice.token)).data.deleteCertificate).toBe(c.id);
+  });
+
   it('refuses to delete a bound certificate; a deleted one is gone but stays in the CRL', async () => {
     const c = await createOk('to delete');
     const d = await device('CERTIFICATE');
