@@ -125,8 +125,13 @@ describe('two-way TLS on the mutual-TLS listener (8884)', () => {
       deviceNumber: string;
       username: string;
     };
-  const newCert = async (validityDays?: number) =>
-    (await gql('mutation($v:Int){ createCertificate(name:"mtls",validityDays:$v){ id fingerprint certificatePem privateKeyPem } }', { v: validityDays })).createCertificate as {
+  const newCert = async (validityDays?: number, keyAlgorithm: 'ECDSA' | 'RSA' = 'ECDSA') =>
+    (
+      await gql('mutation($v:Int,$k:KeyAlgorithm){ createCertificate(name:"mtls",validityDays:$v,keyAlgorithm:$k){ id fingerprint certificatePem privateKeyPem } }', {
+        v: validityDays,
+        k: keyAlgorithm,
+      })
+    ).createCertificate as {
       id: string;
       fingerprint: string;
       certificatePem: string;
@@ -137,9 +142,13 @@ describe('two-way TLS on the mutual-TLS listener (8884)', () => {
     (await gql('query($d:ID!){ device(id:$d){ connectionLogs(first:20){ nodes { eventType reason listener certificateFingerprint } } } }', { d: deviceId })).device
       .connectionLogs.nodes as Array<{ eventType: string; reason: string | null; listener: string; certificateFingerprint: string | null }>;
 
-  it.each([4, 5] as const)('connects a CERTIFICATE device with a bound certificate, no password (MQTT protocol %i)', async (protocolVersion) => {
+  it.each([
+    [4, 'ECDSA'],
+    [5, 'ECDSA'],
+    [4, 'RSA'],
+  ] as const)('connects a CERTIFICATE device with a bound certificate, no password (MQTT protocol %i, %s key)', async (protocolVersion, algorithm) => {
     const d = await newDevice();
-    const c = await newCert();
+    const c = await newCert(undefined, algorithm);
     await bind(c.id, d.id);
     const o = await tryConnect(port, { ca, cert: c.certificatePem, key: c.privateKeyPem, clientId: d.deviceNumber, username: d.username, protocolVersion });
     expect(o.connected).toBe(true);
