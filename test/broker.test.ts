@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import net from 'node:net';
+import mqttPacket from 'mqtt-packet';
 import { errorCode, signUp, startTestApp, type TestApp } from './support/app';
 import { closed, connect, end, endAll, nextMessage, published, record, tryConnect } from './support/mqtt';
 
@@ -244,6 +246,48 @@ describe('embedded MQTT message server', () => {
     await ok.client.publishAsync('x', 'y', { qos: 2 });
     await got;
     expect(stay.connected).toBe(false);
+  });
+
+  it('tells an MQTT 5 client it was taken over (DISCONNECT 0x8E)', async () => {
+    const d = await newDevice();
+    const first = await connect(app, d, { protocolVersion: 5 });
+    const disconnect = new Promise<any>((resolve) => first.once('disconnect', resolve));
+    await connect(app, d, { protocolVersion: 5 });
+    expect((await disconnect).reasonCode).toBe(0x8e);
+  });
+
+  it('shares one registry lookup between concurrent connects of a device, and logs the takeovers consistently', async () => {
+    const d = await newDevice();
+    const spy = jest.spyOn(app.services.credentials, 'verifyDeviceCredentials');
+    try {
+      const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => tryConnect(app, d, { protocolVersion: i % 2 ? 5 : 4 })));
+      expect(spy.mock.calls.filter((c) => c[0] === d.deviceNumber)).toHaveLength(1);
+      expect(outcomes.every((o) => o.connected || o.code === undefined)).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+    await endAll();
+    await app.services.messageServer.settle();
+    const rows = await logs(d.id);
+    const count = (t: string) => rows.filter((r) => r.eventType === t).length;
+    expect(count('CONNECTED')).toBeGreaterThanOrEqual(1);
+    expect(count('TAKEN_OVER')).toBe(count('CONNECTED') - 1);
+    expect(count('DISCONNECTED')).toBe(1);
+    expect(rows[0]!.eventType).toBe('DISCONNECTED');
+    expect((await status(d.id)).status).toBe('OFFLINE');
+  });
+
+  it('ends a session whose keepalive expires, logged as such', async () => {
+    const d = await newDevice();
+    const socket = net.connect(app.mqtt.port!, '127.0.0.1');
+    await once(socket, 'connect');
+    const gone = once(socket, 'close');
+    socket.on('data', () => undefined);
+    socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: d.deviceNumber, username: d.username, password: Buffer.from(d.key), keepalive: 1, clean: true }));
+    // No PINGREQ follows: the server closes the connection after 1.5 keepalive periods.
+    await gone;
+    await app.services.messageServer.settle();
+    expect((await logs(d.id))[0]).toMatchObject({ eventType: 'DISCONNECTED', reason: 'keepalive timeout', keepalive: 1 });
   });
 
   it("gives another user NOT_FOUND for a device's connection log", async () => {

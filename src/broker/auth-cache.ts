@@ -32,6 +32,11 @@ export class AuthCache {
     return crypto.createHmac('sha256', this.key).update(password ?? '').digest();
   }
 
+  /** A key identifying these exact credentials (for sharing one lookup between concurrent connects). */
+  lookupKey(clientId: string, username: string | undefined, password: Buffer | string | undefined): string {
+    return `${clientId}\u0000${username ?? '\u0001'}\u0000${this.digest(password).toString('base64')}`;
+  }
+
   /** Changes whenever the client id's credentials change; compare before/after a lookup. */
   generation(clientId: string): number {
     return this.generations.get(clientId) ?? 0;

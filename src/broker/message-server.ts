@@ -5,7 +5,7 @@ import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type S
 import type { MqttConfig } from '../config/config.js';
 import type { RegistryBus, RegistryEvents } from '../common/events.js';
 import type { Clock, Logger } from '../common/runtime.js';
-import type { CredentialService } from '../credentials/credential.service.js';
+import type { CredentialCheck, CredentialService } from '../credentials/credential.service.js';
 import { type DeviceEntity, DeviceStatus } from '../devices/device.entity.js';
 import type { DeviceService } from '../devices/device.service.js';
 import type { AppPubSub } from '../realtime/pubsub.js';
@@ -137,6 +137,9 @@ export class MessageServer extends EventEmitter {
   private readonly statusChains = new Map<string, Promise<void>>();
   private readonly background = new Set<Promise<unknown>>();
   private readonly authCache: AuthCache;
+  private readonly inflightLookups = new Map<string, Promise<CredentialCheck>>();
+  /** Registered (CONNACKed) sessions by device id. */
+  private readonly online = new Map<string, Set<Session>>();
   private retentionTimer: NodeJS.Timeout | null = null;
   private retentionRunning: Promise<unknown> | null = null;
   private closing = false;
@@ -402,7 +405,7 @@ export class MessageServer extends EventEmitter {
         this.authenticated(s, cached, null);
         return null;
       }
-      const r = await this.d.credentials.verifyDeviceCredentials(clientId, username, password);
+      const r = await this.verifyShared(clientId, username, password, generation);
       // The credentials changed while we looked them up: look again, the answer may be stale.
       if (this.authCache.generation(clientId) !== generation && attempt < 3) continue;
       if (r.ok) {
@@ -418,6 +421,18 @@ export class MessageServer extends EventEmitter {
       this.logAuthFailed(s, message, r.device, null);
       return { returnCode: 5, message };
     }
+  }
+
+  /** One registry lookup for concurrent connects with the same credentials (a reconnect storm). */
+  private verifyShared(clientId: string, username: string | undefined, password: Buffer | undefined, generation: number): Promise<CredentialCheck> {
+    // Only lookups started after the same credential change are shared.
+    const key = `${generation}\u0000${this.authCache.lookupKey(clientId, username, password)}`;
+    let pending = this.inflightLookups.get(key);
+    if (!pending) {
+      pending = this.d.credentials.verifyDeviceCredentials(clientId, username, password).finally(() => this.inflightLookups.delete(key));
+      this.inflightLookups.set(key, pending);
+    }
+    return pending;
   }
 
   private authenticated(s: Session, device: DeviceEntity, fingerprint: string | null): void {
@@ -468,6 +483,9 @@ export class MessageServer extends EventEmitter {
   private sessionStarted(s: Session): void {
     if (!s.device || s.registered) return;
     s.registered = true;
+    let set = this.online.get(s.device.id);
+    if (!set) this.online.set(s.device.id, (set = new Set()));
+    set.add(s);
     this.d.connectionLog.record({
       eventType: ConnectionEventType.CONNECTED,
       ownerId: s.device.ownerId,
@@ -494,7 +512,10 @@ export class MessageServer extends EventEmitter {
         ...this.connectionDetails(s),
       });
       const deviceId = s.device.id;
-      const stillOnline = s.takenOver || [...this.sessions.values()].some((o) => o.registered && o.device?.id === deviceId);
+      const set = this.online.get(deviceId);
+      set?.delete(s);
+      if (set && set.size === 0) this.online.delete(deviceId);
+      const stillOnline = s.takenOver || this.online.has(deviceId);
       if (!stillOnline) this.setStatus(s.device, DeviceStatus.OFFLINE);
       this.emit('sessionEnded', deviceId);
     }
