@@ -1,0 +1,161 @@
+import type { FaninResult, FaninStep } from '../scenarios/fanin.js';
+import type { DevicesQueryResult, FanoutResult } from '../scenarios/graphql.js';
+import type { StormResult } from '../scenarios/storm.js';
+import type { ThroughputResult } from '../scenarios/throughput.js';
+import type { BenchOptions } from './options.js';
+import { ratio } from './stats.js';
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt?: string;
+  durationSeconds?: number;
+  commit: string | null;
+  machine: Record<string, unknown>;
+  options: BenchOptions;
+  servers: Array<{ name: string; label: string; skipped?: string }>;
+  throughput: ThroughputResult[];
+  fanin: FaninResult[];
+  storm: StormResult[];
+  /** Portico: devices created through GraphQL for the connect storm, per second. */
+  deviceCreation?: { devices: number; perSec: number };
+  graphql: { devicesQuery?: DevicesQueryResult; fanout?: FanoutResult };
+  ratios: Ratios;
+  errors: Array<{ server: string; scenario: string; error: string }>;
+}
+
+export interface Ratios {
+  throughput: Array<{ qos: number; publishers: number; payloadBytes: number; msgsPerSecVsMosquitto: number | null; msgsPerSecVsAedes: number | null; cpuPerMsgVsMosquitto: number | null; cpuPerMsgVsAedes: number | null }>;
+  storm: { connectsPerSecVsMosquitto: number | null; connectsPerSecVsAedes: number | null; memPerConnVsMosquitto: number | null; memPerConnVsAedes: number | null };
+  fanin: { maxSustainedVsMosquitto: number | null; maxSustainedVsAedes: number | null };
+}
+
+export function computeRatios(r: Pick<BenchResults, 'throughput' | 'storm' | 'fanin'>): Ratios {
+  const tp = (server: string, x: ThroughputResult) => r.throughput.find((t) => t.server === server && t.qos === x.qos && t.publishers === x.publishers && t.payloadBytes === x.payloadBytes);
+  const throughput = r.throughput
+    .filter((t) => t.server === 'portico')
+    .map((p) => {
+      const m = tp('mosquitto', p);
+      const a = tp('aedes', p);
+      return {
+        qos: p.qos,
+        publishers: p.publishers,
+        payloadBytes: p.payloadBytes,
+        msgsPerSecVsMosquitto: ratio(p.msgsPerSec, m?.msgsPerSec),
+        msgsPerSecVsAedes: ratio(p.msgsPerSec, a?.msgsPerSec),
+        cpuPerMsgVsMosquitto: ratio(p.serverCpuMicrosPerMsg, m?.serverCpuMicrosPerMsg),
+        cpuPerMsgVsAedes: ratio(p.serverCpuMicrosPerMsg, a?.serverCpuMicrosPerMsg),
+      };
+    });
+  const storm = (server: string) => r.storm.find((s) => s.server === server && !s.tls);
+  const fanin = (server: string) => r.fanin.find((f) => f.server === server)?.maxSustainedRate;
+  return {
+    throughput,
+    storm: {
+      connectsPerSecVsMosquitto: ratio(storm('portico')?.connectsPerSec, storm('mosquitto')?.connectsPerSec),
+      connectsPerSecVsAedes: ratio(storm('portico')?.connectsPerSec, storm('aedes')?.connectsPerSec),
+      memPerConnVsMosquitto: ratio(storm('portico')?.rssBytesPerConnection, storm('mosquitto')?.rssBytesPerConnection),
+      memPerConnVsAedes: ratio(storm('portico')?.rssBytesPerConnection, storm('aedes')?.rssBytesPerConnection),
+    },
+    fanin: {
+      maxSustainedVsMosquitto: ratio(fanin('portico'), fanin('mosquitto')),
+      maxSustainedVsAedes: ratio(fanin('portico'), fanin('aedes')),
+    },
+  };
+}
+
+const num = (v: number | null | undefined, digits = 0): string => (v == null || !Number.isFinite(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const x = (v: number | null | undefined): string => (v == null ? '–' : `${v.toFixed(2)}×`);
+const ms = (v: number | undefined): string => (v == null || !Number.isFinite(v) ? '–' : v < 10 ? v.toFixed(1) : v.toFixed(0));
+
+/** The short markdown report (bench/results/latest.md). */
+export function markdown(r: BenchResults): string {
+  const lines: string[] = [];
+  const label = (name: string) => r.servers.find((s) => s.name === name)?.label ?? name;
+  const present = ['mosquitto', 'aedes', 'portico'].filter((n) => r.servers.some((s) => s.name === n && !s.skipped));
+  const m = r.machine as { cpuModel?: string; cpus?: number; node?: string; loadAverageAtStart?: number[] };
+  lines.push(`# Portico benchmark — ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC${r.options.quick ? ' (quick)' : ''}`);
+  lines.push('');
+  lines.push(
+    `Loopback, one run, servers one at a time as child processes: ${r.servers.map((s) => (s.skipped ? `${s.label} (skipped: ${s.skipped})` : s.label)).join(', ')}. ` +
+      `Commit ${r.commit ?? '?'}, ${m.cpus ?? '?'} × ${m.cpuModel ?? '?'}, Node ${m.node ?? '?'}, load average at start ${m.loadAverageAtStart?.join(' ') ?? '?'}. ` +
+      `Server CPU from /proc/<pid>/stat (user + system), memory = RSS. Ratios are Portico ÷ baseline.`,
+  );
+  if (r.throughput.length) {
+    lines.push('', '## 1. Throughput (msg/s; server CPU-µs per message)', '');
+    const head = ['QoS', 'devices → 1', 'payload', ...present.map((n) => `${label(n)} msg/s (CPU-µs)`)];
+    if (present.includes('portico')) head.push('Portico ÷ Mosquitto', 'Portico ÷ aedes');
+    lines.push(`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`);
+    const cells = r.throughput.filter((t, i, all) => all.findIndex((u) => u.qos === t.qos && u.publishers === t.publishers && u.payloadBytes === t.payloadBytes) === i);
+    for (const c of cells) {
+      const row = [String(c.qos), String(c.publishers), `${c.payloadBytes} B`];
+      for (const n of present) {
+        const t = r.throughput.find((u) => u.server === n && u.qos === c.qos && u.publishers === c.publishers && u.payloadBytes === c.payloadBytes);
+        row.push(t ? `${num(t.msgsPerSec)} (${num(t.serverCpuMicrosPerMsg, 1)})${t.received < t.sent ? ` lost ${t.sent - t.received}` : ''}${t.stored !== undefined && t.stored < t.sent ? ` stored ${t.stored}/${t.sent}` : ''}` : '–');
+      }
+      if (present.includes('portico')) {
+        const q = r.ratios.throughput.find((u) => u.qos === c.qos && u.publishers === c.publishers && u.payloadBytes === c.payloadBytes);
+        row.push(`${x(q?.msgsPerSecVsMosquitto)} (CPU ${x(q?.cpuPerMsgVsMosquitto)})`, `${x(q?.msgsPerSecVsAedes)} (CPU ${x(q?.cpuPerMsgVsAedes)})`);
+      }
+      lines.push(`| ${row.join(' | ')} |`);
+    }
+    const stored = r.throughput.filter((t) => t.stored !== undefined);
+    if (stored.length) {
+      const all = stored.every((t) => t.stored === t.sent);
+      lines.push('', `Portico recorded device events during these runs: ${all ? 'every message was stored' : 'some messages were NOT stored (see JSON)'}.`);
+    }
+  }
+  if (r.fanin.length) {
+    const f0 = r.fanin[0];
+    lines.push('', `## 2. Device fan-in (${num(f0.devices)} devices, QoS ${r.options.fanin.qos}, ${r.options.fanin.seconds} s per rate; latency p50 / p99 ms)`, '');
+    const head = ['offered msg/s', ...present.map((n) => `${label(n)} → MQTT sub`)];
+    if (present.includes('portico')) head.push('Portico → GraphQL sub', 'stored');
+    lines.push(`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`);
+    const rates = [...new Set(r.fanin.flatMap((f) => f.steps.map((s) => s.targetRate)))].sort((a, b) => a - b);
+    const cell = (s: FaninStep | undefined, which: 'mqtt' | 'graphql') => {
+      if (!s) return '–';
+      const sum = which === 'mqtt' ? s.mqttLatencyMs : s.graphqlLatencyMs;
+      const got = which === 'mqtt' ? s.mqttReceived : s.graphqlReceived;
+      const short = got !== undefined && got < s.sent ? ` (${num(got)}/${num(s.sent)})` : '';
+      const retried = s.firstAttempt ? ' †' : '';
+      return sum ? `${ms(sum.p50)} / ${ms(sum.p99)}${short}${s.offeredRate < s.targetRate * 0.95 ? ` at ${num(s.offeredRate)}` : ''}${retried}` : '–';
+    };
+    for (const rate of rates) {
+      const row = [num(rate)];
+      for (const n of present) row.push(cell(r.fanin.find((f) => f.server === n)?.steps.find((s) => s.targetRate === rate), 'mqtt'));
+      if (present.includes('portico')) {
+        const s = r.fanin.find((f) => f.server === 'portico')?.steps.find((u) => u.targetRate === rate);
+        row.push(cell(s, 'graphql'), s ? `${s.stored === s.sent ? 'all' : `${num(s.stored)}/${num(s.sent)}`}` : '–');
+      }
+      lines.push(`| ${row.join(' | ')} |`);
+    }
+    if (r.fanin.some((f) => f.steps.some((st) => st.firstAttempt))) lines.push('', '† second attempt: the first one at this rate was not sustained (see JSON); a rate is measured at most twice.');
+    lines.push('', `Highest rate sustained (p99 < ${r.options.fanin.p99LimitMs} ms, all delivered${present.includes('portico') ? ', Portico: via GraphQL and all stored' : ''}): ` + present.map((n) => `${label(n)} ${num(r.fanin.find((f) => f.server === n)?.maxSustainedRate ?? null)}`).join(', ') + ' msg/s.');
+  }
+  if (r.storm.length) {
+    lines.push('', `## 3. Connect storm (${num(r.options.storm.devices)} devices, ${r.options.storm.concurrency} connecting at a time)`, '');
+    lines.push('| server | auth | TLS | connected | connects/s | RSS per connection | server CPU-µs per connect |', '| --- | --- | --- | --- | --- | --- | --- |');
+    for (const s of r.storm) {
+      lines.push(`| ${label(s.server)} | ${s.authenticated ? 'token' : 'none'} | ${s.tls ? 'yes' : 'no'} | ${num(s.connected)}/${num(s.devices)} | ${num(s.connectsPerSec)} | ${num(s.rssBytesPerConnection / 1024, 1)} KiB | ${num(s.serverCpuMicrosPerConnect)} |`);
+    }
+    const q = r.ratios.storm;
+    if (present.includes('portico')) lines.push('', `Portico (plain) ÷ Mosquitto: connects/s ${x(q.connectsPerSecVsMosquitto)}, memory per connection ${x(q.memPerConnVsMosquitto)}; ÷ aedes: ${x(q.connectsPerSecVsAedes)}, ${x(q.memPerConnVsAedes)}.`);
+  }
+  const g = r.graphql;
+  if (g.devicesQuery || g.fanout) {
+    lines.push('', '## 4. GraphQL (Portico)', '');
+    if (g.devicesQuery) {
+      const d = g.devicesQuery;
+      lines.push(`- \`devices(first: 50) { nodes { id name credentials { deviceKey } lastConnectedAt } }\`: **${num(d.requestsPerSec)} requests/s** (autocannon, ${d.connections} connections, ${d.seconds} s), latency p50 ${d.latencyMs.p50} ms / p99 ${d.latencyMs.p99} ms, ${num(d.serverCpuMicrosPerRequest)} server CPU-µs per request, non-2xx ${d.non2xx}, errors ${d.errors}.`);
+    }
+    if (g.fanout) {
+      const f = g.fanout;
+      lines.push(`- Subscription fan-out: one device event → ${num(f.subscribed)} graphql-ws clients: all delivered after **${ms(f.allDeliveredMs.p50)} ms** (p50 of ${f.events} events, max ${ms(f.allDeliveredMs.max)} ms); per client p50 ${ms(f.perClientMs.p50)} / p99 ${ms(f.perClientMs.p99)} ms; missing ${f.missing}.`);
+    }
+  }
+  if (r.errors.length) {
+    lines.push('', '## Errors', '');
+    for (const e of r.errors) lines.push(`- ${e.server} / ${e.scenario}: ${e.error.split('\n')[0]}`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}

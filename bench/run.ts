@@ -1,0 +1,144 @@
+/**
+ * `npm run bench`: Portico against Mosquitto and a bare aedes, on loopback, one server at a time.
+ * Writes bench/results/<timestamp>.json and bench/results/latest.md, and prints the markdown.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { gitCommit, machine, repoRoot } from './lib/env.js';
+import { log, now, waitIdle } from './lib/measure.js';
+import { type BenchOptions, parseOptions, type ServerName, USAGE } from './lib/options.js';
+import { stopAll } from './lib/procs.js';
+import { type BenchResults, computeRatios, markdown } from './lib/report.js';
+import { runFanin } from './scenarios/fanin.js';
+import { runDevicesQuery, runFanout } from './scenarios/graphql.js';
+import { runStorm } from './scenarios/storm.js';
+import { runThroughput } from './scenarios/throughput.js';
+import { mosquittoVersion, startBareAedes, startMosquitto } from './servers/baselines.js';
+import { type PorticoTarget, startPortico } from './servers/portico.js';
+import type { Target } from './servers/target.js';
+
+/** The whole run stops by itself after this long, whatever happens. */
+const WATCHDOG_MS = Number(process.env.BENCH_WATCHDOG_MS || 40 * 60_000);
+
+async function start(name: ServerName, root: string, o: BenchOptions): Promise<Target> {
+  if (name === 'mosquitto') return startMosquitto();
+  if (name === 'aedes') return startBareAedes(path.join(root, 'dist', 'bench'));
+  return startPortico(root, o.porticoEnv);
+}
+
+async function main(): Promise<void> {
+  const root = repoRoot();
+  const parsed = parseOptions(process.argv.slice(2), process.env, root);
+  if (parsed === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const o = parsed;
+  const startedAt = new Date();
+  const t0 = now();
+  const results: BenchResults = {
+    startedAt: startedAt.toISOString(),
+    commit: gitCommit(),
+    machine: machine(),
+    options: o,
+    servers: [],
+    throughput: [],
+    fanin: [],
+    storm: [],
+    graphql: {},
+    ratios: computeRatios({ throughput: [], storm: [], fanin: [] }),
+    errors: [],
+  };
+  log(`options: ${JSON.stringify({ quick: o.quick, servers: o.servers, scenarios: o.scenarios })}`);
+
+  for (const name of o.servers) {
+    if (name === 'mosquitto' && !mosquittoVersion()) {
+      log('mosquitto: not installed, skipped');
+      results.servers.push({ name, label: 'Mosquitto', skipped: 'not installed' });
+      continue;
+    }
+    log(`${name}: starting`);
+    let target: Target;
+    try {
+      target = await start(name, root, o);
+    } catch (err) {
+      log(`${name}: could not start: ${String(err)}`);
+      results.servers.push({ name, label: name, skipped: `could not start: ${String((err as Error).message ?? err).split('\n')[0]}` });
+      results.errors.push({ server: name, scenario: 'start', error: String(err) });
+      continue;
+    }
+    results.servers.push({ name, label: target.label });
+    log(`${target.label}: pid ${target.server.pid}, MQTT ${target.mqttPort}${target.mqttsPort ? `, MQTTS ${target.mqttsPort}` : ''}`);
+    const attempt = async (scenario: string, fn: () => Promise<void>) => {
+      if (target.server.child.exitCode !== null) {
+        results.errors.push({ server: name, scenario, error: 'server exited earlier' });
+        return;
+      }
+      try {
+        await fn();
+      } catch (err) {
+        log(`${name} ${scenario} failed: ${String((err as Error).stack ?? err)}`);
+        results.errors.push({ server: name, scenario, error: String((err as Error).message ?? err) });
+        await waitIdle(target.server.pid, 15_000).catch(() => undefined);
+      }
+    };
+    try {
+      // The connect storm runs first, on a fresh server, so its memory numbers are not skewed by other runs.
+      if (o.scenarios.includes('storm')) {
+        await attempt('storm', async () => {
+          const c0 = now();
+          const devices = await target.devices(o.storm.devices, 'storm');
+          if (target.name === 'portico') results.deviceCreation = { devices: devices.length, perSec: (devices.length / (now() - c0)) * 1000 };
+          results.storm.push(await runStorm(target, o.storm, false, devices));
+          if (o.storm.tls && target.mqttsPort && target.caPem) results.storm.push(await runStorm(target, o.storm, true, devices));
+        });
+      }
+      if (o.scenarios.includes('throughput')) await attempt('throughput', async () => void results.throughput.push(...(await runThroughput(target, o.throughput))));
+      if (o.scenarios.includes('fanin')) await attempt('fanin', async () => void results.fanin.push(await runFanin(target, o.fanin)));
+      if (o.scenarios.includes('graphql') && target.name === 'portico') {
+        await attempt('graphql devices', async () => void (results.graphql.devicesQuery = await runDevicesQuery(target as PorticoTarget, o.graphql)));
+        await attempt('graphql fan-out', async () => void (results.graphql.fanout = await runFanout(target as PorticoTarget, o.graphql)));
+      }
+      if (target.server.child.exitCode !== null) {
+        results.errors.push({ server: name, scenario: 'run', error: `server exited with code ${target.server.child.exitCode}\n${target.server.stderrTail()}` });
+      }
+      const tail = target.server.stderrTail();
+      if (tail.trim()) log(`${name} stderr (last lines):\n${tail}`);
+    } finally {
+      log(`${name}: stopping`);
+      await target.stop();
+    }
+  }
+
+  results.ratios = computeRatios(results);
+  results.finishedAt = new Date().toISOString();
+  results.durationSeconds = Math.round((now() - t0) / 100) / 10;
+  fs.mkdirSync(o.outDir, { recursive: true });
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const jsonFile = path.join(o.outDir, `${stamp}${o.quick ? '-quick' : ''}.json`);
+  fs.writeFileSync(jsonFile, JSON.stringify(results, null, 2) + '\n');
+  const md = markdown(results);
+  fs.writeFileSync(path.join(o.outDir, 'latest.md'), md);
+  process.stdout.write(md);
+  log(`done in ${results.durationSeconds} s: ${path.relative(process.cwd(), jsonFile)}, ${path.relative(process.cwd(), path.join(o.outDir, 'latest.md'))}`);
+}
+
+const watchdog = setTimeout(() => {
+  log(`watchdog: still running after ${WATCHDOG_MS / 60_000} min, stopping`);
+  void stopAll(2000).finally(() => process.exit(2));
+}, WATCHDOG_MS);
+watchdog.unref();
+
+process.on('unhandledRejection', (err) => log(`unhandled rejection: ${String((err as Error)?.stack ?? err)}`));
+
+main().then(
+  async () => {
+    await stopAll();
+    process.exit(0);
+  },
+  async (err: unknown) => {
+    log(`failed: ${String((err as Error)?.stack ?? err)}`);
+    await stopAll(2000);
+    process.exit(1);
+  },
+);

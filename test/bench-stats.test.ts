@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { parseOptions } from '../bench/lib/options';
+import { percentile, ratio, sig, summarize } from '../bench/lib/stats';
+
+describe('bench statistics helpers', () => {
+  it('percentile uses the nearest rank', () => {
+    const values = [15, 20, 35, 40, 50];
+    expect(percentile(values, 0)).toBe(15);
+    expect(percentile(values, 30)).toBe(20);
+    expect(percentile(values, 40)).toBe(20);
+    expect(percentile(values, 50)).toBe(35);
+    expect(percentile(values, 100)).toBe(50);
+    const hundred = Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect(percentile(hundred, 99)).toBe(99);
+    expect(percentile(hundred, 50)).toBe(50);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+    expect(() => percentile([1], 101)).toThrow(RangeError);
+  });
+
+  it('summarize sorts numerically and leaves its input alone', () => {
+    const input = [10, 9, 100, 2, 1];
+    const s = summarize(input);
+    expect(s).toEqual({ count: 5, min: 1, p50: 9, p90: 100, p99: 100, max: 100, mean: 24.4 });
+    expect(input).toEqual([10, 9, 100, 2, 1]);
+    expect(summarize([]).count).toBe(0);
+  });
+
+  it('ratio and sig handle missing values', () => {
+    expect(ratio(10, 4)).toBe(2.5);
+    expect(ratio(10, 0)).toBeNull();
+    expect(ratio(undefined, 3)).toBeNull();
+    expect(sig(1234.5678, 3)).toBe(1230);
+    expect(sig(NaN)).toBeNull();
+  });
+
+  it('options: --quick shrinks sizes, flags and BENCH_ variables override', () => {
+    const root = path.resolve(__dirname, '..');
+    const full = parseOptions([], {}, root);
+    const quick = parseOptions(['--quick', '--fanin-rates=500,700', '--servers=aedes'], { BENCH_STORM_DEVICES: '42' }, root);
+    if (full === 'help' || quick === 'help') throw new Error('unexpected help');
+    expect(full.storm.devices).toBe(10_000);
+    expect(full.fanin.devices).toBe(1000);
+    expect(quick.quick).toBe(true);
+    expect(quick.fanin.rates).toEqual([500, 700]);
+    expect(quick.servers).toEqual(['aedes']);
+    expect(quick.storm.devices).toBe(42);
+    expect(() => parseOptions(['--nope=1'], {}, root)).toThrow(/unknown option/);
+  });
+});
