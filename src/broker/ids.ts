@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 
 let lastMs = 0;
 let seq = 0;
+const pool = Buffer.alloc(8 * 512);
+let poolOffset = pool.length;
 
 /**
  * A UUIDv7-shaped id whose string order is its creation order within this process (48-bit millisecond
@@ -22,7 +24,12 @@ export function sortableId(now = Date.now()): string {
   }
   lastMs = ms;
   const time = ms.toString(16).padStart(12, '0');
-  const rand = crypto.randomBytes(8);
+  if (poolOffset + 8 > pool.length) {
+    crypto.randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const rand = pool.subarray(poolOffset, poolOffset + 8);
+  poolOffset += 8;
   const variant = (0x8 | (rand[0]! & 0x3)).toString(16);
   const tail = rand.toString('hex');
   return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${seq.toString(16).padStart(3, '0')}-${variant}${tail.slice(1, 4)}-${tail.slice(4, 16)}`;

@@ -92,17 +92,28 @@ export class MqttConnection extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.mode !== 'v5') {
-      this.socket.write(chunk, (err) => cb(err ?? null));
-      return;
+    this.forward(chunk, cb);
+  }
+
+  /** aedes writes a packet in several small pieces (corked): hand them to the socket as one buffer. */
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
+    this.forward(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
+  }
+
+  private forward(data: Buffer, cb: (err?: Error | null) => void): void {
+    let out = data;
+    if (this.mode === 'v5') {
+      this.outQueue = [];
+      this.outParser?.parse(data);
+      const packets = this.outQueue;
+      this.outQueue = [];
+      if (!packets.length) return cb();
+      out = packets.length === 1 ? packets[0]! : Buffer.concat(packets);
     }
-    this.outQueue = [];
-    this.outParser!.parse(chunk);
-    const out = this.outQueue;
-    this.outQueue = [];
-    if (!out.length) return cb();
-    const buf = out.length === 1 ? out[0]! : Buffer.concat(out);
-    this.socket.write(buf, (err) => cb(err ?? null));
+    if (this.socket.destroyed) return cb(new Error('connection closed'));
+    // Accept more as long as the socket does; wait for 'drain' only when it pushes back.
+    if (this.socket.write(out)) cb();
+    else this.socket.once('drain', () => cb());
   }
 
   override _final(cb: (err?: Error | null) => void): void {
