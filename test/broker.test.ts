@@ -248,6 +248,22 @@ describe('embedded MQTT message server', () => {
     expect(stay.connected).toBe(false);
   });
 
+  it('honours MQTT 5 subscription options: no local, retain as published', async () => {
+    const c = await connect(app, await newDevice(), { protocolVersion: 5 });
+    const other = await connect(app, await newDevice(), { protocolVersion: 5 });
+    const seen = record(c);
+    await c.subscribeAsync('nl/t', { qos: 1, nl: true });
+    await c.subscribeAsync('marker', { qos: 1 });
+    await other.subscribeAsync('nl/t', { qos: 1, rap: true });
+    const otherGot = nextMessage(other, 'nl/t');
+    await c.publishAsync('nl/t', 'mine', { qos: 1, retain: true });
+    expect((await otherGot).packet.retain).toBe(true);
+    const marker = nextMessage(c, 'marker');
+    await c.publishAsync('marker', 'm', { qos: 1 });
+    await marker;
+    expect(seen).toEqual([{ topic: 'marker', payload: 'm' }]);
+  });
+
   it('tells an MQTT 5 client it was taken over (DISCONNECT 0x8E)', async () => {
     const d = await newDevice();
     const first = await connect(app, d, { protocolVersion: 5 });

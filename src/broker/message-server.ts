@@ -542,6 +542,10 @@ export class MessageServer extends EventEmitter {
 
   private namespaceFilters(s: Session, packet: AnyPacket): void {
     if (packet.cmd !== 'subscribe' && packet.cmd !== 'unsubscribe') return;
+    if (packet.cmd === 'subscribe') {
+      const options = s.conn.takeSubscriptionOptions(packet.messageId);
+      if (options) (packet.subscriptions as Array<Record<string, unknown>>).forEach((sub, i) => Object.assign(sub, options[i]));
+    }
     if (s.prefix) this.applyNamespace(s.prefix, packet);
     else s.pendingFilters.push(packet);
   }

@@ -22,6 +22,12 @@ export interface MqttConnectionOptions {
 
 type AnyPacket = Packet & Record<string, any>;
 
+export interface SubscriptionOptions {
+  nl?: boolean;
+  rap?: boolean;
+  rh?: number;
+}
+
 /**
  * The stream aedes reads and writes for one client socket.
  *
@@ -43,6 +49,7 @@ export class MqttConnection extends Duplex {
   private outParser: ReturnType<typeof mqttPacket.parser> | null = null;
   private pendingRaw: Buffer[] = [];
   private readonly unsubscribeCounts = new Map<number, number>();
+  private readonly subscriptionOptions = new Map<number, SubscriptionOptions[]>();
   // Incoming packet-boundary tracking.
   private frameState: 0 | 1 | 2 = 0;
   private frameLength = 0;
@@ -78,6 +85,18 @@ export class MqttConnection extends Duplex {
 
   get remotePort(): number | undefined {
     return this.socketRemotePort;
+  }
+
+  /**
+   * MQTT 5 subscription options (no local, retain as published, retain handling) of a SUBSCRIBE, which
+   * its 3.1.1 re-encoding cannot carry: the broker puts them back on the parsed packet (aedes honours
+   * no local and retain as published).
+   */
+  takeSubscriptionOptions(messageId: number | undefined): SubscriptionOptions[] | undefined {
+    if (messageId === undefined) return undefined;
+    const options = this.subscriptionOptions.get(messageId);
+    this.subscriptionOptions.delete(messageId);
+    return options;
   }
 
   /** MQTT 5 only: tells the client why the server is closing the connection. */
@@ -254,12 +273,11 @@ export class MqttConnection extends Duplex {
           return null;
         }
         return { cmd: 'publish', topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, dup: p.dup, messageId: p.messageId } as AnyPacket;
-      case 'subscribe':
-        return {
-          cmd: 'subscribe',
-          messageId: p.messageId,
-          subscriptions: (p.subscriptions as Array<{ topic: string; qos: number }>).map((s) => ({ topic: s.topic, qos: s.qos })),
-        } as AnyPacket;
+      case 'subscribe': {
+        const subs = p.subscriptions as Array<SubscriptionOptions & { topic: string; qos: number }>;
+        this.subscriptionOptions.set(p.messageId!, subs.map((s) => ({ nl: s.nl, rap: s.rap, rh: s.rh })));
+        return { cmd: 'subscribe', messageId: p.messageId, subscriptions: subs.map((s) => ({ topic: s.topic, qos: s.qos })) } as AnyPacket;
+      }
       case 'unsubscribe':
         this.unsubscribeCounts.set(p.messageId!, (p.unsubscriptions as string[]).length);
         return { cmd: 'unsubscribe', messageId: p.messageId, unsubscriptions: p.unsubscriptions } as AnyPacket;
