@@ -1,6 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import tls from 'node:tls';
+import mqttPacket from 'mqtt-packet';
+import { ConnectionEventType, ConnectionLogEntity, MqttListener } from '../src/broker/connection-log.entity';
 import { createCaCertificate } from '../src/pki/x509';
 import { signUp, startTestApp, tempDir, type TestApp } from './support/app';
 import { connect, end, endAll, nextMessage, tryConnect } from './support/mqtt';
@@ -57,6 +60,34 @@ describe('one-way TLS listener (8883) and the seed samples', () => {
     const o = await tryConnect(app, d, { listener: 'MQTTS', ca: foreign.certificatePem });
     expect(o.connected).toBe(false);
     if (!o.connected) expect(o.error?.message).toMatch(/certificate/);
+  });
+
+  it('logs failed two-way TLS handshakes as AUTH_FAILED without a device', async () => {
+    const d = await newDevice();
+    const before = await app.services.ds.getRepository(ConnectionLogEntity).countBy({ listener: MqttListener.MQTTS_MUTUAL, eventType: ConnectionEventType.AUTH_FAILED });
+    const socket = tls.connect({ host: '127.0.0.1', port: app.mqtt.mutualTlsPort!, ca: app.services.pki.caCertificatePem(), servername: 'localhost' });
+    const gone = new Promise((resolve) => socket.once('close', resolve));
+    socket.on('error', () => undefined);
+    // TLS 1.3: the client finishes first; the server's refusal arrives as an alert and closes the socket.
+    socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: d.deviceNumber, clean: true, keepalive: 0 }));
+    await gone;
+    await app.services.connectionLog.writer.flush();
+    const rows = await app.services.ds.getRepository(ConnectionLogEntity).find({
+      where: { listener: MqttListener.MQTTS_MUTUAL, eventType: ConnectionEventType.AUTH_FAILED },
+      order: { time: 'DESC', id: 'DESC' },
+    });
+    expect(rows).toHaveLength(before + 1);
+    expect(rows[0]).toMatchObject({ deviceId: null, ownerId: null, remoteAddress: '127.0.0.1' });
+    expect(rows[0]!.reason).toMatch(/^TLS handshake failed/);
+  });
+
+  it('refuses to start when an MQTT port is taken', async () => {
+    const dataDir = tempDir();
+    try {
+      await expect(startTestApp({ dataDir, config: { mqtt: { port: app.mqtt.port } as never } })).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   describe('python paho-mqtt 1.6 (Debian python3-paho-mqtt)', () => {
