@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { AppError } from '../common/errors.js';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { DeviceEntity } from '../devices/device.entity.js';
@@ -57,6 +58,13 @@ async function ownDeviceId(ctx: GraphQLContext, deviceId: string | null | undefi
   return (await ctx.services.devices.get(userId(ctx), deviceId)).id;
 }
 
+/** A subscriber that reads slower than rows arrive is ended; it resumes from `resumeAfter` with `after`. */
+const tooSlow = (resumeAfter: string | null): AppError =>
+  new AppError('CONFLICT', 'live rows arrive faster than this subscription reads them; subscribe again with after: resumeAfter to catch up', {
+    reason: 'SUBSCRIBER_TOO_SLOW',
+    resumeAfter,
+  });
+
 const DEVICE_ID_DESCRIPTION = 'One of your devices (NOT_FOUND otherwise); all of your devices when omitted.';
 const AFTER_DESCRIPTION = 'A cursor (from a query edge or an earlier subscription event): first replays what was recorded after it, then continues live.';
 
@@ -90,6 +98,7 @@ export class ConnectionLogResolver {
         after,
         replay: after ? store.replayAfter(owner, deviceId, after) : null,
         match: (row) => (!deviceId || row.deviceId === deviceId) && (!types?.length || types.includes(row.eventType)),
+        overflow: (last) => tooSlow(last ? store.cursorOf(last) : (args.after as string | null) ?? null),
       });
     },
   })
@@ -143,6 +152,7 @@ export class DeviceEventResolver {
         after,
         replay: after ? store.replayAfter(owner, deviceId, after) : null,
         match: (row) => (!deviceId || row.deviceId === deviceId) && (topic == null || topicMatches(topic, row.topic)),
+        overflow: (last) => tooSlow(last ? store.cursorOf(last) : (args.after as string | null) ?? null),
       });
     },
   })

@@ -20,7 +20,15 @@ export interface ReplayThenLiveOptions<T extends TimeSeriesRow> {
   after?: Position | null;
   /** Which rows this subscriber gets (device, topic filter...). */
   match: (row: T) => boolean;
+  /**
+   * Live rows waiting for a slow subscriber beyond this many end the subscription with `overflow(last)`
+   * (`last`: the last row delivered), so memory stays bounded; the client resumes with `after`.
+   */
+  maxBacklog?: number;
+  overflow?: (lastDelivered: T | null) => Error;
 }
+
+export const DEFAULT_MAX_BACKLOG = 10_000;
 
 /**
  * Replays stored rows after a cursor, then continues with live rows: no gap (the live subscription
@@ -38,11 +46,13 @@ export function replayThenLive<T extends TimeSeriesRow>(o: ReplayThenLiveOptions
   let waiting: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
   const done = (): IteratorResult<T> => ({ done: true, value: undefined });
 
+  let lastDelivered: T | null = null;
+  const maxBacklog = o.maxBacklog ?? DEFAULT_MAX_BACKLOG;
   const take = (): T | undefined => {
     while (queue.length) {
       const row = queue.shift()!;
       if (last && !isAfter(row, last)) continue;
-      if (o.match(row)) return row;
+      if (o.match(row)) return (lastDelivered = row);
     }
     return undefined;
   };
@@ -69,6 +79,12 @@ export function replayThenLive<T extends TimeSeriesRow>(o: ReplayThenLiveOptions
         const r = await o.live.next();
         if (r.done || finished) break;
         queue.push(r.value as T);
+        if (queue.length > maxBacklog) {
+          queue.length = 0;
+          failure = o.overflow ? o.overflow(lastDelivered) : new Error('subscriber too slow');
+          void o.live.return?.();
+          break;
+        }
         deliver();
       }
     } catch (err) {
@@ -90,7 +106,10 @@ export function replayThenLive<T extends TimeSeriesRow>(o: ReplayThenLiveOptions
           break;
         }
         last = positionOf(r.value);
-        if (o.match(r.value)) return { done: false, value: r.value };
+        if (o.match(r.value)) {
+          lastDelivered = r.value;
+          return { done: false, value: r.value };
+        }
       }
       const row = take();
       if (row) return { done: false, value: row };
