@@ -24,6 +24,15 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (e.code === 'EADDRINUSE') {
+    // Most often a local Mosquitto on 1883: say which port, and how to move ours.
+    console.error(
+      `Portico cannot start: ${e.address ?? ''}:${e.port ?? '?'} is already in use by another program. ` +
+        'Choose other ports with PORT (HTTP) and PORTICO_MQTT_PORT / PORTICO_MQTTS_PORT / PORTICO_MQTTS_MUTUAL_PORT (MQTT), or "off".',
+    );
+  } else {
+    console.error(err);
+  }
   process.exit(1);
 });
