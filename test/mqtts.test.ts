@@ -4,7 +4,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import mqttPacket from 'mqtt-packet';
 import { ConnectionEventType, ConnectionLogEntity, MqttListener } from '../src/broker/connection-log.entity';
-import { createCaCertificate } from '../src/pki/x509';
+import { createCaCertificate, issueCertificate } from '../src/pki/x509';
 import { signUp, startTestApp, tempDir, type TestApp } from './support/app';
 import { connect, end, endAll, nextMessage, tryConnect } from './support/mqtt';
 
@@ -79,6 +79,31 @@ describe('one-way TLS listener (8883) and the seed samples', () => {
     expect(rows).toHaveLength(before + 1);
     expect(rows[0]).toMatchObject({ deviceId: null, ownerId: null, remoteAddress: '127.0.0.1' });
     expect(rows[0]!.reason).toMatch(/^TLS handshake failed/);
+
+    // A client certificate from another CA: the peer address is still known.
+    const start = new Date();
+    const foreignCa = await createCaCertificate({ algorithm: 'ECDSA', commonName: 'Other CA', notBefore: start, notAfter: new Date(start.getTime() + 86_400_000) });
+    const forged = await issueCertificate({
+      ca: { certificate: foreignCa.certificate, key: foreignCa.signingKey },
+      algorithm: 'ECDSA',
+      commonName: 'forged',
+      notBefore: start,
+      notAfter: new Date(start.getTime() + 86_400_000),
+      usage: 'client',
+    });
+    const forgedSocket = tls.connect({ host: '127.0.0.1', port: app.mqtt.mutualTlsPort!, ca: app.services.pki.caCertificatePem(), servername: 'localhost', cert: forged.certificatePem, key: forged.privateKeyPem });
+    const forgedGone = new Promise((resolve) => forgedSocket.once('close', resolve));
+    forgedSocket.on('error', () => undefined);
+    forgedSocket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: d.deviceNumber, clean: true, keepalive: 0 }));
+    await forgedGone;
+    await app.services.connectionLog.writer.flush();
+    const after = await app.services.ds.getRepository(ConnectionLogEntity).find({
+      where: { listener: MqttListener.MQTTS_MUTUAL, eventType: ConnectionEventType.AUTH_FAILED },
+      order: { time: 'DESC', id: 'DESC' },
+    });
+    expect(after).toHaveLength(before + 2);
+    expect(after[0]).toMatchObject({ deviceId: null, remoteAddress: '127.0.0.1' });
+    expect(after[0]!.remotePort).toBeGreaterThan(0);
   });
 
   it('refuses to start when an MQTT port is taken', async () => {

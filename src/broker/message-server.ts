@@ -134,6 +134,8 @@ export class MessageServer extends EventEmitter {
   private readonly servers: net.Server[] = [];
   private readonly sessions = new Map<Client, Session>();
   private readonly sockets = new Set<net.Socket>();
+  /** Peer address of raw sockets on the two-way TLS listener, for logging failed handshakes. */
+  private readonly peers = new WeakMap<net.Socket, { address?: string; port?: number }>();
   private readonly statusChains = new Map<string, Promise<void>>();
   private readonly background = new Set<Promise<unknown>>();
   private readonly authCache: AuthCache;
@@ -217,6 +219,8 @@ export class MessageServer extends EventEmitter {
             },
             (socket) => this.accept(socket, MqttListener.MQTTS_MUTUAL),
           );
+          // A failed handshake may have torn the socket down before 'tlsClientError': note the peer on accept.
+          server.on('connection', (raw: net.Socket) => this.peers.set(raw, { address: raw.remoteAddress, port: raw.remotePort }));
           server.on('tlsClientError', (err, socket) => this.tlsHandshakeFailed(err, socket));
           this.ports.mutualTlsPort = await this.listen(server, cfg.mutualTlsPort);
         }
@@ -467,14 +471,16 @@ export class MessageServer extends EventEmitter {
   }
 
   private tlsHandshakeFailed(err: Error & { code?: string }, socket: tls.TLSSocket): void {
-    const address = socket.remoteAddress?.startsWith('::ffff:') ? socket.remoteAddress.slice(7) : socket.remoteAddress;
+    const raw = (socket as unknown as { _parent?: net.Socket })._parent;
+    const peer = (raw && this.peers.get(raw)) ?? { address: socket.remoteAddress, port: socket.remotePort };
+    const address = peer.address?.startsWith('::ffff:') ? peer.address.slice(7) : peer.address;
     this.d.log.debug(`MQTTS (two-way) handshake failed from ${address}: ${err.message}`);
     if (this.closing) return;
     this.d.connectionLog.record({
       eventType: ConnectionEventType.AUTH_FAILED,
       reason: `TLS handshake failed: ${err.code ?? err.message}`,
       remoteAddress: address ?? null,
-      remotePort: socket.remotePort ?? null,
+      remotePort: peer.port ?? null,
       listener: MqttListener.MQTTS_MUTUAL,
     });
   }
