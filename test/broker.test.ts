@@ -39,23 +39,26 @@ describe('embedded MQTT message server', () => {
       .connectionLog.nodes as Array<Record<string, any>>;
   const status = async (deviceId: string) => (await gql('query($d:ID!){ device(id:$d){ status lastConnectedAt lastDisconnectedAt } }', { d: deviceId })).device;
 
-  describe.each([4, 5] as const)('CONNACK codes (MQTT protocol level %i)', (protocolVersion) => {
-    const BAD = protocolVersion === 5 ? 0x86 : 4;
-    const NOT_AUTHORIZED = protocolVersion === 5 ? 0x87 : 5;
+  describe.each([3, 4, 5] as const)('CONNACK codes (MQTT protocol level %i)', (level) => {
+    const BAD = level === 5 ? 0x86 : 4;
+    const NOT_AUTHORIZED = level === 5 ? 0x87 : 5;
+    // Level 3 is MQTT 3.1 ("MQIsdp").
+    const protocolVersion = level;
+    const protocolId = level === 3 ? ('MQIsdp' as const) : ('MQTT' as const);
 
     it('accepts a token device with client id = device number, username and device key', async () => {
       const d = await newDevice();
-      const o = await tryConnect(app, d, { protocolVersion });
+      const o = await tryConnect(app, d, { protocolVersion, protocolId });
       expect(o.connected).toBe(true);
       await end(o.client);
     });
 
     it('refuses unknown devices, wrong usernames and wrong keys with "bad username or password"', async () => {
       const d = await newDevice();
-      expect((await tryConnect(app, { ...d, deviceNumber: 'no-such-device' }, { protocolVersion })).code).toBe(BAD);
-      expect((await tryConnect(app, { ...d, username: 'someone-else' }, { protocolVersion })).code).toBe(BAD);
-      expect((await tryConnect(app, { ...d, key: 'f'.repeat(36) }, { protocolVersion })).code).toBe(BAD);
-      expect((await tryConnect(app, { ...d, key: null }, { protocolVersion })).code).toBe(BAD);
+      expect((await tryConnect(app, { ...d, deviceNumber: 'no-such-device' }, { protocolVersion, protocolId })).code).toBe(BAD);
+      expect((await tryConnect(app, { ...d, username: 'someone-else' }, { protocolVersion, protocolId })).code).toBe(BAD);
+      expect((await tryConnect(app, { ...d, key: 'f'.repeat(36) }, { protocolVersion, protocolId })).code).toBe(BAD);
+      expect((await tryConnect(app, { ...d, key: null }, { protocolVersion, protocolId })).code).toBe(BAD);
       const failed = (await logs(d.id)).filter((l) => l.eventType === 'AUTH_FAILED');
       expect(failed).toHaveLength(3);
       expect(failed[0]).toMatchObject({ reason: 'bad username or password', clientId: d.deviceNumber, listener: 'MQTT', protocolVersion, remoteAddress: '127.0.0.1' });
@@ -64,10 +67,10 @@ describe('embedded MQTT message server', () => {
     it('refuses blocked devices and certificate devices with "not authorized"', async () => {
       const blocked = await newDevice();
       await gql('mutation($id:ID!){ updateDevice(id:$id, input:{blocked:true}){ id } }', { id: blocked.id });
-      expect((await tryConnect(app, blocked, { protocolVersion })).code).toBe(NOT_AUTHORIZED);
+      expect((await tryConnect(app, blocked, { protocolVersion, protocolId })).code).toBe(NOT_AUTHORIZED);
       const cert = await newDevice();
       await gql('mutation($id:ID!){ updateDevice(id:$id, input:{authType:CERTIFICATE}){ id } }', { id: cert.id });
-      expect((await tryConnect(app, cert, { protocolVersion })).code).toBe(NOT_AUTHORIZED);
+      expect((await tryConnect(app, cert, { protocolVersion, protocolId })).code).toBe(NOT_AUTHORIZED);
       expect((await logs(blocked.id))[0]).toMatchObject({ eventType: 'AUTH_FAILED', reason: 'not authorized: device blocked' });
       expect((await logs(cert.id))[0]?.reason).toMatch(/not authorized: certificate/);
     });
