@@ -18,6 +18,7 @@ import { graphiqlRouter } from './graphql/graphiql.js';
 import { createSchema } from './graphql/schema.js';
 import { attachSubscriptions } from './graphql/ws.js';
 import { loadSecrets } from './secrets/secrets.js';
+import { bridgeRegistryBus, loadInstanceId } from './realtime/scale-out.js';
 import { createServices, type Services } from './services.js';
 
 export interface AppOptions {
@@ -54,8 +55,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }
   };
   try {
-    const services = createServices(config, ds, secrets, clock, log);
+    const instanceId = loadInstanceId(config.dataDir, config.instanceId);
+    const services = createServices(config, ds, secrets, clock, log, instanceId);
+    if (config.redisUrl) cleanups.push(await bridgeRegistryBus(services.bus, config.redisUrl, instanceId, log));
     cleanups.push(() => services.pubSub.close());
+    await services.pubSub.ready();
     await services.pki.init();
     // The message server stops after the test clients (cleanups run in reverse) and before the database.
     cleanups.push(() => services.messageServer.close());

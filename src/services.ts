@@ -17,6 +17,8 @@ import { UserService } from './users/user.service.js';
 /** Every service of one app instance, wired explicitly (no module-level singletons). */
 export interface Services {
   config: Config;
+  /** This instance's id (scale-out: several instances share one database and Redis). */
+  instanceId: string;
   ds: DataSource;
   secrets: Secrets;
   clock: Clock;
@@ -43,7 +45,7 @@ export interface Services {
   messageServer: MessageServer;
 }
 
-export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger): Services {
+export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger, instanceId: string): Services {
   const bus = new RegistryBus();
   const pubSub = createAppPubSub(config.redisUrl);
   const users = new UserService(ds, secrets, config.auth, clock);
@@ -56,6 +58,6 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const storeOptions = { ds, pubSub, clock, log, batchSize: config.mqtt.eventBatchSize, flushIntervalMs: config.mqtt.eventFlushIntervalMs };
   const connectionLog = new ConnectionLogService(storeOptions);
   const deviceEvents = new DeviceEventService(storeOptions);
-  const messageServer = new MessageServer({ config: config.mqtt, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents });
-  return { config, ds, secrets, clock, log, bus, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, connectionLog, deviceEvents, messageServer };
+  const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents });
+  return { config, instanceId, ds, secrets, clock, log, bus, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, connectionLog, deviceEvents, messageServer };
 }

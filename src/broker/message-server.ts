@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
+import MQEmitterRedis from 'mqemitter-redis';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { MqttConfig } from '../config/config.js';
 import type { RegistryBus, RegistryEvents } from '../common/events.js';
@@ -32,6 +33,10 @@ export interface DeviceCertificateVerifier {
 
 export interface MessageServerDeps {
   config: MqttConfig;
+  /** This instance's id: the aedes broker id, and the owner of the device statuses it sets. */
+  instanceId: string;
+  /** Scale-out: MQTT messages and client-id takeovers cross instances through Redis (mqemitter-redis). */
+  redisUrl?: string;
   clock: Clock;
   log: Logger;
   bus: RegistryBus;
@@ -176,8 +181,10 @@ export class MessageServer extends EventEmitter {
     const cfg = this.d.config;
     this.tls = tlsDeps;
     if (!cfg.enabled) return this.ports;
-    await this.d.devices.resetConnectionStatus(this.d.clock());
+    await this.d.devices.resetConnectionStatus(this.d.clock(), this.d.instanceId);
     this.broker = await Aedes.createBroker({
+      id: this.d.instanceId,
+      ...(this.d.redisUrl ? { mq: this.sharedEmitter(this.d.redisUrl) } : {}),
       // Client ids are device numbers (≤ 64 characters), also for MQTT 3.1 clients.
       maxClientsIdLength: 128,
       preConnect: (client, packet, cb) => this.preConnect(client, packet as unknown as AnyPacket, cb),
@@ -317,6 +324,28 @@ export class MessageServer extends EventEmitter {
     conn.once('close', () => {
       if (!session.registered) this.sessionEnded(session);
     });
+  }
+
+  /**
+   * The Redis-backed emitter shared by every instance. aedes announces each new client on
+   * `$SYS/<broker id>/new/clients` and closes its own client with that id when another instance announces it;
+   * this listener, registered before aedes's own, marks that session as taken over first.
+   */
+  private sharedEmitter(redisUrl: string): MQEmitterRedis.MQEmitterRedis {
+    const mq = MQEmitterRedis({ connectionString: redisUrl });
+    mq.on('$SYS/+/new/clients', (packet, done) => {
+      const serverId = packet.topic.split('/')[1];
+      const clientId = String(packet.payload);
+      const client = this.broker ? (this.broker as unknown as AedesInternals).clients[clientId] : undefined;
+      const s = client ? this.sessions.get(client) : undefined;
+      if (s && serverId !== this.d.instanceId && !s.ended) {
+        s.takenOver = true;
+        s.setReason(`taken over by a new connection on instance ${serverId}`);
+        s.conn.sendDisconnect(V5_REASON.SESSION_TAKEN_OVER);
+      }
+      done();
+    });
+    return mq;
   }
 
   private hookBroker(broker: Aedes): void {
@@ -534,7 +563,7 @@ export class MessageServer extends EventEmitter {
     const previous = this.statusChains.get(device.id) ?? Promise.resolve();
     const next = previous
       .then(async () => {
-        const updated = await this.d.devices.setConnectionStatus(device.id, status, at);
+        const updated = await this.d.devices.setConnectionStatus(device.id, status, at, this.d.instanceId);
         if (updated) this.d.pubSub.publish(deviceStatusTopic(updated.ownerId), updated);
       })
       .catch((err: unknown) => this.d.log.error(`could not set device ${device.id} ${status}`, err));

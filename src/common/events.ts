@@ -8,5 +8,22 @@ export interface RegistryEvents {
   certificateWithdrawn: [{ fingerprint: string; deviceIds: string[]; reason: string }];
 }
 
-/** A typed in-process event bus, one per app. */
-export class RegistryBus extends EventEmitter<RegistryEvents> {}
+export type RegistryEventName = keyof RegistryEvents;
+
+/**
+ * A typed event bus, one per app. Events emitted here also go to `forward` (scale-out: the other instances,
+ * through Redis); events from other instances come in through `emitLocal`, which does not forward them again.
+ */
+export class RegistryBus extends EventEmitter<RegistryEvents> {
+  forward?: <K extends RegistryEventName>(event: K, payload: RegistryEvents[K][0]) => void;
+
+  override emit<K extends RegistryEventName>(event: K, payload: RegistryEvents[K][0]): boolean {
+    const had = this.emitLocal(event, payload);
+    this.forward?.(event, payload);
+    return had;
+  }
+
+  emitLocal<K extends RegistryEventName>(event: K, payload: RegistryEvents[K][0]): boolean {
+    return (super.emit as (e: K, p: RegistryEvents[K][0]) => boolean)(event, payload);
+  }
+}

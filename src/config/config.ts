@@ -99,6 +99,8 @@ export interface Config {
   testClient: TestClientConfig;
   /** Redis for scale-out (MQTT message fan-out, GraphQL subscription events across instances). */
   redisUrl?: string;
+  /** This instance's id; generated into `<dataDir>/instance-id` when not configured. */
+  instanceId?: string;
   /** Directory of the GraphiQL bundle built by `npm run build` (served at GET /graphql to browsers). */
   graphiqlDir: string;
   /** Log level for the server's own messages. */
@@ -163,6 +165,10 @@ function packageRoot(): string {
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.PORTICO_DATA_DIR || 'data');
   const databaseUrl = env.DATABASE_URL || undefined;
+  if (env.PORTICO_INSTANCE_ID && !/^[A-Za-z0-9_.:-]{1,64}$/.test(env.PORTICO_INSTANCE_ID)) {
+    throw new ConfigError('PORTICO_INSTANCE_ID may only use letters, digits and _ . : - (at most 64)');
+  }
+  if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
@@ -218,6 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
       connectTimeoutMs: int(env, 'PORTICO_TEST_CLIENT_CONNECT_TIMEOUT_MS', 10_000, 1),
     },
     redisUrl: env.REDIS_URL || undefined,
+    instanceId: env.PORTICO_INSTANCE_ID || undefined,
     graphiqlDir: path.resolve(env.PORTICO_GRAPHIQL_DIR || path.join(packageRoot(), 'dist', 'graphiql')),
     logLevel: oneOf(env, 'PORTICO_LOG_LEVEL', ['silent', 'error', 'warn', 'info', 'debug'] as const, 'info'),
   };

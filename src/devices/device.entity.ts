@@ -67,6 +67,10 @@ export class DeviceEntity {
   @Column({ name: 'last_disconnected_at', ...timestampColumn(true) })
   lastDisconnectedAt!: Date | null;
 
+  /** The Portico instance holding the device's connection while ONLINE (scale-out); not exposed. */
+  @Column({ name: 'connected_instance', type: 'varchar', length: 64, nullable: true })
+  connectedInstance!: string | null;
+
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Free-form JSON object.' })
   @Column({ type: 'text', transformer: jsonText, nullable: true })
   metadata!: Record<string, unknown> | null;

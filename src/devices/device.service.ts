@@ -201,15 +201,30 @@ export class DeviceService {
     return device;
   }
 
-  /** Connection status, set by the message server; returns the device, or null when it no longer exists. */
-  async setConnectionStatus(id: string, status: DeviceStatus, at: Date): Promise<DeviceEntity | null> {
-    await this.repo.update({ id }, status === DeviceStatus.ONLINE ? { status, lastConnectedAt: at } : { status, lastDisconnectedAt: at });
-    return this.repo.findOneBy({ id });
+  /**
+   * Connection status, set by the message server of instance `instanceId`. ONLINE claims the device for that
+   * instance; OFFLINE applies only while the instance still holds it (after a takeover on another instance, that
+   * instance's ONLINE stands). Returns the device when the status was written, else null.
+   */
+  async setConnectionStatus(id: string, status: DeviceStatus, at: Date, instanceId: string): Promise<DeviceEntity | null> {
+    const result =
+      status === DeviceStatus.ONLINE
+        ? await this.repo.update({ id }, { status, lastConnectedAt: at, connectedInstance: instanceId })
+        : await this.repo.update({ id, connectedInstance: instanceId }, { status, lastDisconnectedAt: at, connectedInstance: null });
+    return result.affected ? this.repo.findOneBy({ id }) : null;
   }
 
-  /** Marks every ONLINE device OFFLINE (message server start: no session outlives the process). */
-  async resetConnectionStatus(at: Date): Promise<number> {
-    const result = await this.repo.update({ status: DeviceStatus.ONLINE }, { status: DeviceStatus.OFFLINE, lastDisconnectedAt: at });
+  /**
+   * Marks OFFLINE the devices this instance held when it stopped (no session outlives the process), and any
+   * ONLINE device no instance claims. Devices held by other running instances stay ONLINE.
+   */
+  async resetConnectionStatus(at: Date, instanceId: string): Promise<number> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update(DeviceEntity)
+      .set({ status: DeviceStatus.OFFLINE, lastDisconnectedAt: at, connectedInstance: null })
+      .where('status = :online AND (connected_instance = :instanceId OR connected_instance IS NULL)', { online: DeviceStatus.ONLINE, instanceId })
+      .execute();
     return result.affected ?? 0;
   }
 

@@ -1,5 +1,4 @@
 import { EventEmitter, once } from 'node:events';
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
 
@@ -14,6 +13,8 @@ export interface AppPubSub extends PubSub<PubSubTopics> {
   whenSubscribed(topic: string): Promise<void>;
   /** How many subscribers `topic` has now. */
   subscriberCount(topic: string): number;
+  /** Resolves once the pub/sub can deliver (Redis subscription confirmed, when used). */
+  ready(): Promise<void>;
   /** Disconnects from Redis, when used. */
   close(): Promise<void>;
 }
@@ -37,18 +38,59 @@ export const dateSafeJson = {
   },
 };
 
+type Listener = ((event: CustomEvent) => void) | { handleEvent(event: CustomEvent): void };
+
+/**
+ * An event target over Redis pub/sub. It listens to every Portico topic with one PSUBSCRIBE made at start, so a
+ * new GraphQL subscription is live the moment it is registered (no per-topic SUBSCRIBE round trip that an event
+ * could slip past); events are decoded only for topics that have local listeners.
+ */
+function redisEventTarget(publishClient: Redis, subscribeClient: Redis, prefix: string): { target: PubSubEventTarget<PubSubTopics>; ready: Promise<unknown> } {
+  const listeners = new Map<string, Set<Listener>>();
+  subscribeClient.on('pmessage', (_pattern: string, channel: string, text: string) => {
+    const set = listeners.get(channel.slice(prefix.length));
+    if (!set?.size) return;
+    const detail = dateSafeJson.parse(text);
+    for (const listener of [...set]) {
+      const event = new CustomEvent(channel.slice(prefix.length), { detail });
+      if (typeof listener === 'function') listener(event);
+      else listener.handleEvent(event);
+    }
+  });
+  const target = {
+    addEventListener(type: string, listener: Listener | null) {
+      if (!listener) return;
+      let set = listeners.get(type);
+      if (!set) listeners.set(type, (set = new Set()));
+      set.add(listener);
+    },
+    removeEventListener(type: string, listener: Listener | null) {
+      const set = listeners.get(type);
+      if (!set || !listener) return;
+      set.delete(listener);
+      if (!set.size) listeners.delete(type);
+    },
+    dispatchEvent(event: CustomEvent) {
+      void publishClient.publish(prefix + event.type, dateSafeJson.stringify(event.detail)).catch(() => undefined);
+      return true;
+    },
+  };
+  return { target: target as unknown as PubSubEventTarget<PubSubTopics>, ready: subscribeClient.psubscribe(`${prefix}*`) };
+}
+
 /**
  * In-process pub/sub by default. With a Redis URL (scale-out), events go through Redis pub/sub, so a
- * subscriber on any instance sees what any instance published.
+ * subscriber on any instance sees what any instance published. Await `ready` before serving.
  */
 export function createAppPubSub(redisUrl?: string): AppPubSub {
   let redis: Redis[] = [];
   let eventTarget: PubSubEventTarget<PubSubTopics> | undefined;
+  let ready: Promise<unknown> = Promise.resolve();
   if (redisUrl) {
-    const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-    const subscribeClient = new Redis(redisUrl, { lazyConnect: false });
+    const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+    const subscribeClient = new Redis(redisUrl);
     redis = [publishClient, subscribeClient];
-    eventTarget = createRedisEventTarget<never>({ publishClient, subscribeClient, serializer: dateSafeJson }) as unknown as PubSubEventTarget<PubSubTopics>;
+    ({ target: eventTarget, ready } = redisEventTarget(publishClient, subscribeClient, 'portico:pubsub:'));
   }
   const inner = createPubSub<PubSubTopics>(eventTarget ? { eventTarget } : {});
   const counts = new Map<string, number>();
@@ -100,6 +142,9 @@ export function createAppPubSub(redisUrl?: string): AppPubSub {
       await once(notices, topic);
     },
     subscriberCount: (topic: string) => counts.get(topic) ?? 0,
+    async ready() {
+      await ready;
+    },
     async close() {
       await Promise.all(redis.splice(0).map((r) => r.quit().catch(() => r.disconnect())));
     },

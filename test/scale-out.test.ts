@@ -1,0 +1,124 @@
+import crypto from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { createPgDatabase, signUp, startTestApp, type TestApp } from './support/app';
+import { nextEvent } from './support/events';
+import { subscribe } from './support/ws';
+
+/**
+ * Two Portico instances on this machine's real PostgreSQL and Redis act as one service: one registry, MQTT
+ * messages across instances, subscriptions that see what the other instance recorded, takeover across instances.
+ */
+const REDIS_URL = 'redis://127.0.0.1:6379';
+
+describe('scale-out: two instances on PostgreSQL + Redis', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let dropDb: () => Promise<void>;
+  let token: string;
+  let ownerId: string;
+  const clients: MqttClient[] = [];
+
+  beforeAll(async () => {
+    const pg = await createPgDatabase();
+    dropDb = pg.drop;
+    const shared = { database: { type: 'postgres' as const, url: pg.url, sqlitePath: '', logging: false }, redisUrl: REDIS_URL, serverSecret: crypto.randomBytes(32).toString('base64') };
+    a = await startTestApp({ config: shared });
+    b = await startTestApp({ config: shared });
+    const user = await signUp(a);
+    token = user.token;
+    ownerId = user.id;
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await dropDb?.();
+  });
+
+  async function device(name: string) {
+    const r = await a.gql('mutation($n:String!){ createDevice(input:{name:$n}){ id deviceNumber username credentials { deviceKey } } }', { n: name }, token);
+    const d = r.data.createDevice;
+    return { id: d.id as string, clientId: d.deviceNumber as string, username: d.username as string, key: d.credentials.deviceKey as string };
+  }
+
+  async function connect(app: TestApp, d: Awaited<ReturnType<typeof device>>): Promise<MqttClient> {
+    const c = mqtt.connect({ host: '127.0.0.1', port: app.mqtt.port!, clientId: d.clientId, username: d.username, password: d.key, reconnectPeriod: 0 });
+    clients.push(c);
+    await nextEvent(c, 'connect');
+    return c;
+  }
+
+  it('shares one registry: a token from A works on B, a device created on A is listed on B', async () => {
+    expect(a.services.instanceId).not.toBe(b.services.instanceId);
+    const d = await device('shared');
+    const onB = await b.gql('query($id:ID!){ device(id:$id){ name } me { id } }', { id: d.id }, token);
+    expect(onB.data).toEqual({ device: { name: 'shared' }, me: { id: ownerId } });
+  });
+
+  it('carries MQTT messages between devices connected to different instances', async () => {
+    const sender = await connect(a, await device('sender'));
+    const receiver = await connect(b, await device('receiver'));
+    await receiver.subscribeAsync('room/1', { qos: 1 });
+    const got = nextEvent<string>(receiver, 'message');
+    await sender.publishAsync('room/1', '{"t":1}', { qos: 1 });
+    expect(await got).toBe('room/1');
+  });
+
+  it('delivers on B the device events and connection log that A recorded', async () => {
+    const d = await device('reporter');
+    const events = subscribe(b.graphqlUrl, token, 'subscription($d:ID!){ deviceEventAdded(deviceId:$d){ topic json } }', { d: d.id });
+    const logs = subscribe(b.graphqlUrl, token, 'subscription($d:ID!){ connectionLogAdded(deviceId:$d){ eventType } }', { d: d.id });
+    try {
+      await b.services.pubSub.whenSubscribed(b.services.deviceEvents.topic(ownerId));
+      await b.services.pubSub.whenSubscribed(b.services.connectionLog.topic(ownerId));
+      const c = await connect(a, d);
+      await c.publishAsync('telemetry', '{"v":42}', { qos: 1 });
+      expect((await logs.next()).data!.connectionLogAdded).toEqual({ eventType: 'CONNECTED' });
+      expect((await events.next()).data!.deviceEventAdded).toEqual({ topic: 'telemetry', json: { v: 42 } });
+    } finally {
+      await events.close();
+      await logs.close();
+    }
+  });
+
+  it('lets a connection on B take over the same client id on A, and keeps the device ONLINE', async () => {
+    const d = await device('roamer');
+    const logs = subscribe(a.graphqlUrl, token, 'subscription($d:ID!){ connectionLogAdded(deviceId:$d){ eventType reason } }', { d: d.id });
+    try {
+      await a.services.pubSub.whenSubscribed(a.services.connectionLog.topic(ownerId));
+      const first = await connect(a, d);
+      expect((await logs.next()).data!.connectionLogAdded.eventType).toBe('CONNECTED');
+      const closed = nextEvent(first, 'close');
+      await connect(b, d);
+      await closed;
+      const seen = [(await logs.next()).data!.connectionLogAdded, (await logs.next()).data!.connectionLogAdded];
+      expect(seen).toEqual(
+        expect.arrayContaining([
+          { eventType: 'CONNECTED', reason: null },
+          { eventType: 'TAKEN_OVER', reason: expect.stringContaining('taken over') },
+        ]),
+      );
+      await a.services.messageServer.settle();
+      await b.services.messageServer.settle();
+      const status = await a.gql('query($id:ID!){ device(id:$id){ status } }', { id: d.id }, token);
+      expect(status.data.device.status).toBe('ONLINE');
+    } finally {
+      await logs.close();
+    }
+  });
+
+  it('kicks a device connected to B when its key is regenerated through A', async () => {
+    const d = await device('rotated');
+    const c = await connect(b, d);
+    const closed = nextEvent(c, 'close');
+    await a.gql('mutation($id:ID!){ regenerateDeviceKey(id:$id){ id } }', { id: d.id }, token);
+    await closed;
+    // And B no longer accepts the old key (its credential cache was dropped too).
+    const retry = mqtt.connect({ host: '127.0.0.1', port: b.mqtt.port!, clientId: d.clientId, username: d.username, password: d.key, reconnectPeriod: 0 });
+    clients.push(retry);
+    const err = await nextEvent<Error & { code?: number }>(retry, 'error');
+    expect(err.code).toBe(4);
+  });
+});
