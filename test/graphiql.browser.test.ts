@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import mqtt from 'mqtt';
+import { deviceStatusTopic } from '../src/broker/message-server';
 import { signUp, startTestApp, type TestApp } from './support/app';
+import { nextEvent } from './support/events';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
@@ -40,7 +43,7 @@ async function setEditor(page: Page, container: string, text: string): Promise<v
     await app?.stop();
   });
 
-  it('loads GraphiQL from our own assets and runs an authenticated query', async () => {
+  it('loads GraphiQL from our own assets, runs an authenticated query and receives a subscription event', async () => {
     const user = await signUp(app);
     const response = await page.goto(`${app.url}/graphql`);
     expect(response?.status()).toBe(200);
@@ -53,6 +56,26 @@ async function setEditor(page: Page, container: string, text: string): Promise<v
     await page.waitForSelector('.graphiql-tab:has-text("Check")');
     await page.click('.graphiql-execute-button');
     await page.waitForFunction((email) => (globalThis as any).document.querySelector('.graphiql-response')?.textContent?.includes(email), user.email, { timeout: 10_000 });
+    expect(outside).toEqual([]);
+
+    // A subscription over graphql-ws, with the same Authorization header: a device connects, the event shows up.
+    const created = await app.gql('mutation{ createDevice(input:{name:"browser-watched"}){ deviceNumber username credentials { deviceKey } } }', {}, user.token);
+    const d = created.data.createDevice;
+    await setEditor(page, '.graphiql-query-editor', 'subscription Watch { deviceStatusChanged { name status } }');
+    await page.waitForSelector('.graphiql-tab:has-text("Watch")');
+    await page.click('.graphiql-execute-button');
+    await app.services.pubSub.whenSubscribed(deviceStatusTopic(user.id));
+    const device = mqtt.connect({ host: '127.0.0.1', port: app.mqtt.port!, clientId: d.deviceNumber, username: d.username, password: d.credentials.deviceKey, reconnectPeriod: 0 });
+    try {
+      await nextEvent(device, 'connect');
+      await page.waitForFunction(
+        () => /browser-watched[\s\S]*ONLINE/.test((globalThis as any).document.querySelector('.graphiql-response')?.textContent ?? ''),
+        undefined,
+        { timeout: 10_000 },
+      );
+    } finally {
+      await device.endAsync(true);
+    }
     expect(outside).toEqual([]);
   }, 60_000);
 
