@@ -267,6 +267,40 @@ describe('embedded MQTT message server', () => {
     expect(seen).toEqual([{ topic: 'marker', payload: 'm' }]);
   });
 
+  it('carries MQTT 5 traffic both ways: bursts, payloads near the limit, QoS 2, publishes with properties', async () => {
+    const v5 = await connect(app, await newDevice(), { protocolVersion: 5 });
+    const v4 = await connect(app, await newDevice());
+    await v5.subscribeAsync('mix/#', { qos: 2 });
+    await v4.subscribeAsync('mix/#', { qos: 2 });
+    const at5 = record(v5);
+    const at4 = record(v4);
+    const sent: string[] = [];
+    const sends: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 200; i++) {
+      sent.push(`m${i}`);
+      sends.push(v5.publishAsync('mix/burst', `m${i}`, { qos: (i % 3) as 0 | 1 | 2 }));
+    }
+    const big = 'b'.repeat(4000);
+    sends.push(v5.publishAsync('mix/big', big, { qos: 1 }));
+    sends.push(v5.publishAsync('mix/props', 'with properties', { qos: 1, properties: { userProperties: { k: 'v' }, contentType: 'text/plain' } }));
+    await Promise.all(sends);
+    const last5 = nextMessage(v5, 'mix/end');
+    const last4 = nextMessage(v4, 'mix/end');
+    await v4.publishAsync('mix/end', 'end', { qos: 2 });
+    await Promise.all([last5, last4]);
+    for (const seen of [at5, at4]) {
+      const burst = seen.filter((m) => m.topic === 'mix/burst').map((m) => m.payload);
+      // Everything arrives; order is kept per QoS level (MQTT orders messages of one QoS level).
+      expect([...burst].sort()).toEqual([...sent].sort());
+      for (const q of [0, 1, 2]) {
+        const ofQos = (list: string[]) => list.filter((m) => Number(m.slice(1)) % 3 === q);
+        expect(ofQos(burst)).toEqual(ofQos(sent));
+      }
+      expect(seen.find((m) => m.topic === 'mix/big')?.payload).toBe(big);
+      expect(seen.find((m) => m.topic === 'mix/props')?.payload).toBe('with properties');
+    }
+  });
+
   it('tells an MQTT 5 client it was taken over (DISCONNECT 0x8E)', async () => {
     const d = await newDevice();
     const first = await connect(app, d, { protocolVersion: 5 });

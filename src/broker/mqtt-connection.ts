@@ -57,6 +57,9 @@ export class MqttConnection extends Duplex {
   private frameLengthBytes = 0;
   private frameRemaining = 0;
   private outQueue: Buffer[] = [];
+  /** MQTT 5 mode: whole packets in each direction (PUBLISH is re-encoded without a full decode). */
+  private readonly inFrames = new FrameAssembler();
+  private readonly outFrames = new FrameAssembler();
   private readonly socketRemoteAddress: string | undefined;
   private readonly socketRemotePort: number | undefined;
 
@@ -123,7 +126,11 @@ export class MqttConnection extends Duplex {
     let out = data;
     if (this.mode === 'v5') {
       this.outQueue = [];
-      this.outParser?.parse(data);
+      this.outFrames.add(data, (frame, headerLength) => {
+        const fast = frame[0]! >> 4 === PUBLISH ? publishV4toV5(frame, headerLength) : null;
+        if (fast) this.outQueue.push(fast);
+        else this.outParser?.parse(frame);
+      });
       const packets = this.outQueue;
       this.outQueue = [];
       if (!packets.length) return cb();
@@ -168,11 +175,20 @@ export class MqttConnection extends Duplex {
       return;
     }
     if (this.mode === 'detect') this.pendingRaw.push(chunk);
-    this.inParser?.parse(chunk);
+    this.inFrames.add(chunk, (frame, headerLength) => {
+      if (this.destroyed || this.mode === 'passthrough') return;
+      if (this.mode === 'v5' && frame[0]! >> 4 === PUBLISH) {
+        const fast = publishV5toV4(frame, headerLength);
+        if (fast) return this.pushRaw(fast);
+      }
+      // The CONNECT (which decides the mode), and MQTT 5 packets other than plain PUBLISHes.
+      this.inParser?.parse(frame);
+    });
     // (The parser's packet handler may have switched the mode.)
     if ((this.mode as MqttConnection['mode']) === 'passthrough') {
       this.inParser?.removeAllListeners();
       this.inParser = null;
+      this.inFrames.clear();
       const raw = Buffer.concat(this.pendingRaw);
       this.pendingRaw = [];
       if (raw.length) this.pushRaw(raw);
@@ -338,5 +354,97 @@ export class MqttConnection extends Duplex {
         v5 = p;
     }
     this.outQueue.push(mqttPacket.generate(v5, { protocolVersion: 5 }));
+  }
+}
+
+const PUBLISH = 3;
+
+/** Reads an MQTT variable byte integer; null when incomplete or malformed. */
+function readVarInt(buf: Buffer, offset: number): { value: number; bytes: number } | null {
+  let value = 0;
+  let multiplier = 1;
+  for (let i = 0; i < 4; i++) {
+    if (offset + i >= buf.length) return null;
+    const b = buf[offset + i]!;
+    value += (b & 0x7f) * multiplier;
+    if (!(b & 0x80)) return { value, bytes: i + 1 };
+    multiplier *= 128;
+  }
+  return null;
+}
+
+function varInt(value: number): Buffer {
+  const bytes: number[] = [];
+  do {
+    let b = value % 128;
+    value = Math.floor(value / 128);
+    if (value > 0) b |= 0x80;
+    bytes.push(b);
+  } while (value > 0);
+  return Buffer.from(bytes);
+}
+
+/** Where a PUBLISH's properties start (after topic and packet id); null when the packet is not well formed. */
+function publishPropertiesOffset(frame: Buffer, headerLength: number): number | null {
+  const qos = (frame[0]! >> 1) & 3;
+  if (qos === 3 || frame.length < headerLength + 2) return null;
+  const topicLength = frame.readUInt16BE(headerLength);
+  if (topicLength === 0) return null;
+  const offset = headerLength + 2 + topicLength + (qos > 0 ? 2 : 0);
+  return offset <= frame.length ? offset : null;
+}
+
+/**
+ * A client's MQTT 5 PUBLISH as MQTT 3.1.1, without a full decode: drops the (empty) property section.
+ * Null (use the full decoder) when it has properties, e.g. a topic alias, or is malformed.
+ */
+export function publishV5toV4(frame: Buffer, headerLength: number): Buffer | null {
+  const at = publishPropertiesOffset(frame, headerLength);
+  if (at === null) return null;
+  const props = readVarInt(frame, at);
+  if (!props || props.value !== 0) return null;
+  const body = frame.length - headerLength - props.bytes;
+  return Buffer.concat([frame.subarray(0, 1), varInt(body), frame.subarray(headerLength, at), frame.subarray(at + props.bytes)]);
+}
+
+/** aedes' MQTT 3.1.1 PUBLISH as MQTT 5: adds an empty property section. Null when malformed. */
+export function publishV4toV5(frame: Buffer, headerLength: number): Buffer | null {
+  const at = publishPropertiesOffset(frame, headerLength);
+  if (at === null) return null;
+  const body = frame.length - headerLength + 1;
+  return Buffer.concat([frame.subarray(0, 1), varInt(body), frame.subarray(headerLength, at), ZERO, frame.subarray(at)]);
+}
+
+const ZERO = Buffer.from([0]);
+
+/** Cuts a byte stream into whole MQTT packets (fixed header + remaining length). */
+class FrameAssembler {
+  private chunks: Buffer[] = [];
+  private length = 0;
+
+  add(chunk: Buffer, onFrame: (frame: Buffer, headerLength: number) => void): void {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    let buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
+    let offset = 0;
+    for (;;) {
+      if (buf.length - offset < 2) break;
+      const remaining = readVarInt(buf, offset + 1);
+      // Malformed lengths are caught by the size guard before this point; wait for more bytes otherwise.
+      if (!remaining) break;
+      const headerLength = 1 + remaining.bytes;
+      const end = offset + headerLength + remaining.value;
+      if (end > buf.length) break;
+      onFrame(buf.subarray(offset, end), headerLength);
+      offset = end;
+    }
+    buf = buf.subarray(offset);
+    this.chunks = buf.length ? [buf] : [];
+    this.length = buf.length;
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.length = 0;
   }
 }
