@@ -76,6 +76,18 @@ describe('embedded MQTT message server', () => {
     });
   });
 
+  it('has the device ONLINE by the time its CONNACK arrives, OFFLINE after it leaves', async () => {
+    const d = await newDevice();
+    const c = await connect(app, d);
+    const online = await status(d.id);
+    expect(online.status).toBe('ONLINE');
+    expect(online.lastConnectedAt).not.toBeNull();
+    const offline = published(app, `deviceStatus:${alice.id}`, (dev: any) => dev.id === d.id && dev.status === 'OFFLINE');
+    await end(c);
+    await offline;
+    expect((await status(d.id)).status).toBe('OFFLINE');
+  });
+
   it('keeps one connection per client id: the newer takes over, both facts logged, the device stays ONLINE', async () => {
     const d = await newDevice();
     const first = await connect(app, d);

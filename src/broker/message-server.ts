@@ -98,6 +98,8 @@ class Session {
   /** `<ownerId>/`: every topic of the device lives under it inside the broker. */
   prefix: string | null = null;
   authFailed = false;
+  /** Authenticated: counts towards the device being ONLINE. */
+  claimed = false;
   registered = false;
   ended = false;
   takenOver = false;
@@ -401,7 +403,12 @@ export class MessageServer extends EventEmitter {
     if (!s) return cb(Object.assign(new Error('not authorized'), { returnCode: 5 }), null);
     this.check(s, username, password).then(
       (failure) => {
-        if (!failure) return cb(null, true);
+        if (!failure) {
+          // The device is ONLINE (in the database) before its CONNACK leaves.
+          this.claim(s);
+          void this.setStatus(s.device!, DeviceStatus.ONLINE).then(() => cb(null, true));
+          return;
+        }
         s.authFailed = true;
         cb(Object.assign(new Error(failure.message), { returnCode: failure.returnCode }), null);
       },
@@ -515,12 +522,18 @@ export class MessageServer extends EventEmitter {
   }
 
   /** The client is registered (CONNACK about to be sent). */
-  private sessionStarted(s: Session): void {
-    if (!s.device || s.registered) return;
-    s.registered = true;
+  /** An authenticated session holds its device ONLINE until it ends. */
+  private claim(s: Session): void {
+    if (!s.device || s.claimed) return;
+    s.claimed = true;
     let set = this.online.get(s.device.id);
     if (!set) this.online.set(s.device.id, (set = new Set()));
     set.add(s);
+  }
+
+  private sessionStarted(s: Session): void {
+    if (!s.device || s.registered) return;
+    s.registered = true;
     this.d.connectionLog.record({
       eventType: ConnectionEventType.CONNECTED,
       ownerId: s.device.ownerId,
@@ -528,7 +541,6 @@ export class MessageServer extends EventEmitter {
       certificateFingerprint: s.fingerprint,
       ...this.connectionDetails(s),
     });
-    this.setStatus(s.device, DeviceStatus.ONLINE);
     this.emit('sessionStarted', s.device.id);
   }
 
@@ -546,19 +558,21 @@ export class MessageServer extends EventEmitter {
         certificateFingerprint: s.fingerprint,
         ...this.connectionDetails(s),
       });
+      this.emit('sessionEnded', s.device.id);
+    }
+    if (s.claimed && s.device) {
       const deviceId = s.device.id;
       const set = this.online.get(deviceId);
       set?.delete(s);
       if (set && set.size === 0) this.online.delete(deviceId);
-      const stillOnline = s.takenOver || this.online.has(deviceId);
-      if (!stillOnline) this.setStatus(s.device, DeviceStatus.OFFLINE);
-      this.emit('sessionEnded', deviceId);
+      // Taken over: the newer session holds the device now (on this instance or another).
+      if (!s.takenOver && !this.online.has(deviceId)) void this.setStatus(s.device, DeviceStatus.OFFLINE);
     }
     s.resolveEnded();
   }
 
   /** Status writes of one device are applied in order; each change is published to the owner. */
-  private setStatus(device: DeviceEntity, status: DeviceStatus): void {
+  private setStatus(device: DeviceEntity, status: DeviceStatus): Promise<void> {
     const at = this.d.clock();
     const previous = this.statusChains.get(device.id) ?? Promise.resolve();
     const next = previous
@@ -571,6 +585,7 @@ export class MessageServer extends EventEmitter {
     void next.then(() => {
       if (this.statusChains.get(device.id) === next) this.statusChains.delete(device.id);
     });
+    return next;
   }
 
   // ---- topics ------------------------------------------------------------------------------------
