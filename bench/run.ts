@@ -23,7 +23,7 @@ const WATCHDOG_MS = Number(process.env.BENCH_WATCHDOG_MS || 40 * 60_000);
 async function start(name: ServerName, root: string, o: BenchOptions): Promise<Target> {
   if (name === 'mosquitto') return startMosquitto();
   if (name === 'aedes') return startBareAedes(path.join(root, 'dist', 'bench'));
-  return startPortico(root, o.porticoEnv);
+  return startPortico(root, o.porticoEnv, o.porticoNodeArgs);
 }
 
 async function main(): Promise<void> {
@@ -107,6 +107,26 @@ async function main(): Promise<void> {
     } finally {
       log(`${name}: stopping`);
       await target.stop();
+    }
+  }
+
+  const variantEnv = o.fanin.porticoVariantEnv;
+  if (variantEnv && o.servers.includes('portico') && o.scenarios.includes('fanin') && results.servers.some((s) => s.name === 'portico' && !s.skipped)) {
+    const variant = Object.entries(variantEnv).map(([k, v]) => `${k}=${v}`).join(' ');
+    log(`portico (${variant}): starting for the fan-in variant`);
+    try {
+      const target = await startPortico(root, { ...o.porticoEnv, ...variantEnv }, o.porticoNodeArgs);
+      try {
+        const r = await runFanin(target, o.fanin);
+        results.fanin.push({ ...r, variant });
+      } catch (err) {
+        log(`portico (${variant}) fan-in failed: ${String((err as Error).stack ?? err)}`);
+        results.errors.push({ server: `portico (${variant})`, scenario: 'fanin', error: String((err as Error).message ?? err) });
+      } finally {
+        await target.stop();
+      }
+    } catch (err) {
+      results.errors.push({ server: `portico (${variant})`, scenario: 'start', error: String(err) });
     }
   }
 

@@ -27,11 +27,15 @@ export interface BenchOptions {
     seconds: number;
     p99LimitMs: number;
     qos: 0 | 1;
+    /** Fan-in once more against a second Portico started with this extra environment (null: no variant). */
+    porticoVariantEnv: Record<string, string> | null;
   };
   storm: { devices: number; concurrency: number; tls: boolean };
   graphql: { seconds: number; connections: number; fanoutClients: number; fanoutEvents: number };
   /** Extra environment for the Portico child (KEY=VALUE pairs). */
   porticoEnv: Record<string, string>;
+  /** Extra node arguments for the Portico child (e.g. --cpu-prof), space-separated. */
+  porticoNodeArgs: string[];
   outDir: string;
 }
 
@@ -44,9 +48,12 @@ export const USAGE = `usage: npm run bench -- [--quick] [--key=value ...]   (or 
   --tp-window=N               messages in flight (published, not yet received), at most
   --tp-publishers=1,100       --tp-payloads=16,256   --tp-qos=0,1
   --fanin-devices=N           --fanin-rates=1000,2000,...   --fanin-seconds=N   --fanin-p99-ms=50   --fanin-qos=0|1
+  --fanin-variant-env=K=V,..  fan-in again on a second Portico with this environment, or "none"
+                              (default in full runs: PORTICO_EVENT_FLUSH_INTERVAL_MS=5)
   --storm-devices=N           --storm-concurrency=N        --storm-tls=true|false
   --gql-seconds=N             --gql-connections=N          --fanout-clients=N   --fanout-events=N
   --portico-env=K=V,K=V       extra environment for Portico (e.g. PORTICO_EVENT_FLUSH_INTERVAL_MS=10)
+  --portico-node-args="..."   extra node arguments for Portico (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
   --out=DIR                   results directory (default bench/results)`;
 
 function defaults(quick: boolean, root: string): BenchOptions {
@@ -68,10 +75,13 @@ function defaults(quick: boolean, root: string): BenchOptions {
       seconds: quick ? 2 : 5,
       p99LimitMs: 50,
       qos: 0,
+      // Device events reach GraphQL subscribers when their batch commits: show the cost of the 50 ms default.
+      porticoVariantEnv: quick ? null : { PORTICO_EVENT_FLUSH_INTERVAL_MS: '5' },
     },
     storm: { devices: quick ? 1000 : 10_000, concurrency: 100, tls: true },
     graphql: { seconds: quick ? 2 : 10, connections: 10, fanoutClients: quick ? 100 : 1000, fanoutEvents: quick ? 3 : 5 },
     porticoEnv: {},
+    porticoNodeArgs: [],
     outDir: path.join(root, 'bench', 'results'),
   };
 }
@@ -98,11 +108,21 @@ const qosList = (key: string, v: string): Array<0 | 1> =>
     return Number(s.trim()) as 0 | 1;
   });
 
+function envPairs(key: string, v: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of v.split(',').filter(Boolean)) {
+    const i = pair.indexOf('=');
+    if (i <= 0) throw new Error(`--${key}: expected KEY=VALUE, got "${pair}"`);
+    env[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return env;
+}
+
 /** Options from `--key=value` arguments, then BENCH_KEY environment variables, then defaults. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: string): BenchOptions | 'help' {
   const given = new Map<string, string>();
   for (const [k, v] of Object.entries(env)) {
-    if (k.startsWith('BENCH_') && v !== undefined && v !== '' && k !== 'BENCH_MOSQUITTO') given.set(k.slice(6).toLowerCase().replace(/_/g, '-'), v);
+    if (k.startsWith('BENCH_') && v !== undefined && v !== '' && k !== 'BENCH_MOSQUITTO' && k !== 'BENCH_WATCHDOG_MS') given.set(k.slice(6).toLowerCase().replace(/_/g, '-'), v);
   }
   for (const arg of argv) {
     if (arg === '--help' || arg === '-h') return 'help';
@@ -136,12 +156,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: strin
       case 'fanout-clients': o.graphql.fanoutClients = positiveInt(key, v); break;
       case 'fanout-events': o.graphql.fanoutEvents = positiveInt(key, v); break;
       case 'portico-env':
-        for (const pair of v.split(',').filter(Boolean)) {
-          const i = pair.indexOf('=');
-          if (i <= 0) throw new Error(`--portico-env: expected KEY=VALUE, got "${pair}"`);
-          o.porticoEnv[pair.slice(0, i)] = pair.slice(i + 1);
-        }
+        o.porticoEnv = envPairs(key, v);
         break;
+      case 'fanin-variant-env':
+        o.fanin.porticoVariantEnv = /^(none|off|false)$/i.test(v) ? null : envPairs(key, v);
+        break;
+      case 'portico-node-args': o.porticoNodeArgs = v.split(' ').filter(Boolean); break;
       case 'out': o.outDir = path.resolve(v); break;
       default:
         throw new Error(`unknown option --${key}\n${USAGE}`);

@@ -47,7 +47,7 @@ export function computeRatios(r: Pick<BenchResults, 'throughput' | 'storm' | 'fa
       };
     });
   const storm = (server: string) => r.storm.find((s) => s.server === server && !s.tls);
-  const fanin = (server: string) => r.fanin.find((f) => f.server === server)?.maxSustainedRate;
+  const fanin = (server: string) => r.fanin.find((f) => f.server === server && !f.variant)?.maxSustainedRate;
   return {
     throughput,
     storm: {
@@ -66,6 +66,11 @@ export function computeRatios(r: Pick<BenchResults, 'throughput' | 'storm' | 'fa
 const num = (v: number | null | undefined, digits = 0): string => (v == null || !Number.isFinite(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const x = (v: number | null | undefined): string => (v == null ? '–' : `${v.toFixed(2)}×`);
 const ms = (v: number | undefined): string => (v == null || !Number.isFinite(v) ? '–' : v < 10 ? v.toFixed(1) : v.toFixed(0));
+
+/** The load generator used this share of one core or more: it, not the server, may have set the pace. */
+const CLIENT_BOUND = 0.8;
+const CLIENT_BOUND_NOTE = `\\* the bench process (load generator) used ≥ ${CLIENT_BOUND * 100}% of a core here: the server may be faster than shown.`;
+const bound = (share: number) => (share >= CLIENT_BOUND ? '\\*' : '');
 
 /** The short markdown report (bench/results/latest.md). */
 export function markdown(r: BenchResults): string {
@@ -90,7 +95,7 @@ export function markdown(r: BenchResults): string {
       const row = [String(c.qos), String(c.publishers), `${c.payloadBytes} B`];
       for (const n of present) {
         const t = r.throughput.find((u) => u.server === n && u.qos === c.qos && u.publishers === c.publishers && u.payloadBytes === c.payloadBytes);
-        row.push(t ? `${num(t.msgsPerSec)} (${num(t.serverCpuMicrosPerMsg, 1)})${t.received < t.sent ? ` lost ${t.sent - t.received}` : ''}${t.stored !== undefined && t.stored < t.sent ? ` stored ${t.stored}/${t.sent}` : ''}` : '–');
+        row.push(t ? `${num(t.msgsPerSec)}${bound(t.benchCoreShare)} (${num(t.serverCpuMicrosPerMsg, 1)})${t.received < t.sent ? ` lost ${t.sent - t.received}` : ''}${t.stored !== undefined && t.stored < t.sent ? ` stored ${t.stored}/${t.sent}` : ''}` : '–');
       }
       if (present.includes('portico')) {
         const q = r.ratios.throughput.find((u) => u.qos === c.qos && u.publishers === c.publishers && u.payloadBytes === c.payloadBytes);
@@ -98,6 +103,7 @@ export function markdown(r: BenchResults): string {
       }
       lines.push(`| ${row.join(' | ')} |`);
     }
+    if (r.throughput.some((t) => t.benchCoreShare >= CLIENT_BOUND)) lines.push('', CLIENT_BOUND_NOTE);
     const stored = r.throughput.filter((t) => t.stored !== undefined);
     if (stored.length) {
       const all = stored.every((t) => t.stored === t.sent);
@@ -107,8 +113,11 @@ export function markdown(r: BenchResults): string {
   if (r.fanin.length) {
     const f0 = r.fanin[0];
     lines.push('', `## 2. Device fan-in (${num(f0.devices)} devices, QoS ${r.options.fanin.qos}, ${r.options.fanin.seconds} s per rate; latency p50 / p99 ms)`, '');
+    const main = (n: string) => r.fanin.find((f) => f.server === n && !f.variant);
+    const variants = r.fanin.filter((f) => f.variant);
     const head = ['offered msg/s', ...present.map((n) => `${label(n)} → MQTT sub`)];
     if (present.includes('portico')) head.push('Portico → GraphQL sub', 'stored');
+    for (const v of variants) head.push(`Portico with ${v.variant} → MQTT sub`, '→ GraphQL sub', 'stored');
     lines.push(`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`);
     const rates = [...new Set(r.fanin.flatMap((f) => f.steps.map((s) => s.targetRate)))].sort((a, b) => a - b);
     const cell = (s: FaninStep | undefined, which: 'mqtt' | 'graphql') => {
@@ -121,22 +130,29 @@ export function markdown(r: BenchResults): string {
     };
     for (const rate of rates) {
       const row = [num(rate)];
-      for (const n of present) row.push(cell(r.fanin.find((f) => f.server === n)?.steps.find((s) => s.targetRate === rate), 'mqtt'));
+      const stored = (s: FaninStep | undefined) => (s ? `${s.stored === s.sent ? 'all' : `${num(s.stored)}/${num(s.sent)}`}` : '–');
+      for (const n of present) row.push(cell(main(n)?.steps.find((s) => s.targetRate === rate), 'mqtt'));
       if (present.includes('portico')) {
-        const s = r.fanin.find((f) => f.server === 'portico')?.steps.find((u) => u.targetRate === rate);
-        row.push(cell(s, 'graphql'), s ? `${s.stored === s.sent ? 'all' : `${num(s.stored)}/${num(s.sent)}`}` : '–');
+        const s = main('portico')?.steps.find((u) => u.targetRate === rate);
+        row.push(cell(s, 'graphql'), stored(s));
+      }
+      for (const v of variants) {
+        const s = v.steps.find((u) => u.targetRate === rate);
+        row.push(cell(s, 'mqtt'), cell(s, 'graphql'), stored(s));
       }
       lines.push(`| ${row.join(' | ')} |`);
     }
     if (r.fanin.some((f) => f.steps.some((st) => st.firstAttempt))) lines.push('', '† second attempt: the first one at this rate was not sustained (see JSON); a rate is measured at most twice.');
-    lines.push('', `Highest rate sustained (p99 < ${r.options.fanin.p99LimitMs} ms, all delivered${present.includes('portico') ? ', Portico: via GraphQL and all stored' : ''}): ` + present.map((n) => `${label(n)} ${num(r.fanin.find((f) => f.server === n)?.maxSustainedRate ?? null)}`).join(', ') + ' msg/s.');
+    lines.push('', `Highest rate sustained (p99 < ${r.options.fanin.p99LimitMs} ms, all delivered${present.includes('portico') ? ', Portico: via GraphQL and all stored' : ''}): ` + [...present.map((n) => `${label(n)} ${num(main(n)?.maxSustainedRate ?? null)}`), ...variants.map((v) => `Portico with ${v.variant} ${num(v.maxSustainedRate)}`)].join(', ') + ' msg/s (– = not even the lowest rate).');
   }
   if (r.storm.length) {
     lines.push('', `## 3. Connect storm (${num(r.options.storm.devices)} devices, ${r.options.storm.concurrency} connecting at a time)`, '');
     lines.push('| server | auth | TLS | connected | connects/s | RSS per connection | server CPU-µs per connect |', '| --- | --- | --- | --- | --- | --- | --- |');
     for (const s of r.storm) {
-      lines.push(`| ${label(s.server)} | ${s.authenticated ? 'token' : 'none'} | ${s.tls ? 'yes' : 'no'} | ${num(s.connected)}/${num(s.devices)} | ${num(s.connectsPerSec)} | ${num(s.rssBytesPerConnection / 1024, 1)} KiB | ${num(s.serverCpuMicrosPerConnect)} |`);
+      lines.push(`| ${label(s.server)} | ${s.authenticated ? 'token' : 'none'} | ${s.tls ? 'yes' : 'no'} | ${num(s.connected)}/${num(s.devices)} | ${num(s.connectsPerSec)}${bound(s.benchCoreShare)} | ${num(s.rssBytesPerConnection / 1024, 1)} KiB | ${num(s.serverCpuMicrosPerConnect)} |`);
     }
+    if (r.storm.some((s) => s.benchCoreShare >= CLIENT_BOUND)) lines.push('', CLIENT_BOUND_NOTE);
+    if (r.storm.some((s) => s.tls)) lines.push('', 'The TLS storm runs right after the plain one on the same process, so its RSS growth is measured on an already grown heap.');
     const q = r.ratios.storm;
     if (present.includes('portico')) lines.push('', `Portico (plain) ÷ Mosquitto: connects/s ${x(q.connectsPerSecVsMosquitto)}, memory per connection ${x(q.memPerConnVsMosquitto)}; ÷ aedes: ${x(q.connectsPerSecVsAedes)}, ${x(q.memPerConnVsAedes)}.`);
   }

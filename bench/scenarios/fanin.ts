@@ -34,6 +34,8 @@ export interface FaninStep {
 
 export interface FaninResult {
   server: string;
+  /** Extra server environment of this run (a Portico variant), e.g. "PORTICO_EVENT_FLUSH_INTERVAL_MS=5". */
+  variant?: string;
   devices: number;
   steps: FaninStep[];
   /** Highest offered rate that was sustained (null: none). */

@@ -43,7 +43,7 @@ interface CreatedDevice {
  * Starts `node dist/src/main.js` on ephemeral ports with a fresh data directory, signs up the bench
  * user and fetches the platform CA. `extraEnv` overrides Portico settings (e.g. PORTICO_EVENT_FLUSH_INTERVAL_MS).
  */
-export async function startPortico(root: string, extraEnv: Record<string, string> = {}): Promise<PorticoTarget> {
+export async function startPortico(root: string, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<PorticoTarget> {
   const main = path.join(root, 'dist', 'src', 'main.js');
   if (!fs.existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-bench-data-'));
@@ -62,7 +62,7 @@ export async function startPortico(root: string, extraEnv: Record<string, string
   };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
-  const { server, ready } = await startChild<ReadyLine>('portico', process.execPath, [main], {
+  const { server, ready } = await startChild<ReadyLine>('portico', process.execPath, [...nodeArgs, main], {
     cwd: root,
     env,
     readyTimeoutMs: 120_000,
