@@ -1,6 +1,8 @@
 import { type ChildProcess, execFileSync, spawn, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import readline from 'node:readline';
 
 /** Every child process the bench started; all are killed on exit, error and SIGINT/SIGTERM. */
@@ -18,6 +20,23 @@ function killAllSync(): void {
     }
   }
   children.clear();
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+/** Temporary directories of the servers; removed at exit (also on error and SIGINT). */
+const tempDirs = new Set<string>();
+
+export function makeTempDir(prefix: string): string {
+  installHooks();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+export function removeTempDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
 }
 
 function installHooks(): void {

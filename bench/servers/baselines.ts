@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { packageVersion } from '../lib/env.js';
-import { freePort, startChild, waitForPort } from '../lib/procs.js';
+import { freePort, makeTempDir, removeTempDir, type Server, startChild, waitForPort } from '../lib/procs.js';
 import { anonymousDevices, type Target } from './target.js';
 
 export const MOSQUITTO_BIN = process.env.BENCH_MOSQUITTO || '/usr/sbin/mosquitto';
@@ -26,7 +25,7 @@ export function mosquittoVersion(): string | null {
 export async function startMosquitto(): Promise<Target> {
   const version = mosquittoVersion();
   if (!version) throw new Error(`${MOSQUITTO_BIN} not found`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-bench-mosquitto-'));
+  const dir = makeTempDir('portico-bench-mosquitto-');
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
   fs.writeFileSync(
@@ -47,11 +46,18 @@ export async function startMosquitto(): Promise<Target> {
   );
   fs.chmodSync(dir, 0o755);
   fs.chmodSync(conf, 0o644);
-  const { server } = await startChild('mosquitto', MOSQUITTO_BIN, ['-c', conf], {});
+  let server: Server;
+  try {
+    ({ server } = await startChild('mosquitto', MOSQUITTO_BIN, ['-c', conf], {}));
+  } catch (err) {
+    removeTempDir(dir);
+    throw err;
+  }
   try {
     await waitForPort(port);
   } catch (err) {
     await server.stop(1000);
+    removeTempDir(dir);
     throw new Error(`${String(err)}\n${server.stderrTail()}`);
   }
   return {
@@ -64,7 +70,7 @@ export async function startMosquitto(): Promise<Target> {
     devices: async (count, tag) => anonymousDevices(count, tag),
     async stop() {
       await server.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     },
   };
 }

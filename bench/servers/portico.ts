@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { gql } from '../lib/graphql.js';
 import { pool } from '../lib/mqtt-raw.js';
-import { startChild } from '../lib/procs.js';
+import { makeTempDir, removeTempDir, startChild } from '../lib/procs.js';
 import type { DeviceCredentials, Target } from './target.js';
 
 export interface PorticoTarget extends Target {
@@ -46,7 +45,7 @@ interface CreatedDevice {
 export async function startPortico(root: string, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<PorticoTarget> {
   const main = path.join(root, 'dist', 'src', 'main.js');
   if (!fs.existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-bench-data-'));
+  const dataDir = makeTempDir('portico-bench-data-');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',
@@ -62,22 +61,29 @@ export async function startPortico(root: string, extraEnv: Record<string, string
   };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
-  const { server, ready } = await startChild<ReadyLine>('portico', process.execPath, [...nodeArgs, main], {
-    cwd: root,
-    env,
-    readyTimeoutMs: 120_000,
-    ready: (line) => {
-      const msg = JSON.parse(line) as Partial<ReadyLine>;
-      return msg.ready ? (msg as ReadyLine) : undefined;
-    },
-  });
+  let started: Awaited<ReturnType<typeof startChild<ReadyLine>>>;
+  try {
+    started = await startChild<ReadyLine>('portico', process.execPath, [...nodeArgs, main], {
+      cwd: root,
+      env,
+      readyTimeoutMs: 120_000,
+      ready: (line) => {
+        const msg = JSON.parse(line) as Partial<ReadyLine>;
+        return msg.ready ? (msg as ReadyLine) : undefined;
+      },
+    });
+  } catch (err) {
+    removeTempDir(dataDir);
+    throw err;
+  }
+  const { server, ready } = started;
   let db: Sqlite | null = null;
   const sqlitePath = path.join(dataDir, 'portico.sqlite');
   const stop = async () => {
     db?.close();
     db = null;
     await server.stop(15_000);
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    removeTempDir(dataDir);
   };
   try {
     if (ready.mqtt == null) throw new Error('Portico started without its MQTT listener');
