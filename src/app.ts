@@ -82,6 +82,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       schema,
       introspection: true,
       includeStacktraceInErrorResponses: false,
+      // main.ts handles SIGINT/SIGTERM with app.close(); Apollo's own handler would stop it concurrently and
+      // re-raise the signal, leaving app.close() hung (the MQTT listeners never closed, buffered events never written).
+      stopOnTerminationSignals: false,
       formatError: (formatted, error) => formatError(formatted, error, (err) => log.error('unexpected error in GraphQL operation', err)),
       plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
     });
