@@ -5,7 +5,8 @@ import type { PkiConfig } from '../config/config.js';
 import { badInput, conflict, notFound } from '../common/errors.js';
 import type { RegistryBus } from '../common/events.js';
 import { isUuid, newId } from '../common/ids.js';
-import { escapeLike, keysetPage, type Page } from '../common/pagination.js';
+import { keysetPage, type Page } from '../common/pagination.js';
+import { checkName, searchPattern } from '../common/validate.js';
 import type { Clock, Logger } from '../common/runtime.js';
 import { DeviceAuthType, DeviceEntity } from '../devices/device.entity.js';
 import type { DeviceService } from '../devices/device.service.js';
@@ -16,7 +17,6 @@ import type { Secrets } from '../secrets/secrets.js';
 import { CertificateDeviceEntity, CertificateEntity, CertificateStatus, certificateStatus } from './certificate.entity.js';
 
 const DAY_MS = 24 * 3600 * 1000;
-export const MAX_NAME_LENGTH = 100;
 export const MAX_COMMON_NAME_LENGTH = 64;
 export const MAX_REASON_LENGTH = 200;
 /** Device certificates start this long before their creation, so instances with a slightly late clock accept them at once. */
@@ -58,13 +58,6 @@ export function bundleFileBase(name: string): string {
     .slice(0, 64);
   if (!base) return 'certificate';
   return base.toLowerCase() === 'root_ca' ? `${base}_device` : base;
-}
-
-function checkName(raw: string): string {
-  const name = raw.trim();
-  if (!name) throw badInput('name must not be empty', 'name');
-  if (name.length > MAX_NAME_LENGTH) throw badInput(`name must be at most ${MAX_NAME_LENGTH} characters`, 'name');
-  return name;
 }
 
 export class CertificateService {
@@ -152,10 +145,8 @@ export class CertificateService {
 
   async list(ownerId: string, q: CertificateQuery): Promise<Page<CertificateEntity>> {
     const qb = this.repo.createQueryBuilder('c').where('c.owner_id = :ownerId AND c.deleted_at IS NULL', { ownerId });
-    if (q.search != null && q.search.trim() !== '') {
-      const search = q.search.trim();
-      if (search.length > MAX_NAME_LENGTH) throw badInput(`search must be at most ${MAX_NAME_LENGTH} characters`, 'search');
-      const pattern = `%${escapeLike(search.toLowerCase())}%`;
+    const pattern = searchPattern(q.search);
+    if (pattern) {
       qb.andWhere(
         `(LOWER(c.name) LIKE :pattern ESCAPE '\\' OR LOWER(c.common_name) LIKE :pattern ESCAPE '\\' OR c.serial_number LIKE :pattern ESCAPE '\\' OR LOWER(c.fingerprint) LIKE :pattern ESCAPE '\\')`,
         { pattern },

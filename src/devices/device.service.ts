@@ -3,7 +3,8 @@ import { In } from 'typeorm';
 import { badInput, conflict, notFound } from '../common/errors.js';
 import type { RegistryBus } from '../common/events.js';
 import { isUuid, newId, randomHex } from '../common/ids.js';
-import { escapeLike, keysetPage, type Page, type SortDirection } from '../common/pagination.js';
+import { checkName, searchPattern } from '../common/validate.js';
+import { keysetPage, type Page, type SortDirection } from '../common/pagination.js';
 import type { Clock } from '../common/runtime.js';
 import type { CredentialService } from '../credentials/credential.service.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
@@ -12,7 +13,6 @@ import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 export const CLIENT_ID_RE = /^[A-Za-z0-9_.:-]+$/;
 export const MAX_CLIENT_ID_LENGTH = 64;
 export const GENERATED_ID_LENGTH = 36;
-export const MAX_NAME_LENGTH = 100;
 export const MAX_DESCRIPTION_LENGTH = 1000;
 export const MAX_METADATA_BYTES = 16 * 1024;
 
@@ -59,13 +59,6 @@ const SORTS: Record<DeviceSortField, { sql: string; key: (d: DeviceEntity) => st
   LAST_CONNECTED_AT: { sql: 'COALESCE(d.last_connected_at, 0)', key: (d) => d.lastConnectedAt?.getTime() ?? 0 },
   DEVICE_NUMBER: { sql: 'd.device_number', key: (d) => d.deviceNumber },
 };
-
-function checkName(raw: string): string {
-  const name = raw.trim();
-  if (!name) throw badInput('name must not be empty', 'name');
-  if (name.length > MAX_NAME_LENGTH) throw badInput(`name must be at most ${MAX_NAME_LENGTH} characters`, 'name');
-  return name;
-}
 
 function checkDescription(raw: string | null | undefined): string | null {
   if (raw == null) return null;
@@ -230,11 +223,8 @@ export class DeviceService {
 
   async list(ownerId: string, q: DeviceQuery): Promise<Page<DeviceEntity>> {
     const qb = this.repo.createQueryBuilder('d').where('d.owner_id = :ownerId', { ownerId });
-    if (q.search != null && q.search.trim() !== '') {
-      const search = q.search.trim();
-      if (search.length > MAX_NAME_LENGTH) throw badInput(`search must be at most ${MAX_NAME_LENGTH} characters`, 'search');
-      qb.andWhere(`LOWER(d.name) LIKE :pattern ESCAPE '\\'`, { pattern: `%${escapeLike(search.toLowerCase())}%` });
-    }
+    const pattern = searchPattern(q.search);
+    if (pattern) qb.andWhere(`LOWER(d.name) LIKE :pattern ESCAPE '\\'`, { pattern });
     if (q.status) qb.andWhere('d.status = :status', { status: q.status });
     if (q.authType) qb.andWhere('d.auth_type = :authType', { authType: q.authType });
     const field = q.sortField ?? DeviceSortField.CREATED_AT;

@@ -5,6 +5,7 @@ import { hashPassword, verifyPassword } from '../auth/password.js';
 import { signToken, verifyToken } from '../auth/token.js';
 import { badInput, conflict, notFound, unauthenticated } from '../common/errors.js';
 import { isUuid, newId } from '../common/ids.js';
+import { checkName } from '../common/validate.js';
 import type { Clock } from '../common/runtime.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { ApiKeyEntity, UserEntity } from './user.entity.js';
@@ -127,9 +128,7 @@ export class UserService {
   }
 
   async createApiKey(userId: string, nameInput: string): Promise<{ key: string; apiKey: ApiKeyEntity }> {
-    const name = nameInput.trim();
-    if (!name) throw badInput('name must not be empty', 'name');
-    if (name.length > 100) throw badInput('name must be at most 100 characters', 'name');
+    const name = checkName(nameInput);
     const key = API_KEY_PREFIX + crypto.randomBytes(24).toString('base64url');
     const apiKey = this.apiKeys.create({
       id: newId(),
