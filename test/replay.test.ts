@@ -1,6 +1,6 @@
 import { replayThenLive } from '../src/broker/replay';
 import { sortableId } from '../src/broker/ids';
-import { topicFilterRegex, topicMatches } from '../src/broker/topics';
+import { topicFilterRegex, topicMatches } from '../src/common/topics';
 import { createAppPubSub } from '../src/realtime/pubsub';
 
 interface Row {

@@ -10,7 +10,7 @@ import { DeviceEventEntity } from './device-event.entity.js';
 import { payloadJson } from './device-event.service.js';
 import { deviceStatusTopic } from './message-server.js';
 import { replayThenLive } from './replay.js';
-import { checkTopicFilter, topicMatches } from './topics.js';
+import { checkTopicFilter, topicMatches } from '../common/topics.js';
 
 @InputType({ description: 'Connection log filter. Time range: since ≤ time < until.' })
 export class ConnectionLogFilter {

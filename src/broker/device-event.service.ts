@@ -3,7 +3,7 @@ import type { Page } from '../common/pagination.js';
 import { DeviceEventEntity, PayloadEncoding } from './device-event.entity.js';
 import { sortableId } from './ids.js';
 import { type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
-import { checkTopicFilter, hasWildcards, topicFilterRegex } from './topics.js';
+import { checkTopicFilter, hasWildcards, topicFilterRegex } from '../common/topics.js';
 
 export interface DeviceEventQuery extends ListQuery {
   /** MQTT topic filter (`+`, `#`). */
