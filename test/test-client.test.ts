@@ -290,6 +290,26 @@ describe('server-side MQTT test client', () => {
     }
   });
 
+  it('publishes the will message only when the session is dropped without DISCONNECT', async () => {
+    const watcher = await connectDevice(app, await createDevice(app, user.token, 'will-watcher'));
+    clients.push(watcher);
+    await watcher.subscribeAsync('status/+', { qos: 1 });
+    const received: string[] = [];
+    watcher.on('message', (topic, payload) => received.push(`${topic} ${payload.toString()}`));
+    const will = { topic: 'status/tested', payload: '{"online":false}', qos: 1 };
+
+    const clean = (await start((await createDevice(app, user.token, 'clean-stop')).id, { will })).data.startTestClient;
+    await app.gql('mutation($s:ID!){ stopTestClient(sessionId:$s){ state } }', { s: clean.id }, user.token);
+    const dropped = (await start((await createDevice(app, user.token, 'dropped')).id, { will: { ...will, payload: '{"dropped":true}' } })).data.startTestClient;
+    const willArrived = nextMessage(watcher);
+    const stopped = await app.gql('mutation($s:ID!){ stopTestClient(sessionId:$s, abrupt:true){ state error } }', { s: dropped.id }, user.token);
+    expect(stopped.data.stopTestClient.error).toMatch(/will message published/);
+    expect(await willArrived).toEqual({ topic: 'status/tested', payload: '{"dropped":true}' });
+    // The cleanly stopped session's will never came.
+    expect(received).toEqual(['status/tested {"dropped":true}']);
+    expect(errorCode(await start((await createDevice(app, user.token, 'bad-will')).id, { will: { topic: 'a/#', payload: '{}' } }))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await start((await createDevice(app, user.token, 'bad-will-2')).id, { will: { topic: 'a', payload: 'nope' } }))).toBe('BAD_USER_INPUT');
+  });
   it("ends sessions when the user's token expires, and close() frees every socket", async () => {
     await app.stop();
     app = await startTestApp({ config: { auth: { tokenTtlSeconds: 1, passwordHashCost: 1024 } } });
@@ -313,4 +333,5 @@ describe('server-side MQTT test client', () => {
     app = await startTestApp();
     user = await signUp(app);
   });
+
 });

@@ -220,8 +220,16 @@ export class TestClientResolver {
   }
 
   @Mutation(() => TestClientSessionType, { description: 'Disconnects and forgets the session; returns its final state.' })
-  stopTestClient(@Ctx() ctx: GraphQLContext, @Arg('sessionId', () => ID) sessionId: string): Promise<TestClientSession> {
-    return this.service.stop(userId(ctx), sessionId);
+  stopTestClient(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('abrupt', {
+      defaultValue: false,
+      description: 'Close the connection without DISCONNECT, as a device losing power would: the broker publishes the will message.',
+    })
+    abrupt: boolean,
+  ): Promise<TestClientSession> {
+    return this.service.stop(userId(ctx), sessionId, abrupt);
   }
 
   @Subscription(() => TestMessageType, {

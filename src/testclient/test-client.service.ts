@@ -305,7 +305,7 @@ export class TestClientService {
       });
       client.on('close', () => {
         if (session.state === TestClientState.CONNECTED) {
-          this.end(session, TestClientState.DISCONNECTED, session.error ?? 'connection closed by the server (another client may have connected with the same client id)');
+          void this.end(session, TestClientState.DISCONNECTED, session.error ?? 'connection closed by the server (another client may have connected with the same client id)');
         } else if (session.state === TestClientState.CONNECTING) {
           this.fail(session, 'the server closed the connection before accepting it');
         }
@@ -316,7 +316,7 @@ export class TestClientService {
 
   private fail(session: TestClientSession, reason: string): void {
     if (!session.active) return;
-    this.end(session, TestClientState.ERROR, reason);
+    void this.end(session, TestClientState.ERROR, reason);
   }
 
   private setState(session: TestClientSession, state: TestClientState, error: string | null): void {
@@ -325,24 +325,43 @@ export class TestClientService {
     session.events.emit('state', session);
   }
 
-  /** Ends the session's connection (idempotent) and frees its socket and timers. */
-  private end(session: TestClientSession, state: TestClientState, reason: string | null): void {
+  /**
+   * Ends the session (idempotent) and frees its socket and timers. `graceful`: send DISCONNECT first, so the
+   * broker drops the will message; otherwise the socket is just closed and the broker publishes the will.
+   */
+  private async end(session: TestClientSession, state: TestClientState, reason: string | null, graceful = false): Promise<void> {
     if (!session.active) return;
     clearTimeout(session.idleTimer);
     clearTimeout(session.expiryTimer);
     session.endedAt = this.clock();
-    session.client?.removeAllListeners('close');
-    session.client?.end(true);
+    const client = session.client;
     this.setState(session, state, reason);
-    session.events.emit('end');
     this.log.info('test client ended', { sessionId: session.id, state, reason });
+    if (client) await this.disconnect(client, graceful);
+    session.events.emit('end');
+  }
+
+  private async disconnect(client: MqttClient, graceful: boolean): Promise<void> {
+    client.removeAllListeners('close');
+    if (graceful && client.connected) {
+      await new Promise<void>((resolve) => {
+        // A broker that does not answer must not keep the socket open.
+        const timer = setTimeout(() => client.end(true, {}, () => resolve()), 2000);
+        client.end(false, {}, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    } else {
+      await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    }
   }
 
   /** Records use by a principal: resets the idle timer and extends the lifetime to the latest token's expiry. */
   private touch(session: TestClientSession, principal?: Principal): void {
     if (!session.active) return;
     clearTimeout(session.idleTimer);
-    session.idleTimer = setTimeout(() => this.end(session, TestClientState.DISCONNECTED, 'stopped after being idle'), this.config.idleTimeoutMs);
+    session.idleTimer = setTimeout(() => void this.end(session, TestClientState.DISCONNECTED, 'stopped after being idle', true), this.config.idleTimeoutMs);
     session.idleTimer.unref();
     if (!principal) return;
     const expiresAt = principal.tokenExpiresAt ?? null;
@@ -356,7 +375,7 @@ export class TestClientService {
     session.expiresAt = expiresAt;
     clearTimeout(session.expiryTimer);
     const delay = Math.max(0, expiresAt.getTime() - this.clock().getTime());
-    session.expiryTimer = setTimeout(() => this.end(session, TestClientState.DISCONNECTED, "stopped: the user's session token expired"), Math.min(delay, 2 ** 31 - 1));
+    session.expiryTimer = setTimeout(() => void this.end(session, TestClientState.DISCONNECTED, "stopped: the user's session token expired", true), Math.min(delay, 2 ** 31 - 1));
     session.expiryTimer.unref();
   }
 
@@ -423,16 +442,13 @@ export class TestClientService {
     return session;
   }
 
-  /** Disconnects and forgets the session; returns its final state. */
-  async stop(ownerId: string, sessionId: string): Promise<TestClientSession> {
+  /**
+   * Disconnects and forgets the session; returns its final state. `abrupt`: close the socket without DISCONNECT,
+   * as a device that loses power would, so the broker publishes the session's will message.
+   */
+  async stop(ownerId: string, sessionId: string, abrupt = false): Promise<TestClientSession> {
     const session = this.get(ownerId, sessionId);
-    const client = session.client;
-    if (session.state === TestClientState.CONNECTED && client) {
-      // A clean DISCONNECT, so the will message is not sent; then the socket is gone.
-      client.removeAllListeners('close');
-      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
-    }
-    this.end(session, TestClientState.DISCONNECTED, 'stopped by the user');
+    await this.end(session, TestClientState.DISCONNECTED, abrupt ? 'dropped by the user without DISCONNECT (will message published)' : 'stopped by the user', !abrupt);
     this.sessions.delete(session.id);
     return session;
   }
@@ -531,7 +547,7 @@ export class TestClientService {
 
   /** Stops every session and frees every socket. */
   async close(): Promise<void> {
-    for (const session of this.sessions.values()) this.end(session, TestClientState.DISCONNECTED, 'server shutting down');
+    await Promise.all([...this.sessions.values()].map((session) => this.end(session, TestClientState.DISCONNECTED, 'server shutting down', true)));
     this.sessions.clear();
   }
 }
