@@ -1,4 +1,3 @@
-import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -7,6 +6,7 @@ import { ConnectionEventType, ConnectionLogEntity, MqttListener } from '../src/b
 import { createCaCertificate, issueCertificate } from '../src/pki/x509';
 import { signUp, startTestApp, tempDir, type TestApp } from './support/app';
 import { connect, end, endAll, nextMessage, tryConnect } from './support/mqtt';
+import { fixture, hasPaho, PAHO_MISSING, PYTHON, run } from './support/python';
 
 interface Device {
   id: string;
@@ -116,20 +116,10 @@ describe('one-way TLS listener (8883) and the seed samples', () => {
   });
 
   describe('python paho-mqtt 1.6 (Debian python3-paho-mqtt)', () => {
-    const PYTHON = '/usr/bin/python3';
-    const hasPaho = (() => {
-      try {
-        execFileSync(PYTHON, ['-c', 'import paho.mqtt.client'], { stdio: 'ignore' });
-        return true;
-      } catch {
-        return false;
-      }
-    })();
     if (!hasPaho) {
-      it.skip('needs Debian python3-paho-mqtt (apt-get install -y python3-paho-mqtt) at /usr/bin/python3', () => undefined);
+      it.skip(PAHO_MISSING, () => undefined);
       return;
     }
-    const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
 
     it('runs the Token authentication sample on the plain listener', async () => {
       const d = await newDevice();
@@ -163,13 +153,3 @@ describe('one-way TLS listener (8883) and the seed samples', () => {
     });
   });
 });
-
-function run(cmd: string, args: string[], expectedCode = 0): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? -1) : 0;
-      if (code !== expectedCode) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}\n${stdout}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}

@@ -1,19 +1,13 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions } from 'mqtt';
 import { createCaCertificate, issueCertificate } from '../src/pki/x509';
 import { signUp, startTestApp, tempDir, type TestApp } from './support/app';
 import { MUTUAL_TLS_PORT } from './support/mutual-tls';
+import { closed, end, OUTCOME_TIMEOUT_MS, type Outcome, outcomeOf } from './support/mqtt';
+import { fixture, hasPaho, PAHO_MISSING, PYTHON, run } from './support/python';
 
 const DAY = 24 * 3600 * 1000;
-/** Safety net only: every outcome below is an event ('connect', 'error' or 'close'); this fails a hung test. */
-const OUTCOME_TIMEOUT_MS = 10_000;
-
-type Outcome =
-  | { connected: true; client: MqttClient }
-  | { connected: false; error?: Error & { code?: number | string }; client: MqttClient };
-
 interface DeviceCreds {
   ca: string;
   cert: string;
@@ -39,35 +33,9 @@ function tryConnect(port: number, c: DeviceCreds): Promise<Outcome> {
     reconnectPeriod: 0,
     connectTimeout: OUTCOME_TIMEOUT_MS,
   };
-  const client = mqtt.connect(options);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.end(true);
-      reject(new Error(`no connection outcome within ${OUTCOME_TIMEOUT_MS} ms`));
-    }, OUTCOME_TIMEOUT_MS);
-    const done = (o: Outcome) => {
-      clearTimeout(timer);
-      client.removeAllListeners('connect');
-      if (!o.connected) client.end(true);
-      resolve(o);
-    };
-    client.once('connect', () => done({ connected: true, client }));
-    client.once('error', (error) => done({ connected: false, error, client }));
-    client.once('close', () => done({ connected: false, client }));
-  });
+  return outcomeOf(mqtt.connect(options));
 }
 
-/** Resolves when the client's connection closes (the server kicked it). */
-const closed = (client: MqttClient): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('client was not disconnected')), OUTCOME_TIMEOUT_MS);
-    client.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-
-const end = (client: MqttClient) => new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
 
 type LogRow = ReturnType<TestApp['services']['connectionLog']['record']>;
 
@@ -157,7 +125,7 @@ describe('two-way TLS on the mutual-TLS listener (8884)', () => {
     await o.client.subscribeAsync('/hello');
     await o.client.publishAsync('/hello', JSON.stringify({ hello: 'world' }));
     expect(JSON.parse(await got)).toEqual({ hello: 'world' });
-    await end(o.client);
+    await end(o.client, true);
     const connected = (await logs(d.id)).find((l) => l.eventType === 'CONNECTED');
     expect(connected).toMatchObject({ listener: 'MQTTS_MUTUAL', certificateFingerprint: c.fingerprint });
   });
@@ -194,7 +162,7 @@ describe('two-way TLS on the mutual-TLS listener (8884)', () => {
     const logged = nextLogRow(app, (r) => r.deviceId === d.id && r.eventType === 'DISCONNECTED');
     await gql('mutation($id:ID!){ revokeCertificate(id:$id, reason:"lost device"){ status } }', { id: c.id });
     await kicked;
-    await end(o.client);
+    await end(o.client, true);
     expect((await logged).reason).toMatch(/revoked: lost device/);
     const disconnected = (await logs(d.id)).find((l) => l.eventType === 'DISCONNECTED');
     expect(disconnected).toMatchObject({ listener: 'MQTTS_MUTUAL', certificateFingerprint: c.fingerprint });
@@ -225,8 +193,8 @@ describe('two-way TLS on the mutual-TLS listener (8884)', () => {
     await o1.client.publishAsync('/still-here', 'yes');
     await echoed;
     expect(d1Closed).toBe(false);
-    await end(o1.client);
-    await end(o2.client);
+    await end(o1.client, true);
+    await end(o2.client, true);
   });
 
   it('refuses an expired certificate (the app clock passed notAfter)', async () => {
@@ -275,17 +243,8 @@ describe('two-way TLS on the mutual-TLS listener (8884)', () => {
 
 /** The seed's two-way python sample (paho-mqtt 1.6, Debian's python3-paho-mqtt) with a downloaded bundle. */
 describe('seed two-way sample with python paho-mqtt 1.6', () => {
-  const PYTHON = '/usr/bin/python3';
-  const hasPaho = (() => {
-    try {
-      require('node:child_process').execFileSync(PYTHON, ['-c', 'import paho.mqtt.client'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
   if (!hasPaho) {
-    it.skip('needs Debian python3-paho-mqtt (apt-get install -y python3-paho-mqtt) at /usr/bin/python3', () => undefined);
+    it.skip(PAHO_MISSING, () => undefined);
     return;
   }
 
@@ -310,7 +269,7 @@ describe('seed two-way sample with python paho-mqtt 1.6', () => {
       await run(PYTHON, ['-m', 'zipfile', '-e', path.join(dir, 'bundle.zip'), dir]);
       expect(fs.readdirSync(dir).sort()).toEqual(['bundle.zip', 'default.crt', 'default.key', 'root_ca.crt']);
 
-      const script = path.join(__dirname, 'fixtures', 'two_way_auth.py');
+      const script = fixture('two_way_auth.py');
       const out = await run(PYTHON, [script, 'localhost', String(MUTUAL_TLS_PORT(app)), d.deviceNumber, d.username, dir, 'default']);
       expect(out).toContain('Connected with result code 0');
       expect(out).toContain(`topic: /hello, payload: b'{"hello": "world"}'`);
@@ -324,13 +283,3 @@ describe('seed two-way sample with python paho-mqtt 1.6', () => {
     }
   });
 });
-
-function run(cmd: string, args: string[], expectedCode = 0): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? -1) : 0;
-      if (code !== expectedCode) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}\n${stdout}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}

@@ -12,7 +12,7 @@ export interface DeviceLogin {
 
 export type Outcome =
   | { connected: true; client: MqttClient; code: 0 }
-  | { connected: false; client: MqttClient; code?: number; error?: Error };
+  | { connected: false; client: MqttClient; code?: number; error?: Error & { code?: number | string } };
 
 export interface ConnectOptions extends Partial<IClientOptions> {
   /** Which listener: plain (default) or one-way TLS with the platform CA. */
@@ -45,6 +45,11 @@ export function tryConnect(app: TestApp, login: DeviceLogin, opts: ConnectOption
   clients.add(client);
   client.on('error', () => undefined);
   setup?.(client);
+  return outcomeOf(client);
+}
+
+/** Resolves with a connecting client's first outcome: CONNACK accepted or refused, or the connection closed. */
+export function outcomeOf(client: MqttClient): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       client.end(true);
