@@ -26,10 +26,8 @@ export function subscribe<T = any>(graphqlUrl: string, token: string | undefined
   const queue: Array<{ data?: T; errors?: any[] }> = [];
   const waiters: Array<(r: { data?: T; errors?: any[] }) => void> = [];
   let failure: unknown;
-  const failWaiters: Array<(e: unknown) => void> = [];
   const push = (r: { data?: T; errors?: any[] }) => {
     const w = waiters.shift();
-    failWaiters.shift();
     if (w) w(r);
     else queue.push(r);
   };
@@ -39,7 +37,8 @@ export function subscribe<T = any>(graphqlUrl: string, token: string | undefined
       next: (r) => push(r as { data?: T; errors?: any[] }),
       error: (e) => {
         failure = e;
-        const errors = Array.isArray(e) ? e : [{ message: String((e as { reason?: string }).reason ?? e) , extensions: { closeCode: (e as { code?: number }).code } }];
+        // GraphQL errors come as an array; a closed socket as a CloseEvent (code, reason).
+        const errors = Array.isArray(e) ? e : [{ message: String((e as { reason?: string }).reason ?? e), extensions: { closeCode: (e as { code?: number }).code } }];
         push({ errors });
       },
       complete: () => undefined,
@@ -52,10 +51,7 @@ export function subscribe<T = any>(graphqlUrl: string, token: string | undefined
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           const i = waiters.indexOf(wrapped);
-          if (i >= 0) {
-            waiters.splice(i, 1);
-            failWaiters.splice(i, 1);
-          }
+          if (i >= 0) waiters.splice(i, 1);
           reject(new Error(`no subscription event within ${timeoutMs} ms${failure ? ` (${String(failure)})` : ''}`));
         }, timeoutMs);
         const wrapped = (r: { data?: T; errors?: any[] }) => {
@@ -63,7 +59,6 @@ export function subscribe<T = any>(graphqlUrl: string, token: string | undefined
           resolve(r);
         };
         waiters.push(wrapped);
-        failWaiters.push(reject);
       });
     },
     pending: () => queue.length,
