@@ -100,10 +100,10 @@ async function main(): Promise<void> {
         await attempt('graphql fan-out', async () => void (results.graphql.fanout = await runFanout(target as PorticoTarget, o.graphql)));
       }
       if (target.server.child.exitCode !== null) {
-        results.errors.push({ server: name, scenario: 'run', error: `server exited with code ${target.server.child.exitCode}\n${target.server.stderrTail()}` });
+        results.errors.push({ server: name, scenario: 'run', error: `server exited with code ${target.server.child.exitCode}\n${target.server.outputTail()}` });
       }
-      const tail = target.server.stderrTail();
-      if (tail.trim()) log(`${name} stderr (last lines):\n${tail}`);
+      const tail = target.server.outputTail();
+      if (tail.trim()) log(`${name} output (last lines):\n${tail}`);
     } finally {
       log(`${name}: stopping`);
       await target.stop();

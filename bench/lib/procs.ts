@@ -56,8 +56,8 @@ export interface Server {
   name: string;
   child: ChildProcess;
   pid: number;
-  /** Last lines of stderr (for error messages). */
-  stderrTail(): string;
+  /** Last lines the child printed, stdout and stderr (for error messages). */
+  outputTail(): string;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -88,7 +88,7 @@ export async function startChild<T>(
     name,
     child,
     pid: child.pid ?? -1,
-    stderrTail: () => tail.join('\n'),
+    outputTail: () => tail.join('\n'),
     async stop(graceMs = 5000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -100,14 +100,14 @@ export async function startChild<T>(
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
   try {
     const ready = await new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} not ready after ${timeoutMs} ms\n${server.stderrTail()}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`${name} not ready after ${timeoutMs} ms\n${server.outputTail()}`)), timeoutMs);
       child.once('error', (err) => {
         clearTimeout(timer);
         reject(err);
       });
       void exited.then(() => {
         clearTimeout(timer);
-        reject(new Error(`${name} exited (code ${child.exitCode}, signal ${child.signalCode}) before it was ready\n${server.stderrTail()}`));
+        reject(new Error(`${name} exited (code ${child.exitCode}, signal ${child.signalCode}) before it was ready\n${server.outputTail()}`));
       });
       const isReady = options.ready;
       if (!isReady) {

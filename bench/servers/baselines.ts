@@ -58,7 +58,7 @@ export async function startMosquitto(): Promise<Target> {
   } catch (err) {
     await server.stop(1000);
     removeTempDir(dir);
-    throw new Error(`${String(err)}\n${server.stderrTail()}`);
+    throw new Error(`${String(err)}\n${server.outputTail()}`);
   }
   return {
     name: 'mosquitto',
