@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: Portico against Mosquitto and a bare aedes, on loopback, one server at a time.
- * Writes bench/results/<timestamp>.json and bench/results/latest.md, and prints the markdown.
+ * Writes bench/results/<timestamp>.json and bench/results/latest.md (quick runs: <timestamp>-quick.json and
+ * latest-quick.md, git-ignored), and prints the markdown.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -138,9 +139,11 @@ async function main(): Promise<void> {
   const jsonFile = path.join(o.outDir, `${stamp}${o.quick ? '-quick' : ''}.json`);
   fs.writeFileSync(jsonFile, JSON.stringify(results, null, 2) + '\n');
   const md = markdown(results);
-  fs.writeFileSync(path.join(o.outDir, 'latest.md'), md);
+  // Quick runs never replace the table of the last full run.
+  const mdFile = path.join(o.outDir, o.quick ? 'latest-quick.md' : 'latest.md');
+  fs.writeFileSync(mdFile, md);
   process.stdout.write(md);
-  log(`done in ${results.durationSeconds} s: ${path.relative(process.cwd(), jsonFile)}, ${path.relative(process.cwd(), path.join(o.outDir, 'latest.md'))}`);
+  log(`done in ${results.durationSeconds} s: ${path.relative(process.cwd(), jsonFile)}, ${path.relative(process.cwd(), mdFile)}`);
 }
 
 const watchdog = setTimeout(() => {
