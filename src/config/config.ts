@@ -199,7 +199,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxPayloadBytes: int(env, 'PORTICO_MQTT_MAX_PAYLOAD_BYTES', 256 * 1024, 1),
       authCacheTtlMs: int(env, 'PORTICO_MQTT_AUTH_CACHE_TTL_MS', 60_000),
       eventBatchSize: int(env, 'PORTICO_EVENT_BATCH_SIZE', 500, 1),
-      eventFlushIntervalMs: int(env, 'PORTICO_EVENT_FLUSH_INTERVAL_MS', 50, 1),
+      eventFlushIntervalMs: int(env, 'PORTICO_EVENT_FLUSH_INTERVAL_MS', 10, 1),
       connectionLogRetention: {
         maxAgeDays: int(env, 'PORTICO_CONNECTION_LOG_MAX_AGE_DAYS', 90),
         maxRows: int(env, 'PORTICO_CONNECTION_LOG_MAX_ROWS', 1_000_000),

@@ -1,4 +1,4 @@
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter, once, setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
 
@@ -92,7 +92,13 @@ export function createAppPubSub(redisUrl?: string): AppPubSub {
     redis = [publishClient, subscribeClient];
     ({ target: eventTarget, ready } = redisEventTarget(publishClient, subscribeClient, 'portico:pubsub:'));
   }
-  const inner = createPubSub<PubSubTopics>(eventTarget ? { eventTarget } : {});
+  if (!eventTarget) {
+    // One listener per GraphQL subscription: many per topic is normal, not a leak (Node warns past 10).
+    const local = new EventTarget();
+    setMaxListeners(0, local);
+    eventTarget = local as PubSubEventTarget<PubSubTopics>;
+  }
+  const inner = createPubSub<PubSubTopics>({ eventTarget });
   const counts = new Map<string, number>();
   const notices = new EventEmitter();
   notices.setMaxListeners(0);
