@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import mqttPacket from 'mqtt-packet';
-import { ConnectionEventType, ConnectionLogEntity, MqttListener } from '../src/broker/connection-log.entity';
+import { ConnectionEventType, MqttListener } from '../src/broker/connection-log.entity';
 import { createCaCertificate, issueCertificate } from '../src/pki/x509';
 import { signUp, startTestApp, tempDir, type TestApp } from './support/app';
-import { connect, end, endAll, nextMessage, tryConnect } from './support/mqtt';
+import { connect, end, endAll, nextLogRow, nextMessage, tryConnect } from './support/mqtt';
 import { fixture, hasPaho, PAHO_MISSING, PYTHON, run } from './support/python';
 
 interface Device {
@@ -64,21 +64,24 @@ describe('one-way TLS listener (8883) and the seed samples', () => {
 
   it('logs failed two-way TLS handshakes as AUTH_FAILED without a device', async () => {
     const d = await newDevice();
-    const before = await app.services.ds.getRepository(ConnectionLogEntity).countBy({ listener: MqttListener.MQTTS_MUTUAL, eventType: ConnectionEventType.AUTH_FAILED });
-    const socket = tls.connect({ host: '127.0.0.1', port: app.mqtt.mutualTlsPort!, ca: app.services.pki.caCertificatePem(), servername: 'localhost' });
-    const gone = new Promise((resolve) => socket.once('close', resolve));
-    socket.on('error', () => undefined);
-    // TLS 1.3: the client finishes first; the server's refusal arrives as an alert and closes the socket.
-    socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: d.deviceNumber, clean: true, keepalive: 0 }));
-    await gone;
-    await app.services.connectionLog.writer.flush();
-    const rows = await app.services.ds.getRepository(ConnectionLogEntity).find({
-      where: { listener: MqttListener.MQTTS_MUTUAL, eventType: ConnectionEventType.AUTH_FAILED },
-      order: { time: 'DESC', id: 'DESC' },
-    });
-    expect(rows).toHaveLength(before + 1);
-    expect(rows[0]).toMatchObject({ deviceId: null, ownerId: null, remoteAddress: '127.0.0.1' });
-    expect(rows[0]!.reason).toMatch(/^TLS handshake failed/);
+    /** Opens a two-way TLS connection the server refuses, sends CONNECT, and resolves with the row it logs. */
+    const refusedHandshake = async (extra: tls.ConnectionOptions) => {
+      const logged = nextLogRow(app, (r) => r.listener === MqttListener.MQTTS_MUTUAL && r.eventType === ConnectionEventType.AUTH_FAILED);
+      const socket = tls.connect({ host: '127.0.0.1', port: app.mqtt.mutualTlsPort!, ca: app.services.pki.caCertificatePem(), servername: 'localhost', ...extra });
+      socket.on('error', () => undefined);
+      // TLS 1.3: the client finishes first; the server's refusal arrives as an alert and closes the socket.
+      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: d.deviceNumber, clean: true, keepalive: 0 }));
+      try {
+        return await logged;
+      } finally {
+        socket.destroy();
+      }
+    };
+
+    // No client certificate at all.
+    const noCert = await refusedHandshake({});
+    expect(noCert).toMatchObject({ deviceId: null, ownerId: null, remoteAddress: '127.0.0.1' });
+    expect(noCert.reason).toMatch(/^TLS handshake failed/);
 
     // A client certificate from another CA: the peer address is still known.
     const start = new Date();
@@ -91,19 +94,9 @@ describe('one-way TLS listener (8883) and the seed samples', () => {
       notAfter: new Date(start.getTime() + 86_400_000),
       usage: 'client',
     });
-    const forgedSocket = tls.connect({ host: '127.0.0.1', port: app.mqtt.mutualTlsPort!, ca: app.services.pki.caCertificatePem(), servername: 'localhost', cert: forged.certificatePem, key: forged.privateKeyPem });
-    const forgedGone = new Promise((resolve) => forgedSocket.once('close', resolve));
-    forgedSocket.on('error', () => undefined);
-    forgedSocket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: d.deviceNumber, clean: true, keepalive: 0 }));
-    await forgedGone;
-    await app.services.connectionLog.writer.flush();
-    const after = await app.services.ds.getRepository(ConnectionLogEntity).find({
-      where: { listener: MqttListener.MQTTS_MUTUAL, eventType: ConnectionEventType.AUTH_FAILED },
-      order: { time: 'DESC', id: 'DESC' },
-    });
-    expect(after).toHaveLength(before + 2);
-    expect(after[0]).toMatchObject({ deviceId: null, remoteAddress: '127.0.0.1' });
-    expect(after[0]!.remotePort).toBeGreaterThan(0);
+    const foreign = await refusedHandshake({ cert: forged.certificatePem, key: forged.privateKeyPem });
+    expect(foreign).toMatchObject({ deviceId: null, remoteAddress: '127.0.0.1' });
+    expect(foreign.remotePort).toBeGreaterThan(0);
   });
 
   it('refuses to start when an MQTT port is taken', async () => {

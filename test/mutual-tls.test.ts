@@ -4,7 +4,7 @@ import mqtt, { type IClientOptions } from 'mqtt';
 import { createCaCertificate, issueCertificate } from '../src/pki/x509';
 import { signUp, startTestApp, tempDir, type TestApp } from './support/app';
 import { MUTUAL_TLS_PORT } from './support/mutual-tls';
-import { closed, end, OUTCOME_TIMEOUT_MS, type Outcome, outcomeOf } from './support/mqtt';
+import { closed, end, nextLogRow, OUTCOME_TIMEOUT_MS, type Outcome, outcomeOf } from './support/mqtt';
 import { fixture, hasPaho, PAHO_MISSING, PYTHON, run } from './support/python';
 
 const DAY = 24 * 3600 * 1000;
@@ -36,32 +36,6 @@ function tryConnect(port: number, c: DeviceCreds): Promise<Outcome> {
   return outcomeOf(mqtt.connect(options));
 }
 
-
-type LogRow = ReturnType<TestApp['services']['connectionLog']['record']>;
-
-/**
- * Resolves with the next connection-log row the message server records that matches: the server writes
- * some rows (a kicked session's DISCONNECTED, a failed handshake) after the client already saw the close.
- */
-function nextLogRow(app: TestApp, match: (row: LogRow) => boolean): Promise<LogRow> {
-  const store = app.services.connectionLog;
-  const original = store.record.bind(store);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      spy.mockRestore();
-      reject(new Error('no matching connection log row recorded'));
-    }, OUTCOME_TIMEOUT_MS);
-    const spy = jest.spyOn(store, 'record').mockImplementation((input) => {
-      const row = original(input);
-      if (match(row)) {
-        clearTimeout(timer);
-        spy.mockRestore();
-        resolve(row);
-      }
-      return row;
-    });
-  });
-}
 
 describe('two-way TLS on the mutual-TLS listener (8884)', () => {
   let app: TestApp;

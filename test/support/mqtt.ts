@@ -148,3 +148,29 @@ export function published<T = any>(app: TestApp, topic: string, match: (value: T
     })().catch(reject);
   });
 }
+
+type LogRow = ReturnType<TestApp['services']['connectionLog']['record']>;
+
+/**
+ * Resolves with the next connection-log row the message server records that matches: the server writes
+ * some rows (a kicked session's DISCONNECTED, a failed handshake) after the client already saw the close.
+ */
+export function nextLogRow(app: TestApp, match: (row: LogRow) => boolean): Promise<LogRow> {
+  const store = app.services.connectionLog;
+  const original = store.record.bind(store);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      spy.mockRestore();
+      reject(new Error('no matching connection log row recorded'));
+    }, OUTCOME_TIMEOUT_MS);
+    const spy = jest.spyOn(store, 'record').mockImplementation((input) => {
+      const row = original(input);
+      if (match(row)) {
+        clearTimeout(timer);
+        spy.mockRestore();
+        resolve(row);
+      }
+      return row;
+    });
+  });
+}
