@@ -38,6 +38,14 @@ export interface App {
   close(): Promise<void>;
 }
 
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Starts everything (database + migrations, GraphQL over HTTP and WebSocket); `close()` stops everything. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
@@ -57,9 +65,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   try {
     const instanceId = loadInstanceId(config.dataDir, config.instanceId);
     const services = createServices(config, ds, secrets, clock, log, instanceId);
-    if (config.redisUrl) cleanups.push(await bridgeRegistryBus(services.bus, config.redisUrl, instanceId, log));
     cleanups.push(() => services.pubSub.close());
-    await services.pubSub.ready();
+    if (config.redisUrl) {
+      const bridge = bridgeRegistryBus(services.bus, config.redisUrl, instanceId, log);
+      cleanups.push(bridge.close);
+      // Redis is required in scale-out: fail the start with a clear message rather than wait for it forever.
+      const timeoutMs = config.redisStartTimeoutMs;
+      const unreachable = `Redis at ${new URL(config.redisUrl).host} did not answer within ${timeoutMs} ms`;
+      await withTimeout(Promise.all([bridge.ready, services.pubSub.ready()]), timeoutMs, unreachable);
+    }
     await services.pki.init();
     // The message server stops after the test clients (cleanups run in reverse) and before the database.
     cleanups.push(() => services.messageServer.close());

@@ -121,4 +121,8 @@ describe('scale-out: two instances on PostgreSQL + Redis', () => {
     const err = await nextEvent<Error & { code?: number }>(retry, 'error');
     expect(err.code).toBe(4);
   });
+
+  it('refuses to start, saying so, when Redis does not answer', async () => {
+    await expect(startTestApp({ config: { redisUrl: 'redis://127.0.0.1:1', redisStartTimeoutMs: 300 } })).rejects.toThrow(/Redis at 127\.0\.0\.1:1 did not answer within 300 ms/);
+  });
 });

@@ -101,6 +101,8 @@ export interface Config {
   redisUrl?: string;
   /** This instance's id; generated into `<dataDir>/instance-id` when not configured. */
   instanceId?: string;
+  /** With Redis configured, the start fails when Redis has not answered within this many ms. */
+  redisStartTimeoutMs: number;
   /** Directory of the GraphiQL bundle built by `npm run build` (served at GET /graphql to browsers). */
   graphiqlDir: string;
   /** Log level for the server's own messages. */
@@ -225,6 +227,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     redisUrl: env.REDIS_URL || undefined,
     instanceId: env.PORTICO_INSTANCE_ID || undefined,
+    redisStartTimeoutMs: int(env, 'PORTICO_REDIS_START_TIMEOUT_MS', 10_000, 1),
     graphiqlDir: path.resolve(env.PORTICO_GRAPHIQL_DIR || path.join(packageRoot(), 'dist', 'graphiql')),
     logLevel: oneOf(env, 'PORTICO_LOG_LEVEL', ['silent', 'error', 'warn', 'info', 'debug'] as const, 'info'),
   };

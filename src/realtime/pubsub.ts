@@ -1,6 +1,7 @@
 import { EventEmitter, once, setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
+import { closeRedis } from './scale-out.js';
 
 /**
  * Live events for GraphQL subscriptions. Topics are namespaced by owner (e.g. `deviceStatus:<ownerId>`),
@@ -87,9 +88,11 @@ export function createAppPubSub(redisUrl?: string): AppPubSub {
   let eventTarget: PubSubEventTarget<PubSubTopics> | undefined;
   let ready: Promise<unknown> = Promise.resolve();
   if (redisUrl) {
-    const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
-    const subscribeClient = new Redis(redisUrl);
+    const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 3, disconnectTimeout: 200 });
+    const subscribeClient = new Redis(redisUrl, { disconnectTimeout: 200 });
     redis = [publishClient, subscribeClient];
+    // ioredis reconnects by itself; without a listener an outage would crash the process.
+    for (const r of redis) r.on('error', () => undefined);
     ({ target: eventTarget, ready } = redisEventTarget(publishClient, subscribeClient, 'portico:pubsub:'));
   }
   if (!eventTarget) {
@@ -152,7 +155,7 @@ export function createAppPubSub(redisUrl?: string): AppPubSub {
       await ready;
     },
     async close() {
-      await Promise.all(redis.splice(0).map((r) => r.quit().catch(() => r.disconnect())));
+      await Promise.all(redis.splice(0).map(closeRedis));
     },
   } as AppPubSub;
 }

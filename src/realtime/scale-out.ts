@@ -33,13 +33,22 @@ interface Envelope {
 }
 
 /**
+ * Closes an ioredis client: politely when connected, at once otherwise (a client still retrying would wait forever).
+ * Clients are made with a short `disconnectTimeout`: ioredis keeps a timer that long after disconnecting a dead socket.
+ */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+  else client.disconnect();
+}
+
+/**
  * Carries registry events (credentials changed, certificate withdrawn) between instances through Redis, so the
  * message server of every instance kicks the affected sessions and drops its cached credentials.
  */
-export async function bridgeRegistryBus(bus: RegistryBus, redisUrl: string, instanceId: string, log: Logger): Promise<() => Promise<void>> {
-  const pub = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
-  const sub = new Redis(redisUrl);
-  await sub.subscribe(CHANNEL);
+export function bridgeRegistryBus(bus: RegistryBus, redisUrl: string, instanceId: string, log: Logger): { ready: Promise<unknown>; close: () => Promise<void> } {
+  const pub = new Redis(redisUrl, { maxRetriesPerRequest: 3, disconnectTimeout: 200 });
+  const sub = new Redis(redisUrl, { disconnectTimeout: 200 });
+  for (const r of [pub, sub]) r.on('error', (err: Error) => log.warn(`Redis (registry events): ${err.message}`));
   sub.on('message', (_channel: string, text: string) => {
     let envelope: Envelope;
     try {
@@ -55,8 +64,11 @@ export async function bridgeRegistryBus(bus: RegistryBus, redisUrl: string, inst
       log.error(`could not forward ${event} to the other instances`, err);
     });
   };
-  return async () => {
-    bus.forward = undefined;
-    await Promise.all([pub, sub].map((r) => r.quit().catch(() => r.disconnect())));
+  return {
+    ready: sub.subscribe(CHANNEL),
+    close: async () => {
+      bus.forward = undefined;
+      await Promise.all([pub, sub].map(closeRedis));
+    },
   };
 }
