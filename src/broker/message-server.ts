@@ -335,6 +335,8 @@ export class MessageServer extends EventEmitter {
    */
   private sharedEmitter(redisUrl: string): MQEmitterRedis.MQEmitterRedis {
     const mq = MQEmitterRedis({ connectionString: redisUrl });
+    // ioredis reconnects by itself; unheard, a Redis outage would be an uncaught 'error' and end the process.
+    (mq as unknown as { state: EventEmitter }).state.on('error', (err: Error) => this.d.log.warn(`Redis (MQTT messages): ${err.message}`));
     mq.on('$SYS/+/new/clients', (packet, done) => {
       const serverId = packet.topic.split('/')[1];
       const clientId = String(packet.payload);
