@@ -218,6 +218,19 @@ describe('live subscriptions', () => {
     expect((await statuses.next()).data).toEqual({ deviceStatusChanged: { id: d.id, status: 'OFFLINE' } });
   });
 
+  it('resolves relation fields of each event afresh: a renamed device shows its new name', async () => {
+    const d = await newDevice(app, alice.token);
+    const events = live(alice.token, 'subscription($d:ID){ deviceEventAdded(deviceId:$d){ topic device { name } } }', { d: d.id });
+    while (app.services.pubSub.subscriberCount(`deviceEvents:${alice.id}`) < 1) await app.services.pubSub.whenSubscribed(`deviceEvents:${alice.id}`);
+    const c = await connect(app, d);
+    await c.publishAsync('n/1', '{}', { qos: 1 });
+    const before = (await events.next()).data!.deviceEventAdded.device.name;
+    await app.gql('mutation($id:ID!){ updateDevice(id:$id, input:{name:"renamed"}){ id } }', { id: d.id }, alice.token);
+    await c.publishAsync('n/2', '{}', { qos: 1 });
+    expect(before).not.toBe('renamed');
+    expect((await events.next()).data!.deviceEventAdded).toEqual({ topic: 'n/2', device: { name: 'renamed' } });
+  });
+
   it("refuses to subscribe to another user's device (NOT_FOUND) and without a token", async () => {
     const d = await newDevice(app, alice.token);
     const s = live(bob.token, 'subscription($d:ID){ deviceEventAdded(deviceId:$d){ topic } }', { d: d.id });

@@ -1,4 +1,3 @@
-import DataLoader from 'dataloader';
 import { AppError } from '../common/errors.js';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
@@ -39,17 +38,11 @@ export class DeviceEventFilter {
 export const ConnectionLogConnection = ConnectionType('ConnectionLogEntry', ConnectionLogEntity);
 export const DeviceEventConnection = ConnectionType('DeviceEvent', DeviceEventEntity);
 
-/** Per-request loader of the caller's devices by id (no N+1 for `device` on log rows and events). */
-const deviceLoaders = new WeakMap<GraphQLContext, DataLoader<string, DeviceEntity | null>>();
+/** The row's device through the request's device loader (no N+1), only when it is the caller's. */
 function deviceFor(ctx: GraphQLContext, id: string | null): Promise<DeviceEntity | null> {
   if (!id) return Promise.resolve(null);
-  let loader = deviceLoaders.get(ctx);
-  if (!loader) {
-    loader = new DataLoader((ids: readonly string[]) => ctx.services.devices.byIds(ids));
-    deviceLoaders.set(ctx, loader);
-  }
   const owner = userId(ctx);
-  return loader.load(id).then((d) => (d && d.ownerId === owner ? d : null));
+  return ctx.loaders.device.load(id).then((d) => (d && d.ownerId === owner ? d : null));
 }
 
 /** The caller's device id (NOT_FOUND for anyone else's), or null for "all my devices". */

@@ -24,21 +24,26 @@ export interface GraphQLContext {
   loaders: Loaders;
 }
 
-export function createLoaders(services: Services): Loaders {
+/**
+ * Loaders for one request. A subscription's context lives as long as the subscription, so there `cache` is off:
+ * each event batches its own loads and sees current data.
+ */
+export function createLoaders(services: Services, { cache = true }: { cache?: boolean } = {}): Loaders {
+  const options = { cache };
   return {
     deviceKey: new DataLoader(async (ids: readonly string[]) => {
       const keys = await services.credentials.keysFor(ids);
       return ids.map((id) => keys.get(id) ?? null);
-    }),
-    device: new DataLoader((ids: readonly string[]) => services.devices.byIds(ids)),
+    }, options),
+    device: new DataLoader((ids: readonly string[]) => services.devices.byIds(ids), options),
     certificateDevices: new DataLoader(async (ids: readonly string[]) => {
       const map = await services.certificates.devicesFor(ids);
       return ids.map((id) => map.get(id) ?? []);
-    }),
+    }, options),
     deviceCertificates: new DataLoader(async (ids: readonly string[]) => {
       const map = await services.certificates.certificatesFor(ids);
       return ids.map((id) => map.get(id) ?? []);
-    }),
+    }, options),
   };
 }
 

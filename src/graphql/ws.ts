@@ -32,7 +32,7 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
       context: (ctx): GraphQLContext => ({
         principal: principals.get(ctx) ?? null,
         services,
-        loaders: createLoaders(services),
+        loaders: createLoaders(services, { cache: false }),
       }),
       onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult, services),
       onError: (_ctx, _id, _payload, errors) => formatResult({ errors }, services).errors as GraphQLError[],
