@@ -1,5 +1,6 @@
 import { signToken } from '../src/auth/token';
 import { errorCode, signUp, startTestApp, type TestApp } from './support/app';
+import { subscribe } from './support/ws';
 
 describe('users, tokens and API keys', () => {
   let app: TestApp;
@@ -90,5 +91,21 @@ describe('users, tokens and API keys', () => {
     const revoked = await app.gql('mutation($id:ID!){ revokeApiKey(id:$id){ id revokedAt } }', { id: apiKey.id }, token);
     expect(revoked.data.revokeApiKey.revokedAt).not.toBeNull();
     expect(errorCode(await app.gql('{ me { id } }', {}, key))).toBe('UNAUTHENTICATED');
+  });
+
+  it('closes a subscription socket when its session token expires', async () => {
+    const short = await startTestApp({ config: { auth: { tokenTtlSeconds: 1, passwordHashCost: 1024 } } });
+    try {
+      const { token } = await signUp(short);
+      const sub = subscribe(short.graphqlUrl, token, 'subscription{ deviceStatusChanged { id } }');
+      try {
+        const r = await sub.next(5000);
+        expect(r.errors?.[0]?.extensions).toMatchObject({ closeCode: 4401 });
+      } finally {
+        await sub.close();
+      }
+    } finally {
+      await short.stop();
+    }
   });
 });

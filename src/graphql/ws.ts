@@ -10,7 +10,7 @@ import { createLoaders, type GraphQLContext } from './context.js';
 /**
  * GraphQL subscriptions over graphql-ws on the HTTP server's `/graphql` path. Clients authenticate with
  * `connectionParams: { authorization: 'Bearer <token or API key>' }` (or `{ token }`); a bad credential
- * closes the socket with 4403 Forbidden.
+ * closes the socket with 4403 Forbidden, and the socket of a session token closes (4401) when the token expires.
  */
 export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSchema, services: Services): () => Promise<void> {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
@@ -22,7 +22,16 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
         const params = (ctx.connectionParams ?? {}) as { authorization?: unknown; Authorization?: unknown; token?: unknown };
         const header = params.authorization ?? params.Authorization ?? (typeof params.token === 'string' ? `Bearer ${params.token}` : undefined);
         try {
-          principals.set(ctx, await services.users.authenticate(typeof header === 'string' ? header : undefined));
+          const principal = await services.users.authenticate(typeof header === 'string' ? header : undefined);
+          principals.set(ctx, principal);
+          if (principal?.tokenExpiresAt) {
+            // A session token's subscriptions end with it: the socket closes when the token expires.
+            const socket = ctx.extra.socket;
+            const delay = Math.max(0, principal.tokenExpiresAt.getTime() - services.clock().getTime());
+            const timer = setTimeout(() => socket.close(4401, 'Token expired'), Math.min(delay, 2 ** 31 - 1));
+            timer.unref();
+            socket.once('close', () => clearTimeout(timer));
+          }
           return true;
         } catch (err) {
           if (err instanceof AppError) return false;
