@@ -48,7 +48,7 @@ export interface Services {
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger, instanceId: string): Services {
   const bus = new RegistryBus();
   const pubSub = createAppPubSub(config.redisUrl);
-  const users = new UserService(ds, secrets, config.auth, clock);
+  const users = new UserService(ds, secrets, config.auth, clock, bus);
   const credentials = new CredentialService(ds, secrets, clock);
   const devices = new DeviceService(ds, credentials, bus, clock);
   const pki = new PkiService(ds, secrets, config, clock, log);

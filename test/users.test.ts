@@ -88,7 +88,15 @@ describe('users, tokens and API keys', () => {
     const other = await signUp(app);
     expect(errorCode(await app.gql('mutation($id:ID!){ revokeApiKey(id:$id){ id } }', { id: apiKey.id }, other.token))).toBe('NOT_FOUND');
 
+    const live = subscribe(app.graphqlUrl, key, 'subscription{ deviceStatusChanged { id } }');
+    await app.services.pubSub.whenSubscribed(`deviceStatus:${id}`);
     const revoked = await app.gql('mutation($id:ID!){ revokeApiKey(id:$id){ id revokedAt } }', { id: apiKey.id }, token);
+    // Subscriptions opened with the key end with it.
+    try {
+      expect((await live.next()).errors?.[0]?.extensions).toMatchObject({ closeCode: 4403 });
+    } finally {
+      await live.close();
+    }
     expect(revoked.data.revokeApiKey.revokedAt).not.toBeNull();
     expect(errorCode(await app.gql('{ me { id } }', {}, key))).toBe('UNAUTHENTICATED');
   });

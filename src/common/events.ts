@@ -1,11 +1,13 @@
 import { EventEmitter } from 'node:events';
 
-/** What changed in the registry; the message server listens to invalidate caches and kick sessions. */
+/** What changed in the registry; the message server and the subscription server listen to end what it invalidates. */
 export interface RegistryEvents {
   /** A device's credentials or authorization changed (key rotated, blocked, auth type changed, deleted). */
   deviceCredentialsChanged: [{ deviceId: string; deviceNumber: string; reason: string }];
   /** A certificate was revoked, or unbound from a device: sessions authenticated with it must end. */
   certificateWithdrawn: [{ fingerprint: string; deviceIds: string[]; reason: string }];
+  /** An API key was revoked: subscriptions opened with it must end. */
+  apiKeyRevoked: [{ apiKeyId: string }];
 }
 
 export type RegistryEventName = keyof RegistryEvents;

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { type ExecutionResult, GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { AppError, formatError } from '../common/errors.js';
 import type { Services } from '../services.js';
 import type { Principal } from '../users/user.service.js';
@@ -10,11 +10,18 @@ import { createLoaders, type GraphQLContext } from './context.js';
 /**
  * GraphQL subscriptions over graphql-ws on the HTTP server's `/graphql` path. Clients authenticate with
  * `connectionParams: { authorization: 'Bearer <token or API key>' }` (or `{ token }`); a bad credential
- * closes the socket with 4403 Forbidden, and the socket of a session token closes (4401) when the token expires.
+ * closes the socket with 4403 Forbidden; a session token's socket closes (4401) when the token expires, and an
+ * API key's (4403) when the key is revoked.
  */
 export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSchema, services: Services): () => Promise<void> {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const principals = new WeakMap<object, Principal | null>();
+  /** Open sockets by the API key that authenticated them, closed when the key is revoked (on any instance). */
+  const byApiKey = new Map<string, Set<WebSocket>>();
+  const onRevoked = ({ apiKeyId }: { apiKeyId: string }) => {
+    for (const socket of byApiKey.get(apiKeyId) ?? []) socket.close(4403, 'API key revoked');
+  };
+  services.bus.on('apiKeyRevoked', onRevoked);
   const server = useServer(
     {
       schema,
@@ -31,6 +38,17 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
             const timer = setTimeout(() => socket.close(4401, 'Token expired'), Math.min(delay, 2 ** 31 - 1));
             timer.unref();
             socket.once('close', () => clearTimeout(timer));
+          }
+          if (principal?.apiKeyId) {
+            const key = principal.apiKeyId;
+            const socket = ctx.extra.socket;
+            let set = byApiKey.get(key);
+            if (!set) byApiKey.set(key, (set = new Set()));
+            set.add(socket);
+            socket.once('close', () => {
+              set.delete(socket);
+              if (!set.size) byApiKey.delete(key);
+            });
           }
           return true;
         } catch (err) {
@@ -49,6 +67,7 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
     wss,
   );
   return async () => {
+    services.bus.off('apiKeyRevoked', onRevoked);
     await server.dispose();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   };

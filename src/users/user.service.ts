@@ -6,6 +6,7 @@ import { signToken, verifyToken } from '../auth/token.js';
 import { badInput, conflict, notFound, unauthenticated } from '../common/errors.js';
 import { isUuid, newId } from '../common/ids.js';
 import { checkName } from '../common/validate.js';
+import type { RegistryBus } from '../common/events.js';
 import type { Clock } from '../common/runtime.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { ApiKeyEntity, UserEntity } from './user.entity.js';
@@ -38,6 +39,7 @@ export class UserService {
     private readonly secrets: Secrets,
     private readonly config: AuthConfig,
     private readonly clock: Clock,
+    private readonly bus: RegistryBus,
   ) {
     this.users = ds.getRepository(UserEntity);
     this.apiKeys = ds.getRepository(ApiKeyEntity);
@@ -154,6 +156,7 @@ export class UserService {
     if (!row.revokedAt) {
       row.revokedAt = this.clock();
       await this.apiKeys.update({ id: row.id }, { revokedAt: row.revokedAt });
+      this.bus.emit('apiKeyRevoked', { apiKeyId: row.id });
     }
     return row;
   }
