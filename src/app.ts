@@ -38,6 +38,9 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** An address this process can reach a listener bound to `bindHost` on (a wildcard bind means loopback). */
+const localAddressOf = (bindHost: string): string => (bindHost === '0.0.0.0' || bindHost === '::' ? '127.0.0.1' : bindHost);
+
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
@@ -79,8 +82,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     cleanups.push(() => services.messageServer.close());
     const mqtt = await services.messageServer.start({ pki: services.pki, certificates: services.certificates });
     if (config.mqtt.enabled) {
-      const mqttHost = config.mqtt.host === '0.0.0.0' || config.mqtt.host === '::' ? '127.0.0.1' : config.mqtt.host;
-      services.mqttEndpoints.current = { host: mqttHost, ...mqtt, tlsServerName: config.mqtt.tlsHosts[0] ?? 'localhost' };
+      services.mqttEndpoints.current = { host: localAddressOf(config.mqtt.host), ...mqtt, tlsServerName: config.mqtt.tlsHosts[0] ?? 'localhost' };
     }
     cleanups.push(() => services.testClients.close());
     const schema = await createSchema(services);
@@ -135,7 +137,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         }),
     );
     const port = (httpServer.address() as AddressInfo).port;
-    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const host = localAddressOf(config.host);
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     log.info(`Portico listening on ${url}/graphql`);
     return { url, graphqlUrl: `${url}/graphql`, port, mqtt, services, close };
