@@ -54,7 +54,7 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const pki = new PkiService(ds, secrets, config, clock, log);
   const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, log);
   const mqttEndpoints: Services['mqttEndpoints'] = { current: null };
-  const testClients = new TestClientService(config.testClient, devices, credentials, certificates, pki, () => mqttEndpoints.current, clock, log);
+  const testClients = new TestClientService(config.testClient, config.mqtt.maxPayloadBytes, devices, credentials, certificates, pki, () => mqttEndpoints.current, clock, log);
   const storeOptions = { ds, pubSub, clock, log, batchSize: config.mqtt.eventBatchSize, flushIntervalMs: config.mqtt.eventFlushIntervalMs };
   const connectionLog = new ConnectionLogService(storeOptions);
   const deviceEvents = new DeviceEventService(storeOptions);

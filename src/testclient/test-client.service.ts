@@ -119,8 +119,6 @@ export class TestClientSession {
   }
 }
 
-const MAX_PAYLOAD_BYTES = 256 * 1024;
-
 function describeConnectError(err: Error & { code?: unknown }): string {
   const code = err.code;
   if (typeof code === 'number') {
@@ -154,6 +152,8 @@ export class TestClientService {
 
   constructor(
     private readonly config: TestClientConfig,
+    /** The message server's PUBLISH payload limit: a larger payload is refused here rather than cut off there. */
+    private readonly maxPayloadBytes: number,
     private readonly devices: DeviceService,
     private readonly credentials: CredentialService,
     private readonly certificates: CertificateService,
@@ -265,7 +265,7 @@ export class TestClientService {
   }
 
   private parseJson(payload: string, field: string): unknown {
-    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) throw badInput(`payload must be at most ${MAX_PAYLOAD_BYTES} bytes`, field);
+    if (Buffer.byteLength(payload) > this.maxPayloadBytes) throw badInput(`payload must be at most ${this.maxPayloadBytes} bytes`, field);
     try {
       return JSON.parse(payload) as unknown;
     } catch {
