@@ -1,7 +1,8 @@
-import { EventEmitter, once, setMaxListeners } from 'node:events';
+import { setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
 import { closeRedis } from './scale-out.js';
+import { SubscriberCounter } from './subscribers.js';
 
 /**
  * Live events for GraphQL subscriptions. Topics are namespaced by owner (e.g. `deviceStatus:<ownerId>`),
@@ -102,29 +103,12 @@ export function createAppPubSub(redisUrl?: string): AppPubSub {
     eventTarget = local as PubSubEventTarget<PubSubTopics>;
   }
   const inner = createPubSub<PubSubTopics>({ eventTarget });
-  const counts = new Map<string, number>();
-  const notices = new EventEmitter();
-  notices.setMaxListeners(0);
-  const change = (topic: string, delta: number) => {
-    const n = (counts.get(topic) ?? 0) + delta;
-    if (n > 0) counts.set(topic, n);
-    else counts.delete(topic);
-    if (delta > 0) notices.emit(topic);
-  };
+  const subscribers = new SubscriberCounter();
   return {
     publish: inner.publish,
     subscribe(topic: string) {
-      const key = topic;
-      const source = inner.subscribe(topic) as AsyncIterable<unknown>;
-      const iterator = source[Symbol.asyncIterator]();
-      change(key, 1);
-      let done = false;
-      const finish = () => {
-        if (!done) {
-          done = true;
-          change(key, -1);
-        }
-      };
+      const iterator = (inner.subscribe(topic) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+      const finish = subscribers.add(topic);
       const wrapped = {
         next: async () => {
           const r = await iterator.next();
@@ -146,11 +130,8 @@ export function createAppPubSub(redisUrl?: string): AppPubSub {
       };
       return wrapped as never;
     },
-    async whenSubscribed(topic: string) {
-      if ((counts.get(topic) ?? 0) > 0) return;
-      await once(notices, topic);
-    },
-    subscriberCount: (topic: string) => counts.get(topic) ?? 0,
+    whenSubscribed: (topic: string) => subscribers.whenAny(topic),
+    subscriberCount: (topic: string) => subscribers.count(topic),
     async ready() {
       await ready;
     },

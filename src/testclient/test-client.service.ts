@@ -1,4 +1,4 @@
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { AppError, badInput, notFound } from '../common/errors.js';
 import { newId, isUuid } from '../common/ids.js';
@@ -10,6 +10,7 @@ import type { CredentialService } from '../credentials/credential.service.js';
 import { DeviceAuthType, type DeviceEntity, DeviceStatus } from '../devices/device.entity.js';
 import type { DeviceService } from '../devices/device.service.js';
 import type { PkiService } from '../pki/pki.service.js';
+import { SubscriberCounter } from '../realtime/subscribers.js';
 import type { Principal } from '../users/user.service.js';
 
 export enum TestClientState {
@@ -147,8 +148,8 @@ function describeConnectError(err: Error & { code?: unknown }): string {
  */
 export class TestClientService {
   private readonly sessions = new Map<string, TestClientSession>();
-  private readonly watchers = new EventEmitter();
-  private readonly watchCounts = new Map<string, number>();
+  /** Subscriptions watching each session. */
+  private readonly watchers = new SubscriberCounter();
 
   constructor(
     private readonly config: TestClientConfig,
@@ -161,9 +162,7 @@ export class TestClientService {
     private readonly endpoints: () => MqttEndpoints | null,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {
-    this.watchers.setMaxListeners(0);
-  }
+  ) {}
 
   /** The caller's session, or NOT_FOUND (also for other users' sessions). */
   get(ownerId: string, id: string): TestClientSession {
@@ -473,7 +472,7 @@ export class TestClientService {
     };
     session.events.on('message', onMessage);
     session.events.on('end', onEnd);
-    const unwatch = this.watch(session.id);
+    const unwatch = this.watchers.add(session.id);
     try {
       let last = afterSeq;
       for (const m of session.messages.slice()) {
@@ -511,7 +510,7 @@ export class TestClientService {
       wake?.();
     };
     session.events.on('state', onState);
-    const unwatch = this.watch(session.id);
+    const unwatch = this.watchers.add(session.id);
     try {
       for (;;) {
         while (queue.length) {
@@ -529,20 +528,9 @@ export class TestClientService {
     }
   }
 
-  private watch(sessionId: string): () => void {
-    this.watchCounts.set(sessionId, (this.watchCounts.get(sessionId) ?? 0) + 1);
-    this.watchers.emit(sessionId);
-    return () => {
-      const n = (this.watchCounts.get(sessionId) ?? 1) - 1;
-      if (n > 0) this.watchCounts.set(sessionId, n);
-      else this.watchCounts.delete(sessionId);
-    };
-  }
-
   /** Resolves once a subscription watches the session, at once if one already does (for tests and tools). */
-  async whenWatched(sessionId: string): Promise<void> {
-    if (this.watchCounts.has(sessionId)) return;
-    await once(this.watchers, sessionId);
+  whenWatched(sessionId: string): Promise<void> {
+    return this.watchers.whenAny(sessionId);
   }
 
   /** Stops every session and frees every socket. */
