@@ -1,7 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
+import { readOrCreateDataFile } from '../common/data-file.js';
 import type { RegistryBus, RegistryEventName, RegistryEvents } from '../common/events.js';
 import type { Logger } from '../common/runtime.js';
 
@@ -10,18 +9,7 @@ import type { Logger } from '../common/runtime.js';
  * restarted instance can tell which devices it held when it stopped.
  */
 export function loadInstanceId(dataDir: string, configured?: string): string {
-  if (configured) return configured;
-  const file = path.join(dataDir, 'instance-id');
-  try {
-    const id = fs.readFileSync(file, 'utf8').trim();
-    if (id) return id;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  fs.mkdirSync(dataDir, { recursive: true });
-  const id = `portico-${crypto.randomBytes(6).toString('hex')}`;
-  fs.writeFileSync(file, id + '\n');
-  return id;
+  return configured ?? readOrCreateDataFile(dataDir, 'instance-id', () => `portico-${crypto.randomBytes(6).toString('hex')}`);
 }
 
 const CHANNEL = 'portico:registry';

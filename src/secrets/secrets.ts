@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import { readOrCreateDataFile } from '../common/data-file.js';
 
 /**
  * Keys derived from the server secret. The secret itself is configured, or generated once into
@@ -54,22 +53,8 @@ function parseSecret(text: string): Buffer {
   return Buffer.from(trimmed, 'base64');
 }
 
-/** Loads the configured secret, or the one in dataDir, generating it on first start. */
+/** Loads the configured secret, or the one in dataDir, generating it (mode 0600) on first start. */
 export function loadSecrets(dataDir: string, configured?: string): Secrets {
   if (configured) return new Secrets(parseSecret(configured));
-  const file = path.join(dataDir, 'server-secret');
-  fs.mkdirSync(dataDir, { recursive: true });
-  try {
-    return new Secrets(parseSecret(fs.readFileSync(file, 'utf8')));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const secret = crypto.randomBytes(32).toString('base64');
-  try {
-    fs.writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    // Another process created it first: use theirs.
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  return new Secrets(parseSecret(fs.readFileSync(file, 'utf8')));
+  return new Secrets(parseSecret(readOrCreateDataFile(dataDir, 'server-secret', () => crypto.randomBytes(32).toString('base64'), 0o600)));
 }
