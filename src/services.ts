@@ -47,7 +47,7 @@ export interface Services {
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger, instanceId: string): Services {
   const bus = new RegistryBus();
-  const pubSub = createAppPubSub(config.redisUrl);
+  const pubSub = createAppPubSub(config.redisUrl ? { redisUrl: config.redisUrl, log } : undefined);
   const users = new UserService(ds, secrets, config.auth, clock, bus);
   const credentials = new CredentialService(ds, secrets, clock);
   const devices = new DeviceService(ds, credentials, bus, clock);

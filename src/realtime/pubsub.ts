@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
-import { closeRedis } from './scale-out.js';
+import type { Logger } from '../common/runtime.js';
+import { closeRedis, redisPubSubClients } from './scale-out.js';
 import { SubscriberCounter } from './subscribers.js';
 
 /**
@@ -82,18 +83,15 @@ function redisEventTarget(publishClient: Redis, subscribeClient: Redis, prefix: 
 
 /**
  * In-process pub/sub by default. With a Redis URL (scale-out), events go through Redis pub/sub, so a
- * subscriber on any instance sees what any instance published. Await `ready` before serving.
+ * subscriber on any instance sees what any instance published. Await `ready()` before serving.
  */
-export function createAppPubSub(redisUrl?: string): AppPubSub {
+export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): AppPubSub {
   let redis: Redis[] = [];
   let eventTarget: PubSubEventTarget<PubSubTopics> | undefined;
   let ready: Promise<unknown> = Promise.resolve();
-  if (redisUrl) {
-    const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 3, disconnectTimeout: 200 });
-    const subscribeClient = new Redis(redisUrl, { disconnectTimeout: 200 });
+  if (scaleOut) {
+    const { pub: publishClient, sub: subscribeClient } = redisPubSubClients(scaleOut.redisUrl, scaleOut.log, 'subscription events');
     redis = [publishClient, subscribeClient];
-    // ioredis reconnects by itself; without a listener an outage would crash the process.
-    for (const r of redis) r.on('error', () => undefined);
     ({ target: eventTarget, ready } = redisEventTarget(publishClient, subscribeClient, 'portico:pubsub:'));
   }
   if (!eventTarget) {

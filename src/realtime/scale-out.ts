@@ -21,6 +21,17 @@ interface Envelope {
 }
 
 /**
+ * A publishing and a subscribing client for Redis pub/sub. ioredis reconnects by itself; its errors go to the log
+ * (unheard, an outage would crash the process). A short `disconnectTimeout`: see closeRedis.
+ */
+export function redisPubSubClients(redisUrl: string, log: Logger, purpose: string): { pub: Redis; sub: Redis } {
+  const pub = new Redis(redisUrl, { maxRetriesPerRequest: 3, disconnectTimeout: 200 });
+  const sub = new Redis(redisUrl, { disconnectTimeout: 200 });
+  for (const r of [pub, sub]) r.on('error', (err: Error) => log.warn(`Redis (${purpose}): ${err.message}`));
+  return { pub, sub };
+}
+
+/**
  * Closes an ioredis client: politely when connected, at once otherwise (a client still retrying would wait forever).
  * Clients are made with a short `disconnectTimeout`: ioredis keeps a timer that long after disconnecting a dead socket.
  */
@@ -34,9 +45,7 @@ export async function closeRedis(client: Redis): Promise<void> {
  * message server of every instance kicks the affected sessions and drops its cached credentials.
  */
 export function bridgeRegistryBus(bus: RegistryBus, redisUrl: string, instanceId: string, log: Logger): { ready: Promise<unknown>; close: () => Promise<void> } {
-  const pub = new Redis(redisUrl, { maxRetriesPerRequest: 3, disconnectTimeout: 200 });
-  const sub = new Redis(redisUrl, { disconnectTimeout: 200 });
-  for (const r of [pub, sub]) r.on('error', (err: Error) => log.warn(`Redis (registry events): ${err.message}`));
+  const { pub, sub } = redisPubSubClients(redisUrl, log, 'registry events');
   sub.on('message', (_channel: string, text: string) => {
     let envelope: Envelope;
     try {
