@@ -38,7 +38,8 @@ export function graphiqlRouter(dir: string): { assets: Router; page: (req: Reque
     page(req, res, next) {
       if (!wantsPage(req)) return next();
       res.set('content-security-policy', "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; worker-src 'self' blob:");
-      res.status(built() ? 200 : 503).type('html').send(built() ? PAGE : MISSING);
+      const ready = built();
+      res.status(ready ? 200 : 503).type('html').send(ready ? PAGE : MISSING);
     },
   };
 }
