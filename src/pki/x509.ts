@@ -97,6 +97,17 @@ export interface IssuedCertificate {
 
 export const certToPem = (cert: x509.X509Certificate): string => cert.toString('pem') + '\n';
 
+/** A new certificate with its PEMs, serial number and fingerprint. */
+async function issued(certificate: x509.X509Certificate, privateKey: CryptoKey, serialNumber: string): Promise<IssuedCertificate> {
+  return {
+    certificate,
+    certificatePem: certToPem(certificate),
+    privateKeyPem: await privateKeyToPem(privateKey),
+    serialNumber,
+    fingerprint: fingerprintOf(certificate.rawData),
+  };
+}
+
 /** Generates a self-signed CA certificate and key. */
 export async function createCaCertificate(opts: {
   algorithm: KeyAlgorithm;
@@ -120,11 +131,7 @@ export async function createCaCertificate(opts: {
     ],
   });
   return {
-    certificate,
-    certificatePem: certToPem(certificate),
-    privateKeyPem: await privateKeyToPem(keys.privateKey),
-    serialNumber,
-    fingerprint: fingerprintOf(certificate.rawData),
+    ...(await issued(certificate, keys.privateKey, serialNumber)),
     signingKey: { algorithm: opts.algorithm, privateKey: keys.privateKey, signingAlgorithm: signingAlgorithmFor(keys.privateKey) },
   };
 }
@@ -169,13 +176,7 @@ export async function issueCertificate(o: IssueOptions): Promise<IssuedCertifica
     signingAlgorithm: o.ca.key.signingAlgorithm,
     extensions,
   });
-  return {
-    certificate,
-    certificatePem: certToPem(certificate),
-    privateKeyPem: await privateKeyToPem(keys.privateKey),
-    serialNumber,
-    fingerprint: fingerprintOf(certificate.rawData),
-  };
+  return issued(certificate, keys.privateKey, serialNumber);
 }
 
 export interface CrlEntry {
