@@ -2,6 +2,16 @@
 export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();
 
+/** Node's longest timer delay (about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Runs `fn` when `clock` reaches `at` (at once if it has); unref'd, so it never keeps the process alive. */
+export function timerAt(at: Date, clock: Clock, fn: () => void): NodeJS.Timeout {
+  const timer = setTimeout(fn, Math.min(Math.max(0, at.getTime() - clock().getTime()), MAX_TIMER_MS));
+  timer.unref();
+  return timer;
+}
+
 export interface Logger {
   error(msg: string, extra?: unknown): void;
   warn(msg: string, extra?: unknown): void;

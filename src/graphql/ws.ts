@@ -3,6 +3,7 @@ import { type ExecutionResult, GraphQLError, type GraphQLSchema } from 'graphql'
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { AppError, formatError } from '../common/errors.js';
+import { timerAt } from '../common/runtime.js';
 import type { Services } from '../services.js';
 import type { Principal } from '../users/user.service.js';
 import { createLoaders, type GraphQLContext } from './context.js';
@@ -34,9 +35,7 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
           if (principal?.tokenExpiresAt) {
             // A session token's subscriptions end with it: the socket closes when the token expires.
             const socket = ctx.extra.socket;
-            const delay = Math.max(0, principal.tokenExpiresAt.getTime() - services.clock().getTime());
-            const timer = setTimeout(() => socket.close(4401, 'Token expired'), Math.min(delay, 2 ** 31 - 1));
-            timer.unref();
+            const timer = timerAt(principal.tokenExpiresAt, services.clock, () => socket.close(4401, 'Token expired'));
             socket.once('close', () => clearTimeout(timer));
           }
           if (principal?.apiKeyId) {

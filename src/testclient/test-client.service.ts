@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { AppError, badInput, notFound } from '../common/errors.js';
 import { newId, isUuid } from '../common/ids.js';
-import type { Clock, Logger } from '../common/runtime.js';
+import { type Clock, type Logger, timerAt } from '../common/runtime.js';
 import { publishTopicProblem, topicFilterProblem } from '../common/topics.js';
 import type { TestClientConfig } from '../config/config.js';
 import type { CertificateService } from '../certificates/certificate.service.js';
@@ -373,9 +373,7 @@ export class TestClientService {
     if (session.expiresAt && session.expiresAt >= expiresAt) return;
     session.expiresAt = expiresAt;
     clearTimeout(session.expiryTimer);
-    const delay = Math.max(0, expiresAt.getTime() - this.clock().getTime());
-    session.expiryTimer = setTimeout(() => void this.end(session, TestClientState.DISCONNECTED, "stopped: the user's session token expired", true), Math.min(delay, 2 ** 31 - 1));
-    session.expiryTimer.unref();
+    session.expiryTimer = timerAt(expiresAt, this.clock, () => void this.end(session, TestClientState.DISCONNECTED, "stopped: the user's session token expired", true));
   }
 
   private requireConnected(session: TestClientSession): MqttClient {
