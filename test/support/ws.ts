@@ -17,6 +17,8 @@ export function wsClient(graphqlUrl: string, token?: string): Client {
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     retryAttempts: 0,
     lazy: false,
+    // A server-side close (expired token, revoked key) reaches the subscription's error sink; do not also log it.
+    onNonLazyError: () => undefined,
   });
 }
 
