@@ -9,6 +9,8 @@ import { CertificateService } from './certificates/certificate.service.js';
 import { CredentialService } from './credentials/credential.service.js';
 import { DeviceService } from './devices/device.service.js';
 import { PkiService } from './pki/pki.service.js';
+import { StorageHealth } from './db/health.js';
+import { type ConnectThrottle, noConnectThrottle } from './security/connect-throttle.js';
 import { type AppPubSub, createAppPubSub } from './realtime/pubsub.js';
 import { type MqttEndpoints, TestClientService } from './testclient/test-client.service.js';
 import type { Secrets } from './secrets/secrets.js';
@@ -24,6 +26,10 @@ export interface Services {
   clock: Clock;
   log: Logger;
   bus: RegistryBus;
+  /** Whether the database accepts writes now (readiness, error codes). */
+  storageHealth: StorageHealth;
+  /** Throttles MQTT authentication attempts per client id and address. */
+  connectThrottle: ConnectThrottle;
   /** GraphQL subscription events. */
   pubSub: AppPubSub;
   users: UserService;
@@ -47,6 +53,8 @@ export interface Services {
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger, instanceId: string): Services {
   const bus = new RegistryBus();
+  const storageHealth = new StorageHealth();
+  const connectThrottle: ConnectThrottle = noConnectThrottle;
   const pubSub = createAppPubSub(config.redisUrl ? { redisUrl: config.redisUrl, log } : undefined);
   const users = new UserService(ds, secrets, config.auth, clock, bus);
   const credentials = new CredentialService(ds, secrets, clock);
@@ -58,6 +66,6 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const storeOptions = { ds, pubSub, clock, log, batchSize: config.mqtt.eventBatchSize, flushIntervalMs: config.mqtt.eventFlushIntervalMs };
   const connectionLog = new ConnectionLogService(storeOptions);
   const deviceEvents = new DeviceEventService(storeOptions);
-  const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents });
-  return { config, instanceId, ds, secrets, clock, log, bus, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, connectionLog, deviceEvents, messageServer };
+  const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });
+  return { config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, connectionLog, deviceEvents, messageServer };
 }

@@ -10,6 +10,7 @@ import type { CredentialCheck, CredentialService } from '../credentials/credenti
 import { type DeviceEntity, DeviceStatus } from '../devices/device.entity.js';
 import type { DeviceService } from '../devices/device.service.js';
 import type { AppPubSub } from '../realtime/pubsub.js';
+import type { ConnectThrottle } from '../security/connect-throttle.js';
 import { AuthCache } from './auth-cache.js';
 import { ConnectionEventType, MqttListener } from './connection-log.entity.js';
 import type { ConnectionLogService } from './connection-log.service.js';
@@ -45,6 +46,8 @@ export interface MessageServerDeps {
   devices: DeviceService;
   connectionLog: ConnectionLogService;
   deviceEvents: DeviceEventService;
+  /** Throttles authentication attempts (asked before credentials are checked; told each outcome). */
+  connectThrottle?: ConnectThrottle;
 }
 
 /** Optional collaborators, looked up when the server starts (they may be wired after this service). */

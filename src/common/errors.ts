@@ -9,6 +9,12 @@ export type ErrorCode =
   | 'DEVICE_NOT_FOUND'
   | 'CONFLICT'
   | 'LIMIT_EXCEEDED'
+  | 'TOO_MANY_REQUESTS'
+  | 'QUERY_TOO_COMPLEX'
+  | 'BAD_REQUEST'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'SERVICE_UNAVAILABLE'
+  | 'DEVICE_TIMEOUT'
   | 'INTERNAL_SERVER_ERROR';
 
 /** An error whose message is safe to show to the client. */

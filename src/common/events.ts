@@ -8,6 +8,11 @@ export interface RegistryEvents {
   certificateWithdrawn: [{ fingerprint: string; deviceIds: string[]; reason: string }];
   /** An API key was revoked: subscriptions opened with it must end. */
   apiKeyRevoked: [{ apiKeyId: string }];
+  /**
+   * Local only (never forwarded): registry events from other instances may have been missed (the Redis link was
+   * down). Listeners drop what they cached and check live sessions against the database again.
+   */
+  registryResync: [{ reason: string }];
 }
 
 export type RegistryEventName = keyof RegistryEvents;
