@@ -1,6 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { timestampColumn } from '../db/columns.js';
+import { jsonText, timestampColumn } from '../db/columns.js';
+import { MessageProperties } from '../mqtt/message-properties.js';
 
 export enum PayloadEncoding {
   UTF8 = 'UTF8',
@@ -57,4 +58,8 @@ export class DeviceEventEntity {
   @Field()
   @Column({ ...timestampColumn() })
   time!: Date;
+
+  @Field(() => MessageProperties, { nullable: true, description: 'MQTT 5 properties of the PUBLISH; null when it carried none.' })
+  @Column({ type: 'text', nullable: true, transformer: jsonText })
+  properties!: MessageProperties | null;
 }

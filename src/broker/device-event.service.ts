@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Page } from '../common/pagination.js';
 import { DeviceEventEntity, PayloadEncoding } from './device-event.entity.js';
+import type { MessageProperties } from '../mqtt/message-properties.js';
 import { sortableId } from './ids.js';
 import { type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
 import { checkTopicFilter, hasWildcards, topicFilterRegex } from '../common/topics.js';
@@ -17,6 +18,8 @@ export interface PublishedMessage {
   payload: Buffer;
   qos: number;
   retain: boolean;
+  /** MQTT 5 properties worth keeping (null: none). */
+  properties?: MessageProperties | null;
 }
 
 /** Text when the payload is valid UTF-8 without NUL (PostgreSQL text cannot hold NUL), else base64. */
@@ -58,6 +61,7 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
       qos: m.qos,
       retain: m.retain,
       size: m.payload.length,
+      properties: m.properties ?? null,
       time: this.o.clock(),
     });
     return this.writer.add(row);

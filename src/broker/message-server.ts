@@ -15,7 +15,10 @@ import { AuthCache } from './auth-cache.js';
 import { ConnectionEventType, MqttListener } from './connection-log.entity.js';
 import type { ConnectionLogService } from './connection-log.service.js';
 import type { DeviceEventService } from './device-event.service.js';
-import { MqttConnection, V5_REASON } from './mqtt-connection.js';
+import { messageProperties } from '../mqtt/message-properties.js';
+import { beforeEachPacket, checkAedesInternals, dropStoredSession, holdsIncomingPacket, redisEmitterState } from '../mqtt/aedes-internals.js';
+import { ConnackReturnCode, ReasonCode } from '../mqtt/reason-codes.js';
+import { WireGuard } from '../mqtt/wire-guard.js';
 
 /** What the message server needs from the PKI (platform CA and the server certificate). */
 export interface TlsCredentialsProvider {
@@ -68,26 +71,11 @@ export interface MessageServerPorts {
 /** The device status topic of an owner: payload is the updated Device. */
 export const deviceStatusTopic = (ownerId: string): string => `deviceStatus:${ownerId}`;
 
-/** Bytes a packet may have beyond its payload: topic (≤ 65535 + 2), packet id, MQTT 5 properties. */
-const PACKET_OVERHEAD = 128 * 1024;
+/** Bytes a packet may have beyond the payload limit: fixed header, topic, packet id, MQTT 5 properties. */
+const PACKET_OVERHEAD = 8 * 1024;
 
 type AnyPacket = Record<string, any> & { cmd: string };
 type AuthError = Error & { returnCode: number };
-
-interface AedesInternals {
-  clients: Record<string, Client>;
-  registerClient(client: Client): void;
-  persistence: {
-    incomingGetPacket(client: Client, packet: { messageId?: number }): Promise<unknown>;
-    cleanSubscriptions(client: { id: string }): Promise<unknown>;
-  };
-}
-
-interface ClientInternals {
-  _parser: EventEmitter;
-  _disconnected: boolean;
-  subscriptions: Record<string, { qos: number }>;
-}
 
 /** One client connection, from accept to close. */
 class Session {
@@ -107,14 +95,14 @@ class Session {
   ended = false;
   takenOver = false;
   closeReason: string | null = null;
-  /** SUBSCRIBE/UNSUBSCRIBE packets parsed before authentication finished. */
-  pendingFilters: AnyPacket[] = [];
+  /** The client sent DISCONNECT (a graceful end: no will). */
+  disconnected = false;
   readonly endedPromise: Promise<void>;
   resolveEnded!: () => void;
 
   constructor(
     readonly client: Client,
-    readonly conn: MqttConnection,
+    readonly conn: WireGuard,
     readonly listener: MqttListener,
   ) {
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
@@ -123,10 +111,17 @@ class Session {
   setReason(reason: string): void {
     this.closeReason ??= reason;
   }
+
+  /** Ends the connection; an MQTT 5 client is told why first (DISCONNECT with a reason code). */
+  disconnect(reasonCode: ReasonCode, reasonString?: string): void {
+    this.client.disconnect({ reasonCode, ...(reasonString ? { properties: { reasonString } } : {}) });
+  }
 }
 
 function describeError(err: Error & { code?: string }): string {
   if (err.message === 'keep alive timeout') return 'keepalive timeout';
+  const tooLarge = err as Error & { size?: number; maximumPacketSize?: number };
+  if (err.message === 'packet too large' && tooLarge.size) return `packet too large: ${tooLarge.size} bytes (limit ${tooLarge.maximumPacketSize})`;
   if (err.code && /^E[A-Z]+$/.test(err.code)) return `socket error: ${err.code}`;
   return err.message || String(err);
 }
@@ -155,6 +150,8 @@ export class MessageServer extends EventEmitter {
   private retentionTimer: NodeJS.Timeout | null = null;
   private retentionRunning: Promise<unknown> | null = null;
   private closing = false;
+  /** QoS 0 messages whose device event could not be stored. */
+  droppedQos0 = 0;
   private closed = false;
   private tls: MessageServerTlsDeps = {};
   ports: MessageServerPorts = { port: null, tlsPort: null, mutualTlsPort: null };
@@ -192,12 +189,18 @@ export class MessageServer extends EventEmitter {
       ...(this.d.redisUrl ? { mq: this.sharedEmitter(this.d.redisUrl) } : {}),
       // Client ids are device numbers (≤ 64 characters), also for MQTT 3.1 clients.
       maxClientsIdLength: 128,
+      connectTimeout: cfg.connectTimeoutMs,
+      // [MQTT-3.2.2-15] advertised in CONNACK and enforced: what is advertised is what is accepted.
+      maximumPacketSize: this.maxPacketBytes,
+      topicAliasMaximum: cfg.topicAliasMaximum,
+      pendingSessionsLimit: cfg.pendingSessionsLimit,
       preConnect: (client, packet, cb) => this.preConnect(client, packet as unknown as AnyPacket, cb),
       authenticate: (client, username, password, cb) => this.authenticate(client, username, password, cb),
       authorizePublish: (client, packet, cb) => this.authorizePublish(client, packet, cb),
       authorizeSubscribe: (client, sub, cb) => this.authorizeSubscribe(client, sub, cb),
       authorizeForward: (client, packet) => this.authorizeForward(client, packet),
     });
+    checkAedesInternals(this.broker);
     this.hookBroker(this.broker);
     this.d.bus.on('deviceCredentialsChanged', this.onCredentialsChanged);
     this.d.bus.on('certificateWithdrawn', this.onCertificateWithdrawn);
@@ -284,7 +287,7 @@ export class MessageServer extends EventEmitter {
     const serversClosed = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const s of this.sessions.values()) {
       s.setReason('server shutdown');
-      s.conn.sendDisconnect(V5_REASON.SERVER_SHUTTING_DOWN);
+      if (s.registered) s.disconnect(ReasonCode.SERVER_SHUTTING_DOWN);
     }
     if (this.broker) {
       const broker = this.broker;
@@ -317,7 +320,9 @@ export class MessageServer extends EventEmitter {
     socket.setNoDelay(true);
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-    const conn = new MqttConnection(socket, { maxPacketBytes: this.maxPacketBytes });
+    // The guard passes a CONNECT of limited size, then nothing until the client is authenticated; larger
+    // packets than the broker accepts (its own limit answers 0x95) are cut off at their header.
+    const conn = new WireGuard(socket, { connectMaxBytes: this.d.config.connectMaxBytes, maxPacketBytes: this.maxPacketBytes * 2 });
     // The listener must not throw on socket errors before aedes has attached its own handlers.
     conn.on('error', () => undefined);
     const client = this.broker.handle(conn);
@@ -325,8 +330,11 @@ export class MessageServer extends EventEmitter {
     this.sessions.set(client, session);
     // Namespacing SUBSCRIBE/UNSUBSCRIBE filters must happen before aedes reads them (aedes has no hook
     // for UNSUBSCRIBE): listen on its packet parser, ahead of aedes itself.
-    (client as unknown as ClientInternals)._parser.prependListener('packet', (packet: AnyPacket) => this.namespaceFilters(session, packet));
+    beforeEachPacket(client, (packet) => this.onPacket(session, packet as AnyPacket));
     conn.once('close', () => {
+      if (conn.problem && !session.registered) {
+        this.d.log.warn(`MQTT connection from ${conn.remoteAddress}:${conn.remotePort} closed before authentication: ${conn.problem}`);
+      }
       if (!session.registered) this.sessionEnded(session);
     });
   }
@@ -339,16 +347,17 @@ export class MessageServer extends EventEmitter {
   private sharedEmitter(redisUrl: string): MQEmitterRedis.MQEmitterRedis {
     const mq = MQEmitterRedis({ connectionString: redisUrl });
     // ioredis reconnects by itself; unheard, a Redis outage would be an uncaught 'error' and end the process.
-    (mq as unknown as { state: EventEmitter }).state.on('error', (err: Error) => this.d.log.warn(`Redis (MQTT messages): ${err.message}`));
+    redisEmitterState(mq).on('error', (err: Error) => this.d.log.warn(`Redis (MQTT messages): ${err.message}`));
     mq.on('$SYS/+/new/clients', (packet, done) => {
       const serverId = packet.topic.split('/')[1];
       const clientId = String(packet.payload);
-      const client = this.broker ? (this.broker as unknown as AedesInternals).clients[clientId] : undefined;
-      const s = client ? this.sessions.get(client) : undefined;
-      if (s && serverId !== this.d.instanceId && !s.ended) {
-        s.takenOver = true;
-        s.setReason(`taken over by a new connection on instance ${serverId}`);
-        s.conn.sendDisconnect(V5_REASON.SESSION_TAKEN_OVER);
+      if (serverId !== this.d.instanceId) {
+        for (const s of this.sessions.values()) {
+          if (s.clientId !== clientId || !s.registered || s.ended) continue;
+          s.takenOver = true;
+          s.setReason(`taken over by a new connection on instance ${serverId}`);
+          s.disconnect(ReasonCode.SESSION_TAKEN_OVER);
+        }
       }
       done();
     });
@@ -356,22 +365,6 @@ export class MessageServer extends EventEmitter {
   }
 
   private hookBroker(broker: Aedes): void {
-    const internals = broker as unknown as AedesInternals;
-    const register = internals.registerClient.bind(broker);
-    // aedes closes an older client with the same id itself ([MQTT-3.1.4-2]); mark it as taken over first.
-    internals.registerClient = (client: Client) => {
-      // Closed while connecting (kicked, socket gone): registering it would leave a ghost behind.
-      if (client.closed) return;
-      const old = internals.clients[client.id];
-      const oldSession = old && old !== client ? this.sessions.get(old) : undefined;
-      if (oldSession) {
-        const s = this.sessions.get(client);
-        oldSession.takenOver = true;
-        oldSession.setReason(`taken over by a new connection${s?.conn.remoteAddress ? ` from ${s.conn.remoteAddress}:${s.conn.remotePort}` : ''}`);
-        oldSession.conn.sendDisconnect(V5_REASON.SESSION_TAKEN_OVER);
-      }
-      register(client);
-    };
     broker.on('client', (client) => {
       const s = this.sessions.get(client);
       if (s) this.sessionStarted(s);
@@ -399,19 +392,22 @@ export class MessageServer extends EventEmitter {
     s.username = typeof packet.username === 'string' ? packet.username : null;
     s.keepalive = typeof packet.keepalive === 'number' ? packet.keepalive : null;
     s.clean = typeof packet.clean === 'boolean' ? packet.clean : null;
-    s.protocolVersion = s.conn.protocolVersion ?? packet.protocolVersion ?? null;
+    s.protocolVersion = typeof packet.protocolVersion === 'number' ? packet.protocolVersion : null;
     cb(null, true);
   }
 
   private authenticate(client: Client, username: string | undefined, password: Buffer | undefined, cb: (err: AuthError | null, ok: boolean | null) => void): void {
     const s = this.sessions.get(client);
-    if (!s) return cb(Object.assign(new Error('not authorized'), { returnCode: 5 }), null);
+    if (!s) return cb(Object.assign(new Error('not authorized'), { returnCode: ConnackReturnCode.NOT_AUTHORIZED }), null);
     this.check(s, username, password).then(
       (failure) => {
         if (!failure) {
           // The device is ONLINE (in the database) before its CONNACK leaves.
           this.claim(s);
-          void this.setStatus(s.device!, DeviceStatus.ONLINE).then(() => cb(null, true));
+          void this.setStatus(s.device!, DeviceStatus.ONLINE).then(() => {
+            s.conn.release();
+            cb(null, true);
+          });
           return;
         }
         s.authFailed = true;
@@ -421,7 +417,7 @@ export class MessageServer extends EventEmitter {
         this.d.log.error('MQTT authentication failed with an internal error', err);
         s.authFailed = true;
         this.logAuthFailed(s, 'server unavailable', null, null);
-        cb(Object.assign(new Error('server unavailable'), { returnCode: 3 }), null);
+        cb(Object.assign(new Error('server unavailable'), { returnCode: ConnackReturnCode.SERVER_UNAVAILABLE }), null);
       },
     );
   }
@@ -429,19 +425,41 @@ export class MessageServer extends EventEmitter {
   /** Null when authenticated; otherwise the CONNACK return code (4 or 5) and why. */
   private async check(s: Session, username: string | undefined, password: Buffer | undefined): Promise<{ returnCode: number; message: string } | null> {
     const clientId = s.clientId ?? '';
+    const address = s.conn.remoteAddress ?? '';
+    const throttle = this.d.connectThrottle;
+    if (throttle) {
+      const admission = await throttle.admit(clientId, address);
+      if (!admission.allowed) {
+        const message = 'too many failed attempts';
+        this.logAuthFailed(s, message, null, null);
+        return { returnCode: ConnackReturnCode.SERVER_UNAVAILABLE, message };
+      }
+    }
+    const failure = await this.verify(s, clientId, username, password);
+    if (throttle) await (failure ? throttle.failed(clientId, address) : throttle.succeeded(clientId, address));
+    return failure;
+  }
+
+  private async verify(s: Session, clientId: string, username: string | undefined, password: Buffer | undefined): Promise<{ returnCode: number; message: string } | null> {
     if (s.listener === MqttListener.MQTTS_MUTUAL) {
       const verifier = this.tls.certificates;
       if (!verifier) throw new Error('no certificate registry');
       const peer = (s.conn.socket as tls.TLSSocket).getPeerCertificate?.(false);
       const der = peer && peer.raw ? peer.raw : undefined;
       const r = await verifier.verifyDeviceCertificate(clientId, der);
+      if (r.ok && username !== undefined && username !== r.device.username) {
+        // A username, when given, must be the device's.
+        const message = 'bad username or password: the username is not the device\'s';
+        this.logAuthFailed(s, message, r.device, r.fingerprint);
+        return { returnCode: ConnackReturnCode.BAD_USERNAME_OR_PASSWORD, message };
+      }
       if (r.ok) {
         this.authenticated(s, r.device, r.fingerprint);
         return null;
       }
       const message = r.reason === 'BAD_CREDENTIALS' ? `bad certificate: ${r.detail}` : `not authorized: ${r.detail}`;
       this.logAuthFailed(s, message, r.device ?? null, r.fingerprint ?? null);
-      return { returnCode: r.reason === 'BAD_CREDENTIALS' ? 4 : 5, message };
+      return { returnCode: r.reason === 'BAD_CREDENTIALS' ? ConnackReturnCode.BAD_USERNAME_OR_PASSWORD : ConnackReturnCode.NOT_AUTHORIZED, message };
     }
     for (let attempt = 0; ; attempt++) {
       const generation = this.authCache.generation(clientId);
@@ -460,11 +478,11 @@ export class MessageServer extends EventEmitter {
       }
       if (r.reason === 'BAD_CREDENTIALS') {
         this.logAuthFailed(s, 'bad username or password', r.device ?? null, null);
-        return { returnCode: 4, message: 'bad username or password' };
+        return { returnCode: ConnackReturnCode.BAD_USERNAME_OR_PASSWORD, message: 'bad username or password' };
       }
       const message = r.detail === 'BLOCKED' ? 'not authorized: device blocked' : 'not authorized: certificate devices connect with two-way TLS';
       this.logAuthFailed(s, message, r.device, null);
-      return { returnCode: 5, message };
+      return { returnCode: ConnackReturnCode.NOT_AUTHORIZED, message };
     }
   }
 
@@ -484,7 +502,13 @@ export class MessageServer extends EventEmitter {
     s.device = device;
     s.fingerprint = fingerprint;
     s.prefix = `${device.ownerId}/`;
-    for (const packet of s.pendingFilters.splice(0)) this.applyNamespace(s.prefix, packet);
+    // [MQTT-3.1.4-2] aedes closes an older session with this client id when this one registers (MQTT 5 clients
+    // get 0x8E): the older one is logged as taken over.
+    for (const old of this.sessions.values()) {
+      if (old === s || old.clientId !== s.clientId || !old.registered || old.ended) continue;
+      old.takenOver = true;
+      old.setReason(`taken over by a new connection${s.conn.remoteAddress ? ` from ${s.conn.remoteAddress}:${s.conn.remotePort}` : ''}`);
+    }
   }
 
   private logAuthFailed(s: Session, reason: string, device: DeviceEntity | null, fingerprint: string | null): void {
@@ -554,7 +578,7 @@ export class MessageServer extends EventEmitter {
     s.ended = true;
     this.sessions.delete(s.client);
     if (s.registered && s.device) {
-      const graceful = (s.client as unknown as ClientInternals)._disconnected;
+      const graceful = s.disconnected;
       this.d.connectionLog.record({
         eventType: s.takenOver ? ConnectionEventType.TAKEN_OVER : ConnectionEventType.DISCONNECTED,
         reason: s.closeReason ?? (graceful ? 'client disconnect' : 'connection closed by client'),
@@ -595,14 +619,10 @@ export class MessageServer extends EventEmitter {
 
   // ---- topics ------------------------------------------------------------------------------------
 
-  private namespaceFilters(s: Session, packet: AnyPacket): void {
-    if (packet.cmd !== 'subscribe' && packet.cmd !== 'unsubscribe') return;
-    if (packet.cmd === 'subscribe') {
-      const options = s.conn.takeSubscriptionOptions(packet.messageId);
-      if (options) (packet.subscriptions as Array<Record<string, unknown>>).forEach((sub, i) => Object.assign(sub, options[i]));
-    }
-    if (s.prefix) this.applyNamespace(s.prefix, packet);
-    else s.pendingFilters.push(packet);
+  /** Every packet of an authenticated client, before aedes handles it (the guard holds packets until then). */
+  private onPacket(s: Session, packet: AnyPacket): void {
+    if (packet.cmd === 'disconnect') s.disconnected = true;
+    else if (s.prefix && (packet.cmd === 'subscribe' || packet.cmd === 'unsubscribe')) this.applyNamespace(s.prefix, packet);
   }
 
   /** Moves a SUBSCRIBE's or UNSUBSCRIBE's filters into the owner's namespace; `$` filters stay (and are refused). */
@@ -628,34 +648,41 @@ export class MessageServer extends EventEmitter {
     const topic = packet.topic;
     if (topic.startsWith('$') || /[+#\u0000]/.test(topic)) {
       s.setReason(`publish to a forbidden topic: ${topic.slice(0, 100)}`);
-      s.conn.sendDisconnect(V5_REASON.TOPIC_NAME_INVALID);
+      s.disconnect(ReasonCode.TOPIC_NAME_INVALID);
       return cb(new Error('topic not allowed'));
     }
-    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload ?? '');
-    if (payload.length > this.d.config.maxPayloadBytes) {
-      s.setReason(`payload too large: ${payload.length} bytes (limit ${this.d.config.maxPayloadBytes})`);
-      s.conn.sendDisconnect(V5_REASON.PACKET_TOO_LARGE);
-      return cb(new Error('payload too large'));
-    }
+    const prefix = s.prefix;
     const device = s.device;
+    const publish = () => {
+      packet.topic = prefix + topic;
+      cb(null);
+    };
     const record = () => {
-      packet.topic = s.prefix + topic;
-      const wait = this.d.deviceEvents.record({ ownerId: device.ownerId, deviceId: device.id, topic, payload, qos: packet.qos ?? 0, retain: Boolean(packet.retain) });
-      if (wait) wait.then(() => cb(null), cb);
-      else cb(null);
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload ?? '');
+      const row = { ownerId: device.ownerId, deviceId: device.id, topic, payload, qos: packet.qos ?? 0, retain: Boolean(packet.retain), properties: messageProperties(packet.properties) };
+      // Acknowledged means stored: aedes sends PUBACK/PUBREC only after this callback, so after the commit.
+      new Promise<void>((resolve) => resolve(this.d.deviceEvents.record(row))).then(publish, (err: unknown) => this.notStored(s, packet, err, publish, cb));
     };
     // A retransmitted QoS 2 message aedes already has is not published again: do not record it twice.
     if (packet.qos === 2 && packet.messageId !== undefined && this.broker) {
-      (this.broker as unknown as AedesInternals).persistence.incomingGetPacket(client!, packet).then(
-        () => {
-          packet.topic = s.prefix + topic;
-          cb(null);
-        },
-        () => record(),
-      );
+      void holdsIncomingPacket(this.broker, client!, packet).then((held) => (held ? publish() : record()));
       return;
     }
     record();
+  }
+
+  /**
+   * The device event could not be stored. QoS 0 goes on (counted as dropped); QoS 1/2 is not acknowledged: the
+   * connection ends (MQTT 5: DISCONNECT 0x89 "storage unavailable") and the client sends it again on reconnect.
+   */
+  private notStored(s: Session, packet: PublishPacket, err: unknown, publish: () => void, cb: (err?: Error | null) => void): void {
+    if ((packet.qos ?? 0) === 0) {
+      this.droppedQos0 += 1;
+      this.d.log.warn(`device event of ${s.clientId} not stored (QoS 0, dropped): ${err instanceof Error ? err.message : String(err)}`);
+      return publish();
+    }
+    s.setReason('storage unavailable');
+    s.client.disconnect({ reasonCode: ReasonCode.SERVER_BUSY, properties: { reasonString: 'storage unavailable' } }, () => cb(new Error('storage unavailable')));
   }
 
   private authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
@@ -665,8 +692,6 @@ export class MessageServer extends EventEmitter {
     // aedes hands each subscriber its own copy of the packet: rewriting it in place is safe (and needed
     // for messages replayed from a stored session, whose returned copy aedes ignores).
     if (topic.startsWith(s.prefix)) {
-      const sub = (client as unknown as ClientInternals).subscriptions[topic];
-      if (sub && sub.qos < packet.qos) packet.qos = sub.qos as 0 | 1 | 2;
       packet.topic = topic.slice(s.prefix.length);
       return packet;
     }
@@ -683,8 +708,7 @@ export class MessageServer extends EventEmitter {
     for (const s of this.sessions.values()) {
       if (!s.device || s.ended || !match(s)) continue;
       s.setReason(`kicked: ${reason}`);
-      s.conn.sendDisconnect(V5_REASON.ADMINISTRATIVE_ACTION, reason);
-      s.client.close();
+      s.disconnect(ReasonCode.ADMINISTRATIVE_ACTION, reason);
       kicked.push(s);
     }
     return kicked;
@@ -701,7 +725,7 @@ export class MessageServer extends EventEmitter {
         // Deleted: its log and events go too, and so does any session state kept under its client id.
         await this.d.connectionLog.deleteForDevice(e.deviceId);
         await this.d.deviceEvents.deleteForDevice(e.deviceId);
-        await (this.broker as unknown as AedesInternals | null)?.persistence.cleanSubscriptions({ id: e.deviceNumber });
+        if (this.broker) await dropStoredSession(this.broker, e.deviceNumber);
       })(),
     );
   }

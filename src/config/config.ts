@@ -44,8 +44,19 @@ export interface MqttConfig {
   /** Use this server certificate/key (PEM files) instead of issuing one from the platform CA. */
   tlsCertFile?: string;
   tlsKeyFile?: string;
-  /** Largest PUBLISH payload accepted, in bytes. */
+  /**
+   * Largest PUBLISH payload accepted, in bytes. The largest packet accepted (and advertised as MQTT 5 Maximum
+   * Packet Size) is this plus 8 KiB for the topic and properties.
+   */
   maxPayloadBytes: number;
+  /** Before authentication: a larger CONNECT closes the socket (bytes). */
+  connectMaxBytes: number;
+  /** Before authentication: a CONNECT not complete after this long closes the socket (ms). */
+  connectTimeoutMs: number;
+  /** MQTT 5: topic aliases a client may set per connection (advertised in CONNACK); 0 = none. */
+  topicAliasMaximum: number;
+  /** At most this many disconnected sessions wait for their expiry or delayed will (timers). */
+  pendingSessionsLimit: number;
   /** How long a successful credential lookup is cached (ms). */
   authCacheTtlMs: number;
   /** Device events are written in batches of at most this many rows... */
@@ -199,6 +210,10 @@ export function loadConfig(env: Env = process.env): Config {
       tlsCertFile: env.PORTICO_TLS_CERT_FILE || undefined,
       tlsKeyFile: env.PORTICO_TLS_KEY_FILE || undefined,
       maxPayloadBytes: int(env, 'PORTICO_MQTT_MAX_PAYLOAD_BYTES', 256 * 1024, 1),
+      connectMaxBytes: int(env, 'PORTICO_MQTT_CONNECT_MAX_BYTES', 64 * 1024, 64),
+      connectTimeoutMs: int(env, 'PORTICO_MQTT_CONNECT_TIMEOUT_MS', 10_000, 1),
+      topicAliasMaximum: int(env, 'PORTICO_MQTT_TOPIC_ALIAS_MAXIMUM', 32),
+      pendingSessionsLimit: int(env, 'PORTICO_MQTT_PENDING_SESSIONS_LIMIT', 100_000),
       authCacheTtlMs: int(env, 'PORTICO_MQTT_AUTH_CACHE_TTL_MS', 60_000),
       eventBatchSize: int(env, 'PORTICO_EVENT_BATCH_SIZE', 500, 1),
       eventFlushIntervalMs: int(env, 'PORTICO_EVENT_FLUSH_INTERVAL_MS', 10, 1),

@@ -1,0 +1,63 @@
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { Aedes, Client } from 'aedes';
+
+/**
+ * The only module that reaches past aedes' public API (aedes is pinned to an exact version for this reason).
+ * `checkAedesInternals` runs when the message server starts and fails the start if something it relies on
+ * is gone, instead of failing later, per connection.
+ *
+ * - `client._parser` ('packet' events): UNSUBSCRIBE has no hook, and the owner namespace must be applied to
+ *   its filters (and to SUBSCRIBE filters) before aedes reads them.
+ * - `persistence.incomingGetPacket`: a retransmitted QoS 2 PUBLISH aedes already holds is not recorded twice.
+ * - `persistence.cleanSubscriptions`: the stored session of a deleted device is dropped.
+ * - mqemitter-redis `state`: its Redis connection, whose 'error' events would otherwise end the process.
+ */
+interface ClientInternals {
+  _parser: EventEmitter;
+}
+
+interface PersistenceInternals {
+  incomingGetPacket(client: Client, packet: { messageId?: number }): Promise<unknown>;
+  cleanSubscriptions(client: { id: string }): Promise<unknown>;
+}
+
+/** Throws when this aedes build lacks what Portico relies on. */
+export function checkAedesInternals(broker: Aedes): void {
+  const persistence = (broker as unknown as { persistence?: Partial<PersistenceInternals> }).persistence;
+  if (typeof persistence?.incomingGetPacket !== 'function' || typeof persistence.cleanSubscriptions !== 'function') {
+    throw new Error('aedes persistence lacks incomingGetPacket/cleanSubscriptions: check the pinned aedes version');
+  }
+  const probe = new PassThrough();
+  const client = broker.handle(probe);
+  const parser = (client as unknown as Partial<ClientInternals>)._parser;
+  const ok = parser instanceof EventEmitter && parser.listenerCount('packet') > 0;
+  client.close();
+  probe.destroy();
+  if (!ok) throw new Error('aedes clients have no packet parser to namespace filters on: check the pinned aedes version');
+}
+
+/** Runs `listener` on each packet parsed for `client`, before aedes handles it. */
+export function beforeEachPacket(client: Client, listener: (packet: { cmd: string } & Record<string, unknown>) => void): void {
+  (client as unknown as ClientInternals)._parser.prependListener('packet', listener);
+}
+
+/** Whether aedes already holds this incoming QoS 2 packet (a retransmission). */
+export function holdsIncomingPacket(broker: Aedes, client: Client, packet: { messageId?: number }): Promise<boolean> {
+  return (broker as unknown as { persistence: PersistenceInternals }).persistence.incomingGetPacket(client, packet).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Drops the stored session (subscriptions, queued messages) of a client id. */
+export async function dropStoredSession(broker: Aedes, clientId: string): Promise<void> {
+  await (broker as unknown as { persistence: PersistenceInternals }).persistence.cleanSubscriptions({ id: clientId });
+}
+
+/** mqemitter-redis' Redis connection, to hear its errors. */
+export function redisEmitterState(mq: unknown): EventEmitter {
+  const state = (mq as { state?: unknown }).state;
+  if (!(state instanceof EventEmitter)) throw new Error('mqemitter-redis has no state emitter: check its pinned version');
+  return state;
+}

@@ -1,0 +1,175 @@
+import type net from 'node:net';
+import { Duplex } from 'node:stream';
+import { PacketType } from './reason-codes.js';
+
+export interface WireGuardOptions {
+  /** Largest CONNECT packet accepted (whole packet, fixed header included). */
+  connectMaxBytes: number;
+  /** Largest packet accepted once the connection is authenticated. */
+  maxPacketBytes: number;
+}
+
+type State = 'connect' | 'held' | 'open';
+
+/** Bytes of a fixed header: the type byte and a Remaining Length of at most four bytes (MQTT 5.0 §1.5.5). */
+const MAX_VARINT_BYTES = 4;
+
+/**
+ * The byte stream the broker reads and writes for one socket. It passes bytes through unchanged and only
+ * follows the fixed headers of incoming packets, so that before authentication a client gets little:
+ *
+ * - the first packet must be a CONNECT ([MQTT-3.1.0-1]) of at most `connectMaxBytes`;
+ * - after the CONNECT nothing more is read from the socket until `release()` (the client authenticated), so
+ *   an unauthenticated client cannot make the server buffer or parse anything else;
+ * - afterwards, a packet that announces more than `maxPacketBytes` ends the connection before it is buffered.
+ *
+ * A violation destroys the stream with an error whose message says why (`problem`).
+ */
+export class WireGuard extends Duplex {
+  private state: State = 'connect';
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** Fixed-header tracking of the incoming byte stream. */
+  private headerBytes = 0;
+  private packetType = 0;
+  private remaining = 0;
+  private multiplier = 1;
+  private bodyLeft = 0;
+  /** Why the guard closed the connection (null while it has not). */
+  problem: string | null = null;
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+
+  constructor(
+    readonly socket: net.Socket,
+    private readonly options: WireGuardOptions,
+  ) {
+    super({ allowHalfOpen: false });
+    const a = socket.remoteAddress;
+    this.remoteAddress = a?.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+    this.remotePort = socket.remotePort;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.push(null));
+    socket.on('error', (err) => this.destroy(err));
+    socket.on('close', () => {
+      if (!this.destroyed) this.destroy();
+    });
+  }
+
+  /** The client authenticated: read on. */
+  release(): void {
+    if (this.state !== 'held' || this.destroyed) return;
+    this.state = 'open';
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const chunk of held) this.onData(chunk);
+    if (!this.destroyed) this.socket.resume();
+  }
+
+  override _read(): void {
+    if (this.state !== 'held' && this.socket.isPaused()) this.socket.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.forward(chunk, cb);
+  }
+
+  /** The broker writes a packet in several small pieces (corked): hand them to the socket as one buffer. */
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
+    this.forward(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
+  }
+
+  private forward(data: Buffer, cb: (err?: Error | null) => void): void {
+    if (this.socket.destroyed) return cb(new Error('connection closed'));
+    if (this.socket.write(data)) cb();
+    else this.socket.once('drain', () => cb());
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.socket.end(() => cb());
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const socket = this.socket;
+    if (!socket.destroyed) {
+      // Let queued bytes (CONNACK, DISCONNECT) leave before closing; never wait long for a peer.
+      socket.end();
+      const timer = setTimeout(() => socket.destroy(), 2000);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    }
+    cb(err);
+  }
+
+  private fail(problem: string): void {
+    this.problem = problem;
+    this.held = [];
+    this.socket.pause();
+    this.destroy(new Error(problem));
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.destroyed) return;
+    if (this.state === 'held') {
+      this.held.push(chunk);
+      this.heldBytes += chunk.length;
+      this.socket.pause();
+      if (this.heldBytes > this.options.connectMaxBytes) this.fail('sent too much before authentication');
+      return;
+    }
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.bodyLeft > 0) {
+        const take = Math.min(this.bodyLeft, chunk.length - offset);
+        this.bodyLeft -= take;
+        offset += take;
+        if (this.bodyLeft === 0 && this.packetEnded(chunk, offset)) return;
+        continue;
+      }
+      const byte = chunk[offset++]!;
+      if (this.headerBytes === 0) {
+        this.packetType = byte >> 4;
+        this.headerBytes = 1;
+        this.remaining = 0;
+        this.multiplier = 1;
+        if (this.state === 'connect' && this.packetType !== PacketType.CONNECT) return this.fail('first packet is not a CONNECT');
+        continue;
+      }
+      this.remaining += (byte & 0x7f) * this.multiplier;
+      this.multiplier *= 128;
+      this.headerBytes += 1;
+      if (byte & 0x80) {
+        if (this.headerBytes > MAX_VARINT_BYTES) return this.fail('malformed remaining length');
+        continue;
+      }
+      const size = this.headerBytes + this.remaining;
+      const limit = this.state === 'connect' ? this.options.connectMaxBytes : this.options.maxPacketBytes;
+      if (size > limit) {
+        return this.fail(this.state === 'connect' ? `CONNECT of ${size} bytes (limit ${limit})` : `packet too large: ${size} bytes (limit ${limit})`);
+      }
+      this.headerBytes = 0;
+      this.bodyLeft = this.remaining;
+      if (this.bodyLeft === 0 && this.packetEnded(chunk, offset)) return;
+    }
+    this.pushOn(chunk);
+  }
+
+  /** A whole packet has passed at `offset` of `chunk`; true when the rest of the chunk is held back. */
+  private packetEnded(chunk: Buffer, offset: number): boolean {
+    if (this.state !== 'connect') return false;
+    this.state = 'held';
+    this.pushOn(chunk.subarray(0, offset));
+    this.socket.pause();
+    if (offset < chunk.length) {
+      const rest = chunk.subarray(offset);
+      this.held.push(rest);
+      this.heldBytes = rest.length;
+    }
+    return true;
+  }
+
+  private pushOn(chunk: Buffer): void {
+    if (chunk.length && !this.push(chunk)) this.socket.pause();
+  }
+}
