@@ -365,6 +365,10 @@ export class MessageServer extends EventEmitter {
   }
 
   private hookBroker(broker: Aedes): void {
+    // What the client sent after its CONNECT is read once the CONNACK is out, so aedes handles it in order.
+    broker.on('connackSent', (packet, client) => {
+      if (packet.returnCode === 0 || packet.reasonCode === 0) this.sessions.get(client)?.conn.release();
+    });
     broker.on('client', (client) => {
       const s = this.sessions.get(client);
       if (s) this.sessionStarted(s);
@@ -404,10 +408,7 @@ export class MessageServer extends EventEmitter {
         if (!failure) {
           // The device is ONLINE (in the database) before its CONNACK leaves.
           this.claim(s);
-          void this.setStatus(s.device!, DeviceStatus.ONLINE).then(() => {
-            s.conn.release();
-            cb(null, true);
-          });
+          void this.setStatus(s.device!, DeviceStatus.ONLINE).then(() => cb(null, true));
           return;
         }
         s.authFailed = true;
@@ -651,6 +652,9 @@ export class MessageServer extends EventEmitter {
       s.disconnect(ReasonCode.TOPIC_NAME_INVALID);
       return cb(new Error('topic not allowed'));
     }
+    // A will is published with the will's properties: Will Delay Interval is not a PUBLISH property ([MQTT-3.3.2]).
+    const props = packet.properties as (PublishPacket['properties'] & { willDelayInterval?: number }) | undefined;
+    if (props?.willDelayInterval !== undefined) delete props.willDelayInterval;
     const prefix = s.prefix;
     const device = s.device;
     const publish = () => {
