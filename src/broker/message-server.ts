@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import MQEmitterRedis from 'mqemitter-redis';
+import mqttPacket from 'mqtt-packet';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { MqttConfig } from '../config/config.js';
 import type { RegistryBus, RegistryEvents } from '../common/events.js';
@@ -126,6 +127,16 @@ function describeError(err: Error & { code?: string }): string {
   return err.message || String(err);
 }
 
+/** Bytes of a PUBLISH as sent to an MQTT 5 client (Infinity when it cannot be encoded). */
+function wireSize(packet: AedesPublishPacket): number {
+  const { topic, payload, qos, retain, properties } = packet;
+  try {
+    return mqttPacket.generate({ cmd: 'publish', topic, payload, qos, retain, dup: false, messageId: 1, properties }, { protocolVersion: 5 }).length;
+  } catch {
+    return Infinity;
+  }
+}
+
 const normalizeFingerprint = (fp: string): string => fp.replace(/[^0-9a-f]/gi, '').toLowerCase();
 
 /**
@@ -138,6 +149,8 @@ export class MessageServer extends EventEmitter {
   private broker: Aedes | null = null;
   private readonly servers: net.Server[] = [];
   private readonly sessions = new Map<Client, Session>();
+  /** Every session by its client, also after it ended: a delayed will is published after the connection is gone. */
+  private readonly everSeen = new WeakMap<Client, Session>();
   private readonly sockets = new Set<net.Socket>();
   /** Peer address of raw sockets on the two-way TLS listener, for logging failed handshakes. */
   private readonly peers = new WeakMap<net.Socket, { address?: string; port?: number }>();
@@ -328,6 +341,7 @@ export class MessageServer extends EventEmitter {
     const client = this.broker.handle(conn);
     const session = new Session(client, conn, listener);
     this.sessions.set(client, session);
+    this.everSeen.set(client, session);
     // Namespacing SUBSCRIBE/UNSUBSCRIBE filters must happen before aedes reads them (aedes has no hook
     // for UNSUBSCRIBE): listen on its packet parser, ahead of aedes itself.
     beforeEachPacket(client, (packet) => this.onPacket(session, packet as AnyPacket));
@@ -644,7 +658,7 @@ export class MessageServer extends EventEmitter {
   }
 
   private authorizePublish(client: Client | null, packet: PublishPacket, cb: (err?: Error | null) => void): void {
-    const s = client ? this.sessions.get(client) : undefined;
+    const s = client ? this.everSeen.get(client) : undefined;
     if (!s?.prefix || !s.device) return cb(new Error('not authorized'));
     const topic = packet.topic;
     if (topic.startsWith('$') || /[+#\u0000]/.test(topic)) {
@@ -697,6 +711,9 @@ export class MessageServer extends EventEmitter {
     // for messages replayed from a stored session, whose returned copy aedes ignores).
     if (topic.startsWith(s.prefix)) {
       packet.topic = topic.slice(s.prefix.length);
+      // [MQTT-3.1.2-24] never send a client a packet larger than the Maximum Packet Size it asked for: drop it.
+      const max = client.maximumPacketSize;
+      if (max && wireSize(packet) > max) return null;
       return packet;
     }
     // In-flight messages of a stored session were stored already rewritten; anything in another
