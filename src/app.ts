@@ -7,7 +7,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { DataSource } from 'typeorm';
-import type { MessageServerPorts } from './broker/message-server.js';
+import type { MessageServerPorts } from './mqtt/message-server.js';
 import type { Config } from './config/config.js';
 import { formatError } from './common/errors.js';
 import { type Clock, createLogger, type Logger, systemClock } from './common/runtime.js';

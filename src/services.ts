@@ -4,7 +4,7 @@ import { RegistryBus } from './common/events.js';
 import type { Clock, Logger } from './common/runtime.js';
 import { ConnectionLogService } from './broker/connection-log.service.js';
 import { DeviceEventService } from './broker/device-event.service.js';
-import { MessageServer } from './broker/message-server.js';
+import { MessageServer } from './mqtt/message-server.js';
 import { CertificateService } from './certificates/certificate.service.js';
 import { CredentialService } from './credentials/credential.service.js';
 import { DeviceService } from './devices/device.service.js';

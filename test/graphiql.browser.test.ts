@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import mqtt from 'mqtt';
-import { deviceStatusTopic } from '../src/broker/message-server';
+import { deviceStatusTopic } from '../src/devices/status-topic';
 import { signUp, startTestApp, type TestApp } from './support/app';
 import { nextEvent } from './support/events';
 

@@ -7,7 +7,7 @@ import { ConnectionType, type Connection, toConnection } from '../graphql/relay.
 import { ConnectionEventType, ConnectionLogEntity } from './connection-log.entity.js';
 import { DeviceEventEntity } from './device-event.entity.js';
 import { payloadJson } from './device-event.service.js';
-import { deviceStatusTopic } from './message-server.js';
+import { deviceStatusTopic } from '../devices/status-topic.js';
 import { replayThenLive } from './replay.js';
 import { checkTopicFilter, topicMatches } from '../common/topics.js';
 

@@ -1,0 +1,122 @@
+import type { Clock } from '../common/runtime.js';
+import type { CredentialCheck, CredentialService } from '../credentials/credential.service.js';
+import type { DeviceEntity } from '../devices/device.entity.js';
+import type { ConnectThrottle } from '../security/connect-throttle.js';
+import { AuthCache } from './auth-cache.js';
+import { ConnackReturnCode } from './reason-codes.js';
+
+export type DeviceCertificateCheck =
+  | { ok: true; device: DeviceEntity; fingerprint: string }
+  | { ok: false; reason: 'BAD_CREDENTIALS' | 'NOT_AUTHORIZED'; detail: string; device?: DeviceEntity; fingerprint?: string };
+
+/** What the message server needs from the certificate registry (two-way TLS). */
+export interface DeviceCertificateVerifier {
+  verifyDeviceCertificate(clientId: string, certDer: Buffer | undefined): Promise<DeviceCertificateCheck>;
+}
+
+/** One CONNECT to authenticate. */
+export interface AuthRequest {
+  clientId: string;
+  username: string | undefined;
+  password: Buffer | undefined;
+  address: string;
+  /** Two-way TLS: the client certificate (DER), and the registry that checks it. */
+  certificate?: { der: Buffer | undefined; verifier: DeviceCertificateVerifier };
+}
+
+export type AuthOutcome =
+  | { ok: true; device: DeviceEntity; fingerprint: string | null }
+  | { ok: false; returnCode: ConnackReturnCode; message: string; device: DeviceEntity | null; fingerprint: string | null };
+
+const refused = (returnCode: ConnackReturnCode, message: string, device: DeviceEntity | null = null, fingerprint: string | null = null): AuthOutcome => ({
+  ok: false,
+  returnCode,
+  message,
+  device,
+  fingerprint,
+});
+
+/**
+ * Device authentication: Token devices by client id, username and key (cached, one registry lookup shared by
+ * concurrent connects), Certificate devices by their client certificate; throttled per client id and address.
+ */
+export class DeviceAuthenticator {
+  private readonly cache: AuthCache;
+  private readonly inflight = new Map<string, Promise<CredentialCheck>>();
+
+  constructor(
+    private readonly credentials: CredentialService,
+    cacheTtlMs: number,
+    clock: Clock,
+    private readonly throttle?: ConnectThrottle,
+  ) {
+    this.cache = new AuthCache(cacheTtlMs, clock);
+  }
+
+  get stats(): { hits: number; misses: number } {
+    return { hits: this.cache.hits, misses: this.cache.misses };
+  }
+
+  /** Forgets cached logins of a client id (its credentials changed). */
+  invalidate(clientId: string): void {
+    this.cache.invalidate(clientId);
+  }
+
+  /** Forgets every cached login (registry events may have been missed). */
+  clear(): void {
+    this.cache.clear();
+  }
+
+  async authenticate(r: AuthRequest): Promise<AuthOutcome> {
+    if (this.throttle) {
+      const admission = await this.throttle.admit(r.clientId, r.address);
+      if (!admission.allowed) return refused(ConnackReturnCode.SERVER_UNAVAILABLE, 'too many failed attempts');
+    }
+    const outcome = r.certificate ? await this.byCertificate(r, r.certificate) : await this.byToken(r);
+    if (this.throttle) await (outcome.ok ? this.throttle.succeeded(r.clientId, r.address) : this.throttle.failed(r.clientId, r.address));
+    return outcome;
+  }
+
+  private async byCertificate(r: AuthRequest, c: NonNullable<AuthRequest['certificate']>): Promise<AuthOutcome> {
+    const v = await c.verifier.verifyDeviceCertificate(r.clientId, c.der);
+    if (v.ok) {
+      // A username, when given, must be the device's.
+      if (r.username !== undefined && r.username !== v.device.username) {
+        return refused(ConnackReturnCode.BAD_USERNAME_OR_PASSWORD, "bad username or password: not the device's username", v.device, v.fingerprint);
+      }
+      return { ok: true, device: v.device, fingerprint: v.fingerprint };
+    }
+    if (v.reason === 'BAD_CREDENTIALS') return refused(ConnackReturnCode.BAD_USERNAME_OR_PASSWORD, `bad certificate: ${v.detail}`, v.device, v.fingerprint);
+    return refused(ConnackReturnCode.NOT_AUTHORIZED, `not authorized: ${v.detail}`, v.device, v.fingerprint);
+  }
+
+  private async byToken({ clientId, username, password }: AuthRequest): Promise<AuthOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      const generation = this.cache.generation(clientId);
+      const cached = this.cache.get(clientId, username, password);
+      if (cached) return { ok: true, device: cached, fingerprint: null };
+      const r = await this.lookup(clientId, username, password, generation);
+      // The credentials changed while we looked them up: look again, the answer may be stale.
+      if (this.cache.generation(clientId) !== generation && attempt < 3) continue;
+      if (r.ok) {
+        this.cache.put(clientId, username, password, r.device, generation);
+        return { ok: true, device: r.device, fingerprint: null };
+      }
+      if (r.reason === 'BAD_CREDENTIALS') return refused(ConnackReturnCode.BAD_USERNAME_OR_PASSWORD, 'bad username or password', r.device ?? null);
+      const message = r.detail === 'BLOCKED' ? 'not authorized: device blocked' : 'not authorized: certificate devices connect with two-way TLS';
+      return refused(ConnackReturnCode.NOT_AUTHORIZED, message, r.device);
+    }
+  }
+
+  /** One registry lookup for concurrent connects with the same credentials (a reconnect storm). */
+  private lookup(clientId: string, username: string | undefined, password: Buffer | undefined, generation: number): Promise<CredentialCheck> {
+    // Only lookups started after the same credential change are shared.
+    const key = `${generation}\u0000${this.cache.lookupKey(clientId, username, password)}`;
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.credentials.verifyDeviceCredentials(clientId, username, password).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+}

@@ -1,0 +1,63 @@
+import type { Clock, Logger } from '../common/runtime.js';
+import { type DeviceEntity, DeviceStatus } from '../devices/device.entity.js';
+import type { DeviceService } from '../devices/device.service.js';
+import { deviceStatusTopic } from '../devices/status-topic.js';
+import type { AppPubSub } from '../realtime/pubsub.js';
+
+/**
+ * Device presence on this instance: a device is ONLINE while at least one authenticated session holds it.
+ * Status writes of one device are applied in order and each change is published to its owner.
+ */
+export class Presence {
+  private readonly holders = new Map<string, Set<object>>();
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly devices: DeviceService,
+    private readonly pubSub: AppPubSub,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly instanceId: string,
+  ) {}
+
+  /** Pending status writes (for settling). */
+  get pending(): Array<Promise<void>> {
+    return [...this.chains.values()];
+  }
+
+  /** `holder` keeps the device ONLINE; resolves once ONLINE is written. */
+  hold(device: DeviceEntity, holder: object): Promise<void> {
+    let set = this.holders.get(device.id);
+    if (!set) this.holders.set(device.id, (set = new Set()));
+    set.add(holder);
+    return this.setStatus(device, DeviceStatus.ONLINE);
+  }
+
+  /**
+   * `holder` lets go. The device goes OFFLINE when no holder is left, unless `handedOver` (a newer session, on
+   * this instance or another, holds it now). False when `holder` did not hold it.
+   */
+  release(device: DeviceEntity, holder: object, handedOver: boolean): boolean {
+    const set = this.holders.get(device.id);
+    if (!set?.delete(holder)) return false;
+    if (set.size === 0) this.holders.delete(device.id);
+    if (!handedOver && !this.holders.has(device.id)) void this.setStatus(device, DeviceStatus.OFFLINE);
+    return true;
+  }
+
+  private setStatus(device: DeviceEntity, status: DeviceStatus): Promise<void> {
+    const at = this.clock();
+    const previous = this.chains.get(device.id) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        const updated = await this.devices.setConnectionStatus(device.id, status, at, this.instanceId);
+        if (updated) this.pubSub.publish(deviceStatusTopic(updated.ownerId), updated);
+      })
+      .catch((err: unknown) => this.log.error(`could not set device ${device.id} ${status}`, err));
+    this.chains.set(device.id, next);
+    void next.then(() => {
+      if (this.chains.get(device.id) === next) this.chains.delete(device.id);
+    });
+    return next;
+  }
+}

@@ -1,0 +1,87 @@
+import type { Client } from 'aedes';
+import type { MqttListener } from '../broker/connection-log.entity.js';
+import type { DeviceEntity } from '../devices/device.entity.js';
+import type { ReasonCode } from './reason-codes.js';
+import type { WireGuard } from './wire-guard.js';
+
+/** Where one client connection is, from accept to close. */
+export enum SessionState {
+  /** Accepted; CONNECT not yet authenticated. */
+  CONNECTING = 'CONNECTING',
+  /** Its CONNECT was refused (the connection log has why). */
+  REFUSED = 'REFUSED',
+  /** Credentials accepted: the device counts as ONLINE; the CONNACK is on its way. */
+  AUTHENTICATED = 'AUTHENTICATED',
+  /** Registered by the broker (CONNACK sent); logged as CONNECTED. */
+  ONLINE = 'ONLINE',
+  ENDED = 'ENDED',
+}
+
+/** One client connection of the message server. */
+export class Session {
+  state = SessionState.CONNECTING;
+  clientId: string | null = null;
+  username: string | null = null;
+  protocolVersion: number | null = null;
+  keepalive: number | null = null;
+  clean: boolean | null = null;
+  device: DeviceEntity | null = null;
+  fingerprint: string | null = null;
+  /** `<ownerId>/`: every topic of the device lives under it inside the broker. */
+  prefix: string | null = null;
+  /** How it ended, when it did: a newer connection with the same client id took over. */
+  takenOver = false;
+  /** How it ended, when it did: the client sent DISCONNECT (a graceful end: no will). */
+  disconnected = false;
+  closeReason: string | null = null;
+  readonly endedPromise: Promise<void>;
+  private resolveEnded!: () => void;
+
+  constructor(
+    readonly client: Client,
+    readonly conn: WireGuard,
+    readonly listener: MqttListener,
+  ) {
+    this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
+  }
+
+  get live(): boolean {
+    return this.state !== SessionState.ENDED;
+  }
+
+  setReason(reason: string): void {
+    this.closeReason ??= reason;
+  }
+
+  /** Ends the connection; an MQTT 5 client is told why first (DISCONNECT with a reason code). */
+  disconnect(reasonCode: ReasonCode, reasonString?: string): void {
+    this.client.disconnect({ reasonCode, ...(reasonString ? { properties: { reasonString } } : {}) });
+  }
+
+  end(): void {
+    this.state = SessionState.ENDED;
+    this.resolveEnded();
+  }
+
+  /** The connection-log fields describing this connection. */
+  details() {
+    return {
+      clientId: this.clientId,
+      username: this.username,
+      remoteAddress: this.conn.remoteAddress ?? null,
+      remotePort: this.conn.remotePort ?? null,
+      listener: this.listener,
+      protocolVersion: this.protocolVersion,
+      keepalive: this.keepalive,
+      cleanSession: this.clean,
+    };
+  }
+}
+
+/** A connection error as the connection log states it. */
+export function describeError(err: Error & { code?: string; size?: number; maximumPacketSize?: number }): string {
+  if (err.message === 'keep alive timeout') return 'keepalive timeout';
+  if (err.message === 'packet too large' && err.size) return `packet too large: ${err.size} bytes (limit ${err.maximumPacketSize})`;
+  if (err.code && /^E[A-Z]+$/.test(err.code)) return `socket error: ${err.code}`;
+  return err.message || String(err);
+}

@@ -1,0 +1,90 @@
+import type { Aedes, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
+import type { Logger } from '../common/runtime.js';
+import type { DeviceEventService } from '../broker/device-event.service.js';
+import { holdsIncomingPacket } from './aedes-internals.js';
+import { messageProperties } from './message-properties.js';
+import { isForbiddenPublishTopic, publishWireSize, topicForDevice } from './namespace.js';
+import { ReasonCode } from './reason-codes.js';
+import type { Session } from './session.js';
+
+/**
+ * The broker hooks that move messages in and out of an owner's namespace: what a device may publish (and the
+ * recording of each upstream PUBLISH before it is acknowledged), subscribe to, and receive.
+ */
+export class TopicHooks {
+  /** QoS 0 messages whose device event could not be stored. */
+  droppedQos0 = 0;
+
+  constructor(
+    private readonly sessionOf: (client: Client | null) => Session | undefined,
+    private readonly deviceEvents: DeviceEventService,
+    private readonly log: Logger,
+  ) {}
+
+  authorizeSubscribe(client: Client, sub: Subscription, cb: (err: Error | null, sub?: Subscription | null) => void): void {
+    const s = this.sessionOf(client);
+    // Outside the owner's namespace: `$SYS`, or a session stored for a previous owner.
+    if (!s?.prefix || !sub.topic.startsWith(s.prefix)) return cb(null, null);
+    cb(null, sub);
+  }
+
+  authorizePublish(client: Client | null, packet: PublishPacket, cb: (err?: Error | null) => void, broker: Aedes): void {
+    const s = this.sessionOf(client);
+    if (!s?.prefix || !s.device) return cb(new Error('not authorized'));
+    const topic = packet.topic;
+    if (isForbiddenPublishTopic(topic)) {
+      s.setReason(`publish to a forbidden topic: ${topic.slice(0, 100)}`);
+      s.disconnect(ReasonCode.TOPIC_NAME_INVALID);
+      return cb(new Error('topic not allowed'));
+    }
+    // A will is published with the will's properties: Will Delay Interval is not a PUBLISH property ([MQTT-3.3.2]).
+    const props = packet.properties as (PublishPacket['properties'] & { willDelayInterval?: number }) | undefined;
+    if (props?.willDelayInterval !== undefined) delete props.willDelayInterval;
+    const prefix = s.prefix;
+    const device = s.device;
+    const publish = () => {
+      packet.topic = prefix + topic;
+      cb(null);
+    };
+    const record = () => {
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload ?? '');
+      const row = { ownerId: device.ownerId, deviceId: device.id, topic, payload, qos: packet.qos ?? 0, retain: Boolean(packet.retain), properties: messageProperties(packet.properties) };
+      // Acknowledged means stored: aedes sends PUBACK/PUBREC only after this callback, so after the commit.
+      new Promise<void>((resolve) => resolve(this.deviceEvents.record(row))).then(publish, (err: unknown) => this.notStored(s, packet, err, publish, cb));
+    };
+    // A retransmitted QoS 2 message aedes already has is not published again: do not record it twice.
+    if (packet.qos === 2 && packet.messageId !== undefined && client) {
+      void holdsIncomingPacket(broker, client, packet).then((held) => (held ? publish() : record()));
+      return;
+    }
+    record();
+  }
+
+  authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
+    const s = this.sessionOf(client);
+    if (!s?.prefix) return null;
+    // aedes hands each subscriber its own copy of the packet: rewriting it in place is safe (and needed for
+    // messages replayed from a stored session, whose returned copy aedes ignores).
+    const topic = topicForDevice(s.prefix, packet.topic);
+    if (topic === null) return null;
+    packet.topic = topic;
+    // [MQTT-3.1.2-24] never send a client a packet larger than the Maximum Packet Size it asked for: drop it.
+    const max = client.maximumPacketSize;
+    if (max && publishWireSize(packet) > max) return null;
+    return packet;
+  }
+
+  /**
+   * The device event could not be stored. QoS 0 goes on (counted as dropped); QoS 1/2 is not acknowledged: the
+   * connection ends (MQTT 5: DISCONNECT 0x89 "storage unavailable") and the client sends it again on reconnect.
+   */
+  private notStored(s: Session, packet: PublishPacket, err: unknown, publish: () => void, cb: (err?: Error | null) => void): void {
+    if ((packet.qos ?? 0) === 0) {
+      this.droppedQos0 += 1;
+      this.log.warn(`device event of ${s.clientId} not stored (QoS 0, dropped): ${err instanceof Error ? err.message : String(err)}`);
+      return publish();
+    }
+    s.setReason('storage unavailable');
+    s.client.disconnect({ reasonCode: ReasonCode.SERVER_BUSY, properties: { reasonString: 'storage unavailable' } }, () => cb(new Error('storage unavailable')));
+  }
+}
