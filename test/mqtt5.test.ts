@@ -263,6 +263,28 @@ describe('MQTT 5 (native)', () => {
     expect(refused).toEqual([0x9e]);
   });
 
+  it('keeps a subscription sent in the same packet burst as CONNECT and DISCONNECT (§3.14.4, [MQTT-4.6.0-1])', async () => {
+    const d = await device();
+    const v = { protocolVersion: 5 } as const;
+    const burst = Buffer.concat([
+      mqttPacket.generate({ cmd: 'connect', protocolVersion: 5, clean: true, keepalive: 0, clientId: d.deviceNumber, username: d.username, password: Buffer.from(d.key!), properties: { sessionExpiryInterval: 60 } } as mqttPacket.Packet, v),
+      mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'burst/+', qos: 1 }] } as mqttPacket.Packet, v),
+      mqttPacket.generate({ cmd: 'disconnect', reasonCode: 0 } as mqttPacket.Packet, v),
+    ]);
+    const socket = net.connect(app.mqtt.port!, '127.0.0.1', () => socket.write(burst));
+    const acks: string[] = [];
+    const parser = mqttPacket.parser(v);
+    parser.on('packet', (p: { cmd: string }) => acks.push(p.cmd));
+    socket.on('data', (b) => parser.parse(b));
+    await new Promise((resolve) => socket.on('close', resolve));
+    // Packets are handled in order: the SUBSCRIBE completes (SUBACK) before the DISCONNECT ends the connection.
+    expect(acks).toEqual(['connack', 'suback']);
+    await (await v5()).publishAsync('burst/x', 'queued', { qos: 1 });
+    let queued: ReturnType<typeof nextMessage> | undefined;
+    await v5({ clean: false, properties: { sessionExpiryInterval: 60 }, setup: (c) => (queued = nextMessage(c, 'burst/x')) }, d);
+    expect((await queued!).payload.toString()).toBe('queued');
+  });
+
   it('works the same over one-way TLS (8883)', async () => {
     const sub = await v5({ listener: 'MQTTS' });
     await sub.subscribeAsync('tls/t', { qos: 1 });

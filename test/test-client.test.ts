@@ -121,6 +121,38 @@ describe('server-side MQTT test client', () => {
     await exchangeBothWays('MQTTS', 'tls');
   });
 
+  it('publishes and shows MQTT 5 properties (MQTT 5 sessions)', async () => {
+    const real = await createDevice(app, user.token, 'props-real');
+    const tested = await createDevice(app, user.token, 'props-tested');
+    const device = await connectDevice(app, real, { protocolVersion: 5 });
+    clients.push(device);
+    await device.subscribeAsync('props/cmd', { qos: 1 });
+    const s = (await start(tested.id, { mqttVersion: 5 })).data.startTestClient;
+    const properties = { contentType: 'application/json', responseTopic: 'props/reply', correlationData: Buffer.from('c-1').toString('base64'), userProperties: [{ key: 'k', value: 'v' }] };
+    const arrived = new Promise<any>((resolve) => device.once('message', (_t, _p, packet) => resolve(packet.properties)));
+    const PROPS = 'properties { contentType responseTopic correlationData userProperties { key value } }';
+    const r = await app.gql(`mutation($s:ID!,$p:MessagePropertiesInput){ testClientPublish(sessionId:$s, topic:"props/cmd", payload:"{}", qos:1, properties:$p){ ${PROPS} } }`, { s: s.id, p: properties }, user.token);
+    expect(r.data.testClientPublish.properties).toEqual(properties);
+    const got = await arrived;
+    expect(got).toMatchObject({ contentType: 'application/json', responseTopic: 'props/reply', userProperties: { k: 'v' } });
+    expect(Buffer.from(got.correlationData).toString()).toBe('c-1');
+    // Received messages show theirs.
+    await sub(s.id, 'props/data');
+    const live = subscribe(app.graphqlUrl, user.token, `subscription($s:ID!){ testClientMessages(sessionId:$s){ direction ${PROPS} } }`, { s: s.id });
+    try {
+      await app.services.testClients.whenWatched(s.id);
+      await device.publishAsync('props/data', '{}', { qos: 1, properties: { contentType: 'text/plain' } });
+      expect((await live.next()).data!.testClientMessages).toMatchObject({ direction: 'REPORTED' });
+      expect((await live.next()).data!.testClientMessages).toMatchObject({ direction: 'RECEIVED', properties: { contentType: 'text/plain' } });
+    } finally {
+      await live.close();
+    }
+    // A 3.1.1 session cannot send them.
+    const v4 = (await start((await createDevice(app, user.token, 'props-v4')).id)).data.startTestClient;
+    const refused = await app.gql('mutation($s:ID!){ testClientPublish(sessionId:$s, topic:"x", payload:"{}", properties:{ contentType:"a" }){ id } }', { s: v4.id }, user.token);
+    expect(errorCode(refused)).toBe('BAD_USER_INPUT');
+  });
+
   it('connects a Certificate device over mutual TLS with its bound certificate', async () => {
     const d = await createDevice(app, user.token, 'cert-device', 'CERTIFICATE');
     const noCert = await start(d.id);

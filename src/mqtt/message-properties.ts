@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
 
 /** A user property of an MQTT 5 message (MQTT 5.0 §3.3.2.3.7); a key may repeat. */
 @ObjectType('UserProperty')
@@ -8,6 +8,37 @@ export class UserProperty {
 
   @Field()
   value!: string;
+}
+
+@InputType('UserPropertyInput')
+export class UserPropertyInput {
+  @Field()
+  key!: string;
+
+  @Field()
+  value!: string;
+}
+
+/** MQTT 5 PUBLISH properties to send (MQTT 5 sessions only). */
+@InputType('MessagePropertiesInput')
+export class MessagePropertiesInput {
+  @Field(() => String, { nullable: true })
+  contentType?: string | null;
+
+  @Field(() => Int, { nullable: true, description: '0: unspecified bytes, 1: UTF-8 text.' })
+  payloadFormatIndicator?: number | null;
+
+  @Field(() => String, { nullable: true })
+  responseTopic?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Correlation data, base64.' })
+  correlationData?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds the message may wait for delivery.' })
+  messageExpiryInterval?: number | null;
+
+  @Field(() => [UserPropertyInput], { nullable: true })
+  userProperties?: UserPropertyInput[] | null;
 }
 
 /** The MQTT 5 properties an application sees on a PUBLISH (MQTT 5.0 §3.3.2.3). */
@@ -57,10 +88,13 @@ export function messageProperties(p: PacketProperties | undefined | null): Messa
   return Object.keys(out).length ? out : null;
 }
 
+/** Properties to publish, as mqtt-packet and mqtt.js take them. */
+export type OutgoingProperties = Omit<PacketProperties, 'payloadFormatIndicator'> & { payloadFormatIndicator?: boolean };
+
 /** The mqtt-packet form of stored or GraphQL-given properties (for publishing them). */
-export function packetProperties(m: MessageProperties | null | undefined): PacketProperties | undefined {
+export function packetProperties(m: MessageProperties | null | undefined): OutgoingProperties | undefined {
   if (!m) return undefined;
-  const out: PacketProperties = {};
+  const out: OutgoingProperties = {};
   if (m.contentType != null) out.contentType = m.contentType;
   if (m.payloadFormatIndicator != null) out.payloadFormatIndicator = m.payloadFormatIndicator === 1;
   if (m.responseTopic != null) out.responseTopic = m.responseTopic;

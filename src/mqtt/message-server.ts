@@ -258,6 +258,9 @@ export class MessageServer extends EventEmitter {
     broker.on('connackSent', (packet, client) => {
       if (packet.returnCode === 0 || packet.reasonCode === 0) this.sessions.get(client)?.conn.release();
     });
+    const completed = (client: Client) => this.sessions.get(client)?.conn.requestCompleted();
+    broker.on('subscribe', (_subs, client) => completed(client));
+    broker.on('unsubscribe', (_unsubs, client) => completed(client));
     broker.on('client', (client) => {
       const s = this.sessions.get(client);
       if (s) this.sessionStarted(s);

@@ -36,4 +36,7 @@ export enum ConnackReturnCode {
 export enum PacketType {
   CONNECT = 1,
   PUBLISH = 3,
+  SUBSCRIBE = 8,
+  UNSUBSCRIBE = 10,
+  DISCONNECT = 14,
 }

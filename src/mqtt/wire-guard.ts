@@ -21,7 +21,9 @@ const MAX_VARINT_BYTES = 4;
  * - the first packet must be a CONNECT ([MQTT-3.1.0-1]) of at most `connectMaxBytes`;
  * - after the CONNECT nothing more is read from the socket until `release()` (the client authenticated), so
  *   an unauthenticated client cannot make the server buffer or parse anything else;
- * - afterwards, a packet that announces more than `maxPacketBytes` ends the connection before it is buffered.
+ * - afterwards, a packet that announces more than `maxPacketBytes` ends the connection before it is buffered;
+ * - a DISCONNECT waits until the SUBSCRIBE/UNSUBSCRIBE packets before it are complete (`requestCompleted`): aedes
+ *   handles the packets of one read concurrently, and would otherwise drop a subscription sent just before.
  *
  * A violation destroys the stream with an error whose message says why (`problem`).
  */
@@ -35,6 +37,9 @@ export class WireGuard extends Duplex {
   private remaining = 0;
   private multiplier = 1;
   private bodyLeft = 0;
+  /** SUBSCRIBE/UNSUBSCRIBE packets passed on and not yet completed by the broker. */
+  private pendingRequests = 0;
+  private holdTimer: NodeJS.Timeout | null = null;
   /** Why the guard closed the connection (null while it has not). */
   problem: string | null = null;
   readonly remoteAddress: string | undefined;
@@ -56,8 +61,16 @@ export class WireGuard extends Duplex {
     });
   }
 
-  /** The client authenticated: read on. */
+  /** The broker completed a SUBSCRIBE or UNSUBSCRIBE of this connection. */
+  requestCompleted(): void {
+    this.pendingRequests = Math.max(0, this.pendingRequests - 1);
+    if (this.pendingRequests === 0 && this.holdTimer) this.release();
+  }
+
+  /** The client authenticated (or what a DISCONNECT waited for is done): read on. */
   release(): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
     if (this.state !== 'held' || this.destroyed) return;
     this.state = 'open';
     const held = this.held;
@@ -130,6 +143,8 @@ export class WireGuard extends Duplex {
       const byte = chunk[offset++]!;
       if (this.headerBytes === 0) {
         this.packetType = byte >> 4;
+        if (this.state === 'open' && this.packetType === PacketType.DISCONNECT && this.pendingRequests > 0) return this.holdFrom(chunk, offset - 1);
+        if (this.packetType === PacketType.SUBSCRIBE || this.packetType === PacketType.UNSUBSCRIBE) this.pendingRequests += 1;
         this.headerBytes = 1;
         this.remaining = 0;
         this.multiplier = 1;
@@ -153,6 +168,17 @@ export class WireGuard extends Duplex {
       if (this.bodyLeft === 0 && this.packetEnded(chunk, offset)) return;
     }
     this.pushOn(chunk);
+  }
+
+  /** Holds `chunk` from `offset` (a DISCONNECT) until pending requests complete, or a second at most. */
+  private holdFrom(chunk: Buffer, offset: number): void {
+    this.pushOn(chunk.subarray(0, offset));
+    this.state = 'held';
+    this.held = [chunk.subarray(offset)];
+    this.heldBytes = chunk.length - offset;
+    this.socket.pause();
+    this.holdTimer = setTimeout(() => this.release(), 1000);
+    this.holdTimer.unref();
   }
 
   /** A whole packet has passed at `offset` of `chunk`; true when the rest of the chunk is held back. */

@@ -1,3 +1,4 @@
+import { MessageProperties, MessagePropertiesInput } from '../mqtt/message-properties.js';
 import { GraphQLJSON } from 'graphql-scalars';
 import {
   Arg,
@@ -101,6 +102,9 @@ export class TestMessageType {
   @Field()
   retain!: boolean;
 
+  @Field(() => MessageProperties, { nullable: true, description: 'MQTT 5 properties sent or received; null when none.' })
+  properties!: MessageProperties | null;
+
   @Field()
   at!: Date;
 }
@@ -200,8 +204,9 @@ export class TestClientResolver {
     @Arg('payload', { description: 'JSON text.' }) payload: string,
     @Arg('qos', () => Int, { defaultValue: 0 }) qos: number,
     @Arg('retain', { defaultValue: false }) retain: boolean,
+    @Arg('properties', () => MessagePropertiesInput, { nullable: true, description: 'MQTT 5 properties (MQTT 5 sessions only).' }) properties: MessagePropertiesInput | null,
   ): Promise<TestMessageType> {
-    return toMessage(await this.service.publish(this.principal(ctx), sessionId, topic, payload, qos, retain));
+    return toMessage(await this.service.publish(this.principal(ctx), sessionId, topic, payload, qos, retain, properties));
   }
 
   @Mutation(() => TestClientSessionType)

@@ -1,3 +1,4 @@
+import { type MessageProperties, messageProperties, packetProperties } from '../mqtt/message-properties.js';
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { AppError, badInput, notFound } from '../common/errors.js';
@@ -53,6 +54,8 @@ export interface TestMessage {
   json: unknown;
   qos: number;
   retain: boolean;
+  /** MQTT 5 properties sent or received (null: none). */
+  properties: MessageProperties | null;
   at: Date;
 }
 
@@ -300,7 +303,7 @@ export class TestClientService {
         session.error = code === 0x8e ? 'disconnected by the server: another client connected with the same client id' : `disconnected by the server (reason code ${code})`;
       });
       client.on('message', (topic, payload, packet) => {
-        this.record(session, MessageDirection.RECEIVED, topic, payload, packet.qos, packet.retain);
+        this.record(session, MessageDirection.RECEIVED, topic, payload, packet.qos, packet.retain, messageProperties(packet.properties));
       });
       client.on('close', () => {
         if (session.state === TestClientState.CONNECTED) {
@@ -383,7 +386,7 @@ export class TestClientService {
     return session.client;
   }
 
-  private record(session: TestClientSession, direction: MessageDirection, topic: string, payload: Buffer, qos: number, retain: boolean): TestMessage {
+  private record(session: TestClientSession, direction: MessageDirection, topic: string, payload: Buffer, qos: number, retain: boolean, properties: MessageProperties | null): TestMessage {
     const text = payload.toString('utf8');
     let json: unknown = null;
     try {
@@ -391,7 +394,7 @@ export class TestClientService {
     } catch {
       json = null;
     }
-    const message: TestMessage = { seq: ++session.seq, direction, topic, payload: text, json, qos, retain, at: this.clock() };
+    const message: TestMessage = { seq: ++session.seq, direction, topic, payload: text, json, qos, retain, properties, at: this.clock() };
     session.messages.push(message);
     if (session.messages.length > this.config.bufferSize) {
       session.messages.splice(0, session.messages.length - this.config.bufferSize);
@@ -401,16 +404,19 @@ export class TestClientService {
     return message;
   }
 
-  async publish(principal: Principal, sessionId: string, topic: string, payload: string, qos = 0, retain = false): Promise<TestMessage> {
+  async publish(principal: Principal, sessionId: string, topic: string, payload: string, qos = 0, retain = false, properties: MessageProperties | null = null): Promise<TestMessage> {
     const session = this.get(principal.userId, sessionId);
     const problem = publishTopicProblem(topic);
     if (problem) throw badInput(problem, 'topic');
     this.parseJson(payload, 'payload');
     const q = this.checkQos(qos);
+    const props = packetProperties(properties);
+    if (props && session.mqttVersion !== 5) throw badInput('properties need an MQTT 5 session (options.mqttVersion: 5)', 'properties');
+    if (props?.responseTopic !== undefined && publishTopicProblem(props.responseTopic)) throw badInput('responseTopic must be a topic name without wildcards', 'properties');
     const client = this.requireConnected(session);
     this.touch(session, principal);
-    await client.publishAsync(topic, payload, { qos: q, retain });
-    return this.record(session, MessageDirection.REPORTED, topic, Buffer.from(payload), q, retain);
+    await client.publishAsync(topic, payload, { qos: q, retain, ...(props ? { properties: props } : {}) });
+    return this.record(session, MessageDirection.REPORTED, topic, Buffer.from(payload), q, retain, messageProperties(props));
   }
 
   async subscribe(principal: Principal, sessionId: string, topicFilter: string, qos = 0): Promise<TestClientSession> {
