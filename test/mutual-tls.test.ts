@@ -115,6 +115,18 @@ describe('two-way TLS on the mutual-TLS listener (8884)', () => {
     expect(failed?.reason).toMatch(/not bound/);
   });
 
+  it.each([4, 5] as const)('refuses a username that is not the device\'s as bad credentials, logged (MQTT protocol %i)', async (protocolVersion) => {
+    const d = await newDevice();
+    const c = await newCert();
+    await bind(c.id, d.id);
+    const o = await tryConnect(port, { ca, cert: c.certificatePem, key: c.privateKeyPem, clientId: d.deviceNumber, username: 'someone-else', protocolVersion });
+    expect(o.connected).toBe(false);
+    if (!o.connected) expect(o.error?.code).toBe(protocolVersion === 5 ? 0x86 : 4);
+    const failed = (await logs(d.id)).find((l) => l.eventType === 'AUTH_FAILED');
+    expect(failed).toMatchObject({ listener: 'MQTTS_MUTUAL', certificateFingerprint: c.fingerprint });
+    expect(failed?.reason).toMatch(/^bad username or password/);
+  });
+
   it('refuses a token device even with a valid certificate bound elsewhere', async () => {
     const certDevice = await newDevice();
     const tokenDevice = await newDevice('TOKEN');

@@ -49,7 +49,7 @@ export class WireGuard extends Duplex {
     readonly socket: net.Socket,
     private readonly options: WireGuardOptions,
   ) {
-    super({ allowHalfOpen: false });
+    super({ allowHalfOpen: false, readableHighWaterMark: 64 * 1024, writableHighWaterMark: 64 * 1024 });
     const a = socket.remoteAddress;
     this.remoteAddress = a?.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
     this.remotePort = socket.remotePort;
