@@ -253,6 +253,46 @@ describe('MQTT 5 (native)', () => {
     expect(seen).toEqual(['mps/small']);
   });
 
+  it("sends at most the client's Receive Maximum of unacknowledged QoS 1 messages (§4.9, [MQTT-3.3.4-9])", async () => {
+    const d = await device();
+    const v = { protocolVersion: 5 } as const;
+    const socket = net.connect(app.mqtt.port!, '127.0.0.1');
+    const parser = mqttPacket.parser(v);
+    const publishes: Array<{ messageId?: number }> = [];
+    const subscribed = new Promise<void>((resolve) =>
+      parser.on('packet', (p: { cmd: string; messageId?: number }) => {
+        if (p.cmd === 'suback') resolve();
+        if (p.cmd === 'publish') {
+          publishes.push(p);
+          socket.emit('publish-arrived');
+        }
+      }),
+    );
+    socket.on('data', (b) => parser.parse(b));
+    socket.write(mqttPacket.generate({ cmd: 'connect', protocolVersion: 5, clean: true, keepalive: 0, clientId: d.deviceNumber, username: d.username, password: Buffer.from(d.key!), properties: { receiveMaximum: 2 } } as mqttPacket.Packet, v));
+    socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'rm/t', qos: 1 }] } as mqttPacket.Packet, v));
+    await subscribed;
+    const pub = await v5();
+    for (let i = 0; i < 5; i++) await pub.publishAsync('rm/t', `m${i}`, { qos: 1 });
+    const arrivals = (n: number) => new Promise<void>((resolve) => {
+      const check = () => publishes.length >= n && (socket.off('publish-arrived', check), resolve());
+      socket.on('publish-arrived', check);
+      check();
+    });
+    await arrivals(2);
+    // Nothing more while both are unacknowledged (a bounded wait: nothing is expected to happen).
+    await elapse(300);
+    expect(publishes).toHaveLength(2);
+    // Each PUBACK lets one more through.
+    socket.write(mqttPacket.generate({ cmd: 'puback', messageId: publishes[0]!.messageId, reasonCode: 0 } as mqttPacket.Packet, v));
+    await arrivals(3);
+    await elapse(200);
+    expect(publishes).toHaveLength(3);
+    for (const p of publishes.slice(1)) socket.write(mqttPacket.generate({ cmd: 'puback', messageId: p.messageId, reasonCode: 0 } as mqttPacket.Packet, v));
+    await arrivals(5);
+    socket.destroy();
+  });
+
   it('refuses shared subscriptions with 0x9E and says so in the CONNACK (§4.8.2, [MQTT-3.2.2-13])', async () => {
     const c = await v5();
     expect((c as any).connackPacket?.properties?.sharedSubscriptionAvailable).toBe(false);

@@ -256,7 +256,10 @@ export class MessageServer extends EventEmitter {
   private hookBroker(broker: Aedes): void {
     // What the client sent after its CONNECT is read once the CONNACK is out, so aedes handles it in order.
     broker.on('connackSent', (packet, client) => {
-      if (packet.returnCode === 0 || packet.reasonCode === 0) this.sessions.get(client)?.conn.release();
+      const conn = this.sessions.get(client)?.conn;
+      if (!conn || (packet.returnCode !== 0 && packet.reasonCode !== 0)) return;
+      if (client.version === 5) conn.limitInflight(client.receiveMaximum);
+      conn.release();
     });
     const completed = (client: Client) => this.sessions.get(client)?.conn.requestCompleted();
     broker.on('subscribe', (_subs, client) => completed(client));

@@ -36,6 +36,8 @@ export enum ConnackReturnCode {
 export enum PacketType {
   CONNECT = 1,
   PUBLISH = 3,
+  PUBACK = 4,
+  PUBCOMP = 7,
   SUBSCRIBE = 8,
   UNSUBSCRIBE = 10,
   DISCONNECT = 14,

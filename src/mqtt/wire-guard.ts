@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import { Duplex } from 'node:stream';
+import { OutgoingWindow } from './flow-control.js';
 import { PacketType } from './reason-codes.js';
 
 export interface WireGuardOptions {
@@ -40,6 +41,7 @@ export class WireGuard extends Duplex {
   /** SUBSCRIBE/UNSUBSCRIBE packets passed on and not yet completed by the broker. */
   private pendingRequests = 0;
   private holdTimer: NodeJS.Timeout | null = null;
+  private window: OutgoingWindow | null = null;
   /** Why the guard closed the connection (null while it has not). */
   problem: string | null = null;
   readonly remoteAddress: string | undefined;
@@ -93,8 +95,16 @@ export class WireGuard extends Duplex {
     this.forward(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
   }
 
+  /** MQTT 5: the client's Receive Maximum, when below the protocol's 65,535, limits QoS 1/2 messages in flight. */
+  limitInflight(receiveMaximum: number): void {
+    if (receiveMaximum > 0 && receiveMaximum < 65535 && !this.window) {
+      this.window = new OutgoingWindow(receiveMaximum, (bytes) => void (this.socket.destroyed || this.socket.write(bytes)));
+    }
+  }
+
   private forward(data: Buffer, cb: (err?: Error | null) => void): void {
     if (this.socket.destroyed) return cb(new Error('connection closed'));
+    if (this.window) return this.window.write(data, () => cb());
     if (this.socket.write(data)) cb();
     else this.socket.once('drain', () => cb());
   }
@@ -159,6 +169,7 @@ export class WireGuard extends Duplex {
         continue;
       }
       const size = this.headerBytes + this.remaining;
+      if (this.packetType === PacketType.PUBACK || this.packetType === PacketType.PUBCOMP) this.window?.completed();
       const limit = this.state === 'connect' ? this.options.connectMaxBytes : this.options.maxPacketBytes;
       if (size > limit) {
         return this.fail(this.state === 'connect' ? `CONNECT of ${size} bytes (limit ${limit})` : `packet too large: ${size} bytes (limit ${limit})`);
