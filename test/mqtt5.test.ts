@@ -143,6 +143,17 @@ describe('MQTT 5 (native)', () => {
     expect(await connack(false, 0)).toBe(false);
   });
 
+  it('delivers the queued messages of a session resumed with Session Expiry Interval 0 ([MQTT-3.1.2-5])', async () => {
+    const d = await device();
+    const first = await v5({ clean: true, properties: { sessionExpiryInterval: 60 } }, d);
+    await first.subscribeAsync('resume/t', { qos: 1 });
+    await end(first);
+    await (await v5()).publishAsync('resume/t', 'kept for you', { qos: 1 });
+    let queued: ReturnType<typeof nextMessage> | undefined;
+    await v5({ clean: false, properties: { sessionExpiryInterval: 0 }, setup: (c) => (queued = nextMessage(c, 'resume/t')) }, d);
+    expect((await queued!).payload.toString()).toBe('kept for you');
+  });
+
   it('publishes a will after its Will Delay Interval, and not when the client comes back in time (§3.1.3.2.2, [MQTT-3.1.3-9])', async () => {
     const watcher = await v5();
     await watcher.subscribeAsync('will/#', { qos: 1 });

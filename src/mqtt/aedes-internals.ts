@@ -12,6 +12,9 @@ import type { Aedes, Client } from 'aedes';
  * - `persistence.incomingGetPacket`: a retransmitted QoS 2 PUBLISH aedes already holds is not recorded twice.
  * - `persistence.cleanSubscriptions`: the stored session of a deleted device is dropped.
  * - mqemitter-redis `state`: its Redis connection, whose 'error' events would otherwise end the process.
+ * - `client.clean`: aedes 2.0.0-beta.1 derives it from the Session Expiry Interval alone and drops the queued
+ *   messages of an MQTT 5 client that resumes its session (Clean Start 0) with an interval of 0, against
+ *   [MQTT-3.1.2-5]; `resumeQueuedMessages` sets it back for that connection (the session still ends with it).
  */
 interface ClientInternals {
   _parser: EventEmitter;
@@ -31,7 +34,7 @@ export function checkAedesInternals(broker: Aedes): void {
   const probe = new PassThrough();
   const client = broker.handle(probe);
   const parser = (client as unknown as Partial<ClientInternals>)._parser;
-  const ok = parser instanceof EventEmitter && parser.listenerCount('packet') > 0;
+  const ok = parser instanceof EventEmitter && parser.listenerCount('packet') > 0 && typeof (client as unknown as { clean?: unknown }).clean === 'boolean';
   client.close();
   probe.destroy();
   if (!ok) throw new Error('aedes clients have no packet parser to namespace filters on: check the pinned aedes version');
@@ -40,6 +43,11 @@ export function checkAedesInternals(broker: Aedes): void {
 /** Runs `listener` on each packet parsed for `client`, before aedes handles it. */
 export function beforeEachPacket(client: Client, listener: (packet: { cmd: string } & Record<string, unknown>) => void): void {
   (client as unknown as ClientInternals)._parser.prependListener('packet', listener);
+}
+
+/** An MQTT 5 client resuming its session with Session Expiry Interval 0 still gets the session's queued messages. */
+export function resumeQueuedMessages(client: Client): void {
+  (client as unknown as { clean: boolean }).clean = false;
 }
 
 /** Whether aedes already holds this incoming QoS 2 packet (a retransmission). */

@@ -15,7 +15,7 @@ import { ConnectionEventType, MqttListener } from '../broker/connection-log.enti
 import type { ConnectionLogService } from '../broker/connection-log.service.js';
 import type { DeviceEventService } from '../broker/device-event.service.js';
 import { Retention, type RetentionResult } from '../broker/retention.js';
-import { beforeEachPacket, checkAedesInternals, redisEmitterState } from './aedes-internals.js';
+import { beforeEachPacket, checkAedesInternals, redisEmitterState, resumeQueuedMessages } from './aedes-internals.js';
 import { RegistryWatch } from './registry-watch.js';
 import { type AuthOutcome, DeviceAuthenticator } from './device-auth.js';
 import { Listeners, type MessageServerPorts, type MessageServerTlsDeps } from './listeners.js';
@@ -26,8 +26,7 @@ import { describeError, Session, SessionState } from './session.js';
 import { TopicHooks } from './topic-hooks.js';
 import { WireGuard } from './wire-guard.js';
 
-export type { DeviceCertificateCheck, DeviceCertificateVerifier } from './device-auth.js';
-export type { MessageServerPorts, MessageServerTlsDeps, TlsCredentialsProvider } from './listeners.js';
+export type { MessageServerPorts, MessageServerTlsDeps } from './listeners.js';
 
 export interface MessageServerDeps {
   config: MqttConfig;
@@ -261,9 +260,9 @@ export class MessageServer extends EventEmitter {
       if (client.version === 5) conn.limitInflight(client.receiveMaximum);
       conn.release();
     });
-    const completed = (client: Client) => this.sessions.get(client)?.conn.requestCompleted();
-    broker.on('subscribe', (_subs, client) => completed(client));
-    broker.on('unsubscribe', (_unsubs, client) => completed(client));
+    // A DISCONNECT waits for the SUBSCRIBE/UNSUBSCRIBE before it (see WireGuard).
+    broker.on('subscribe', (_subs, client) => this.sessions.get(client)?.conn.requestCompleted());
+    broker.on('unsubscribe', (_unsubs, client) => this.sessions.get(client)?.conn.requestCompleted());
     broker.on('client', (client) => {
       const s = this.sessions.get(client);
       if (s) this.sessionStarted(s);
@@ -310,6 +309,7 @@ export class MessageServer extends EventEmitter {
       (outcome) => {
         if (outcome.ok) {
           this.authenticated(s, outcome.device, outcome.fingerprint);
+          if (s.protocolVersion === 5 && s.clean === false && client.sessionExpiryInterval === 0) resumeQueuedMessages(client);
           // The device is ONLINE (in the database) before its CONNACK leaves.
           void this.presence.hold(outcome.device, s).then(() => cb(null, true));
           return;
