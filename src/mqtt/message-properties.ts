@@ -2,6 +2,7 @@ import { Field, InputType, Int, ObjectType } from 'type-graphql';
 
 /** A user property of an MQTT 5 message (MQTT 5.0 §3.3.2.3.7); a key may repeat. */
 @ObjectType('UserProperty')
+@InputType('UserPropertyInput')
 export class UserProperty {
   @Field()
   key!: string;
@@ -10,39 +11,9 @@ export class UserProperty {
   value!: string;
 }
 
-@InputType('UserPropertyInput')
-export class UserPropertyInput {
-  @Field()
-  key!: string;
-
-  @Field()
-  value!: string;
-}
-
-/** MQTT 5 PUBLISH properties to send (MQTT 5 sessions only). */
-@InputType('MessagePropertiesInput')
-export class MessagePropertiesInput {
-  @Field(() => String, { nullable: true })
-  contentType?: string | null;
-
-  @Field(() => Int, { nullable: true, description: '0: unspecified bytes, 1: UTF-8 text.' })
-  payloadFormatIndicator?: number | null;
-
-  @Field(() => String, { nullable: true })
-  responseTopic?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Correlation data, base64.' })
-  correlationData?: string | null;
-
-  @Field(() => Int, { nullable: true, description: 'Seconds the message may wait for delivery.' })
-  messageExpiryInterval?: number | null;
-
-  @Field(() => [UserPropertyInput], { nullable: true })
-  userProperties?: UserPropertyInput[] | null;
-}
-
-/** The MQTT 5 properties an application sees on a PUBLISH (MQTT 5.0 §3.3.2.3). */
+/** The MQTT 5 properties an application sees on a PUBLISH, or sends with one (MQTT 5.0 §3.3.2.3). */
 @ObjectType('MessageProperties', { description: 'MQTT 5 PUBLISH properties (null fields: not sent).' })
+@InputType('MessagePropertiesInput', { description: 'MQTT 5 PUBLISH properties to send (MQTT 5 sessions only).' })
 export class MessageProperties {
   @Field(() => String, { nullable: true })
   contentType?: string | null;
@@ -56,7 +27,7 @@ export class MessageProperties {
   @Field(() => String, { nullable: true, description: 'Correlation data, base64.' })
   correlationData?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Seconds the message was to live when it was published.' })
+  @Field(() => Int, { nullable: true, description: 'Message expiry interval, seconds.' })
   messageExpiryInterval?: number | null;
 
   @Field(() => [UserProperty], { nullable: true })

@@ -1,4 +1,4 @@
-import { MessageProperties, MessagePropertiesInput } from '../mqtt/message-properties.js';
+import { MessageProperties } from '../mqtt/message-properties.js';
 import { GraphQLJSON } from 'graphql-scalars';
 import {
   Arg,
@@ -204,7 +204,7 @@ export class TestClientResolver {
     @Arg('payload', { description: 'JSON text.' }) payload: string,
     @Arg('qos', () => Int, { defaultValue: 0 }) qos: number,
     @Arg('retain', { defaultValue: false }) retain: boolean,
-    @Arg('properties', () => MessagePropertiesInput, { nullable: true, description: 'MQTT 5 properties (MQTT 5 sessions only).' }) properties: MessagePropertiesInput | null,
+    @Arg('properties', () => MessageProperties, { nullable: true, description: 'MQTT 5 properties (MQTT 5 sessions only).' }) properties: MessageProperties | null,
   ): Promise<TestMessageType> {
     return toMessage(await this.service.publish(this.principal(ctx), sessionId, topic, payload, qos, retain, properties));
   }
