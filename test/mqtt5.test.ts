@@ -304,14 +304,46 @@ describe('MQTT 5 (native)', () => {
     socket.destroy();
   });
 
-  it('refuses shared subscriptions with 0x9E and says so in the CONNACK (§4.8.2, [MQTT-3.2.2-13])', async () => {
-    const c = await v5();
-    expect((c as any).connackPacket?.properties?.sharedSubscriptionAvailable).toBe(false);
-    const refused = await c.subscribeAsync('$share/g/t', { qos: 1 }).then(
-      () => null,
-      (err: { packet?: { granted?: number[] } }) => err.packet?.granted,
-    );
-    expect(refused).toEqual([0x9e]);
+  it('delivers each message of a shared subscription to one member of the group, within the owner (§4.8.2, [MQTT-4.8.2-3])', async () => {
+    const members = [await v5(), await v5(), await v5({ protocolVersion: 4 })];
+    // Shared subscriptions are available: the CONNACK does not say otherwise (§3.2.2.3.15).
+    expect((members[0] as any).connackPacket?.properties?.sharedSubscriptionAvailable).toBeUndefined();
+    const plain = await v5();
+    const counts = [0, 0, 0];
+    members.forEach((m, i) => m.on('message', () => (counts[i]! += 1)));
+    for (const m of members) await m.subscribeAsync('$share/workers/jobs/+', { qos: 1 });
+    await plain.subscribeAsync('jobs/+', { qos: 1 });
+    // Another owner's device with the same group and filter is not a member.
+    const outsider = await connect(app, await (async () => {
+      const other = (await signUp(app)).token;
+      const r = await app.gql<any>('mutation{ createDevice(input:{name:"o"}){ deviceNumber username credentials { deviceKey } } }', {}, other);
+      const d = r.data.createDevice;
+      return { deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey };
+    })(), { protocolVersion: 5 });
+    let outsiderGot = 0;
+    outsider.on('message', () => (outsiderGot += 1));
+    await outsider.subscribeAsync('$share/workers/jobs/+', { qos: 1 });
+    const all = new Promise<void>((resolve) => {
+      let n = 0;
+      plain.on('message', () => ++n === 30 && resolve());
+    });
+    const pub = await v5();
+    for (let i = 0; i < 30; i++) await pub.publishAsync(`jobs/${i}`, `job ${i}`, { qos: 1 });
+    await all;
+    // Once each across the group (all delivered before the marker reaches the last member).
+    const marker = Promise.all(members.map((m) => nextMessage(m, 'jobs/marker')));
+    for (const m of members) await m.subscribeAsync('jobs/marker', { qos: 1 });
+    await pub.publishAsync('jobs/marker', 'm', { qos: 1 });
+    await marker;
+    expect(counts.reduce((a, b) => a + b, 0) - 3).toBe(30);
+    expect(outsiderGot).toBe(0);
+    // Unsubscribing leaves the group.
+    await members[0]!.unsubscribeAsync('$share/workers/jobs/+');
+    const before = counts[0]!;
+    const done = nextMessage(plain, 'jobs/last');
+    await pub.publishAsync('jobs/last', 'x', { qos: 1 });
+    await done;
+    expect(counts[0]).toBe(before);
   });
 
   it('keeps a subscription sent in the same packet burst as CONNECT and DISCONNECT (§3.14.4, [MQTT-4.6.0-1])', async () => {

@@ -10,9 +10,15 @@ describe('owner namespace', () => {
     const sub = { cmd: 'subscribe', subscriptions: [{ topic: 'a/#' }, { topic: '$SYS/x' }, { topic: '' }] };
     namespaceFilters(prefix, sub);
     expect(sub.subscriptions.map((s) => s.topic)).toEqual([`${prefix}a/#`, '$SYS/x', '']);
-    const unsub = { cmd: 'unsubscribe', unsubscriptions: ['a/+', '$share/g/a', 42] };
-    namespaceFilters(prefix, unsub);
-    expect(unsub.unsubscriptions).toEqual([`${prefix}a/+`, '$share/g/a', 42]);
+    const seen: Array<[string, string | null]> = [];
+    const unsub = { cmd: 'unsubscribe', unsubscriptions: ['a/+', '$share/g/a', '$share//a', 42] };
+    namespaceFilters(prefix, unsub, (f, group) => seen.push([f, group]));
+    // A shared subscription's filter goes inside too; its group is told apart ([MQTT-4.8.2-1]: a share name is not empty).
+    expect(unsub.unsubscriptions).toEqual([`${prefix}a/+`, `${prefix}a`, '$share//a', 42]);
+    expect(seen).toEqual([
+      [`${prefix}a/+`, null],
+      [`${prefix}a`, 'g'],
+    ]);
     expect(filterInside(prefix, undefined)).toBeUndefined();
   });
 

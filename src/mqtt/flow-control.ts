@@ -16,6 +16,13 @@ export class PacketSplitter {
     buf = buf.subarray(offset);
     this.pending = buf.length ? Buffer.from(buf) : Buffer.alloc(0);
   }
+
+  /** The bytes of an incomplete packet held so far (and forgets them). */
+  rest(): Buffer {
+    const rest = this.pending;
+    this.pending = Buffer.alloc(0);
+    return rest;
+  }
 }
 
 /** Whole size of the packet starting at `offset`, or null while its fixed header is incomplete. */

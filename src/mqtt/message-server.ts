@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import type tls from 'node:tls';
 import MQEmitterRedis from 'mqemitter-redis';
 import { Aedes, type Client } from 'aedes';
 import type { MqttConfig } from '../config/config.js';
@@ -23,6 +22,7 @@ import { namespaceFilters, namespacePrefix } from './namespace.js';
 import { Presence } from './presence.js';
 import { ConnackReturnCode, ReasonCode } from './reason-codes.js';
 import { describeError, Session, SessionState } from './session.js';
+import { advertiseSharedSubscriptions } from './shared-subscriptions.js';
 import { TopicHooks } from './topic-hooks.js';
 import { WireGuard } from './wire-guard.js';
 
@@ -84,7 +84,7 @@ export class MessageServer extends EventEmitter {
     this.retention = new Retention(d.config, d.connectionLog, d.deviceEvents, d.log);
     this.retention.on('retention', (r) => this.emit('retention', r));
     const watched = { sessions: () => this.sessions.values(), broker: () => this.broker, certificates: () => this.tls.certificates };
-    const helpers = { peerCertificate: (s: Session) => this.peerCertificate(s), track: (p: Promise<unknown>) => this.track(p) };
+    const helpers = { track: (p: Promise<unknown>) => this.track(p) };
     this.watch = new RegistryWatch({ ...watched, ...helpers }, d.bus, this.auth, d.devices, d.connectionLog, d.deviceEvents, d.log);
     this.topics = new TopicHooks((client) => (client ? this.everSeen.get(client) : undefined), d.deviceEvents, d.log);
   }
@@ -224,7 +224,8 @@ export class MessageServer extends EventEmitter {
   /** Every packet of an authenticated client, before aedes handles it (the guard holds packets until then). */
   private onPacket(s: Session, packet: AnyPacket): void {
     if (packet.cmd === 'disconnect') s.disconnected = true;
-    else if (s.prefix && (packet.cmd === 'subscribe' || packet.cmd === 'unsubscribe')) namespaceFilters(s.prefix, packet);
+    else if (s.prefix && packet.cmd === 'subscribe') namespaceFilters(s.prefix, packet, (f, group) => s.filters.add(f, group));
+    else if (s.prefix && packet.cmd === 'unsubscribe') namespaceFilters(s.prefix, packet, (f, group) => s.filters.remove(f, group));
   }
 
   /**
@@ -291,12 +292,9 @@ export class MessageServer extends EventEmitter {
     s.keepalive = typeof packet.keepalive === 'number' ? packet.keepalive : null;
     s.clean = typeof packet.clean === 'boolean' ? packet.clean : null;
     s.protocolVersion = typeof packet.protocolVersion === 'number' ? packet.protocolVersion : null;
+    // aedes 2.0.0-beta.1 always says shared subscriptions are unavailable; Portico has them.
+    if (s.protocolVersion === 5) s.conn.rewriteFirstPacket(advertiseSharedSubscriptions);
     cb(null, true);
-  }
-
-  private peerCertificate(s: Session): Buffer | undefined {
-    const peer = (s.conn.socket as tls.TLSSocket).getPeerCertificate?.(false);
-    return peer && peer.raw ? peer.raw : undefined;
   }
 
   private authenticate(client: Client, username: string | undefined, password: Buffer | undefined, cb: (err: AuthError | null, ok: boolean | null) => void): void {
@@ -304,7 +302,7 @@ export class MessageServer extends EventEmitter {
     if (!s) return cb(Object.assign(new Error('not authorized'), { returnCode: ConnackReturnCode.NOT_AUTHORIZED }), null);
     const mutual = s.listener === MqttListener.MQTTS_MUTUAL;
     if (mutual && !this.tls.certificates) return cb(Object.assign(new Error('server unavailable'), { returnCode: ConnackReturnCode.SERVER_UNAVAILABLE }), null);
-    const certificate = mutual ? { der: this.peerCertificate(s), verifier: this.tls.certificates! } : undefined;
+    const certificate = mutual ? { der: s.peerCertificate(), verifier: this.tls.certificates! } : undefined;
     this.auth.authenticate({ clientId: s.clientId ?? '', username, password, address: s.conn.remoteAddress ?? '', ...(certificate ? { certificate } : {}) }).then(
       (outcome) => {
         if (outcome.ok) {

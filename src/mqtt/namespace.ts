@@ -1,4 +1,5 @@
 import mqttPacket from 'mqtt-packet';
+import { parseShared } from './shared-subscriptions.js';
 
 /**
  * The owner namespace: inside the broker every topic of an owner's devices starts with `<ownerId>/`; devices
@@ -12,12 +13,26 @@ const OWNER_PREFIX = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 export const filterInside = (prefix: string, filter: unknown): unknown =>
   typeof filter === 'string' && filter !== '' && !filter.startsWith('$') ? prefix + filter : filter;
 
-/** Moves a SUBSCRIBE's or UNSUBSCRIBE's filters into the namespace, in place. */
-export function namespaceFilters(prefix: string, packet: { cmd: string; subscriptions?: unknown; unsubscriptions?: unknown }): void {
+/**
+ * Moves a SUBSCRIBE's or UNSUBSCRIBE's filters into the namespace, in place, and tells `each` every filter as the
+ * broker will hold it with its share group (`$share/<group>/<filter>` becomes `<prefix><filter>` in group
+ * `<group>`: a group never spans owners).
+ */
+export function namespaceFilters(
+  prefix: string,
+  packet: { cmd: string; subscriptions?: unknown; unsubscriptions?: unknown },
+  each: (brokerFilter: string, group: string | null) => void = () => undefined,
+): void {
+  const inside = (filter: unknown): unknown => {
+    const shared = parseShared(filter);
+    const moved = filterInside(prefix, shared ? shared.filter : filter);
+    if (typeof moved === 'string' && moved.startsWith(prefix)) each(moved, shared ? shared.group : null);
+    return moved;
+  };
   if (packet.cmd === 'subscribe' && Array.isArray(packet.subscriptions)) {
-    for (const sub of packet.subscriptions as Array<{ topic: unknown }>) sub.topic = filterInside(prefix, sub.topic);
+    for (const sub of packet.subscriptions as Array<{ topic: unknown }>) sub.topic = inside(sub.topic);
   } else if (packet.cmd === 'unsubscribe' && Array.isArray(packet.unsubscriptions)) {
-    packet.unsubscriptions = (packet.unsubscriptions as unknown[]).map((f) => filterInside(prefix, f));
+    packet.unsubscriptions = (packet.unsubscriptions as unknown[]).map(inside);
   }
 }
 

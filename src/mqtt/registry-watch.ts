@@ -15,7 +15,6 @@ export interface WatchedServer {
   sessions(): Iterable<Session>;
   broker(): Aedes | null;
   certificates(): DeviceCertificateVerifier | undefined;
-  peerCertificate(s: Session): Buffer | undefined;
   /** Runs a background task the server waits for when it settles. */
   track(p: Promise<unknown>): void;
 }
@@ -70,7 +69,7 @@ export class RegistryWatch {
       let stale = !now || now.blocked || now.authType !== was.authType || now.username !== was.username || now.updatedAt.getTime() > was.updatedAt.getTime();
       const verifier = this.server.certificates();
       if (!stale && s.listener === MqttListener.MQTTS_MUTUAL && verifier) {
-        stale = !(await verifier.verifyDeviceCertificate(s.clientId ?? '', this.server.peerCertificate(s))).ok;
+        stale = !(await verifier.verifyDeviceCertificate(s.clientId ?? '', s.peerCertificate())).ok;
       }
       if (stale && s.live) {
         s.setReason('kicked: credentials changed while registry events were missed');

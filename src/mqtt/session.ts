@@ -1,7 +1,9 @@
+import type tls from 'node:tls';
 import type { Client } from 'aedes';
 import type { MqttListener } from '../broker/connection-log.entity.js';
 import type { DeviceEntity } from '../devices/device.entity.js';
 import type { ReasonCode } from './reason-codes.js';
+import { SessionFilters } from './shared-subscriptions.js';
 import type { WireGuard } from './wire-guard.js';
 
 /** Where one client connection is, from accept to close. */
@@ -34,6 +36,8 @@ export class Session {
   /** How it ended, when it did: the client sent DISCONNECT (a graceful end: no will). */
   disconnected = false;
   closeReason: string | null = null;
+  /** Its subscriptions as the broker holds them, with their share groups. */
+  readonly filters = new SessionFilters();
   readonly endedPromise: Promise<void>;
   private resolveEnded!: () => void;
 
@@ -56,6 +60,12 @@ export class Session {
   /** Ends the connection; an MQTT 5 client is told why first (DISCONNECT with a reason code). */
   disconnect(reasonCode: ReasonCode, reasonString?: string): void {
     this.client.disconnect({ reasonCode, ...(reasonString ? { properties: { reasonString } } : {}) });
+  }
+
+  /** Two-way TLS: the client certificate (DER). */
+  peerCertificate(): Buffer | undefined {
+    const peer = (this.conn.socket as tls.TLSSocket).getPeerCertificate?.(false);
+    return peer && peer.raw ? peer.raw : undefined;
   }
 
   end(): void {

@@ -6,6 +6,7 @@ import { messageProperties } from './message-properties.js';
 import { isForbiddenPublishTopic, publishWireSize, topicForDevice } from './namespace.js';
 import { ReasonCode } from './reason-codes.js';
 import type { Session } from './session.js';
+import { SharedDelivery } from './shared-subscriptions.js';
 
 /**
  * The broker hooks that move messages in and out of an owner's namespace: what a device may publish (and the
@@ -14,6 +15,7 @@ import type { Session } from './session.js';
 export class TopicHooks {
   /** QoS 0 messages whose device event could not be stored. */
   droppedQos0 = 0;
+  private readonly shared = new SharedDelivery();
 
   constructor(
     private readonly sessionOf: (client: Client | null) => Session | undefined,
@@ -65,6 +67,7 @@ export class TopicHooks {
     if (!s?.prefix) return null;
     // aedes hands each subscriber its own copy of the packet: rewriting it in place is safe (and needed for
     // messages replayed from a stored session, whose returned copy aedes ignores).
+    if (s.filters.hasShared && !this.chosenFor(s, packet)) return null;
     const topic = topicForDevice(s.prefix, packet.topic);
     if (topic === null) return null;
     packet.topic = topic;
@@ -72,6 +75,17 @@ export class TopicHooks {
     const max = client.maximumPacketSize;
     if (max && publishWireSize(packet) > max) return null;
     return packet;
+  }
+
+  /**
+   * [MQTT-4.8.2-3] a message matching a shared subscription goes to one session of the group; a session also
+   * subscribed without a group gets it anyway.
+   */
+  private chosenFor(s: Session, packet: AedesPublishPacket): boolean {
+    const { plain, groups } = s.filters.matching(packet.topic);
+    if (plain || !groups.length) return true;
+    const messageKey = `${packet.brokerId}:${packet.brokerCounter}`;
+    return groups.some((g) => this.shared.claim(g, messageKey, s.clientId ?? ''));
   }
 
   /**

@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import { Duplex } from 'node:stream';
-import { OutgoingWindow } from './flow-control.js';
+import { OutgoingWindow, PacketSplitter } from './flow-control.js';
 import { PacketType } from './reason-codes.js';
 
 export interface WireGuardOptions {
@@ -42,6 +42,7 @@ export class WireGuard extends Duplex {
   private pendingRequests = 0;
   private holdTimer: NodeJS.Timeout | null = null;
   private window: OutgoingWindow | null = null;
+  private first: { rewrite: (packet: Buffer) => Buffer; splitter: PacketSplitter } | null = null;
   /** Why the guard closed the connection (null while it has not). */
   problem: string | null = null;
   readonly remoteAddress: string | undefined;
@@ -102,8 +103,24 @@ export class WireGuard extends Duplex {
     }
   }
 
+  /** Passes the first packet the broker sends (the CONNACK) through `rewrite`. */
+  rewriteFirstPacket(rewrite: (packet: Buffer) => Buffer): void {
+    this.first = { rewrite, splitter: new PacketSplitter() };
+  }
+
   private forward(data: Buffer, cb: (err?: Error | null) => void): void {
     if (this.socket.destroyed) return cb(new Error('connection closed'));
+    if (this.first) {
+      const first = this.first;
+      const out: Buffer[] = [];
+      first.splitter.add(data, (packet) => out.push(out.length ? packet : first.rewrite(packet)));
+      if (out.length) {
+        this.first = null;
+        out.push(first.splitter.rest());
+      }
+      data = out.length === 1 ? out[0]! : Buffer.concat(out);
+      if (!data.length) return cb();
+    }
     if (this.window) return this.window.write(data, () => cb());
     if (this.socket.write(data)) cb();
     else this.socket.once('drain', () => cb());
