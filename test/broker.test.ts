@@ -148,10 +148,10 @@ describe('embedded MQTT message server', () => {
     await late.subscribeAsync('retained/x');
     expect((await lateGot).payload.toString()).toBe('alice-retained');
 
-    // $SYS and shared subscriptions are refused (SUBACK failure), the connection stays up.
+    // $SYS is refused (SUBACK failure), the connection stays up; shared subscriptions stay inside the owner.
     const refusal = (c: typeof ca1, topic: string) => c.subscribeAsync(topic).then(() => 'granted', (e: { packet?: { granted?: number[] } }) => e.packet?.granted?.[0]);
     expect(await refusal(ca1, '$SYS/#')).toBe(128);
-    expect(await refusal(ca1, '$share/g/shared/topic')).toBe(128);
+    expect(await refusal(ca1, '$share/g/shared/topic')).toBe('granted');
     expect(await refusal(ca2, '$SYS/#')).toBe(0x87);
     // Publishing into $SYS ends the session.
     const kicked = closed(ca1);
