@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { jsonText, timestampColumn } from '../db/columns.js';
-import { MessageProperties } from '../mqtt/message-properties.js';
+import { MessageProperties } from '../common/message-properties.js';
 
 export enum PayloadEncoding {
   UTF8 = 'UTF8',

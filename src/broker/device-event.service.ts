@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Page } from '../common/pagination.js';
 import { DeviceEventEntity, PayloadEncoding } from './device-event.entity.js';
-import type { MessageProperties } from '../mqtt/message-properties.js';
+import type { MessageProperties } from '../common/message-properties.js';
 import { sortableId } from './ids.js';
 import { type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
 import { checkTopicFilter, hasWildcards, topicFilterRegex } from '../common/topics.js';

@@ -2,7 +2,7 @@ import type { Aedes, AedesPublishPacket, Client, PublishPacket, Subscription } f
 import type { Logger } from '../common/runtime.js';
 import type { DeviceEventService } from '../broker/device-event.service.js';
 import { holdsIncomingPacket } from './aedes-internals.js';
-import { messageProperties } from './message-properties.js';
+import { messageProperties } from '../common/message-properties.js';
 import { isForbiddenPublishTopic, publishWireSize, topicForDevice } from './namespace.js';
 import { ReasonCode } from './reason-codes.js';
 import type { Session } from './session.js';

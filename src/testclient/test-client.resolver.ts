@@ -1,4 +1,4 @@
-import { MessageProperties } from '../mqtt/message-properties.js';
+import { MessageProperties } from '../common/message-properties.js';
 import { GraphQLJSON } from 'graphql-scalars';
 import {
   Arg,

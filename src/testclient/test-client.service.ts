@@ -1,4 +1,4 @@
-import { type MessageProperties, messageProperties, packetProperties } from '../mqtt/message-properties.js';
+import { type MessageProperties, messageProperties, packetProperties } from '../common/message-properties.js';
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { AppError, badInput, notFound } from '../common/errors.js';
