@@ -4,6 +4,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/config.js';
 import { migrations } from '../../migrations/index.js';
 import { entities } from './entities.js';
+import { guardSqliteWrites } from './sqlite-writes.js';
 
 /** Builds (does not open) the DataSource for the configured database. Schema changes only through migrations. */
 export function createDataSource(db: DatabaseConfig): DataSource {
@@ -35,6 +36,7 @@ export async function openDatabase(db: DatabaseConfig): Promise<DataSource> {
   await ds.initialize();
   try {
     await ds.runMigrations({ transaction: 'each' });
+    guardSqliteWrites(ds);
   } catch (err) {
     await ds.destroy();
     throw err;
