@@ -9,7 +9,7 @@ import { CertificateService } from './certificates/certificate.service.js';
 import { CredentialService } from './credentials/credential.service.js';
 import { DeviceService } from './devices/device.service.js';
 import { PkiService } from './pki/pki.service.js';
-import { StorageHealth } from './db/health.js';
+import { StorageHealth, storageProbe } from './db/health.js';
 import { type ConnectThrottle, noConnectThrottle } from './security/connect-throttle.js';
 import { type AppPubSub, createAppPubSub } from './realtime/pubsub.js';
 import { type MqttEndpoints, TestClientService } from './testclient/test-client.service.js';
@@ -53,7 +53,7 @@ export interface Services {
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger, instanceId: string): Services {
   const bus = new RegistryBus();
-  const storageHealth = new StorageHealth();
+  const storageHealth = new StorageHealth(storageProbe(ds, clock));
   const connectThrottle: ConnectThrottle = noConnectThrottle;
   const pubSub = createAppPubSub(config.redisUrl ? { redisUrl: config.redisUrl, log } : undefined);
   const users = new UserService(ds, secrets, config.auth, clock, bus);
@@ -63,7 +63,7 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, log);
   const mqttEndpoints: Services['mqttEndpoints'] = { current: null };
   const testClients = new TestClientService(config.testClient, config.mqtt.maxPayloadBytes, devices, credentials, certificates, pki, () => mqttEndpoints.current, clock, log);
-  const storeOptions = { ds, pubSub, clock, log, batchSize: config.mqtt.eventBatchSize, flushIntervalMs: config.mqtt.eventFlushIntervalMs };
+  const storeOptions = { ds, pubSub, clock, log, batchSize: config.mqtt.eventBatchSize, flushIntervalMs: config.mqtt.eventFlushIntervalMs, health: storageHealth };
   const connectionLog = new ConnectionLogService(storeOptions);
   const deviceEvents = new DeviceEventService(storeOptions);
   const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });

@@ -1,4 +1,6 @@
 import type { Logger } from '../common/runtime.js';
+import { isStorageUnavailable, StorageUnavailableError } from '../common/storage-errors.js';
+import type { StorageHealth } from '../db/health.js';
 
 export interface BatchWriterOptions<T> {
   /** For log messages. */
@@ -18,17 +20,27 @@ export interface BatchWriterOptions<T> {
   hardLimit?: number;
   /** Delay before retrying after the database refused a whole batch (ms). */
   retryDelayMs?: number;
+  /** Told when writes fail for a storage reason and when they succeed again. */
+  health?: StorageHealth;
+}
+
+interface Entry<T> {
+  row: T;
+  /** Durable rows: settled when committed, or refused when the storage cannot write. */
+  settle?: { resolve: () => void; reject: (err: Error) => void };
 }
 
 /**
  * Buffers rows and writes them in batches: one transaction per `batchSize` rows or per
- * `flushIntervalMs`, whichever comes first. One flush runs at a time, so rows commit in the order they
- * were added. A batch the database refuses is retried row by row: rows that fail alone are dropped and
- * logged, and if every row fails (database unavailable) the batch is kept and retried later.
+ * `flushIntervalMs`, whichever comes first (group commit). One flush runs at a time, so rows commit in the
+ * order they were added. A durable row (`addDurable`) settles when its batch is committed; when the storage
+ * cannot write (disk full, read-only, database down) every durable row waiting is refused with a
+ * StorageUnavailableError (its producer must not report success) and the other rows are kept and retried.
+ * A batch refused for another reason is retried row by row: rows that fail alone are dropped and logged.
  * `close()` writes everything still buffered.
  */
 export class BatchWriter<T> {
-  private buffer: T[] = [];
+  private buffer: Array<Entry<T>> = [];
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private closed = false;
@@ -45,7 +57,7 @@ export class BatchWriter<T> {
   constructor(private readonly o: BatchWriterOptions<T>) {
     this.highWaterMark = o.highWaterMark ?? Math.max(o.batchSize * 20, 1000);
     this.hardLimit = o.hardLimit ?? this.highWaterMark * 50;
-    this.retryDelayMs = o.retryDelayMs ?? 1000;
+    this.retryDelayMs = o.retryDelayMs ?? 500;
   }
 
   get pending(): number {
@@ -58,18 +70,31 @@ export class BatchWriter<T> {
    * memory.
    */
   add(row: T): Promise<void> | undefined {
-    this.buffer.push(row);
-    if (this.buffer.length > this.hardLimit) {
-      const lost = this.buffer.splice(0, this.buffer.length - this.hardLimit);
-      this.dropped += lost.length;
-      this.o.log.error(`${this.o.name}: database not keeping up, dropped ${lost.length} oldest buffered rows`);
-    }
-    if (this.buffer.length >= this.o.batchSize) this.kick();
-    else this.schedule(this.o.flushIntervalMs);
+    this.push({ row });
     if (this.buffer.length >= this.highWaterMark) {
       return new Promise((resolve) => this.waiters.push(resolve));
     }
     return undefined;
+  }
+
+  /**
+   * Buffers a row whose producer reports success only once it is stored (e.g. a QoS 1 PUBACK): resolves when
+   * the row is committed, rejects with StorageUnavailableError when the storage cannot write it.
+   */
+  addDurable(row: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.push({ row, settle: { resolve, reject } }));
+  }
+
+  private push(entry: Entry<T>): void {
+    this.buffer.push(entry);
+    if (this.buffer.length > this.hardLimit) {
+      const lost = this.buffer.splice(0, this.buffer.length - this.hardLimit);
+      this.dropped += lost.length;
+      this.refuse(lost, new StorageUnavailableError('buffer full'));
+      this.o.log.error(`${this.o.name}: database not keeping up, dropped ${lost.length} oldest buffered rows`);
+    }
+    if (this.buffer.length >= this.o.batchSize) this.kick();
+    else this.schedule(this.o.flushIntervalMs);
   }
 
   /** Writes everything buffered so far; resolves when done (or the database refused it for now). */
@@ -91,6 +116,7 @@ export class BatchWriter<T> {
     await this.flush();
     if (this.buffer.length) {
       this.o.log.error(`${this.o.name}: ${this.buffer.length} rows could not be written at shutdown`);
+      this.refuse(this.buffer.splice(0), new StorageUnavailableError('shutting down'));
     }
     this.releaseWaiters(true);
   }
@@ -122,9 +148,9 @@ export class BatchWriter<T> {
   private async drain(): Promise<void> {
     while (this.buffer.length) {
       const batch = this.buffer.splice(0, this.o.batchSize);
-      const ok = await this.write(batch);
-      if (!ok) {
-        this.buffer.unshift(...batch);
+      const kept = await this.write(batch);
+      if (kept) {
+        this.buffer.unshift(...kept);
         this.retryAt = Date.now() + this.retryDelayMs;
         return;
       }
@@ -132,43 +158,61 @@ export class BatchWriter<T> {
     }
   }
 
-  /** False when nothing could be written (database unavailable): the caller keeps the batch. */
-  private async write(batch: T[]): Promise<boolean> {
+  /**
+   * Null when the batch is dealt with (written, or bad rows dropped); otherwise the storage cannot write:
+   * durable rows are refused and the rest (returned) wait for a retry.
+   */
+  private async write(batch: Array<Entry<T>>): Promise<Array<Entry<T>> | null> {
     try {
-      await this.o.insert(batch);
+      await this.o.insert(batch.map((e) => e.row));
       this.done(batch);
-      return true;
+      return null;
     } catch (err) {
-      if (batch.length === 1) {
-        this.o.log.error(`${this.o.name}: write failed, will retry`, err);
-        return false;
-      }
+      if (batch.length === 1 || isStorageUnavailable(err)) return this.unavailable(batch, err);
       this.o.log.warn(`${this.o.name}: batch of ${batch.length} refused, writing rows one by one`, err);
     }
     let failed = 0;
     let lastError: unknown;
-    for (const row of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const entry = batch[i]!;
       try {
-        await this.o.insert([row]);
-        this.done([row]);
+        await this.o.insert([entry.row]);
+        this.done([entry]);
       } catch (err) {
+        if (isStorageUnavailable(err) || failed + 1 === batch.length) return this.unavailable(batch.slice(i), err);
         failed += 1;
         lastError = err;
-        if (failed === batch.length) {
-          this.o.log.error(`${this.o.name}: database unavailable, will retry`, err);
-          return false;
-        }
+        this.refuse([entry], new StorageUnavailableError('row refused by the database', err));
       }
     }
     this.dropped += failed;
     if (failed) this.o.log.error(`${this.o.name}: dropped ${failed} rows the database refused`, lastError);
-    return true;
+    return null;
   }
 
-  private done(rows: T[]): void {
-    this.written += rows.length;
+  private unavailable(entries: Array<Entry<T>>, err: unknown): Array<Entry<T>> {
+    this.o.health?.markFailed(err instanceof Error ? err.message : String(err));
+    // Nothing waiting for durability may be told it is stored: refuse those, here and further back in the buffer.
+    const refused = new StorageUnavailableError('storage unavailable', err);
+    const durable = entries.filter((e) => e.settle);
+    const waiting = this.buffer.filter((e) => e.settle);
+    if (waiting.length) this.buffer = this.buffer.filter((e) => !e.settle);
+    this.refuse(durable, refused);
+    this.refuse(waiting, refused);
+    this.o.log.error(`${this.o.name}: storage unavailable (${durable.length + waiting.length} durable rows refused, will retry the others)`, err);
+    return entries.filter((e) => !e.settle);
+  }
+
+  private refuse(entries: Array<Entry<T>>, err: Error): void {
+    for (const e of entries) e.settle?.reject(err);
+  }
+
+  private done(entries: Array<Entry<T>>): void {
+    this.written += entries.length;
+    this.o.health?.markOk();
+    for (const e of entries) e.settle?.resolve();
     try {
-      this.o.committed?.(rows);
+      this.o.committed?.(entries.map((e) => e.row));
     } catch (err) {
       this.o.log.error(`${this.o.name}: notifying committed rows failed`, err);
     }

@@ -50,8 +50,27 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
     if (!this.postgres) registerSqliteRegexp(o.ds.driver as unknown as { databaseConnection?: SqliteConnection });
   }
 
-  /** Buffers the message; the returned promise (if any) asks the publisher to wait (backpressure). */
+  /** QoS 0 messages not stored because the database could not write (for metrics and tests). */
+  droppedQos0 = 0;
+  private lastDropLog = 0;
+
+  /**
+   * Buffers the message. QoS 1/2: the promise resolves once the event is committed and rejects with
+   * StorageUnavailableError when it cannot be (the message must not be acknowledged). QoS 0: the promise (if
+   * any) asks the publisher to wait (backpressure); while the database cannot write, QoS 0 events are dropped
+   * and counted.
+   */
   record(m: PublishedMessage): Promise<void> | undefined {
+    const durable = m.qos > 0;
+    if (!durable && this.o.health && !this.o.health.ok) {
+      this.droppedQos0 += 1;
+      const now = Date.now();
+      if (now - this.lastDropLog >= 10_000) {
+        this.lastDropLog = now;
+        this.o.log.warn(`deviceEvents: storage unavailable, QoS 0 events are dropped (${this.droppedQos0} so far)`);
+      }
+      return undefined;
+    }
     const row = Object.assign(new DeviceEventEntity(), {
       id: sortableId(),
       ownerId: m.ownerId,
@@ -64,7 +83,7 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
       properties: m.properties ?? null,
       time: this.o.clock(),
     });
-    return this.writer.add(row);
+    return durable ? this.writer.addDurable(row) : this.writer.add(row);
   }
 
   list(ownerId: string, q: DeviceEventQuery): Promise<Page<DeviceEventEntity>> {

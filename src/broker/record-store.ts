@@ -3,6 +3,7 @@ import type { RetentionConfig } from '../config/config.js';
 import { badInput } from '../common/errors.js';
 import { decodeCursor, encodeCursor, keysetPage, type Page } from '../common/pagination.js';
 import type { Clock, Logger } from '../common/runtime.js';
+import type { StorageHealth } from '../db/health.js';
 import type { AppPubSub } from '../realtime/pubsub.js';
 import { BatchWriter } from './batch-writer.js';
 
@@ -34,6 +35,8 @@ export interface StoreOptions {
   log: Logger;
   batchSize: number;
   flushIntervalMs: number;
+  /** Whether the database accepts writes (the writers report to it). */
+  health?: StorageHealth;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -61,6 +64,7 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
       batchSize: o.batchSize,
       flushIntervalMs: o.flushIntervalMs,
       log: o.log,
+      health: o.health,
       insert: (rows) => this.insertRows(rows),
       committed: (rows) => this.publish(rows),
     });

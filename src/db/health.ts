@@ -1,29 +1,5 @@
 import { EventEmitter } from 'node:events';
 
-/** Raised when a write could not be made durable (disk full, read-only storage, database unreachable). */
-export class StorageUnavailableError extends Error {
-  constructor(
-    message = 'storage unavailable',
-    override readonly cause?: unknown,
-  ) {
-    super(message);
-    this.name = 'StorageUnavailableError';
-  }
-}
-
-const SQLITE_UNAVAILABLE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|NOMEM|PROTOCOL)/;
-const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53100', '53200', '53300', '08000', '08003', '08006', '25006']);
-
-/** True when `err` says the database cannot store anything right now (as opposed to a bad row). */
-export function isStorageUnavailable(err: unknown): boolean {
-  if (err instanceof StorageUnavailableError) return true;
-  const e = err as { code?: unknown; driverError?: { code?: unknown }; message?: unknown } | null;
-  if (!e || typeof e !== 'object') return false;
-  const codes = [e.code, e.driverError?.code].filter((c): c is string => typeof c === 'string');
-  if (codes.some((c) => SQLITE_UNAVAILABLE.test(c) || PG_UNAVAILABLE.has(c))) return true;
-  return typeof e.message === 'string' && /Connection terminated|connect ECONNREFUSED|database or disk is full|readonly database/i.test(e.message);
-}
-
 export interface StorageHealthEvents {
   change: [{ ok: boolean; reason: string | null }];
 }
@@ -34,6 +10,19 @@ export interface StorageHealthEvents {
  */
 export class StorageHealth extends EventEmitter<StorageHealthEvents> {
   private state: { ok: boolean; reason: string | null } = { ok: true, reason: null };
+  private timer: NodeJS.Timeout | null = null;
+  private probing = false;
+
+  /**
+   * @param probe a small write; while the storage is marked failed it runs every `probeIntervalMs` and marks it
+   *   ok again when it succeeds (so readiness comes back even when nothing else writes).
+   */
+  constructor(
+    private readonly probe?: () => Promise<void>,
+    private readonly probeIntervalMs = 500,
+  ) {
+    super();
+  }
 
   get ok(): boolean {
     return this.state.ok;
@@ -45,13 +34,47 @@ export class StorageHealth extends EventEmitter<StorageHealthEvents> {
 
   markFailed(reason: string): void {
     if (!this.state.ok && this.state.reason === reason) return;
+    const wasOk = this.state.ok;
     this.state = { ok: false, reason };
+    if (wasOk) this.startProbing();
     this.emit('change', this.state);
   }
 
   markOk(): void {
     if (this.state.ok) return;
     this.state = { ok: true, reason: null };
+    this.stopProbing();
     this.emit('change', this.state);
   }
+
+  /** Stops probing (shutdown). */
+  close(): void {
+    this.stopProbing();
+  }
+
+  private startProbing(): void {
+    if (!this.probe || this.timer) return;
+    const probe = this.probe;
+    this.timer = setInterval(() => {
+      if (this.probing) return;
+      this.probing = true;
+      probe()
+        .then(() => this.markOk(), () => undefined)
+        .finally(() => (this.probing = false));
+    }, this.probeIntervalMs);
+    this.timer.unref();
+  }
+
+  private stopProbing(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
+
+/** The storage probe: rewrites the one row of `storage_probe` (a real write, refused when the storage cannot write). */
+export function storageProbe(ds: { query(sql: string): Promise<unknown> }, clock: () => Date): () => Promise<void> {
+  return async () => {
+    const at = clock().getTime();
+    await ds.query(`INSERT INTO storage_probe (id, at) VALUES (1, ${at}) ON CONFLICT (id) DO UPDATE SET at = ${at}`);
+  };
 }

@@ -19,6 +19,7 @@ import { RegistryWatch } from './registry-watch.js';
 import { type AuthOutcome, DeviceAuthenticator } from './device-auth.js';
 import { Listeners, type MessageServerPorts, type MessageServerTlsDeps } from './listeners.js';
 import { namespaceFilters, namespacePrefix } from './namespace.js';
+import { recoverAfterRestart } from './recovery.js';
 import { Presence } from './presence.js';
 import { ConnackReturnCode, ReasonCode } from './reason-codes.js';
 import { describeError, Session, SessionState } from './session.js';
@@ -109,7 +110,7 @@ export class MessageServer extends EventEmitter {
 
   /** QoS 0 messages whose device event could not be stored. */
   get droppedQos0(): number {
-    return this.topics.droppedQos0;
+    return this.d.deviceEvents.droppedQos0;
   }
 
   /** Starts the broker and its listeners (those configured; TLS ones only with `pki`/`certificates`). */
@@ -117,7 +118,7 @@ export class MessageServer extends EventEmitter {
     const cfg = this.d.config;
     this.tls = tlsDeps;
     if (!cfg.enabled) return this.ports;
-    await this.d.devices.resetConnectionStatus(this.d.clock(), this.d.instanceId);
+    await recoverAfterRestart(this.d.devices, this.d.connectionLog, this.d.clock, this.d.instanceId, this.d.log);
     const broker = await Aedes.createBroker({
       id: this.d.instanceId,
       ...(this.d.redisUrl ? { mq: this.sharedEmitter(this.d.redisUrl) } : {}),

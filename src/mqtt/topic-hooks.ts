@@ -13,8 +13,6 @@ import { SharedDelivery } from './shared-subscriptions.js';
  * recording of each upstream PUBLISH before it is acknowledged), subscribe to, and receive.
  */
 export class TopicHooks {
-  /** QoS 0 messages whose device event could not be stored. */
-  droppedQos0 = 0;
   private readonly shared = new SharedDelivery();
 
   constructor(
@@ -89,12 +87,11 @@ export class TopicHooks {
   }
 
   /**
-   * The device event could not be stored. QoS 0 goes on (counted as dropped); QoS 1/2 is not acknowledged: the
+   * The device event could not be stored. QoS 0 goes on; QoS 1/2 is not acknowledged: the
    * connection ends (MQTT 5: DISCONNECT 0x89 "storage unavailable") and the client sends it again on reconnect.
    */
   private notStored(s: Session, packet: PublishPacket, err: unknown, publish: () => void, cb: (err?: Error | null) => void): void {
     if ((packet.qos ?? 0) === 0) {
-      this.droppedQos0 += 1;
       this.log.warn(`device event of ${s.clientId} not stored (QoS 0, dropped): ${err instanceof Error ? err.message : String(err)}`);
       return publish();
     }
