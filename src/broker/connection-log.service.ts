@@ -49,6 +49,23 @@ export class ConnectionLogService extends RecordStore<ConnectionLogEntity> {
     return row;
   }
 
+  /**
+   * After a crash: every device whose newest row is CONNECTED gets the DISCONNECTED row the crash kept from being
+   * written (same client id, listener and address), with `reason`. Returns how many rows were added.
+   */
+  async closeDangling(deviceIds: string[], reason: string): Promise<number> {
+    let closed = 0;
+    for (const deviceId of deviceIds) {
+      const last = await this.repo.createQueryBuilder('r').where('r.device_id = :deviceId', { deviceId }).orderBy('r.time', 'DESC').addOrderBy('r.id', 'DESC').getOne();
+      if (last?.eventType !== ConnectionEventType.CONNECTED) continue;
+      const { id: _id, time: _time, ...rest } = last;
+      this.record({ ...rest, eventType: ConnectionEventType.DISCONNECTED, reason });
+      closed += 1;
+    }
+    await this.writer.flush();
+    return closed;
+  }
+
   list(ownerId: string, q: ConnectionLogQuery): Promise<Page<ConnectionLogEntity>> {
     return this.page(ownerId, q, (qb) => {
       if (q.eventTypes?.length) qb.andWhere('r.event_type IN (:...eventTypes)', { eventTypes: q.eventTypes });

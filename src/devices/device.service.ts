@@ -207,6 +207,16 @@ export class DeviceService {
     return result.affected ? this.repo.findOneBy({ id }) : null;
   }
 
+  /** Ids of the devices left ONLINE on behalf of `instanceId` (or of no instance): what a crash left open. */
+  async onlineHeldBy(instanceId: string): Promise<string[]> {
+    const rows = await this.repo
+      .createQueryBuilder('d')
+      .select('d.id', 'id')
+      .where('d.status = :online AND (d.connected_instance = :instanceId OR d.connected_instance IS NULL)', { online: DeviceStatus.ONLINE, instanceId })
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
   /**
    * Marks OFFLINE the devices this instance held when it stopped (no session outlives the process), and any
    * ONLINE device no instance claims. Devices held by other running instances stay ONLINE.
