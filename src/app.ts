@@ -10,6 +10,7 @@ import type { DataSource } from 'typeorm';
 import type { MessageServerPorts } from './mqtt/message-server.js';
 import type { Config } from './config/config.js';
 import { formatError } from './common/errors.js';
+import { isStorageUnavailable } from './common/storage-errors.js';
 import { type Clock, createLogger, type Logger, systemClock } from './common/runtime.js';
 import { openDatabase } from './db/data-source.js';
 import { certificatesRouter } from './certificates/http.js';
@@ -56,19 +57,32 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const secrets = loadSecrets(config.dataDir, config.serverSecret);
   const ds: DataSource = await openDatabase(config.database);
   const cleanups: Array<() => Promise<void>> = [async () => void (await ds.destroy())];
-  const close = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (err) {
-        log.error('error during shutdown', err);
+  let closing: Promise<void> | null = null;
+  /**
+   * Stops everything in reverse order of start (HTTP and subscriptions, test clients, MQTT and the event writers,
+   * Redis, the database) and completes within `shutdownTimeoutMs`: once the deadline has passed, each remaining
+   * step gets a short grace period, so the database is still flushed and closed when something earlier hangs.
+   */
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      const steps = cleanups.splice(0).reverse();
+      for (const [i, cleanup] of steps.entries()) {
+        const left = deadline - Date.now();
+        // What is left of the deadline is shared by the remaining steps; the last one (the database) gets the rest.
+        const budget = Math.max(100, i === steps.length - 1 ? left : left - 200 * (steps.length - 1 - i));
+        try {
+          await withTimeout(cleanup(), budget, `shutdown step ${i + 1}/${steps.length} did not finish within ${budget} ms`);
+        } catch (err) {
+          log.error('error during shutdown', err);
+        }
       }
-    }
-  };
+    })());
   try {
     const instanceId = loadInstanceId(config.dataDir, config.instanceId);
     const services = createServices(config, ds, secrets, clock, log, instanceId);
     cleanups.push(() => services.pubSub.close());
+    cleanups.push(async () => services.storageHealth.close());
     if (config.redisUrl) {
       const bridge = bridgeRegistryBus(services.bus, config.redisUrl, instanceId, log);
       cleanups.push(bridge.close);
@@ -91,7 +105,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     expressApp.disable('x-powered-by');
     const httpServer = http.createServer(expressApp);
 
-    const disposeSubscriptions = attachSubscriptions(httpServer, schema, services);
+    const dispose = attachSubscriptions(httpServer, schema, services);
+    let disposed: Promise<void> | null = null;
+    const disposeSubscriptions = () => (disposed ??= dispose());
     cleanups.push(disposeSubscriptions);
 
     const apollo = new ApolloServer<GraphQLContext>({
@@ -101,7 +117,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // main.ts handles SIGINT/SIGTERM with app.close(); Apollo's own handler would stop it concurrently and
       // re-raise the signal, leaving app.close() hung (the MQTT listeners never closed, buffered events never written).
       stopOnTerminationSignals: false,
-      formatError: (formatted, error) => formatError(formatted, error, (err) => log.error('unexpected error in GraphQL operation', err)),
+      formatError: (formatted, error) =>
+        formatError(formatted, error, (err) => {
+          if (isStorageUnavailable(err)) services.storageHealth.markFailed(err instanceof Error ? err.message : 'storage unavailable');
+          log.error('unexpected error in GraphQL operation', err);
+        }),
       plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
     });
     await apollo.start();
@@ -109,6 +129,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
     expressApp.get('/healthz', (_req, res) => {
       res.json({ ok: true });
+    });
+    // Readiness for a load balancer: false while the database cannot write, and while shutting down.
+    expressApp.get('/readyz', (_req, res) => {
+      const storage = services.storageHealth.ok;
+      const ready = storage && !closing;
+      res.status(ready ? 200 : 503).json({ ready, storage: storage ? 'ok' : 'unavailable', shuttingDown: Boolean(closing) });
     });
     expressApp.use(certificatesRouter(services));
     const graphiql = graphiqlRouter(config.graphiqlDir);
@@ -129,13 +155,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         resolve();
       });
     });
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          httpServer.close(() => resolve());
-          httpServer.closeAllConnections();
-        }),
-    );
+    // Stop accepting, end idle and in-flight HTTP connections, close graphql-ws sockets (1001): upgraded sockets
+    // would otherwise keep httpServer.close() waiting for ever.
+    cleanups.push(async () => {
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeAllConnections();
+      await disposeSubscriptions();
+      await closed;
+    });
     const port = (httpServer.address() as AddressInfo).port;
     const host = localAddressOf(config.host);
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { isStorageUnavailable } from './storage-errors.js';
 
 /** Stable error codes sent to clients in `extensions.code`. */
 export type ErrorCode =
@@ -91,5 +92,9 @@ export function formatError(
     return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
   }
   log(original);
+  if (isStorageUnavailable(original)) {
+    // Nothing was stored: the client may try again once the database accepts writes.
+    return { ...base, message: 'Storage unavailable, try again later', extensions: { code: 'SERVICE_UNAVAILABLE' } };
+  }
   return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }

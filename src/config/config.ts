@@ -118,6 +118,8 @@ export interface Config {
   graphiqlDir: string;
   /** Log level for the server's own messages. */
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** `close()` (SIGTERM) completes within this many ms, whatever clients are connected. */
+  shutdownTimeoutMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -245,6 +247,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisStartTimeoutMs: int(env, 'PORTICO_REDIS_START_TIMEOUT_MS', 10_000, 1),
     graphiqlDir: path.resolve(env.PORTICO_GRAPHIQL_DIR || path.join(packageRoot(), 'dist', 'graphiql')),
     logLevel: oneOf(env, 'PORTICO_LOG_LEVEL', ['silent', 'error', 'warn', 'info', 'debug'] as const, 'info'),
+    shutdownTimeoutMs: int(env, 'PORTICO_SHUTDOWN_TIMEOUT_MS', 10_000, 100),
   };
 }
 
