@@ -20,6 +20,8 @@ import { createSchema } from './graphql/schema.js';
 import { attachSubscriptions } from './graphql/ws.js';
 import { loadSecrets } from './secrets/secrets.js';
 import { bridgeRegistryBus, loadInstanceId } from './realtime/scale-out.js';
+import { RegistrySync } from './realtime/registry-sync.js';
+import { readRegistryGeneration } from './db/registry-generation.js';
 import { createServices, type Services } from './services.js';
 
 export interface AppOptions {
@@ -84,12 +86,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     cleanups.push(() => services.pubSub.close());
     cleanups.push(async () => services.storageHealth.close());
     if (config.redisUrl) {
-      const bridge = bridgeRegistryBus(services.bus, config.redisUrl, instanceId, log);
+      // Registry events missed while Redis was down (or lost on the way) are noticed through the database.
+      const sync = new RegistrySync(services.bus, () => readRegistryGeneration(ds), config.scaleOut.registryCheckIntervalMs, log);
+      const bridge = bridgeRegistryBus(services.bus, config.redisUrl, instanceId, log, () => void sync.check(true));
       cleanups.push(bridge.close);
       // Redis is required in scale-out: fail the start with a clear message rather than wait for it forever.
       const timeoutMs = config.redisStartTimeoutMs;
       const unreachable = `Redis at ${new URL(config.redisUrl).host} did not answer within ${timeoutMs} ms`;
       await withTimeout(Promise.all([bridge.ready, services.pubSub.ready()]), timeoutMs, unreachable);
+      await sync.start();
+      cleanups.push(() => sync.stop());
     }
     await services.pki.init();
     // The message server stops after the test clients (cleanups run in reverse) and before the database.

@@ -194,7 +194,7 @@ describe.each<DbKind>(['sqlite', 'postgres'])('certificates on %s', (db) => {
 
     expect(withdrawn).toEqual([]);
     expect((await unbind(c1.id, d2.id)).data.unbindCertificate.devices).toEqual([{ id: d1.id }]);
-    expect(withdrawn).toEqual([{ fingerprint: c1.fingerprint, deviceIds: [d2.id], reason: 'certificate unbound from device' }]);
+    expect(withdrawn).toEqual([{ fingerprint: c1.fingerprint, deviceIds: [d2.id], reason: 'certificate unbound from device', generation: expect.any(Number) }]);
     await unbind(c1.id, d2.id); // idempotent, no second event
     expect(withdrawn).toHaveLength(1);
   });

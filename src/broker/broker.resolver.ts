@@ -1,4 +1,5 @@
-import { AppError } from '../common/errors.js';
+import { AppError, eventsMissed, isEventsMissed } from '../common/errors.js';
+import { encodeCursor } from '../common/pagination.js';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { DeviceEntity } from '../devices/device.entity.js';
@@ -51,6 +52,12 @@ async function ownDeviceId(ctx: GraphQLContext, deviceId: string | null | undefi
   return (await ctx.services.devices.get(userId(ctx), deviceId)).id;
 }
 
+/**
+ * A subscription whose live events may have been lost (scale-out: Redis was down) ends with EVENTS_MISSED and the
+ * cursor to resume from: the last row delivered, else its `after`, else its start.
+ */
+const missed = (err: unknown, resumeAfter: string): unknown => (isEventsMissed(err) ? eventsMissed(resumeAfter) : err);
+
 /** A subscriber that reads slower than rows arrive is ended; it resumes from `resumeAfter` with `after`. */
 const tooSlow = (resumeAfter: string | null): AppError =>
   new AppError('CONFLICT', 'live rows arrive faster than this subscription reads them; subscribe again with after: resumeAfter to catch up', {
@@ -85,6 +92,7 @@ export class ConnectionLogResolver {
       const store = ctx.services.connectionLog;
       const after = args.after ? store.decode(args.after as string) : null;
       const types = (args.eventTypes as ConnectionEventType[] | null | undefined) ?? null;
+      const start = encodeCursor(store.kind, ctx.services.clock().getTime(), '');
       const live = ctx.services.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
       return replayThenLive<ConnectionLogEntity>({
         live,
@@ -92,6 +100,7 @@ export class ConnectionLogResolver {
         replay: after ? store.replayAfter(owner, deviceId, after) : null,
         match: (row) => (!deviceId || row.deviceId === deviceId) && (!types?.length || types.includes(row.eventType)),
         overflow: (last) => tooSlow(last ? store.cursorOf(last) : (args.after as string | null) ?? null),
+        liveFailed: (err, last) => missed(err, last ? store.cursorOf(last) : ((args.after as string | null) ?? start)),
       });
     },
   })
@@ -139,6 +148,7 @@ export class DeviceEventResolver {
       const topic = args.topic != null ? checkTopicFilter(args.topic as string) : null;
       const store = ctx.services.deviceEvents;
       const after = args.after ? store.decode(args.after as string) : null;
+      const start = encodeCursor(store.kind, ctx.services.clock().getTime(), '');
       const live = ctx.services.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
       return replayThenLive<DeviceEventEntity>({
         live,
@@ -146,6 +156,7 @@ export class DeviceEventResolver {
         replay: after ? store.replayAfter(owner, deviceId, after) : null,
         match: (row) => (!deviceId || row.deviceId === deviceId) && (topic == null || topicMatches(topic, row.topic)),
         overflow: (last) => tooSlow(last ? store.cursorOf(last) : (args.after as string | null) ?? null),
+        liveFailed: (err, last) => missed(err, last ? store.cursorOf(last) : ((args.after as string | null) ?? start)),
       });
     },
   })

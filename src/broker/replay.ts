@@ -26,6 +26,11 @@ export interface ReplayThenLiveOptions<T extends TimeSeriesRow> {
    */
   maxBacklog?: number;
   overflow?: (lastDelivered: T | null) => Error;
+  /**
+   * The error the subscription ends with when the live subscription fails (e.g. EVENTS_MISSED), from the live error
+   * and the last row delivered; asked once the rows received before the failure have been delivered.
+   */
+  liveFailed?: (err: unknown, lastDelivered: T | null) => unknown;
 }
 
 export const DEFAULT_MAX_BACKLOG = 10_000;
@@ -43,6 +48,8 @@ export function replayThenLive<T extends TimeSeriesRow>(o: ReplayThenLiveOptions
   let finished = false;
   let liveEnded = false;
   let failure: unknown = null;
+  /** The live subscription failed (rather than overflowed): `failure` goes through `liveFailed` when thrown. */
+  let liveFailure = false;
   let waiting: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
   const done = (): IteratorResult<T> => ({ done: true, value: undefined });
 
@@ -57,6 +64,8 @@ export function replayThenLive<T extends TimeSeriesRow>(o: ReplayThenLiveOptions
     return undefined;
   };
 
+  const finalFailure = (): unknown => (liveFailure && o.liveFailed ? o.liveFailed(failure, lastDelivered) : failure);
+
   const deliver = () => {
     if (!waiting || replay) return;
     const row = take();
@@ -67,7 +76,7 @@ export function replayThenLive<T extends TimeSeriesRow>(o: ReplayThenLiveOptions
     } else if (liveEnded) {
       waiting = null;
       finished = true;
-      if (failure) w.reject(failure);
+      if (failure) w.reject(finalFailure());
       else w.resolve(done());
     }
   };
@@ -89,6 +98,7 @@ export function replayThenLive<T extends TimeSeriesRow>(o: ReplayThenLiveOptions
       }
     } catch (err) {
       failure = err;
+      liveFailure = true;
     } finally {
       liveEnded = true;
       deliver();
@@ -115,7 +125,7 @@ export function replayThenLive<T extends TimeSeriesRow>(o: ReplayThenLiveOptions
       if (row) return { done: false, value: row };
       if (liveEnded) {
         finished = true;
-        if (failure) throw failure;
+        if (failure) throw finalFailure();
         return done();
       }
       return new Promise((resolve, reject) => {

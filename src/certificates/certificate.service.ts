@@ -8,6 +8,7 @@ import { isUuid, newId } from '../common/ids.js';
 import { keysetPage, type Page } from '../common/pagination.js';
 import { checkName, searchPattern } from '../common/validate.js';
 import type { Clock, Logger } from '../common/runtime.js';
+import { bumpRegistryGeneration } from '../db/registry-generation.js';
 import { DeviceAuthType, DeviceEntity } from '../devices/device.entity.js';
 import type { DeviceService } from '../devices/device.service.js';
 import { KeyAlgorithmEnum } from '../pki/pki.resolver.js';
@@ -67,7 +68,7 @@ export class CertificateService {
   private crlCache?: { key: string; at: number; pem: string };
 
   constructor(
-    ds: DataSource,
+    private readonly ds: DataSource,
     private readonly pki: PkiService,
     private readonly devices: DeviceService,
     private readonly secrets: Secrets,
@@ -212,10 +213,13 @@ export class CertificateService {
   async unbind(ownerId: string, certificateId: string, deviceId: string): Promise<CertificateEntity> {
     const cert = await this.get(ownerId, certificateId);
     const device = await this.devices.get(ownerId, deviceId);
-    const result = await this.bindings.delete({ certificateId: cert.id, deviceId: device.id });
-    if (result.affected !== 0) {
+    const generation = await this.ds.transaction(async (m) => {
+      const result = await m.getRepository(CertificateDeviceEntity).delete({ certificateId: cert.id, deviceId: device.id });
+      return result.affected !== 0 ? bumpRegistryGeneration(m) : null;
+    });
+    if (generation !== null) {
       this.log.info('certificate unbound', { certificateId: cert.id, deviceId: device.id, fingerprint: cert.fingerprint });
-      this.bus.emit('certificateWithdrawn', { fingerprint: cert.fingerprint, deviceIds: [device.id], reason: 'certificate unbound from device' });
+      this.bus.emit('certificateWithdrawn', { fingerprint: cert.fingerprint, deviceIds: [device.id], reason: 'certificate unbound from device', generation });
     }
     return cert;
   }
@@ -230,10 +234,13 @@ export class CertificateService {
     cert.revokedAt = now;
     cert.revocationReason = text;
     cert.updatedAt = now;
-    await this.repo.update({ id: cert.id }, { revokedAt: now, revocationReason: text, updatedAt: now });
+    const generation = await this.ds.transaction(async (m) => {
+      await m.getRepository(CertificateEntity).update({ id: cert.id }, { revokedAt: now, revocationReason: text, updatedAt: now });
+      return bumpRegistryGeneration(m);
+    });
     const deviceIds = (await this.bindings.findBy({ certificateId: cert.id })).map((b) => b.deviceId);
     this.log.info('certificate revoked', { certificateId: cert.id, fingerprint: cert.fingerprint, serialNumber: cert.serialNumber, reason: text, deviceIds });
-    this.bus.emit('certificateWithdrawn', { fingerprint: cert.fingerprint, deviceIds, reason: text ? `certificate revoked: ${text}` : 'certificate revoked' });
+    this.bus.emit('certificateWithdrawn', { fingerprint: cert.fingerprint, deviceIds, reason: text ? `certificate revoked: ${text}` : 'certificate revoked', generation });
     return cert;
   }
 

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE'
   | 'DEVICE_TIMEOUT'
+  | 'EVENTS_MISSED'
   | 'INTERNAL_SERVER_ERROR';
 
 /** An error whose message is safe to show to the client. */
@@ -38,6 +39,13 @@ export const conflict = (message: string, field?: string): AppError =>
 export const unauthenticated = (message = 'Authentication required'): AppError =>
   new AppError('UNAUTHENTICATED', message);
 export const forbidden = (message = 'Not allowed'): AppError => new AppError('FORBIDDEN', message);
+/**
+ * Ends a live subscription that may have missed events (scale-out: the Redis link was down). `resumeAfter`: the
+ * cursor to subscribe again with (`after:`), which replays what was recorded after it; null when there is none.
+ */
+export const eventsMissed = (resumeAfter: string | null): AppError =>
+  new AppError('EVENTS_MISSED', 'live events may have been missed; subscribe again (with after: resumeAfter, when given) to catch up', { resumeAfter });
+export const isEventsMissed = (err: unknown): boolean => err instanceof AppError && err.code === 'EVENTS_MISSED';
 
 /** Codes that graphql-js / Apollo attach themselves and whose messages are about the request, not internals. */
 const REQUEST_CODES = new Set([

@@ -2,10 +2,12 @@ import { EventEmitter } from 'node:events';
 
 /** What changed in the registry; the message server and the subscription server listen to end what it invalidates. */
 export interface RegistryEvents {
+  // `generation`: the registry generation the change committed (src/db/registry-generation.ts); scale-out uses it to
+  // notice events it missed.
   /** A device's credentials or authorization changed (key rotated, blocked, auth type changed, deleted). */
-  deviceCredentialsChanged: [{ deviceId: string; deviceNumber: string; reason: string }];
+  deviceCredentialsChanged: [{ deviceId: string; deviceNumber: string; reason: string; generation?: number }];
   /** A certificate was revoked, or unbound from a device: sessions authenticated with it must end. */
-  certificateWithdrawn: [{ fingerprint: string; deviceIds: string[]; reason: string }];
+  certificateWithdrawn: [{ fingerprint: string; deviceIds: string[]; reason: string; generation?: number }];
   /** An API key was revoked: subscriptions opened with it must end. */
   apiKeyRevoked: [{ apiKeyId: string }];
   /**

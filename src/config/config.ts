@@ -91,6 +91,14 @@ export interface TestClientConfig {
   connectTimeoutMs: number;
 }
 
+export interface ScaleOutConfig {
+  /**
+   * With Redis: how often each instance compares the database's registry generation with the registry events it has
+   * seen, and re-checks its sessions when it missed some (ms). It also compares at once whenever Redis comes back.
+   */
+  registryCheckIntervalMs: number;
+}
+
 export interface Config {
   /** HTTP host to bind. */
   host: string;
@@ -114,6 +122,7 @@ export interface Config {
   instanceId?: string;
   /** With Redis configured, the start fails when Redis has not answered within this many ms. */
   redisStartTimeoutMs: number;
+  scaleOut: ScaleOutConfig;
   /** Directory of the GraphiQL bundle built by `npm run build` (served at GET /graphql to browsers). */
   graphiqlDir: string;
   /** Log level for the server's own messages. */
@@ -245,6 +254,9 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: env.REDIS_URL || undefined,
     instanceId: env.PORTICO_INSTANCE_ID || undefined,
     redisStartTimeoutMs: int(env, 'PORTICO_REDIS_START_TIMEOUT_MS', 10_000, 1),
+    scaleOut: {
+      registryCheckIntervalMs: int(env, 'PORTICO_REGISTRY_CHECK_INTERVAL_MS', 5000, 10),
+    },
     graphiqlDir: path.resolve(env.PORTICO_GRAPHIQL_DIR || path.join(packageRoot(), 'dist', 'graphiql')),
     logLevel: oneOf(env, 'PORTICO_LOG_LEVEL', ['silent', 'error', 'warn', 'info', 'debug'] as const, 'info'),
     shutdownTimeoutMs: int(env, 'PORTICO_SHUTDOWN_TIMEOUT_MS', 10_000, 100),
@@ -268,5 +280,6 @@ export function makeConfig(overrides: Partial<Config> & { dataDir: string }): Co
     mqtt: { ...base.mqtt, ...overrides.mqtt },
     pki: { ...base.pki, ...overrides.pki },
     testClient: { ...base.testClient, ...overrides.testClient },
+    scaleOut: { ...base.scaleOut, ...overrides.scaleOut },
   };
 }

@@ -4,7 +4,8 @@ import { CertificateDeviceEntity, CertificateEntity } from '../certificates/cert
 import { DeviceCredentialEntity } from '../credentials/credential.entity.js';
 import { DeviceEntity } from '../devices/device.entity.js';
 import { PlatformCaEntity } from '../pki/platform-ca.entity.js';
+import { RegistryGenerationEntity } from './registry-generation.js';
 import { ApiKeyEntity, UserEntity } from '../users/user.entity.js';
 
 /** Every TypeORM entity. Features add theirs here. */
-export const entities = [UserEntity, ApiKeyEntity, DeviceEntity, DeviceCredentialEntity, PlatformCaEntity, CertificateEntity, CertificateDeviceEntity, ConnectionLogEntity, DeviceEventEntity];
+export const entities = [UserEntity, ApiKeyEntity, DeviceEntity, DeviceCredentialEntity, PlatformCaEntity, CertificateEntity, CertificateDeviceEntity, ConnectionLogEntity, DeviceEventEntity, RegistryGenerationEntity];

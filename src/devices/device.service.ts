@@ -7,6 +7,7 @@ import { checkName, searchPattern } from '../common/validate.js';
 import { keysetPage, type Page, type SortDirection } from '../common/pagination.js';
 import type { Clock } from '../common/runtime.js';
 import type { CredentialService } from '../credentials/credential.service.js';
+import { bumpRegistryGeneration } from '../db/registry-generation.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 
 /** Characters allowed in client ids (device numbers) and connection usernames. MQTT forbids none; we keep them URL- and log-safe. */
@@ -168,29 +169,38 @@ export class DeviceService {
       if (data.blocked) credentialsChanged = 'device blocked';
     }
     device.updatedAt = this.clock();
-    await this.repo.save(device);
-    if (credentialsChanged) {
-      this.bus.emit('deviceCredentialsChanged', { deviceId: device.id, deviceNumber: device.deviceNumber, reason: credentialsChanged });
+    if (!credentialsChanged) {
+      await this.repo.save(device);
+      return device;
     }
+    const generation = await this.ds.transaction(async (m) => {
+      await m.getRepository(DeviceEntity).save(device);
+      return bumpRegistryGeneration(m);
+    });
+    this.bus.emit('deviceCredentialsChanged', { deviceId: device.id, deviceNumber: device.deviceNumber, reason: credentialsChanged, generation });
     return device;
   }
 
   async delete(ownerId: string, id: string): Promise<DeviceEntity> {
     const device = await this.get(ownerId, id);
-    await this.repo.delete({ id: device.id, ownerId });
-    this.bus.emit('deviceCredentialsChanged', { deviceId: device.id, deviceNumber: device.deviceNumber, reason: 'device deleted' });
+    const generation = await this.ds.transaction(async (m) => {
+      await m.getRepository(DeviceEntity).delete({ id: device.id, ownerId });
+      return bumpRegistryGeneration(m);
+    });
+    this.bus.emit('deviceCredentialsChanged', { deviceId: device.id, deviceNumber: device.deviceNumber, reason: 'device deleted', generation });
     return device;
   }
 
   /** Replaces the device key; sessions using the old key are disconnected by the message server. */
   async regenerateKey(ownerId: string, id: string): Promise<DeviceEntity> {
     const device = await this.get(ownerId, id);
-    await this.ds.transaction(async (m) => {
+    const generation = await this.ds.transaction(async (m) => {
       await this.credentials.setNewKey(device.id, m);
       device.updatedAt = this.clock();
       await m.getRepository(DeviceEntity).update({ id: device.id }, { updatedAt: device.updatedAt });
+      return bumpRegistryGeneration(m);
     });
-    this.bus.emit('deviceCredentialsChanged', { deviceId: device.id, deviceNumber: device.deviceNumber, reason: 'device key regenerated' });
+    this.bus.emit('deviceCredentialsChanged', { deviceId: device.id, deviceNumber: device.deviceNumber, reason: 'device key regenerated', generation });
     return device;
   }
 

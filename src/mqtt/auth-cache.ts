@@ -12,12 +12,16 @@ interface Entry {
 /**
  * Successful Token authentications by client id, for `ttlMs`: a reconnect storm does not query the
  * database per connect. Only the password's keyed digest is kept (key random per process). Entries are
- * dropped when the registry reports a credential change (`invalidate`); a lookup that was in flight
- * while that happened is not cached (generation check).
+ * dropped when the registry reports a credential change (`invalidate`) or when registry events may have been
+ * missed (`clear`); a lookup that was in flight while either happened is not cached (generation check).
  */
 export class AuthCache {
   private readonly entries = new Map<string, Entry>();
   private readonly generations = new Map<string, number>();
+  /** Source of generations: every invalidate and clear takes a new, larger one. */
+  private counter = 0;
+  /** The generation of the last clear: no client id's generation is below it. */
+  private clearedAt = 0;
   private readonly key = crypto.randomBytes(32);
   hits = 0;
   misses = 0;
@@ -37,9 +41,9 @@ export class AuthCache {
     return `${clientId}\u0000${username ?? '\u0001'}\u0000${this.digest(password).toString('base64')}`;
   }
 
-  /** Changes whenever the client id's credentials change; compare before/after a lookup. */
+  /** Changes whenever the client id's credentials change or the cache is cleared; compare before/after a lookup. */
   generation(clientId: string): number {
-    return this.generations.get(clientId) ?? 0;
+    return Math.max(this.generations.get(clientId) ?? 0, this.clearedAt);
   }
 
   get(clientId: string, username: string | undefined, password: Buffer | string | undefined): DeviceEntity | null {
@@ -76,10 +80,13 @@ export class AuthCache {
 
   invalidate(clientId: string): void {
     this.entries.delete(clientId);
-    this.generations.set(clientId, this.generation(clientId) + 1);
+    this.generations.set(clientId, ++this.counter);
   }
 
+  /** Drops every entry; lookups in flight are not cached either. */
   clear(): void {
     this.entries.clear();
+    this.generations.clear();
+    this.clearedAt = ++this.counter;
   }
 }

@@ -1,8 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
+import { eventsMissed } from '../common/errors.js';
 import type { Logger } from '../common/runtime.js';
-import { closeRedis, redisPubSubClients } from './scale-out.js';
+import { closeRedis, redisPubSubClients, whenResubscribed } from './scale-out.js';
 import { SubscriberCounter } from './subscribers.js';
 
 /**
@@ -16,6 +17,11 @@ export interface AppPubSub extends PubSub<PubSubTopics> {
   whenSubscribed(topic: string): Promise<void>;
   /** How many subscribers `topic` has now. */
   subscriberCount(topic: string): number;
+  /**
+   * Ends every live subscription with EVENTS_MISSED (what they were sent may have been lost); done by itself when
+   * the Redis subscription is back after an outage. Returns how many were ended.
+   */
+  endLive(): number;
   /** Resolves once the pub/sub can deliver (Redis subscription confirmed, when used). */
   ready(): Promise<void>;
   /** Disconnects from Redis, when used. */
@@ -48,7 +54,11 @@ type Listener = ((event: CustomEvent) => void) | { handleEvent(event: CustomEven
  * new GraphQL subscription is live the moment it is registered (no per-topic SUBSCRIBE round trip that an event
  * could slip past); events are decoded only for topics that have local listeners.
  */
-function redisEventTarget(publishClient: Redis, subscribeClient: Redis, prefix: string): { target: PubSubEventTarget<PubSubTopics>; ready: Promise<unknown> } {
+function redisEventTarget(
+  publishClient: Redis,
+  subscribeClient: Redis,
+  prefix: string,
+): { target: PubSubEventTarget<PubSubTopics>; ready: Promise<unknown>; resubscribe: () => Promise<unknown> } {
   const listeners = new Map<string, Set<Listener>>();
   subscribeClient.on('pmessage', (_pattern: string, channel: string, text: string) => {
     const set = listeners.get(channel.slice(prefix.length));
@@ -78,21 +88,37 @@ function redisEventTarget(publishClient: Redis, subscribeClient: Redis, prefix: 
       return true;
     },
   };
-  return { target: target as unknown as PubSubEventTarget<PubSubTopics>, ready: subscribeClient.psubscribe(`${prefix}*`) };
+  const resubscribe = () => subscribeClient.psubscribe(`${prefix}*`);
+  return { target: target as unknown as PubSubEventTarget<PubSubTopics>, ready: resubscribe(), resubscribe };
 }
 
 /**
  * In-process pub/sub by default. With a Redis URL (scale-out), events go through Redis pub/sub, so a
- * subscriber on any instance sees what any instance published. Await `ready()` before serving.
+ * subscriber on any instance sees what any instance published. Await `ready()` before serving. Redis pub/sub
+ * delivers at most once: when the subscription is back after an outage, every subscription that was live during it
+ * ends with EVENTS_MISSED instead of silently skipping what was published meanwhile.
  */
 export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): AppPubSub {
   let redis: Redis[] = [];
   let eventTarget: PubSubEventTarget<PubSubTopics> | undefined;
   let ready: Promise<unknown> = Promise.resolve();
+  /** Ends one live subscription with an error. */
+  const live = new Set<(err: Error) => void>();
+  const endLive = (): number => {
+    const ended = [...live];
+    live.clear();
+    for (const fail of ended) fail(eventsMissed(null));
+    return ended.length;
+  };
   if (scaleOut) {
     const { pub: publishClient, sub: subscribeClient } = redisPubSubClients(scaleOut.redisUrl, scaleOut.log, 'subscription events');
     redis = [publishClient, subscribeClient];
-    ({ target: eventTarget, ready } = redisEventTarget(publishClient, subscribeClient, 'portico:pubsub:'));
+    let resubscribe: () => Promise<unknown>;
+    ({ target: eventTarget, ready, resubscribe } = redisEventTarget(publishClient, subscribeClient, 'portico:pubsub:'));
+    whenResubscribed(subscribeClient, resubscribe, () => {
+      const n = endLive();
+      if (n) scaleOut.log.warn(`Redis (subscription events) reconnected: ${n} live subscription(s) ended with EVENTS_MISSED`);
+    });
   }
   if (!eventTarget) {
     // One listener per GraphQL subscription: many per topic is normal, not a leak (Node warns past 10).
@@ -106,12 +132,39 @@ export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): A
     publish: inner.publish,
     subscribe(topic: string) {
       const iterator = (inner.subscribe(topic) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-      const finish = subscribers.add(topic);
+      const uncount = subscribers.add(topic);
+      let failure: Error | null = null;
+      let interrupt: ((err: Error) => void) | null = null;
+      const finish = () => {
+        live.delete(fail);
+        uncount();
+      };
+      // Ends it with `err`: the pending next() rejects, or else the next one does.
+      const fail = (err: Error) => {
+        finish();
+        void Promise.resolve(iterator.return?.()).catch(() => undefined);
+        if (interrupt) interrupt(err);
+        else failure = err;
+      };
+      live.add(fail);
       const wrapped = {
         next: async () => {
-          const r = await iterator.next();
-          if (r.done) finish();
-          return r;
+          // Ended by endLive(): the error once, then done.
+          if (failure) {
+            const err = failure;
+            failure = null;
+            throw err;
+          }
+          try {
+            const r = await Promise.race([iterator.next(), new Promise<never>((_resolve, reject) => (interrupt = reject))]);
+            if (r.done) finish();
+            return r;
+          } catch (err) {
+            finish();
+            throw err;
+          } finally {
+            interrupt = null;
+          }
         },
         return: async (value?: unknown) => {
           finish();
@@ -130,6 +183,7 @@ export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): A
     },
     whenSubscribed: (topic: string) => subscribers.whenAny(topic),
     subscriberCount: (topic: string) => subscribers.count(topic),
+    endLive,
     async ready() {
       await ready;
     },

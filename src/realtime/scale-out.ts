@@ -41,11 +41,37 @@ export async function closeRedis(client: Redis): Promise<void> {
 }
 
 /**
- * Carries registry events (credentials changed, certificate withdrawn) between instances through Redis, so the
- * message server of every instance kicks the affected sessions and drops its cached credentials.
+ * Calls `fn` each time a subscribing client is subscribed again after its connection was lost: what was published
+ * in between never reached it. ioredis resubscribes by itself on reconnect; `resubscribe` (the same subscription,
+ * idempotent) is answered after that, so `fn` runs once the subscription is live again.
  */
-export function bridgeRegistryBus(bus: RegistryBus, redisUrl: string, instanceId: string, log: Logger): { ready: Promise<unknown>; close: () => Promise<void> } {
+export function whenResubscribed(sub: Redis, resubscribe: () => Promise<unknown>, fn: () => void): void {
+  let lost = false;
+  sub.on('close', () => {
+    lost = true;
+  });
+  sub.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    // Lost again before the answer: the next 'ready' tries again.
+    resubscribe().then(fn, () => undefined);
+  });
+}
+
+/**
+ * Carries registry events (credentials changed, certificate withdrawn) between instances through Redis, so the
+ * message server of every instance kicks the affected sessions and drops its cached credentials. `onReconnect`
+ * runs when the link is back after an outage (events published meanwhile are lost: see RegistrySync).
+ */
+export function bridgeRegistryBus(
+  bus: RegistryBus,
+  redisUrl: string,
+  instanceId: string,
+  log: Logger,
+  onReconnect?: () => void,
+): { ready: Promise<unknown>; close: () => Promise<void> } {
   const { pub, sub } = redisPubSubClients(redisUrl, log, 'registry events');
+  if (onReconnect) whenResubscribed(sub, () => sub.subscribe(CHANNEL), onReconnect);
   sub.on('message', (_channel: string, text: string) => {
     let envelope: Envelope;
     try {
