@@ -172,6 +172,7 @@ export class MessageServer extends EventEmitter {
     for (const socket of this.sockets) socket.destroy();
     await listenersClosed;
     await this.settle();
+    this.presence.close();
     await this.retention.stop();
     await this.d.connectionLog.writer.close();
     await this.d.deviceEvents.writer.close();

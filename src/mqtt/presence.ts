@@ -11,6 +11,9 @@ import type { AppPubSub } from '../realtime/pubsub.js';
 export class Presence {
   private readonly holders = new Map<string, Set<object>>();
   private readonly chains = new Map<string, Promise<void>>();
+  /** Devices whose last status write failed (database unavailable): written again until it succeeds. */
+  private readonly unsaved = new Map<string, DeviceEntity>();
+  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly devices: DeviceService,
@@ -45,19 +48,48 @@ export class Presence {
     return true;
   }
 
+  /** Stops retrying failed status writes (shutdown). */
+  close(): void {
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.retryTimer = null;
+    this.unsaved.clear();
+  }
+
   private setStatus(device: DeviceEntity, status: DeviceStatus): Promise<void> {
     const at = this.clock();
     const previous = this.chains.get(device.id) ?? Promise.resolve();
     const next = previous
       .then(async () => {
         const updated = await this.devices.setConnectionStatus(device.id, status, at, this.instanceId);
+        this.unsaved.delete(device.id);
         if (updated) this.pubSub.publish(deviceStatusTopic(updated.ownerId), updated);
       })
-      .catch((err: unknown) => this.log.error(`could not set device ${device.id} ${status}`, err));
+      .catch((err: unknown) => {
+        if (!this.unsaved.has(device.id)) this.log.error(`could not set device ${device.id} ${status}; will retry`, err);
+        this.unsaved.set(device.id, device);
+        this.retryLater();
+      });
     this.chains.set(device.id, next);
     void next.then(() => {
       if (this.chains.get(device.id) === next) this.chains.delete(device.id);
     });
     return next;
+  }
+
+  /** Writes again, every second, the status each device should have now, until the database takes it. */
+  private retryLater(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setInterval(() => {
+      if (!this.unsaved.size) {
+        if (this.retryTimer) clearInterval(this.retryTimer);
+        this.retryTimer = null;
+        return;
+      }
+      for (const device of [...this.unsaved.values()]) {
+        if (this.chains.has(device.id)) continue;
+        void this.setStatus(device, this.holders.has(device.id) ? DeviceStatus.ONLINE : DeviceStatus.OFFLINE);
+      }
+    }, 1000);
+    this.retryTimer.unref();
   }
 }
