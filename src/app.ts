@@ -14,6 +14,7 @@ import { type Clock, createLogger, type Logger, systemClock } from './common/run
 import { openDatabase } from './db/data-source.js';
 import { certificatesRouter } from './certificates/http.js';
 import { buildContext, type GraphQLContext } from './graphql/context.js';
+import { httpClientAddress } from './security/address.js';
 import { graphiqlRouter } from './graphql/graphiql.js';
 import { createSchema } from './graphql/schema.js';
 import { attachSubscriptions } from './graphql/ws.js';
@@ -69,6 +70,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const instanceId = loadInstanceId(config.dataDir, config.instanceId);
     const services = createServices(config, ds, secrets, clock, log, instanceId);
     cleanups.push(() => services.pubSub.close());
+    cleanups.push(() => services.throttles.close());
     if (config.redisUrl) {
       const bridge = bridgeRegistryBus(services.bus, config.redisUrl, instanceId, log);
       cleanups.push(bridge.close);
@@ -118,7 +120,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       '/graphql',
       express.json({ limit: '1mb' }),
       expressMiddleware(apollo, {
-        context: async ({ req }) => buildContext(services, req.headers.authorization),
+        context: async ({ req }) =>
+          buildContext(services, req.headers.authorization, httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.throttle.trustProxy)),
       }),
     );
 
