@@ -172,7 +172,7 @@ export class MessageServer extends EventEmitter {
     await listenersClosed;
     await this.settle();
     await this.retention.stop();
-    await this.d.connectionLog.writer.close();
+    await this.d.connectionLog.close();
     await this.d.deviceEvents.writer.close();
     this.closed = true;
   }
