@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import { makeConfig } from '../src/config/config';
-import { signUp, startTestApp, tempDir } from './support/app';
+import { createPgDatabase, signUp, startTestApp, tempDir } from './support/app';
 import { endAll, published, tryConnect } from './support/mqtt';
 
 const base = makeConfig({ dataDir: '/tmp' }).throttle;
@@ -20,9 +21,12 @@ interface Row {
 describe('aggregated AUTH_FAILED rows', () => {
   afterEach(() => endAll());
 
-  it('logs 200 failed connects of one client id as at most 2 rows whose counts sum to 200', async () => {
+  it.each(['sqlite', 'postgres'] as const)('logs 200 failed connects of one client id as at most 2 rows whose counts sum to 200 (%s)', async (db) => {
     const dataDir = tempDir();
-    let app = await startTestApp({ dataDir, config: { throttle: noThrottle } });
+    const pg = db === 'postgres' ? await createPgDatabase() : null;
+    const database = { ...makeConfig({ dataDir }).database, ...(pg ? { type: 'postgres' as const, url: pg.url } : {}) };
+    const start = () => startTestApp({ dataDir, config: { throttle: noThrottle, database } });
+    let app = await start();
     const alice = await signUp(app);
     const d = (await app.gql(DEVICE, {}, alice.token)).data.createDevice;
     const wrong = { deviceNumber: d.deviceNumber, username: d.username, key: 'f'.repeat(36) };
@@ -35,15 +39,17 @@ describe('aggregated AUTH_FAILED rows', () => {
     expect(during).toEqual([expect.objectContaining({ eventType: 'AUTH_FAILED', reason: 'bad username or password', clientId: d.deviceNumber, count: 1 })]);
     // A shutdown writes the count row of the open window.
     await app.close();
-    app = await startTestApp({ dataDir, config: { throttle: noThrottle } });
+    app = await start();
     try {
       const rows = (await app.gql(LOG, { d: d.id }, alice.token)).data.connectionLog.nodes as Row[];
       expect(rows.length).toBeLessThanOrEqual(2);
       expect(rows.every((r) => r.eventType === 'AUTH_FAILED' && r.clientId === d.deviceNumber)).toBe(true);
       expect(rows.reduce((n, r) => n + r.count, 0)).toBe(200);
-      console.info(`200 failed connects → ${rows.length} rows, counts ${rows.map((r) => r.count).join(' + ')}`);
+      console.info(`${db}: 200 failed connects → ${rows.length} rows, counts ${rows.map((r) => r.count).join(' + ')}`);
     } finally {
       await app.stop();
+      await pg?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

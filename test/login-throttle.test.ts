@@ -1,3 +1,5 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
 import { Redis } from 'ioredis';
 import type { Logger } from '../src/common/runtime';
 import { makeConfig, type ThrottleConfig } from '../src/config/config';
@@ -122,5 +124,47 @@ describe('login throttle in Redis', () => {
     codes.push((await logIn(b, email, 'wrong password!')).code);
     expect(codes).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'UNAUTHENTICATED', 'TOO_MANY_REQUESTS']);
     expect(await redis.exists(`${prefix}:login:subject:${email}`)).toBe(1);
+  });
+});
+
+/** A Redis outage does not switch the throttle off: an in-memory limiter stands in. */
+describe('login throttle while Redis is down', () => {
+  let redis: ChildProcess;
+  let app: TestApp;
+  const warnings: string[] = [];
+  const log: Logger = { error: () => undefined, warn: (m) => warnings.push(m), info: () => undefined, debug: () => undefined };
+
+  beforeAll(async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(p));
+      });
+    });
+    // A throwaway Redis of our own (the machine's one is never stopped).
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    await new Promise<void>((resolve, reject) => {
+      redis.stdout!.on('data', (d: Buffer) => d.toString().includes('Ready to accept connections') && resolve());
+      redis.once('exit', (code) => reject(new Error(`redis-server exited (${code})`)));
+    });
+    const base = makeConfig({ dataDir: '/tmp' });
+    app = await startTestApp({
+      app: { log },
+      config: { redisUrl: `redis://127.0.0.1:${port}`, mqtt: { ...base.mqtt, enabled: false }, throttle: throttle({ maxFailures: 3, windowSeconds: 60, blockSeconds: 60 }) },
+    });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    if (redis.exitCode === null) redis.kill('SIGKILL');
+  });
+
+  it('keeps refusing after the limit', async () => {
+    const exited = new Promise((resolve) => redis.once('exit', resolve));
+    redis.kill('SIGKILL');
+    await exited;
+    const email = `outage-${Date.now()}@example.com`;
+    const codes = [];
+    for (let i = 0; i < 5; i++) codes.push((await logIn(app, email, 'wrong password!')).code);
+    expect(codes).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'UNAUTHENTICATED', 'TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS']);
   });
 });
