@@ -123,10 +123,13 @@ describe('equal-time refusals', () => {
   afterEach(() => endAll());
   afterAll(() => app.stop());
 
-  const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
-  };
+  const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)]!;
+  const median = (xs: number[]) => quantile(xs, 0.5);
+  /**
+   * On a loaded machine the times are bimodal (a few ms more whenever the CPU is taken), and which mode the median
+   * falls in is chance; the lower quartile stays in the fast mode, so the assertion is on it. Medians are reported.
+   */
+  const lowerQuartile = (xs: number[]) => quantile(xs, 0.25);
   /** Milliseconds from opening the connection to the refusing CONNACK. */
   const refusalMs = async (login: { deviceNumber: string; username: string; key: string }) => {
     const started = process.hrtime.bigint();
@@ -140,19 +143,28 @@ describe('equal-time refusals', () => {
     const d = r.data.createDevice;
     const known: number[] = [];
     const unknown: number[] = [];
-    // Interleaved, so drift (other load on the machine) hits both alike; the first rounds warm up.
+    // Interleaved in random order, so drift and periodic work (other load on the machine, batch flushes) hit both
+    // alike; the first rounds warm up.
     for (let i = 0; i < 55; i++) {
-      const k = await refusalMs({ deviceNumber: d.deviceNumber, username: d.username, key: 'f'.repeat(36) });
-      const u = await refusalMs({ deviceNumber: `${d.deviceNumber.slice(0, -4)}zzz${i % 10}`, username: d.username, key: 'f'.repeat(36) });
+      const knownFirst = Math.random() < 0.5;
+      const probeKnown = () => refusalMs({ deviceNumber: d.deviceNumber, username: d.username, key: 'f'.repeat(36) });
+      const probeUnknown = () => refusalMs({ deviceNumber: `${d.deviceNumber.slice(0, -4)}zzz${i % 10}`, username: d.username, key: 'f'.repeat(36) });
+      const first = await (knownFirst ? probeKnown() : probeUnknown());
+      const second = await (knownFirst ? probeUnknown() : probeKnown());
+      const [k, u] = knownFirst ? [first, second] : [second, first];
       if (i >= 5) {
         known.push(k);
         unknown.push(u);
       }
     }
     const [mk, mu] = [median(known), median(unknown)];
-    console.info(`refusal medians over ${known.length} attempts: known client id ${mk.toFixed(2)} ms, unknown ${mu.toFixed(2)} ms (ratio ${(mk / mu).toFixed(2)})`);
-    expect(mk / mu).toBeLessThan(1.5);
-    expect(mu / mk).toBeLessThan(1.5);
+    const [qk, qu] = [lowerQuartile(known), lowerQuartile(unknown)];
+    console.info(
+      `refusals over ${known.length} attempts: medians known client id ${mk.toFixed(2)} ms, unknown ${mu.toFixed(2)} ms (ratio ${(mk / mu).toFixed(2)}); lower quartiles ${qk.toFixed(2)} / ${qu.toFixed(2)} ms`,
+    );
+    // Generous: the machine is shared (quiet, the median ratio measures 1.05–1.2).
+    expect(qk / qu).toBeLessThan(1.5);
+    expect(qu / qk).toBeLessThan(1.5);
   });
 
   it('does the same registry work for an unknown client id as for a known one (credential check alone)', async () => {
@@ -176,9 +188,12 @@ describe('equal-time refusals', () => {
       }
     }
     const [mk, mu] = [median(known), median(unknown)];
-    console.info(`credential check medians over ${known.length} calls: known client id ${(mk * 1000).toFixed(0)} µs, unknown ${(mu * 1000).toFixed(0)} µs (ratio ${(mk / mu).toFixed(2)})`);
+    const [qk, qu] = [lowerQuartile(known), lowerQuartile(unknown)];
+    console.info(
+      `credential checks over ${known.length} calls: medians known client id ${(mk * 1000).toFixed(0)} µs, unknown ${(mu * 1000).toFixed(0)} µs (ratio ${(mk / mu).toFixed(2)}); lower quartiles ${(qk * 1000).toFixed(0)} / ${(qu * 1000).toFixed(0)} µs`,
+    );
     // Measured: about 1.35 (entity hydration of the rows found); 2.0 before unknown ids got the same lookups.
-    expect(mk / mu).toBeLessThan(1.75);
-    expect(mu / mk).toBeLessThan(1.75);
+    expect(qk / qu).toBeLessThan(1.75);
+    expect(qu / qk).toBeLessThan(1.75);
   });
 });

@@ -1,8 +1,12 @@
+import crypto from 'node:crypto';
 import type { FailureLimit } from '../config/config.js';
 import type { Logger } from '../common/runtime.js';
 import { addressKey } from './address.js';
 import type { ConnectAdmission, ConnectThrottle } from './connect-throttle.js';
 import { type CounterStore, FailureLimiter } from './failure-limiter.js';
+
+/** A subject as a counter key: long ones (whatever a client sends) hashed, so keys stay small. */
+const subjectKey = (subject: string): string => (subject.length <= 128 ? subject : `sha256:${crypto.createHash('sha256').update(subject).digest('hex')}`);
 
 /** Throttles authentication attempts of a subject (account, client id) and of a remote address. */
 export type AttemptThrottle = ConnectThrottle;
@@ -47,10 +51,11 @@ export class FailureThrottle implements AttemptThrottle {
       this.log.debug(`${this.name}: attempt from ${addr} refused (address throttled for ${addressBlockedMs} ms)`);
       return { allowed: false, retryAfterMs: addressBlockedMs };
     }
-    const take = await this.perSubject.take(subject);
+    const key = subjectKey(subject);
+    const take = await this.perSubject.take(key);
     if (!take.refused) return { allowed: true };
-    if (take.crossed) this.log.warn(`${this.name}: too many failed attempts for ${this.subjectKind} ${JSON.stringify(subject)} (last from ${addr}); refused for ${Math.ceil(take.retryAfterMs / 1000)} s`);
-    else this.log.debug(`${this.name}: attempt for ${this.subjectKind} ${JSON.stringify(subject)} from ${addr} refused (throttled for ${take.retryAfterMs} ms)`);
+    if (take.crossed) this.log.warn(`${this.name}: too many failed attempts for ${this.subjectKind} ${JSON.stringify(key)} (last from ${addr}); refused for ${Math.ceil(take.retryAfterMs / 1000)} s`);
+    else this.log.debug(`${this.name}: attempt for ${this.subjectKind} ${JSON.stringify(key)} from ${addr} refused (throttled for ${take.retryAfterMs} ms)`);
     return { allowed: false, retryAfterMs: take.retryAfterMs };
   }
 
@@ -62,6 +67,6 @@ export class FailureThrottle implements AttemptThrottle {
   }
 
   async succeeded(subject: string): Promise<void> {
-    await this.perSubject.reset(subject);
+    await this.perSubject.reset(subjectKey(subject));
   }
 }
