@@ -4,7 +4,17 @@ import { MessageServer1764000300000 } from './1764000300000-MessageServer.js';
 import { ConnectedInstance1764000400000 } from './1764000400000-ConnectedInstance.js';
 import { MessageProperties1764000500000 } from './1764000500000-MessageProperties.js';
 import { StorageProbe1764000600000 } from './1764000600000-StorageProbe.js';
+import { ConnectionLogCount1764001200000 } from './1764001200000-ConnectionLogCount.js';
 import { RegistryGeneration1764001400000 } from './1764001400000-RegistryGeneration.js';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/. */
-export const migrations = [Foundation1764000000000, Certificates1764000200000, MessageServer1764000300000, ConnectedInstance1764000400000, MessageProperties1764000500000, StorageProbe1764000600000, RegistryGeneration1764001400000];
+export const migrations = [
+  Foundation1764000000000,
+  Certificates1764000200000,
+  MessageServer1764000300000,
+  ConnectedInstance1764000400000,
+  MessageProperties1764000500000,
+  StorageProbe1764000600000,
+  ConnectionLogCount1764001200000,
+  RegistryGeneration1764001400000,
+];

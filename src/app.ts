@@ -15,6 +15,7 @@ import { type Clock, createLogger, type Logger, systemClock } from './common/run
 import { openDatabase } from './db/data-source.js';
 import { certificatesRouter } from './certificates/http.js';
 import { buildContext, type GraphQLContext } from './graphql/context.js';
+import { httpClientAddress } from './security/address.js';
 import { graphiqlRouter } from './graphql/graphiql.js';
 import { createSchema } from './graphql/schema.js';
 import { attachSubscriptions } from './graphql/ws.js';
@@ -85,6 +86,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const services = createServices(config, ds, secrets, clock, log, instanceId);
     cleanups.push(() => services.pubSub.close());
     cleanups.push(async () => services.storageHealth.close());
+    cleanups.push(() => services.throttles.close());
     if (config.redisUrl) {
       // Registry events missed while Redis was down (or lost on the way) are noticed through the database.
       const sync = new RegistrySync(services.bus, () => readRegistryGeneration(ds), config.scaleOut.registryCheckIntervalMs, log);
@@ -150,7 +152,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       '/graphql',
       express.json({ limit: '1mb' }),
       expressMiddleware(apollo, {
-        context: async ({ req }) => buildContext(services, req.headers.authorization),
+        context: async ({ req }) =>
+          buildContext(services, req.headers.authorization, httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.throttle.trustProxy)),
       }),
     );
 

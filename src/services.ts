@@ -10,7 +10,8 @@ import { CredentialService } from './credentials/credential.service.js';
 import { DeviceService } from './devices/device.service.js';
 import { PkiService } from './pki/pki.service.js';
 import { StorageHealth, storageProbe } from './db/health.js';
-import { type ConnectThrottle, noConnectThrottle } from './security/connect-throttle.js';
+import type { ConnectThrottle } from './security/connect-throttle.js';
+import { createThrottles, type Throttles } from './security/throttles.js';
 import { type AppPubSub, createAppPubSub } from './realtime/pubsub.js';
 import { type MqttEndpoints, TestClientService } from './testclient/test-client.service.js';
 import type { Secrets } from './secrets/secrets.js';
@@ -30,6 +31,8 @@ export interface Services {
   storageHealth: StorageHealth;
   /** Throttles MQTT authentication attempts per client id and address. */
   connectThrottle: ConnectThrottle;
+  /** Login and MQTT authentication throttles (close() closes their Redis client). */
+  throttles: Throttles;
   /** GraphQL subscription events. */
   pubSub: AppPubSub;
   users: UserService;
@@ -54,9 +57,10 @@ export interface Services {
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger, instanceId: string): Services {
   const bus = new RegistryBus();
   const storageHealth = new StorageHealth(storageProbe(ds, clock));
-  const connectThrottle: ConnectThrottle = noConnectThrottle;
+  const throttles = createThrottles(config.throttle, config.redisUrl, log);
+  const connectThrottle: ConnectThrottle = throttles.mqttAuth;
   const pubSub = createAppPubSub(config.redisUrl ? { redisUrl: config.redisUrl, log } : undefined);
-  const users = new UserService(ds, secrets, config.auth, clock, bus);
+  const users = new UserService(ds, secrets, config.auth, clock, bus, throttles.login);
   const credentials = new CredentialService(ds, secrets, clock);
   const devices = new DeviceService(ds, credentials, bus, clock);
   const pki = new PkiService(ds, secrets, config, clock, log);
@@ -64,8 +68,8 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const mqttEndpoints: Services['mqttEndpoints'] = { current: null };
   const testClients = new TestClientService(config.testClient, config.mqtt.maxPayloadBytes, devices, credentials, certificates, pki, () => mqttEndpoints.current, clock, log);
   const storeOptions = { ds, pubSub, clock, log, batchSize: config.mqtt.eventBatchSize, flushIntervalMs: config.mqtt.eventFlushIntervalMs, health: storageHealth };
-  const connectionLog = new ConnectionLogService(storeOptions);
+  const connectionLog = new ConnectionLogService(storeOptions, { windowMs: config.throttle.authFailedLogWindowMs, maxKeys: config.throttle.authFailedLogMaxKeys });
   const deviceEvents = new DeviceEventService(storeOptions);
   const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });
-  return { config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, connectionLog, deviceEvents, messageServer };
+  return { config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, connectionLog, deviceEvents, messageServer };
 }

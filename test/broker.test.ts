@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import mqttPacket from 'mqtt-packet';
+import { makeConfig } from '../src/config/config';
 import { errorCode, signUp, startTestApp, type TestApp } from './support/app';
 import { closed, connect, end, endAll, nextMessage, published, record, tryConnect } from './support/mqtt';
 
@@ -17,7 +18,9 @@ describe('embedded MQTT message server', () => {
   let bob: { token: string; id: string };
 
   beforeAll(async () => {
-    app = await startTestApp({ config: { mqtt: { maxPayloadBytes: 4096 } as never } });
+    // One AUTH_FAILED row per refusal and no back-off here: folding and throttling have tests of their own.
+    const throttle = makeConfig({ dataDir: '/tmp' }).throttle;
+    app = await startTestApp({ config: { mqtt: { maxPayloadBytes: 4096 } as never, throttle: { ...throttle, authFailedLogWindowMs: 0, mqttAuth: { ...throttle.mqttAuth, maxFailures: 0 } } } });
     alice = await signUp(app);
     bob = await signUp(app);
   });

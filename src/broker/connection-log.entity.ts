@@ -88,7 +88,14 @@ export class ConnectionLogEntity {
   @Column({ name: 'certificate_fingerprint', type: 'varchar', length: 128, nullable: true })
   certificateFingerprint!: string | null;
 
-  @Field()
+  @Field(() => Int, {
+    description:
+      'How many events this row stands for: 1, except for AUTH_FAILED, where repeated refusals of one client id for one reason within a minute are folded into one more row (written when the minute ends) with their count.',
+  })
+  @Column({ type: 'integer', default: 1 })
+  count!: number;
+
+  @Field({ description: 'When it happened; for a folded AUTH_FAILED row, when the folding ended.' })
   @Column({ ...timestampColumn() })
   time!: Date;
 }

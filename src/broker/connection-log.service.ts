@@ -1,5 +1,6 @@
 import type { Page } from '../common/pagination.js';
 import { sortableId } from './ids.js';
+import { FailureFolder } from './connection-log.aggregator.js';
 import { ConnectionEventType, ConnectionLogEntity, MqttListener } from './connection-log.entity.js';
 import { type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
 
@@ -7,7 +8,7 @@ export interface ConnectionLogQuery extends ListQuery {
   eventTypes?: ConnectionEventType[] | null;
 }
 
-export type ConnectionLogInput = Partial<Omit<ConnectionLogEntity, 'id' | 'time' | 'eventType' | 'listener'>> & {
+export type ConnectionLogInput = Partial<Omit<ConnectionLogEntity, 'id' | 'time' | 'eventType' | 'listener' | 'count'>> & {
   eventType: ConnectionEventType;
   listener: MqttListener;
 };
@@ -20,13 +21,28 @@ export function cleanText(value: string | null | undefined, max: number): string
   return text.length > max ? text.slice(0, max - 1) + '…' : text;
 }
 
-/** The connection log: CONNECTED, DISCONNECTED, AUTH_FAILED and TAKEN_OVER rows, written in batches. */
+/** Folding of repeated AUTH_FAILED rows (see FailureFolder); `windowMs` 0 writes every row. */
+export interface AuthFailedFolding {
+  windowMs: number;
+  maxKeys: number;
+}
+
+/**
+ * The connection log: CONNECTED, DISCONNECTED, AUTH_FAILED and TAKEN_OVER rows, written in batches; repeated
+ * AUTH_FAILED rows are folded into count rows.
+ */
 export class ConnectionLogService extends RecordStore<ConnectionLogEntity> {
-  constructor(o: StoreOptions) {
+  private readonly folder: FailureFolder | null;
+
+  constructor(o: StoreOptions, folding: AuthFailedFolding = { windowMs: 0, maxKeys: 1 }) {
     super(o, ConnectionLogEntity, 'connectionLog');
+    this.folder = folding.windowMs > 0 ? new FailureFolder(folding.windowMs, folding.maxKeys, o.clock, (row) => void this.writer.add(row)) : null;
   }
 
-  /** Buffers one row (written within `eventFlushIntervalMs`); returns it. */
+  /**
+   * Buffers one row (written within `eventFlushIntervalMs`) and returns it; an AUTH_FAILED row repeating one of
+   * the same client id and reason within the folding window is only counted (written later in a count row).
+   */
   record(input: ConnectionLogInput): ConnectionLogEntity {
     const row = Object.assign(new ConnectionLogEntity(), {
       id: sortableId(),
@@ -43,9 +59,10 @@ export class ConnectionLogService extends RecordStore<ConnectionLogEntity> {
       keepalive: input.keepalive ?? null,
       cleanSession: input.cleanSession ?? null,
       certificateFingerprint: cleanText(input.certificateFingerprint, 128),
+      count: 1,
       time: this.o.clock(),
     });
-    void this.writer.add(row);
+    if (row.eventType !== ConnectionEventType.AUTH_FAILED || !this.folder || this.folder.offer(row)) void this.writer.add(row);
     return row;
   }
 
@@ -64,6 +81,12 @@ export class ConnectionLogService extends RecordStore<ConnectionLogEntity> {
     }
     await this.writer.flush();
     return closed;
+  }
+
+  /** Writes the count rows of open folding windows, then everything buffered; stops the writer. */
+  async close(): Promise<void> {
+    this.folder?.flush();
+    await this.writer.close();
   }
 
   list(ownerId: string, q: ConnectionLogQuery): Promise<Page<ConnectionLogEntity>> {

@@ -99,6 +99,33 @@ export interface ScaleOutConfig {
   registryCheckIntervalMs: number;
 }
 
+/** How many failed attempts one key may make before it is refused for a while. */
+export interface FailureLimit {
+  /** Failures allowed per account / client id within `windowSeconds`; 0 switches the throttle off. */
+  maxFailures: number;
+  /** Failures per remote address within `windowSeconds` (whatever the account) that block it; 0 = no address limit. */
+  maxFailuresPerAddress: number;
+  /** Failures are counted over this many seconds. */
+  windowSeconds: number;
+  /** Once the limit is exceeded, attempts are refused for this many seconds. */
+  blockSeconds: number;
+}
+
+export interface ThrottleConfig {
+  /** GraphQL `logIn`: failures per account (e-mail) and per remote address. */
+  login: FailureLimit;
+  /** MQTT authentication: failures per client id and per remote address. */
+  mqttAuth: FailureLimit;
+  /** Take the login's remote address from X-Forwarded-For (last entry): only behind a trusted reverse proxy. */
+  trustProxy: boolean;
+  /** Prefix of the throttle counters in Redis (with REDIS_URL; shared by every instance). */
+  redisKeyPrefix: string;
+  /** AUTH_FAILED rows of one client id and reason are folded into one row (with a count) per this many ms. */
+  authFailedLogWindowMs: number;
+  /** At most this many (client id, reason) keys are being folded at once; the oldest is written early beyond. */
+  authFailedLogMaxKeys: number;
+}
+
 export interface Config {
   /** HTTP host to bind. */
   host: string;
@@ -116,6 +143,8 @@ export interface Config {
   mqtt: MqttConfig;
   pki: PkiConfig;
   testClient: TestClientConfig;
+  /** Throttling of failed logins and MQTT authentications; aggregation of AUTH_FAILED log rows. */
+  throttle: ThrottleConfig;
   /** Redis for scale-out (MQTT message fan-out, GraphQL subscription events across instances). */
   redisUrl?: string;
   /** This instance's id; generated into `<dataDir>/instance-id` when not configured. */
@@ -251,6 +280,24 @@ export function loadConfig(env: Env = process.env): Config {
       bufferSize: int(env, 'PORTICO_TEST_CLIENT_BUFFER_SIZE', 1000, 1),
       connectTimeoutMs: int(env, 'PORTICO_TEST_CLIENT_CONNECT_TIMEOUT_MS', 10_000, 1),
     },
+    throttle: {
+      login: {
+        maxFailures: int(env, 'PORTICO_LOGIN_MAX_FAILURES', 10),
+        maxFailuresPerAddress: int(env, 'PORTICO_LOGIN_MAX_FAILURES_PER_ADDRESS', 100),
+        windowSeconds: int(env, 'PORTICO_LOGIN_WINDOW_SECONDS', 600, 1),
+        blockSeconds: int(env, 'PORTICO_LOGIN_BLOCK_SECONDS', 300, 1),
+      },
+      mqttAuth: {
+        maxFailures: int(env, 'PORTICO_MQTT_AUTH_MAX_FAILURES', 10),
+        maxFailuresPerAddress: int(env, 'PORTICO_MQTT_AUTH_MAX_FAILURES_PER_ADDRESS', 200),
+        windowSeconds: int(env, 'PORTICO_MQTT_AUTH_WINDOW_SECONDS', 60, 1),
+        blockSeconds: int(env, 'PORTICO_MQTT_AUTH_BLOCK_SECONDS', 60, 1),
+      },
+      trustProxy: bool(env, 'PORTICO_TRUST_PROXY', false),
+      redisKeyPrefix: env.PORTICO_THROTTLE_REDIS_PREFIX || 'portico:throttle',
+      authFailedLogWindowMs: int(env, 'PORTICO_AUTH_FAILED_LOG_WINDOW_MS', 60_000),
+      authFailedLogMaxKeys: int(env, 'PORTICO_AUTH_FAILED_LOG_MAX_KEYS', 10_000, 1),
+    },
     redisUrl: env.REDIS_URL || undefined,
     instanceId: env.PORTICO_INSTANCE_ID || undefined,
     redisStartTimeoutMs: int(env, 'PORTICO_REDIS_START_TIMEOUT_MS', 10_000, 1),
@@ -281,5 +328,11 @@ export function makeConfig(overrides: Partial<Config> & { dataDir: string }): Co
     pki: { ...base.pki, ...overrides.pki },
     testClient: { ...base.testClient, ...overrides.testClient },
     scaleOut: { ...base.scaleOut, ...overrides.scaleOut },
+    throttle: {
+      ...base.throttle,
+      ...overrides.throttle,
+      login: { ...base.throttle.login, ...overrides.throttle?.login },
+      mqttAuth: { ...base.throttle.mqttAuth, ...overrides.throttle?.mqttAuth },
+    },
   };
 }

@@ -9,6 +9,9 @@ import { DeviceCredentialEntity } from './credential.entity.js';
 /** Length of a generated device key (the MQTT password), as in the seed guide's samples. */
 export const DEVICE_KEY_LENGTH = 36;
 
+/** A device id no device has (looked up for unknown client ids). */
+const NO_DEVICE_ID = '00000000-0000-0000-0000-000000000000';
+
 export type CredentialCheck =
   | { ok: true; device: DeviceEntity }
   /** Unknown client id, wrong username or wrong key: MQTT "bad username or password". */
@@ -58,8 +61,10 @@ export class CredentialService {
    * username, password = device key. The key is compared in constant time against its keyed hash.
    */
   async verifyDeviceCredentials(clientId: string, username: string | undefined, password: string | Buffer | undefined): Promise<CredentialCheck> {
-    const device = clientId ? await this.devices.findOneBy({ deviceNumber: clientId }) : null;
-    const cred = device ? await this.repo.findOneBy({ deviceId: device.id }) : null;
+    // The same two lookups (and the hash comparison below) whether the client id exists or not: refusing an
+    // unknown client id faster would let anyone probe which device numbers exist.
+    const device = await this.devices.findOneBy({ deviceNumber: clientId });
+    const cred = await this.repo.findOneBy({ deviceId: device?.id ?? NO_DEVICE_ID });
     const candidate = password === undefined ? '' : Buffer.isBuffer(password) ? password.toString('utf8') : password;
     const keyOk = this.secrets.verifyKeyedHash(candidate, cred?.keyHash ?? this.decoyHash);
     if (!device || !cred || !keyOk || username !== device.username) {

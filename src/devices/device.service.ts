@@ -146,7 +146,7 @@ export class DeviceService {
 
   private async ensureDeviceNumberFree(deviceNumber: string): Promise<void> {
     if (await this.repo.existsBy({ deviceNumber })) {
-      throw conflict(`deviceNumber "${deviceNumber}" is already in use`, 'deviceNumber');
+      throw conflict('deviceNumber is already taken', 'deviceNumber');
     }
   }
 

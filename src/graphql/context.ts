@@ -22,6 +22,8 @@ export interface GraphQLContext {
   authError?: AppError;
   services: Services;
   loaders: Loaders;
+  /** The caller's address (HTTP requests; see httpClientAddress), for throttling logins. */
+  remoteAddress?: string;
 }
 
 /**
@@ -51,12 +53,13 @@ export function createLoaders(services: Services, { cache = true }: { cache?: bo
  * Resolves the caller. Invalid credentials do not fail the whole request (public operations such as logIn and
  * introspection still work); any field that needs a user answers UNAUTHENTICATED.
  */
-export async function buildContext(services: Services, authorization: string | undefined | null): Promise<GraphQLContext> {
+export async function buildContext(services: Services, authorization: string | undefined | null, remoteAddress?: string): Promise<GraphQLContext> {
   const loaders = createLoaders(services);
+  const base = { services, loaders, ...(remoteAddress !== undefined ? { remoteAddress } : {}) };
   try {
-    return { principal: await services.users.authenticate(authorization), services, loaders };
+    return { principal: await services.users.authenticate(authorization), ...base };
   } catch (err) {
-    if (err instanceof AppError) return { principal: null, authError: err, services, loaders };
+    if (err instanceof AppError) return { principal: null, authError: err, ...base };
     throw err;
   }
 }

@@ -1,9 +1,10 @@
+import mqttPacket from 'mqtt-packet';
 import type { Clock } from '../common/runtime.js';
 import type { CredentialCheck, CredentialService } from '../credentials/credential.service.js';
 import type { DeviceEntity } from '../devices/device.entity.js';
 import type { ConnectThrottle } from '../security/connect-throttle.js';
 import { AuthCache } from './auth-cache.js';
-import { ConnackReturnCode } from './reason-codes.js';
+import { ConnackReturnCode, ReasonCode } from './reason-codes.js';
 
 export type DeviceCertificateCheck =
   | { ok: true; device: DeviceEntity; fingerprint: string }
@@ -26,15 +27,46 @@ export interface AuthRequest {
 
 export type AuthOutcome =
   | { ok: true; device: DeviceEntity; fingerprint: string | null }
-  | { ok: false; returnCode: ConnackReturnCode; message: string; device: DeviceEntity | null; fingerprint: string | null };
+  | {
+      ok: false;
+      returnCode: ConnackReturnCode;
+      /** MQTT 5: the CONNACK reason code when it is not the one aedes maps `returnCode` to. */
+      reasonCode?: ReasonCode;
+      message: string;
+      device: DeviceEntity | null;
+      fingerprint: string | null;
+    };
 
-const refused = (returnCode: ConnackReturnCode, message: string, device: DeviceEntity | null = null, fingerprint: string | null = null): AuthOutcome => ({
+/** The message of a throttled refusal (connection log). */
+export const THROTTLED = 'connection rate exceeded: too many failed attempts';
+
+/** Rewrites an MQTT 5 CONNACK to carry `reasonCode` (aedes maps an authentication error to 0x80–0x88 only). */
+export function connackWithReasonCode(reasonCode: ReasonCode): (connack: Buffer) => Buffer {
+  return (connack) => {
+    let packet: mqttPacket.IConnackPacket | null = null;
+    const parser = mqttPacket.parser({ protocolVersion: 5 });
+    parser.on('packet', (p) => (packet = p as mqttPacket.IConnackPacket));
+    parser.parse(connack);
+    const decoded = packet as mqttPacket.IConnackPacket | null;
+    if (decoded?.cmd !== 'connack' || !decoded.reasonCode) return connack;
+    return mqttPacket.generate({ ...decoded, reasonCode }, { protocolVersion: 5 });
+  };
+}
+
+const refused = (returnCode: ConnackReturnCode, message: string, device: DeviceEntity | null = null, fingerprint: string | null = null): Extract<AuthOutcome, { ok: false }> => ({
   ok: false,
   returnCode,
   message,
   device,
   fingerprint,
 });
+
+/**
+ * A throttled CONNECT is refused at once, without looking at its credentials: MQTT 5 with 0x9F Connection rate
+ * exceeded, MQTT 3.1/3.1.1 with 3 Server unavailable (a transient refusal: "try later", where 4 or 5 would tell
+ * the client its credentials are wrong, which was not checked).
+ */
+const throttled = (): AuthOutcome => ({ ...refused(ConnackReturnCode.SERVER_UNAVAILABLE, THROTTLED), reasonCode: ReasonCode.CONNECTION_RATE_EXCEEDED });
 
 /**
  * Device authentication: Token devices by client id, username and key (cached, one registry lookup shared by
@@ -70,7 +102,7 @@ export class DeviceAuthenticator {
   async authenticate(r: AuthRequest): Promise<AuthOutcome> {
     if (this.throttle) {
       const admission = await this.throttle.admit(r.clientId, r.address);
-      if (!admission.allowed) return refused(ConnackReturnCode.SERVER_UNAVAILABLE, 'too many failed attempts');
+      if (!admission.allowed) return throttled();
     }
     const outcome = r.certificate ? await this.byCertificate(r, r.certificate) : await this.byToken(r);
     if (this.throttle) await (outcome.ok ? this.throttle.succeeded(r.clientId, r.address) : this.throttle.failed(r.clientId, r.address));

@@ -16,7 +16,7 @@ import type { DeviceEventService } from '../broker/device-event.service.js';
 import { Retention, type RetentionResult } from '../broker/retention.js';
 import { beforeEachPacket, checkAedesInternals, redisEmitterState, resumeQueuedMessages } from './aedes-internals.js';
 import { RegistryWatch } from './registry-watch.js';
-import { type AuthOutcome, DeviceAuthenticator } from './device-auth.js';
+import { type AuthOutcome, connackWithReasonCode, DeviceAuthenticator } from './device-auth.js';
 import { Listeners, type MessageServerPorts, type MessageServerTlsDeps } from './listeners.js';
 import { namespaceFilters, namespacePrefix } from './namespace.js';
 import { recoverAfterRestart } from './recovery.js';
@@ -174,7 +174,7 @@ export class MessageServer extends EventEmitter {
     await this.settle();
     this.presence.close();
     await this.retention.stop();
-    await this.d.connectionLog.writer.close();
+    await this.d.connectionLog.close();
     await this.d.deviceEvents.writer.close();
     this.closed = true;
   }
@@ -315,6 +315,7 @@ export class MessageServer extends EventEmitter {
           return;
         }
         this.refused(s, outcome);
+        if (outcome.reasonCode !== undefined && s.protocolVersion === 5) s.conn.rewriteFirstPacket(connackWithReasonCode(outcome.reasonCode));
         cb(Object.assign(new Error(outcome.message), { returnCode: outcome.returnCode }), null);
       },
       (err: unknown) => {

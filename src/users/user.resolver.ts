@@ -33,9 +33,9 @@ export class UserResolver {
     return this.users.signUp(email, password);
   }
 
-  @Mutation(() => AuthPayload)
-  logIn(@Arg('email') email: string, @Arg('password') password: string): Promise<AuthPayload> {
-    return this.users.logIn(email, password);
+  @Mutation(() => AuthPayload, { description: 'Returns a session token. Repeated failures are refused for a while with TOO_MANY_REQUESTS (extensions.retryAfterSeconds).' })
+  logIn(@Ctx() ctx: GraphQLContext, @Arg('email') email: string, @Arg('password') password: string): Promise<AuthPayload> {
+    return this.users.logIn(email, password, ctx.remoteAddress ?? '');
   }
 
   @Query(() => UserEntity, { description: 'The calling user.' })

@@ -9,6 +9,9 @@ import { checkName } from '../common/validate.js';
 import type { RegistryBus } from '../common/events.js';
 import type { Clock } from '../common/runtime.js';
 import type { Secrets } from '../secrets/secrets.js';
+import type { AttemptThrottle } from '../security/attempt-throttle.js';
+import { noConnectThrottle } from '../security/connect-throttle.js';
+import { tooManyAttempts } from '../security/refusal.js';
 import { ApiKeyEntity, UserEntity } from './user.entity.js';
 
 export const API_KEY_PREFIX = 'pk_';
@@ -40,6 +43,8 @@ export class UserService {
     private readonly config: AuthConfig,
     private readonly clock: Clock,
     private readonly bus: RegistryBus,
+    /** Back-off for failed logins per account and remote address. */
+    private readonly throttle: AttemptThrottle = noConnectThrottle,
   ) {
     this.users = ds.getRepository(UserEntity);
     this.apiKeys = ds.getRepository(ApiKeyEntity);
@@ -83,16 +88,29 @@ export class UserService {
     return this.issue(user);
   }
 
-  async logIn(emailInput: string, password: string): Promise<Session> {
+  /** Logs in; throttled per account and per remote address (`address`, '' when unknown). */
+  async logIn(emailInput: string, password: string, address = ''): Promise<Session> {
     const email = emailInput.trim().toLowerCase();
+    const admission = await this.throttle.admit(email, address);
+    if (!admission.allowed) throw tooManyAttempts(admission.retryAfterMs);
+    const user = await this.checkLogin(email, password);
+    if (!user) {
+      await this.throttle.failed(email, address);
+      throw unauthenticated('invalid e-mail or password');
+    }
+    await this.throttle.succeeded(email, address);
+    return this.issue(user);
+  }
+
+  /** The user, when the password is theirs; the same work (one hash verification) whether the e-mail exists or not. */
+  private async checkLogin(email: string, password: string): Promise<UserEntity | null> {
     const user = await this.users.findOneBy({ email });
     if (!user) {
       this.dummyHash ??= hashPassword('not-a-password', this.config.passwordHashCost);
       await verifyPassword(password, await this.dummyHash);
-      throw unauthenticated('invalid e-mail or password');
+      return null;
     }
-    if (!(await verifyPassword(password, user.passwordHash))) throw unauthenticated('invalid e-mail or password');
-    return this.issue(user);
+    return (await verifyPassword(password, user.passwordHash)) ? user : null;
   }
 
   async getUser(id: string): Promise<UserEntity> {
