@@ -1,6 +1,6 @@
-import mqtt, { type MqttClient } from 'mqtt';
 import { errorCode, signUp, startTestApp, type TestApp } from './support/app';
 import { tryConnect } from './support/mqtt';
+import { AckCounter, Publisher } from './support/publisher';
 import { storageFault } from './support/storage-fault';
 
 /**
@@ -20,53 +20,6 @@ interface Device {
 const DEVICES = 8;
 const WINDOW = 16;
 
-/** A device publishing QoS 1 messages `<n>-<seq>` with at most WINDOW unacknowledged; reconnects by itself. */
-class Publisher {
-  readonly acked = new Set<string>();
-  private seq = 0;
-  private inflight = 0;
-  private stopped = false;
-  private drained: (() => void) | null = null;
-  disconnects = 0;
-
-  constructor(
-    readonly client: MqttClient,
-    private readonly n: number,
-    private readonly onAck: () => void,
-  ) {
-    client.on('disconnect', () => (this.disconnects += 1));
-    client.on('close', () => (this.disconnects += 1));
-    for (let i = 0; i < WINDOW; i++) this.next();
-  }
-
-  private next(): void {
-    if (this.stopped) return this.settle();
-    const payload = `${this.n}-${this.seq++}`;
-    this.inflight += 1;
-    this.client.publish('telemetry', payload, { qos: 1 }, (err) => {
-      this.inflight -= 1;
-      if (!err) {
-        this.acked.add(payload);
-        this.onAck();
-      }
-      this.next();
-    });
-  }
-
-  private settle(): void {
-    if (this.inflight === 0) this.drained?.();
-  }
-
-  /** Stops publishing; resolves when every message sent has been acknowledged. */
-  stop(): Promise<void> {
-    this.stopped = true;
-    return new Promise<void>((resolve) => {
-      this.drained = resolve;
-      this.settle();
-    });
-  }
-}
-
 async function readyz(app: TestApp): Promise<boolean> {
   const res = await fetch(`${app.url}/readyz`);
   return ((await res.json()) as { ready: boolean }).ready;
@@ -76,7 +29,6 @@ async function readyz(app: TestApp): Promise<boolean> {
 async function readyBecomes(app: TestApp, want: boolean, timeoutMs = 15_000): Promise<number> {
   const t0 = Date.now();
   while ((await readyz(app)) !== want) {
-    if (process.env.FAULT_DEBUG && Math.random() < 0.05) console.log("ready?", app.services.deviceEvents.writer.written, app.services.deviceEvents.writer.pending, app.services.storageHealth.ok);
     if (Date.now() - t0 > timeoutMs) throw new Error(`/readyz did not become ${want} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -102,43 +54,14 @@ describe('storage fault: the database filesystem is full for a while (SQLite)', 
     const devices: Device[] = [];
     for (let i = 0; i < DEVICES; i++) devices.push(await newDevice(`dev-${i}`));
 
-    let acks = 0;
-    let wake: (() => void) | null = null;
-    let wanted = 0;
-    const ackedAtLeast = (n: number) =>
-      new Promise<void>((resolve) => {
-        if (acks >= n) return resolve();
-        wanted = n;
-        wake = resolve;
-      });
-    const onAck = () => {
-      acks += 1;
-      if (wake && acks >= wanted) {
-        const w = wake;
-        wake = null;
-        w();
-      }
-    };
-    const publishers = devices.map((d, n) => {
-      const client = mqtt.connect({
-        host: '127.0.0.1',
-        port: app.mqtt.port!,
-        clientId: d.deviceNumber,
-        username: d.username,
-        password: d.key,
-        protocolVersion: n % 2 ? 5 : 4,
-        clean: false,
-        reconnectPeriod: 50,
-        connectTimeout: 5000,
-      });
-      client.on('error', () => undefined);
-      return new Publisher(client, n, onAck);
-    });
+    const counter = new AckCounter();
+    const publishers = devices.map(
+      (d, n) => new Publisher(String(n), { port: app.mqtt.port!, clientId: d.deviceNumber, username: d.username, password: d.key, protocolVersion: n % 2 ? 5 : 4, window: WINDOW }, counter),
+    );
 
     try {
-      await ackedAtLeast(300);
+      await counter.atLeast(300);
       await fault.fill(app.services.ds);
-      if (process.env.FAULT_DEBUG) console.log("filled", acks);
       const tFull = Date.now();
       await readyBecomes(app, false);
       // A mutation during the fault is refused with a code, not reported as done (on a full filesystem every write
@@ -146,17 +69,14 @@ describe('storage fault: the database filesystem is full for a while (SQLite)', 
       const refused = await app.gql('mutation($i:CreateDeviceInput!){ createDevice(input:$i){ id } }', { i: { name: 'during-fault' } }, user.token);
       if (fault.kind === 'tmpfs') expect(errorCode(refused)).toBe('SERVICE_UNAVAILABLE');
       // The disk stays full for a while (a fault duration, not a wait for an outcome).
-      const ackedDuringFault = acks;
+      const ackedDuringFault = counter.count;
       await new Promise((r) => setTimeout(r, 1500));
       await fault.free(app.services.ds);
       const tFree = Date.now();
-      if (process.env.FAULT_DEBUG) console.log("freed", acks);
       const readyAfterMs = await readyBecomes(app, true);
-      if (process.env.FAULT_DEBUG) console.log("ready", acks);
-      const ackedAtRecovery = acks;
-      await ackedAtLeast(ackedAtRecovery + 300);
+      const ackedAtRecovery = counter.count;
+      await counter.atLeast(ackedAtRecovery + 300);
       const backAfterMs = Date.now() - tFree;
-      if (process.env.FAULT_DEBUG) console.log("back", acks);
       // Status writes refused during the fault are written again: every device shows ONLINE.
       for (;;) {
         const statuses = (await gql('{ devices(first: 50) { nodes { status } } }')).devices.nodes.map((d: { status: string }) => d.status);
@@ -173,7 +93,7 @@ describe('storage fault: the database filesystem is full for a while (SQLite)', 
       // eslint-disable-next-line no-console
       console.log(
         `storage fault (${fault.kind}): ${acked.length} acknowledged, ${stored.size} stored, ${lost.length} acknowledged but not stored; ` +
-          `acks during the fault ${acks - ackedDuringFault - (acks - ackedAtRecovery)}, disconnects ${publishers.reduce((s, p) => s + p.disconnects, 0)}, ` +
+          `acks during the fault ${ackedAtRecovery - ackedDuringFault}, disconnects ${publishers.reduce((s, p) => s + p.disconnects, 0)}, ` +
           `full for ${tFree - tFull} ms, ready again after ${readyAfterMs} ms, acknowledging again within ${backAfterMs} ms`,
       );
       expect(lost).toEqual([]);
