@@ -96,10 +96,12 @@ export function guardSqliteWrites(ds: DataSource): SqliteWriteGuard | null {
     }
   };
 
-  const start = runner.startTransaction.bind(runner);
-  const commit = runner.commitTransaction.bind(runner);
-  const rollback = runner.rollbackTransaction.bind(runner);
-  const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
+  // The runner's own methods are looked up on its prototype at each call (so instrumentation of them still applies).
+  const proto = Object.getPrototypeOf(runner) as RunnerInternals;
+  const start = (...args: Parameters<QueryRunner['startTransaction']>) => proto.startTransaction.apply(runner, args);
+  const commit = () => proto.commitTransaction.apply(runner);
+  const rollback = () => proto.rollbackTransaction.apply(runner);
+  const query = (...args: unknown[]) => (proto.query as (...a: unknown[]) => Promise<unknown>).apply(runner, args);
 
   runner.startTransaction = function startTransaction(this: unknown, ...args: Parameters<QueryRunner['startTransaction']>) {
     if (isOwner()) return start(...args);
