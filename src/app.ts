@@ -15,6 +15,7 @@ import { openDatabase } from './db/data-source.js';
 import { certificatesRouter } from './certificates/http.js';
 import { buildContext, type GraphQLContext } from './graphql/context.js';
 import { graphiqlRouter } from './graphql/graphiql.js';
+import { costLimitPlugin, jsonErrorHandler, jsonNotFound } from './graphql/http.js';
 import { createSchema } from './graphql/schema.js';
 import { attachSubscriptions } from './graphql/ws.js';
 import { loadSecrets } from './secrets/secrets.js';
@@ -102,7 +103,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // re-raise the signal, leaving app.close() hung (the MQTT listeners never closed, buffered events never written).
       stopOnTerminationSignals: false,
       formatError: (formatted, error) => formatError(formatted, error, (err) => log.error('unexpected error in GraphQL operation', err)),
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), costLimitPlugin(config.graphql)],
     });
     await apollo.start();
     cleanups.push(() => apollo.stop());
@@ -116,11 +117,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     expressApp.get('/graphql', graphiql.page);
     expressApp.use(
       '/graphql',
-      express.json({ limit: '1mb' }),
+      express.json({ limit: config.graphql.maxBodyBytes }),
       expressMiddleware(apollo, {
         context: async ({ req }) => buildContext(services, req.headers.authorization),
       }),
     );
+    expressApp.use(jsonNotFound);
+    expressApp.use(jsonErrorHandler(log, config.graphql.maxBodyBytes));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
