@@ -17,6 +17,7 @@ import { certificatesRouter } from './certificates/http.js';
 import { buildContext, type GraphQLContext } from './graphql/context.js';
 import { httpClientAddress } from './security/address.js';
 import { graphiqlRouter } from './graphql/graphiql.js';
+import { costLimitPlugin, jsonErrorHandler, jsonNotFound } from './graphql/http.js';
 import { createSchema } from './graphql/schema.js';
 import { attachSubscriptions } from './graphql/ws.js';
 import { loadSecrets } from './secrets/secrets.js';
@@ -130,7 +131,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           if (isStorageUnavailable(err)) services.storageHealth.markFailed(err instanceof Error ? err.message : 'storage unavailable');
           log.error('unexpected error in GraphQL operation', err);
         }),
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), costLimitPlugin(config.graphql)],
     });
     await apollo.start();
     cleanups.push(() => apollo.stop());
@@ -150,12 +151,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     expressApp.get('/graphql', graphiql.page);
     expressApp.use(
       '/graphql',
-      express.json({ limit: '1mb' }),
+      express.json({ limit: config.graphql.maxBodyBytes }),
       expressMiddleware(apollo, {
         context: async ({ req }) =>
           buildContext(services, req.headers.authorization, httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.throttle.trustProxy)),
       }),
     );
+    expressApp.use(jsonNotFound);
+    expressApp.use(jsonErrorHandler(log, config.graphql.maxBodyBytes));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

@@ -19,9 +19,25 @@ async function main(): Promise<void> {
       () => process.exit(1),
     );
   };
+  // An error from one socket (a peer gone mid-write) is that socket's: log it and keep serving. Anything else
+  // thrown where nobody catches may have left state half-changed: log it, try to close, exit 1.
+  const log = app.services.log;
+  process.on('uncaughtException', (err) => {
+    if (isSocketError(err)) return log.warn('socket error outside a handler (ignored)', err);
+    log.error('uncaught exception: shutting down', err);
+    if (stopping) return process.exit(1);
+    stopping = true;
+    setTimeout(() => process.exit(1), 10_000).unref();
+    app.close().finally(() => process.exit(1));
+  });
+  // A rejected promise nobody awaited ended only its own task: log it, keep serving.
+  process.on('unhandledRejection', (reason) => log.error('unhandled promise rejection (kept serving)', reason));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
+
+const SOCKET_ERROR_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_SSL_PROTOCOL_ERROR']);
+const isSocketError = (err: unknown): boolean => SOCKET_ERROR_CODES.has(String((err as NodeJS.ErrnoException | null)?.code));
 
 main().catch((err: unknown) => {
   const e = err as NodeJS.ErrnoException & { port?: number; address?: string };

@@ -126,6 +126,26 @@ export interface ThrottleConfig {
   authFailedLogMaxKeys: number;
 }
 
+/** Limits of the GraphQL API (HTTP and graphql-ws), checked before an operation runs. */
+export interface GraphQLLimitsConfig {
+  /** Deepest field nesting of an operation (introspection's `ofType` chains do not count). */
+  maxDepth: number;
+  /** Aliased fields in an operation. */
+  maxAliases: number;
+  /** Field selections in an operation, fragments expanded. */
+  maxFields: number;
+  /** Objects an operation may ask for: each object field counts the rows above it (`first` multiplied along the nesting). */
+  maxCost: number;
+  /** Largest POST /graphql body, in bytes. */
+  maxBodyBytes: number;
+  /** Open graphql-ws subscriptions per user on this instance (all of the user's sockets). */
+  maxSubscriptionsPerUser: number;
+  /** Open graphql-ws subscriptions per socket. */
+  maxSubscriptionsPerSocket: number;
+  /** A subscription socket whose unsent data exceeds this many bytes is closed (slow reader). */
+  maxSocketBufferedBytes: number;
+}
+
 export interface Config {
   /** HTTP host to bind. */
   host: string;
@@ -145,6 +165,7 @@ export interface Config {
   testClient: TestClientConfig;
   /** Throttling of failed logins and MQTT authentications; aggregation of AUTH_FAILED log rows. */
   throttle: ThrottleConfig;
+  graphql: GraphQLLimitsConfig;
   /** Redis for scale-out (MQTT message fan-out, GraphQL subscription events across instances). */
   redisUrl?: string;
   /** This instance's id; generated into `<dataDir>/instance-id` when not configured. */
@@ -298,6 +319,16 @@ export function loadConfig(env: Env = process.env): Config {
       authFailedLogWindowMs: int(env, 'PORTICO_AUTH_FAILED_LOG_WINDOW_MS', 60_000),
       authFailedLogMaxKeys: int(env, 'PORTICO_AUTH_FAILED_LOG_MAX_KEYS', 10_000, 1),
     },
+    graphql: {
+      maxDepth: int(env, 'PORTICO_GRAPHQL_MAX_DEPTH', 12, 1),
+      maxAliases: int(env, 'PORTICO_GRAPHQL_MAX_ALIASES', 30),
+      maxFields: int(env, 'PORTICO_GRAPHQL_MAX_FIELDS', 1000, 1),
+      maxCost: int(env, 'PORTICO_GRAPHQL_MAX_COST', 10_000, 1),
+      maxBodyBytes: int(env, 'PORTICO_GRAPHQL_MAX_BODY_BYTES', 1024 * 1024, 1024),
+      maxSubscriptionsPerUser: int(env, 'PORTICO_GRAPHQL_MAX_SUBSCRIPTIONS_PER_USER', 100, 1),
+      maxSubscriptionsPerSocket: int(env, 'PORTICO_GRAPHQL_MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1),
+      maxSocketBufferedBytes: int(env, 'PORTICO_GRAPHQL_MAX_SOCKET_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
+    },
     redisUrl: env.REDIS_URL || undefined,
     instanceId: env.PORTICO_INSTANCE_ID || undefined,
     redisStartTimeoutMs: int(env, 'PORTICO_REDIS_START_TIMEOUT_MS', 10_000, 1),
@@ -334,5 +365,6 @@ export function makeConfig(overrides: Partial<Config> & { dataDir: string }): Co
       login: { ...base.throttle.login, ...overrides.throttle?.login },
       mqttAuth: { ...base.throttle.mqttAuth, ...overrides.throttle?.mqttAuth },
     },
+    graphql: { ...base.graphql, ...overrides.graphql },
   };
 }

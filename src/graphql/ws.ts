@@ -1,31 +1,57 @@
 import type http from 'node:http';
-import { type ExecutionResult, GraphQLError, type GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, getOperationAST, GraphQLError, type GraphQLSchema, Kind } from 'graphql';
+import type { Context } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { AppError, formatError } from '../common/errors.js';
 import { timerAt } from '../common/runtime.js';
 import type { Services } from '../services.js';
 import type { Principal } from '../users/user.service.js';
-import { createLoaders, type GraphQLContext } from './context.js';
+import { createLoaders, type GraphQLContext, type Loaders } from './context.js';
+import { checkOperationCost } from './cost.js';
+import { DocumentCache, SubscriptionQuota } from './operations.js';
+import { SharedExecution } from './shared-execution.js';
+import { serveGraphqlWs, type WsExtra } from './ws-server.js';
+
+type WsContext = Context<Record<string, unknown>, WsExtra>;
 
 /**
  * GraphQL subscriptions over graphql-ws on the HTTP server's `/graphql` path. Clients authenticate with
  * `connectionParams: { authorization: 'Bearer <token or API key>' }` (or `{ token }`); a bad credential
  * closes the socket with 4403 Forbidden; a session token's socket closes (4401) when the token expires, and an
  * API key's (4403) when the key is revoked.
+ *
+ * Before an operation runs it is parsed and validated (once per query text), costed (QUERY_TOO_COMPLEX) and
+ * counted against the per-user and per-socket subscription limits (LIMIT_EXCEEDED; the socket stays open).
+ * Subscription events are executed and serialized once per distinct selection (SharedExecution).
  */
 export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSchema, services: Services): () => Promise<void> {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const principals = new WeakMap<object, Principal | null>();
+  const limits = services.config.graphql;
+  const documents = new DocumentCache(schema);
+  const quota = new SubscriptionQuota(limits.maxSubscriptionsPerUser, limits.maxSubscriptionsPerSocket);
+  const shared = new SharedExecution();
+  /** Releases of the quota held by each socket's operations, by operation id. */
+  const held = new WeakMap<object, Map<string, () => void>>();
+  const release = (ctx: WsContext, id: string) => {
+    held.get(ctx)?.get(id)?.();
+  };
+  /** How executions are shared: same user, operation name and variables (the document is compared by identity). */
+  const shareKeys = new WeakMap<object, string>();
+  const sharable = new WeakSet<object>();
+  /** A subscription's quota, released as soon as it ends (before its source is torn down). */
+  const releases = new WeakMap<object, () => void>();
   /** Open sockets by the API key that authenticated them, closed when the key is revoked (on any instance). */
   const byApiKey = new Map<string, Set<WebSocket>>();
   const onRevoked = ({ apiKeyId }: { apiKeyId: string }) => {
     for (const socket of byApiKey.get(apiKeyId) ?? []) socket.close(4403, 'API key revoked');
   };
   services.bus.on('apiKeyRevoked', onRevoked);
-  const server = useServer(
+  const server = serveGraphqlWs(
+    wss,
     {
       schema,
+      jsonMessageReplacer: shared.payloadReplacer,
       onConnect: async (ctx) => {
         const params = (ctx.connectionParams ?? {}) as { authorization?: unknown; Authorization?: unknown; token?: unknown };
         const header = params.authorization ?? params.Authorization ?? (typeof params.token === 'string' ? `Bearer ${params.token}` : undefined);
@@ -38,6 +64,10 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
             const timer = timerAt(principal.tokenExpiresAt, services.clock, () => socket.close(4401, 'Token expired'));
             socket.once('close', () => clearTimeout(timer));
           }
+          ctx.extra.socket.once('close', () => {
+            for (const done of held.get(ctx)?.values() ?? []) done();
+            held.delete(ctx);
+          });
           if (principal?.apiKeyId) {
             const key = principal.apiKeyId;
             const socket = ctx.extra.socket;
@@ -55,20 +85,110 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
           throw err;
         }
       },
-      context: (ctx): GraphQLContext => ({
-        principal: principals.get(ctx) ?? null,
-        services,
-        loaders: createLoaders(services, { cache: false }),
-      }),
+      onSubscribe: (ctx, id, payload) => {
+        const document = documents.get(payload.query);
+        if (!('kind' in document)) return [...document];
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('Unable to identify operation')];
+        const tooComplex = checkOperationCost(schema, document, payload.operationName, payload.variables, limits);
+        if (tooComplex) return [tooComplex];
+        const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+        // Queries and mutations over the socket end at once: only subscriptions count against the limits.
+        if (operation.operation !== 'subscription') return args;
+        const principal = principals.get(ctx) ?? null;
+        let ops = held.get(ctx);
+        if (!ops) held.set(ctx, (ops = new Map()));
+        ops.get(id)?.();
+        const granted = quota.acquire(principal?.userId ?? null, ops.size);
+        if (granted instanceof GraphQLError) return [granted];
+        const operations = ops;
+        const done = () => {
+          granted();
+          if (operations.get(id) === done) operations.delete(id);
+        };
+        ops.set(id, done);
+        releases.set(args, done);
+        if (sharesEvents(document, payload.operationName)) sharable.add(args);
+        return args;
+      },
+      context: (ctx, _id, payload, args): GraphQLContext => {
+        const context = subscriptionContext(principals.get(ctx) ?? null, services);
+        const principal = principals.get(ctx);
+        if (principal && sharable.has(args)) shareKeys.set(context, JSON.stringify([principal.userId, payload.operationName ?? null, payload.variables ?? null]));
+        return context;
+      },
+      subscribe: async (args) => {
+        const result = await shared.subscribe(args, shareKeys.get(args.contextValue as object) ?? null);
+        const done = releases.get(args) ?? (() => undefined);
+        if (!(Symbol.asyncIterator in result)) {
+          done();
+          return result;
+        }
+        return releasingOnEnd(result, done);
+      },
+      onComplete: (ctx, id) => release(ctx, id),
       onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult, services),
       onError: (_ctx, _id, _payload, errors) => formatResult({ errors }, services).errors as GraphQLError[],
     },
-    wss,
+    { keepAliveMs: 12_000, maxBufferedBytes: limits.maxSocketBufferedBytes, assemble: (data) => shared.assemble(data), log: services.log },
   );
   return async () => {
     services.bus.off('apiKeyRevoked', onRevoked);
     await server.dispose();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
+  };
+}
+
+/**
+ * Subscriptions that can share one source stream and execution among identical subscribers (same user, document,
+ * variables): live rows, the same for all of them. The test client's (per session, few subscribers) are not.
+ */
+const SHARED_EVENT_FIELDS = new Set(['deviceEventAdded', 'connectionLogAdded']);
+
+function sharesEvents(document: DocumentNode, operationName: string | null | undefined): boolean {
+  const op = getOperationAST(document, operationName);
+  return (
+    op?.operation === 'subscription' &&
+    op.selectionSet.selections.every(
+      // `after` replays stored rows to this subscriber alone: not shared.
+      (s) => s.kind === Kind.FIELD && (s.name.value === '__typename' || SHARED_EVENT_FIELDS.has(s.name.value)) && !s.arguments?.some((a) => a.name.value === 'after'),
+    )
+  );
+}
+
+function releasingOnEnd<T>(inner: AsyncIterableIterator<T>, done: () => void): AsyncIterableIterator<T> {
+  const iterator: AsyncIterableIterator<T> = {
+    async next() {
+      const r = await inner.next().catch((err: unknown) => {
+        done();
+        throw err;
+      });
+      if (r.done) done();
+      return r;
+    },
+    async return(value?: unknown) {
+      done();
+      return inner.return ? inner.return(value) : { done: true, value: undefined };
+    },
+    async throw(err?: unknown) {
+      done();
+      if (inner.throw) return inner.throw(err);
+      throw err;
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+/** A subscription's context; its loaders (uncached: each event sees current data) are made on first use. */
+function subscriptionContext(principal: Principal | null, services: Services): GraphQLContext {
+  let loaders: Loaders | undefined;
+  return {
+    principal,
+    services,
+    get loaders() {
+      return (loaders ??= createLoaders(services, { cache: false }));
+    },
   };
 }
 
