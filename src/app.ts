@@ -69,6 +69,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const instanceId = loadInstanceId(config.dataDir, config.instanceId);
     const services = createServices(config, ds, secrets, clock, log, instanceId);
     cleanups.push(() => services.pubSub.close());
+    cleanups.push(() => services.reader.pool.close());
     if (config.redisUrl) {
       const bridge = bridgeRegistryBus(services.bus, config.redisUrl, instanceId, log);
       cleanups.push(bridge.close);
