@@ -3,6 +3,7 @@ import { Certificates1764000200000 } from './1764000200000-Certificates.js';
 import { MessageServer1764000300000 } from './1764000300000-MessageServer.js';
 import { ConnectedInstance1764000400000 } from './1764000400000-ConnectedInstance.js';
 import { MessageProperties1764000500000 } from './1764000500000-MessageProperties.js';
+import { TopicPrefix1764001300000 } from './1764001300000-TopicPrefix.js';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/. */
-export const migrations = [Foundation1764000000000, Certificates1764000200000, MessageServer1764000300000, ConnectedInstance1764000400000, MessageProperties1764000500000];
+export const migrations = [Foundation1764000000000, Certificates1764000200000, MessageServer1764000300000, ConnectedInstance1764000400000, MessageProperties1764000500000, TopicPrefix1764001300000];
