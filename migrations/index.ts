@@ -5,6 +5,7 @@ import { ConnectedInstance1764000400000 } from './1764000400000-ConnectedInstanc
 import { MessageProperties1764000500000 } from './1764000500000-MessageProperties.js';
 import { StorageProbe1764000600000 } from './1764000600000-StorageProbe.js';
 import { ConnectionLogCount1764001200000 } from './1764001200000-ConnectionLogCount.js';
+import { TopicPrefix1764001300000 } from './1764001300000-TopicPrefix.js';
 import { RegistryGeneration1764001400000 } from './1764001400000-RegistryGeneration.js';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/. */
@@ -16,5 +17,6 @@ export const migrations = [
   MessageProperties1764000500000,
   StorageProbe1764000600000,
   ConnectionLogCount1764001200000,
+  TopicPrefix1764001300000,
   RegistryGeneration1764001400000,
 ];

@@ -88,6 +88,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     cleanups.push(() => services.pubSub.close());
     cleanups.push(async () => services.storageHealth.close());
     cleanups.push(() => services.throttles.close());
+    cleanups.push(() => services.reader.pool.close());
     if (config.redisUrl) {
       // Registry events missed while Redis was down (or lost on the way) are noticed through the database.
       const sync = new RegistrySync(services.bus, () => readRegistryGeneration(ds), config.scaleOut.registryCheckIntervalMs, log);

@@ -10,6 +10,8 @@ import { CredentialService } from './credentials/credential.service.js';
 import { DeviceService } from './devices/device.service.js';
 import { PkiService } from './pki/pki.service.js';
 import { StorageHealth, storageProbe } from './db/health.js';
+import { createReadPool } from './db/read-pool.js';
+import { Reader } from './db/reads.js';
 import type { ConnectThrottle } from './security/connect-throttle.js';
 import { createThrottles, type Throttles } from './security/throttles.js';
 import { type AppPubSub, createAppPubSub } from './realtime/pubsub.js';
@@ -46,6 +48,8 @@ export interface Services {
   mqttEndpoints: { current: MqttEndpoints | null };
   /** Server-side MQTT test clients (Test Center → MQTT Client). */
   testClients: TestClientService;
+  /** History queries (connection log, device events) run here, off the event loop; createApp closes it. */
+  reader: Reader;
   /** Connection log of the message server (batched writes, queries, live topic per owner). */
   connectionLog: ConnectionLogService;
   /** Upstream messages of devices (batched writes, queries, live topic per owner). */
@@ -67,9 +71,20 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, log);
   const mqttEndpoints: Services['mqttEndpoints'] = { current: null };
   const testClients = new TestClientService(config.testClient, config.mqtt.maxPayloadBytes, devices, credentials, certificates, pki, () => mqttEndpoints.current, clock, log);
-  const storeOptions = { ds, pubSub, clock, log, batchSize: config.mqtt.eventBatchSize, flushIntervalMs: config.mqtt.eventFlushIntervalMs, health: storageHealth };
+  const reader = new Reader(ds, createReadPool(config.database, config.reads, log));
+  const storeOptions = {
+    ds,
+    pubSub,
+    clock,
+    log,
+    batchSize: config.mqtt.eventBatchSize,
+    flushIntervalMs: config.mqtt.eventFlushIntervalMs,
+    health: storageHealth,
+    reader,
+    readYourWritesMs: config.reads.readYourWritesMs,
+  };
   const connectionLog = new ConnectionLogService(storeOptions, { windowMs: config.throttle.authFailedLogWindowMs, maxKeys: config.throttle.authFailedLogMaxKeys });
   const deviceEvents = new DeviceEventService(storeOptions);
   const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });
-  return { config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, connectionLog, deviceEvents, messageServer };
+  return { config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
 }

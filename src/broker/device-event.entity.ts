@@ -19,6 +19,7 @@ registerEnumType(PayloadEncoding, {
 @Index('ix_device_events_device_time', ['deviceId', 'time', 'id'])
 @Index('ix_device_events_owner_time', ['ownerId', 'time', 'id'])
 @Index('ix_device_events_time', ['time', 'id'])
+@Index('ix_device_events_owner_topic', ['ownerId', 'topicPrefix', 'time', 'id'])
 export class DeviceEventEntity {
   @Field(() => ID)
   @PrimaryColumn({ type: 'varchar', length: 36 })
@@ -34,6 +35,13 @@ export class DeviceEventEntity {
   @Field({ description: 'The MQTT topic the device published to.' })
   @Column({ type: 'text' })
   topic!: string;
+
+  /**
+   * The topic's first TOPIC_PREFIX_CHARS code points (binary / "C" collation), for indexed topic filters;
+   * null only on rows of a database that was never migrated.
+   */
+  @Column({ name: 'topic_prefix', type: 'varchar', length: 255, nullable: true })
+  topicPrefix!: string | null;
 
   @Field({ description: 'The payload: text when valid UTF-8, else base64 (see payloadEncoding).' })
   @Column({ type: 'text' })

@@ -4,7 +4,8 @@ import { DeviceEventEntity, PayloadEncoding } from './device-event.entity.js';
 import type { MessageProperties } from '../common/message-properties.js';
 import { sortableId } from './ids.js';
 import { type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
-import { checkTopicFilter, hasWildcards, topicFilterRegex } from '../common/topics.js';
+import type { SelectQueryBuilder } from 'typeorm';
+import { checkTopicFilter, planTopicFilter, TOPIC_PREFIX_CHARS, topicPrefix } from '../common/topics.js';
 
 export interface DeviceEventQuery extends ListQuery {
   /** MQTT topic filter (`+`, `#`). */
@@ -47,7 +48,6 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
   constructor(o: StoreOptions) {
     super(o, DeviceEventEntity, 'deviceEvents');
     this.postgres = o.ds.options.type === 'postgres';
-    if (!this.postgres) registerSqliteRegexp(o.ds.driver as unknown as { databaseConnection?: SqliteConnection });
   }
 
   /** QoS 0 messages not stored because the database could not write (for metrics and tests). */
@@ -71,11 +71,13 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
       }
       return undefined;
     }
+    const topic = m.topic.replace(/\u0000/g, '\uFFFD');
     const row = Object.assign(new DeviceEventEntity(), {
       id: sortableId(),
       ownerId: m.ownerId,
       deviceId: m.deviceId,
-      topic: m.topic.replace(/\u0000/g, '\uFFFD'),
+      topic,
+      topicPrefix: topicPrefix(topic),
       ...encodePayload(m.payload),
       qos: m.qos,
       retain: m.retain,
@@ -89,33 +91,38 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
   list(ownerId: string, q: DeviceEventQuery): Promise<Page<DeviceEventEntity>> {
     const topic = q.topic != null ? checkTopicFilter(q.topic) : null;
     return this.page(ownerId, q, (qb) => {
-      if (topic == null || topic === '#') return;
-      if (!hasWildcards(topic)) qb.andWhere('r.topic = :topic', { topic });
-      else qb.andWhere(this.postgres ? 'r.topic ~ :topicRe' : 'r.topic REGEXP :topicRe', { topicRe: topicFilterRegex(topic) });
+      if (topic != null) this.topicFilter(qb, topic);
     });
   }
 
   replayAfter(ownerId: string, deviceId: string | null, after: { time: number; id: string }): AsyncGenerator<DeviceEventEntity> {
     return this.rowsAfter(ownerId, deviceId, after, () => undefined);
   }
-}
 
-interface SqliteConnection {
-  function(name: string, options: { deterministic: boolean }, fn: (pattern: string, value: string) => number): void;
-}
-
-/** SQLite has no REGEXP function of its own; `x REGEXP y` calls `regexp(y, x)`. */
-function registerSqliteRegexp(driver: { databaseConnection?: SqliteConnection }): void {
-  const db = driver.databaseConnection;
-  if (!db || typeof db.function !== 'function') return;
-  const cache = new Map<string, RegExp>();
-  db.function('regexp', { deterministic: true }, (pattern: string, value: string) => {
-    let re = cache.get(pattern);
-    if (!re) {
-      if (cache.size > 200) cache.clear();
-      re = new RegExp(pattern, 's');
-      cache.set(pattern, re);
+  /**
+   * An MQTT topic filter as indexed predicates on `topic_prefix` (index owner_id, topic_prefix, time): a
+   * range or equality narrows the rows; the exact check after it reads only the index when the literal
+   * part fits the prefix column, and the regular expression of a `+` filter runs on the narrowed rows only.
+   */
+  private topicFilter(qb: SelectQueryBuilder<DeviceEventEntity>, filter: string): void {
+    const plan = planTopicFilter(filter);
+    if (plan.all) return;
+    const p = plan.prefix;
+    if (p && 'eq' in p) qb.andWhere('r.topic_prefix = :tpEq', { tpEq: p.eq });
+    else if (p) qb.andWhere('r.topic_prefix >= :tpLo AND r.topic_prefix < :tpHi', { tpLo: p.lo, tpHi: p.hi });
+    const short = (text: string) => text.length < TOPIC_PREFIX_CHARS;
+    if (plan.exact != null) {
+      // A topic shorter than the prefix column is its own prefix: the equality above is exact.
+      if (!short(plan.exact)) qb.andWhere('r.topic = :topic', { topic: plan.exact });
+    } else if (plan.startsWith != null) {
+      const parent = plan.parent!;
+      if (short(plan.startsWith)) {
+        qb.andWhere('(r.topic_prefix >= :tpStart OR r.topic_prefix = :tpParent)', { tpStart: plan.startsWith, tpParent: parent });
+      } else {
+        qb.andWhere('(substr(r.topic, 1, :tpLen) = :tpStart OR r.topic = :tpParent)', { tpLen: Array.from(plan.startsWith).length, tpStart: plan.startsWith, tpParent: parent });
+      }
+    } else if (plan.regex != null) {
+      qb.andWhere(this.postgres ? 'r.topic ~ :topicRe' : 'r.topic REGEXP :topicRe', { topicRe: plan.regex });
     }
-    return value != null && re.test(value) ? 1 : 0;
-  });
+  }
 }

@@ -1,9 +1,10 @@
 import { type DataSource, In, type ObjectLiteral, type Repository, type SelectQueryBuilder } from 'typeorm';
 import type { RetentionConfig } from '../config/config.js';
 import { badInput } from '../common/errors.js';
-import { decodeCursor, encodeCursor, keysetPage, type Page } from '../common/pagination.js';
+import { decodeCursor, encodeCursor, keysetQuery, type KeysetOptions, type Page, toPage } from '../common/pagination.js';
 import type { Clock, Logger } from '../common/runtime.js';
 import type { StorageHealth } from '../db/health.js';
+import type { Reader } from '../db/reads.js';
 import type { AppPubSub } from '../realtime/pubsub.js';
 import { BatchWriter } from './batch-writer.js';
 
@@ -37,6 +38,10 @@ export interface StoreOptions {
   flushIntervalMs: number;
   /** Whether the database accepts writes (the writers report to it). */
   health?: StorageHealth;
+  /** History queries run on it, off the event loop. */
+  reader: Reader;
+  /** A history query waits at most this long for rows the writer still buffers (ms). */
+  readYourWritesMs: number;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -89,15 +94,13 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
     }
   }
 
-  /** Rows of one owner (one device when `deviceId` is set), newest first. */
+  /** Rows of one owner (one device when `deviceId` is set), newest first; the total counted only when asked for. */
   protected async page(ownerId: string, q: ListQuery, filter: (qb: SelectQueryBuilder<T>) => void): Promise<Page<T>> {
-    // Read your writes: rows buffered before the query are part of its answer.
-    await this.writer.flush();
     const qb = this.base(ownerId, q.deviceId);
     this.timeRange(qb, q);
     filter(qb);
     if (q.after) this.decode(q.after);
-    return keysetPage(qb, {
+    const o: KeysetOptions<T> = {
       kind: this.kind,
       sortSql: 'r.time',
       idColumn: 'r.id',
@@ -105,7 +108,29 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
       keyOf: (row) => row.time.getTime(),
       first: q.first,
       after: q.after,
+    };
+    const query = keysetQuery(qb, o);
+    await this.settleWrites();
+    const rows = await this.o.reader.many(this.repo, query);
+    return toPage(rows, o, () => this.o.reader.count(qb));
+  }
+
+  /**
+   * Read your writes, bounded: when the writer holds rows, the query first lets them be written (a flush
+   * starts at once), but waits at most `readYourWritesMs` — a slow or failing database, or a stream of new
+   * rows that keeps the writer busy, never holds history queries up for longer.
+   */
+  private async settleWrites(): Promise<void> {
+    if (this.o.readYourWritesMs <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.o.readYourWritesMs);
     });
+    try {
+      await Promise.race([this.writer.flush().catch(() => undefined), bound]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Rows strictly after the cursor position, oldest first, in chunks (for replay before live delivery). */
@@ -118,7 +143,7 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
         .orderBy('r.time', 'ASC')
         .addOrderBy('r.id', 'ASC')
         .limit(REPLAY_CHUNK);
-      const rows = await qb.getMany();
+      const rows = await this.o.reader.many(this.repo, qb);
       for (const row of rows) yield row;
       if (rows.length < REPLAY_CHUNK) return;
       const last = rows.at(-1)!;

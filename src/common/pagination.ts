@@ -11,7 +11,8 @@ export interface Page<T> {
   items: T[];
   cursors: string[];
   hasNextPage: boolean;
-  totalCount: number;
+  /** Matching items across all pages: counted only when called (once; later calls share the answer). */
+  totalCount: () => Promise<number>;
 }
 
 /** Opaque cursor: base64url of `[kind, sortValue, id]`; the kind keeps a cursor from being reused with another sort. */
@@ -58,13 +59,15 @@ export interface KeysetOptions<T> {
   after?: string | null;
 }
 
-/**
- * Keyset (cursor) paging over a filtered query: stable under inserts, no OFFSET scans.
- * `qb` carries the filters; it is cloned for the total count.
- */
-export async function keysetPage<T extends ObjectLiteral & { id: string }>(qb: SelectQueryBuilder<T>, o: KeysetOptions<T>): Promise<Page<T>> {
+/** Runs `count` at most once, on first call. */
+export function lazyCount(count: () => Promise<number>): () => Promise<number> {
+  let answer: Promise<number> | null = null;
+  return () => (answer ??= count());
+}
+
+/** The page query: `qb`'s filters (cloned) plus the cursor position, the order and `limit + 1` rows. */
+export function keysetQuery<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, o: KeysetOptions<T>): SelectQueryBuilder<T> {
   const limit = pageSize(o.first);
-  const totalCount = await qb.clone().getCount();
   const page = qb.clone();
   if (o.after) {
     const { value, id } = decodeCursor(o.kind, o.after);
@@ -74,15 +77,28 @@ export async function keysetPage<T extends ObjectLiteral & { id: string }>(qb: S
       cursorId: id,
     });
   }
-  page.orderBy(o.sortSql, o.direction).addOrderBy(o.idColumn, o.direction).limit(limit + 1);
-  const rows = await page.getMany();
-  const items = rows.slice(0, limit);
+  return page.orderBy(o.sortSql, o.direction).addOrderBy(o.idColumn, o.direction).limit(limit + 1);
+}
+
+/** The page of the rows `keysetQuery` loaded. */
+export function toPage<T extends { id: string }>(rows: T[], o: KeysetOptions<T>, totalCount: () => Promise<number>): Page<T> {
+  const items = rows.slice(0, pageSize(o.first));
   return {
     items,
     cursors: items.map((row) => encodeCursor(o.kind, o.keyOf(row), row.id)),
-    hasNextPage: rows.length > limit,
-    totalCount,
+    hasNextPage: rows.length > items.length,
+    totalCount: lazyCount(totalCount),
   };
+}
+
+/**
+ * Keyset (cursor) paging over a filtered query: stable under inserts, no OFFSET scans.
+ * `qb` carries the filters; the total count (a clone of it) runs only when asked for.
+ */
+export async function keysetPage<T extends ObjectLiteral & { id: string }>(qb: SelectQueryBuilder<T>, o: KeysetOptions<T>): Promise<Page<T>> {
+  const rows = await keysetQuery(qb, o).getMany();
+  const count = qb.clone();
+  return toPage(rows, o, () => count.getCount());
 }
 
 /** Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`. */

@@ -78,3 +78,63 @@ export function topicFilterRegex(filter: string): string {
   });
   return `^${re}$`;
 }
+
+/** Code points of a topic kept in the indexed `topic_prefix` column of device events. */
+export const TOPIC_PREFIX_CHARS = 255;
+
+/** The first `TOPIC_PREFIX_CHARS` code points of a topic (never splits a surrogate pair). */
+export function topicPrefix(topic: string): string {
+  if (topic.length <= TOPIC_PREFIX_CHARS) return topic;
+  return Array.from(topic).slice(0, TOPIC_PREFIX_CHARS).join('');
+}
+
+const codePoints = (text: string): number => (text.length <= TOPIC_PREFIX_CHARS ? text.length : Array.from(text).length);
+
+/**
+ * How to find the topics a filter matches with an index on a topic-prefix column (the first
+ * `TOPIC_PREFIX_CHARS` code points of each topic, compared by code point — binary / "C" collation):
+ * `prefix` narrows the rows by an index range or equality, then the rows are checked exactly by
+ * `exact`, `startsWith`/`parent` (plain string tests) or `regex` (only for filters with `+`).
+ */
+export interface TopicFilterPlan {
+  /** The filter matches every topic (`#`): no condition at all. */
+  all: boolean;
+  /** Index predicate on the prefix column: `lo ≤ prefix < hi`, or `prefix = eq`. None for filters starting with a wildcard. */
+  prefix: { lo: string; hi: string } | { eq: string } | null;
+  /** No wildcards: the topic equals this. */
+  exact?: string;
+  /** `a/b/#`: topics starting with `a/b/` (startsWith)... */
+  startsWith?: string;
+  /** ...or equal to `a/b` (parent). */
+  parent?: string;
+  /** Filters with `+`: the whole-topic regular expression of `topicFilterRegex`. */
+  regex?: string;
+}
+
+/** Plans a valid topic filter (see `checkTopicFilter`). */
+export function planTopicFilter(filter: string): TopicFilterPlan {
+  if (filter === '#') return { all: true, prefix: null };
+  if (!hasWildcards(filter)) return { all: false, prefix: { eq: topicPrefix(filter) }, exact: filter };
+  // The literal levels before the first wildcard, with their trailing '/' (wildcards fill whole levels).
+  const levels = filter.split('/');
+  const firstWild = levels.findIndex((l) => l === '+' || l === '#');
+  const literal = levels.slice(0, firstWild).map((l) => l + '/').join('');
+  const onlyHash = firstWild === levels.length - 1 && levels[firstWild] === '#';
+  const plan: TopicFilterPlan = { all: false, prefix: null };
+  if (onlyHash) {
+    // `a/b/#` also matches `a/b` (the parent).
+    plan.startsWith = literal;
+    plan.parent = literal.slice(0, -1);
+  } else {
+    plan.regex = topicFilterRegex(filter);
+  }
+  if (literal) {
+    // Every match starts with `lo` (the parent is a prefix of the literal); nothing at or after `hi` does:
+    // '0' is the character right after '/'.
+    const lo = onlyHash ? literal.slice(0, -1) : literal;
+    const hi = literal.slice(0, -1) + '0';
+    // Prefix columns hold at most TOPIC_PREFIX_CHARS code points: a longer literal pins the prefix.
+    plan.prefix = codePoints(lo) >= TOPIC_PREFIX_CHARS ? { eq: topicPrefix(lo) } : { lo, hi };
+  }
+  return plan;
+}

@@ -69,6 +69,16 @@ export interface MqttConfig {
   retentionIntervalMs: number;
 }
 
+/** History queries (connection log, device events): run off the event loop, bounded in time. */
+export interface ReadsConfig {
+  /** SQLite: worker threads running history queries (each with its own read-only connection); PostgreSQL: read pool connections. */
+  workers: number;
+  /** A history query running longer than this is stopped with QUERY_TIMEOUT (ms). */
+  queryTimeoutMs: number;
+  /** A history query waits at most this long for rows still buffered by the batch writer (read your writes; ms, 0 = never). */
+  readYourWritesMs: number;
+}
+
 export interface PkiConfig {
   /** Key algorithm of a generated platform CA. */
   caKeyAlgorithm: 'ECDSA' | 'RSA';
@@ -161,6 +171,7 @@ export interface Config {
   database: DatabaseConfig;
   auth: AuthConfig;
   mqtt: MqttConfig;
+  reads: ReadsConfig;
   pki: PkiConfig;
   testClient: TestClientConfig;
   /** Throttling of failed logins and MQTT authentications; aggregation of AUTH_FAILED log rows. */
@@ -288,6 +299,11 @@ export function loadConfig(env: Env = process.env): Config {
       },
       retentionIntervalMs: int(env, 'PORTICO_RETENTION_INTERVAL_MS', 10 * 60_000, 1),
     },
+    reads: {
+      workers: int(env, 'PORTICO_READ_WORKERS', 2, 1),
+      queryTimeoutMs: int(env, 'PORTICO_QUERY_TIMEOUT_MS', 5000, 1),
+      readYourWritesMs: int(env, 'PORTICO_READ_YOUR_WRITES_MS', 200),
+    },
     pki: {
       caKeyAlgorithm: oneOf(env, 'PORTICO_CA_KEY_ALGORITHM', ['ECDSA', 'RSA'] as const, 'ECDSA'),
       caValidityDays: int(env, 'PORTICO_CA_VALIDITY_DAYS', 20 * 365, 1),
@@ -356,6 +372,7 @@ export function makeConfig(overrides: Partial<Config> & { dataDir: string }): Co
     },
     auth: { ...base.auth, ...overrides.auth },
     mqtt: { ...base.mqtt, ...overrides.mqtt },
+    reads: { ...base.reads, ...overrides.reads },
     pki: { ...base.pki, ...overrides.pki },
     testClient: { ...base.testClient, ...overrides.testClient },
     scaleOut: { ...base.scaleOut, ...overrides.scaleOut },

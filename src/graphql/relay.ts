@@ -31,7 +31,8 @@ export interface Connection<T> {
   edges: Edge<T>[];
   nodes: T[];
   pageInfo: PageInfo;
-  totalCount: number;
+  /** Resolved only when the client selects it (a getter: counting costs a query). */
+  readonly totalCount: Promise<number>;
 }
 
 /** Relay-style connection and edge object types for a node type. */
@@ -57,7 +58,7 @@ export function ConnectionType<T extends object>(name: string, node: ClassType<T
     pageInfo!: PageInfo;
 
     @Field(() => Int, { description: 'Matching items across all pages.' })
-    totalCount!: number;
+    totalCount!: Promise<number>;
   }
   return ConnectionClass;
 }
@@ -67,7 +68,9 @@ export function toConnection<T>(page: Page<T>): Connection<T> {
   return {
     edges,
     nodes: page.items,
-    totalCount: page.totalCount,
+    get totalCount() {
+      return page.totalCount();
+    },
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: false,
