@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { errorCode, signUp, startTestApp, type TestApp } from './support/app';
 import { tryConnect } from './support/mqtt';
 import { AckCounter, Publisher } from './support/publisher';
@@ -121,6 +122,58 @@ describe('storage fault: the database filesystem is full for a while (SQLite)', 
       fresh.client.end(true);
       old.client.end(true);
     } finally {
+      await app.stop();
+    }
+  });
+});
+
+/**
+ * The PostgreSQL variant: the test's own database is made read-only (`default_transaction_read_only`, its sessions
+ * ended so the pool reconnects into it), then writable again. The machine's PostgreSQL keeps running throughout.
+ */
+describe('storage fault: the PostgreSQL database turns read-only for a while', () => {
+  it('acknowledges nothing it did not store and resumes by itself', async () => {
+    const app = await startTestApp({ db: 'postgres', config: { logLevel: 'silent', mqtt: { retentionIntervalMs: 3_600_000 } as never } });
+    const dbName = new URL(app.config.database.url!).pathname.slice(1);
+    const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    await admin.connect();
+    const setReadOnly = async (on: boolean) => {
+      await admin.query(`ALTER DATABASE ${dbName} SET default_transaction_read_only = ${on ? 'on' : 'off'}`);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName]);
+    };
+    const user = await signUp(app);
+    const devices: Device[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await app.gql('mutation($i:CreateDeviceInput!){ createDevice(input:$i){ id deviceNumber username credentials { deviceKey } } }', { i: { name: `pg-${i}` } }, user.token);
+      const d = r.data.createDevice;
+      devices.push({ id: d.id, deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey });
+    }
+    const counter = new AckCounter();
+    const publishers = devices.map(
+      (d, n) => new Publisher(`pg${n}`, { port: app.mqtt.port!, clientId: d.deviceNumber, username: d.username, password: d.key, protocolVersion: n % 2 ? 5 : 4, window: WINDOW }, counter),
+    );
+    try {
+      await counter.atLeast(200);
+      await setReadOnly(true);
+      await readyBecomes(app, false);
+      const refused = await app.gql('mutation($i:CreateDeviceInput!){ createDevice(input:$i){ id } }', { i: { name: 'during-fault' } }, user.token);
+      expect(errorCode(refused)).toBe('SERVICE_UNAVAILABLE');
+      await new Promise((r) => setTimeout(r, 1000));
+      await setReadOnly(false);
+      await readyBecomes(app, true);
+      const resumedFrom = counter.count;
+      await counter.atLeast(resumedFrom + 200);
+      await Promise.all(publishers.map((p) => p.stop()));
+      const stored = new Set(((await app.services.ds.query('SELECT payload FROM device_events')) as Array<{ payload: string }>).map((r) => r.payload));
+      const acked = publishers.flatMap((p) => [...p.acked]);
+      const lost = acked.filter((p) => !stored.has(p));
+      // eslint-disable-next-line no-console
+      console.log(`PostgreSQL read-only: ${acked.length} acknowledged, ${stored.size} stored, ${lost.length} acknowledged but not stored`);
+      expect(lost).toEqual([]);
+    } finally {
+      for (const p of publishers) p.client.end(true);
+      await admin.query(`ALTER DATABASE ${dbName} SET default_transaction_read_only = off`).catch(() => undefined);
+      await admin.end();
       await app.stop();
     }
   });
