@@ -165,8 +165,7 @@ export class MessageServer extends EventEmitter {
       if (s.state === SessionState.ONLINE) s.disconnect(ReasonCode.SERVER_SHUTTING_DOWN);
     }
     if (this.broker) {
-      const broker = this.broker;
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => this.broker!.close(() => resolve()));
     }
     for (const s of [...this.sessions.values()]) this.sessionEnded(s);
     for (const socket of this.sockets) socket.destroy();
