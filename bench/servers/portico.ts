@@ -113,8 +113,9 @@ export async function startPortico(root: string, extraEnv: Record<string, string
       dataDir,
       sqlitePath,
       async devices(count: number, tag: string): Promise<DeviceCredentials[]> {
-        // Many createDevice mutations per request (aliases), a few requests at a time.
-        const perRequest = 100;
+        // Many createDevice mutations per request (aliases, within the server's default alias limit of 30), a few
+        // requests at a time.
+        const perRequest = 25;
         const batches = Math.ceil(count / perRequest);
         const results = await pool(batches, 2, async (b) => {
           const n = Math.min(perRequest, count - b * perRequest);

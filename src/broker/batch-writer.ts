@@ -42,6 +42,7 @@ interface Entry<T> {
 export class BatchWriter<T> {
   private buffer: Array<Entry<T>> = [];
   private timer: NodeJS.Timeout | null = null;
+  private soon = false;
   private running: Promise<void> | null = null;
   private closed = false;
   private readonly highWaterMark: number;
@@ -94,7 +95,23 @@ export class BatchWriter<T> {
       this.o.log.error(`${this.o.name}: database not keeping up, dropped ${lost.length} oldest buffered rows`);
     }
     if (this.buffer.length >= this.o.batchSize) this.kick();
+    else if (entry.settle) this.kickSoon();
     else this.schedule(this.o.flushIntervalMs);
+  }
+
+  /**
+   * A producer waits for this row (group commit): write at the end of this turn of the event loop, with whatever else
+   * arrived meanwhile, instead of after the flush interval; rows arriving while a batch commits go in the next one.
+   */
+  private kickSoon(): void {
+    if (this.running || this.closed || this.soon) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.soon = true;
+    setImmediate(() => {
+      this.soon = false;
+      this.kick();
+    });
   }
 
   /** Writes everything buffered so far; resolves when done (or the database refused it for now). */
