@@ -51,6 +51,9 @@ function pingLoop(client: MqttClient): { stop: () => number[] } {
 /** A filter starting with a wildcard has no literal prefix: its regular expression runs on every row of the owner. */
 const SCAN = 'query($since: DateTimeISO) { deviceEvents(first: 5, filter: { topic: "+/nomatch", since: $since }) { nodes { id } } }';
 const ROWS = 150_000;
+/** One operation, many full scans (within the default alias and cost limits). */
+const ALIASES = 20;
+const HEAVY = `{ ${Array.from({ length: ALIASES }, (_, i) => `q${i}: deviceEvents(first: 5, filter: { topic: "+/nomatch" }) { nodes { id } }`).join(' ')} }`;
 
 describe('history queries on SQLite (worker threads)', () => {
   const dataDir = tempDir();
@@ -70,23 +73,31 @@ describe('history queries on SQLite (worker threads)', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('a long history query never holds up MQTT: every PINGREQ round trip under 50 ms meanwhile', async () => {
+  it('10 s of history queries through GraphQL never hold up MQTT: every PINGREQ round trip under 50 ms meanwhile', async () => {
     const client = await connect(app, device);
     // Read workers start on first use (once per app) and the document is parsed once: not measured here.
     await app.gql(SCAN, { since: new Date().toISOString() }, alice.token);
+    await app.gql(HEAVY, {}, alice.token);
     const pings = pingLoop(client);
     const started = performance.now();
-    const r = await app.gql(SCAN, { since: null }, alice.token);
+    let operations = 0;
+    // Heavy operations back to back, each scanning every row once per alias, for 10 s.
+    while (performance.now() - started < 10_000) {
+      const r = await app.gql(HEAVY, {}, alice.token);
+      expect(r.errors).toBeUndefined();
+      expect(r.data.q0.nodes).toEqual([]);
+      operations += 1;
+    }
     const took = performance.now() - started;
     const rtts = pings.stop();
-    expect(r.errors).toBeUndefined();
-    expect(r.data.deviceEvents.nodes).toEqual([]);
-    // The query really was long (it scanned every row), and MQTT was answered all along.
+    const worst = rtts.reduce((a, b) => Math.max(a, b), 0);
     // eslint-disable-next-line no-console
-    console.log(`history scan of ${ROWS} rows through GraphQL: ${Math.round(took)} ms; ${rtts.length} PINGREQ round trips meanwhile, max ${Math.max(...rtts).toFixed(1)} ms`);
-    expect(took).toBeGreaterThan(100);
-    expect(rtts.length).toBeGreaterThan(10);
-    expect(Math.max(...rtts)).toBeLessThan(50);
+    console.log(
+      `history queries through GraphQL for ${Math.round(took)} ms (${operations} operations × ${ALIASES} scans of ${ROWS} rows); ` +
+        `${rtts.length} PINGREQ round trips meanwhile, max ${worst.toFixed(1)} ms`,
+    );
+    expect(rtts.length).toBeGreaterThan(100);
+    expect(worst).toBeLessThan(50);
   });
 
   it('counts only when totalCount is selected', async () => {
