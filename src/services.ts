@@ -15,7 +15,8 @@ import { Reader } from './db/reads.js';
 import type { ConnectThrottle } from './security/connect-throttle.js';
 import { createThrottles, type Throttles } from './security/throttles.js';
 import { type AppPubSub, createAppPubSub } from './realtime/pubsub.js';
-import { type MqttEndpoints, TestClientService } from './testclient/test-client.service.js';
+import { TestClientService } from './testclient/test-client.service.js';
+import type { MqttEndpoints } from './testclient/test-client.session.js';
 import type { Secrets } from './secrets/secrets.js';
 import { UserService } from './users/user.service.js';
 

@@ -19,14 +19,14 @@ import {
 import { badInput } from '../common/errors.js';
 import { DeviceEntity } from '../devices/device.entity.js';
 import { type GraphQLContext, userId } from '../graphql/context.js';
+import type { TestClientService } from './test-client.service.js';
 import {
   MessageDirection,
-  type TestClientService,
   TestClientSession,
   TestClientState,
   TestClientTransport,
   type TestMessage,
-} from './test-client.service.js';
+} from './test-client.session.js';
 
 registerEnumType(TestClientState, { name: 'TestClientState' });
 registerEnumType(TestClientTransport, {

@@ -1,149 +1,29 @@
 import { type MessageProperties, messageProperties, packetProperties } from '../common/message-properties.js';
-import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { AppError, badInput, notFound } from '../common/errors.js';
-import { newId, isUuid } from '../common/ids.js';
+import { isUuid } from '../common/ids.js';
 import { type Clock, type Logger, timerAt } from '../common/runtime.js';
 import { publishTopicProblem, topicFilterProblem } from '../common/topics.js';
 import type { TestClientConfig } from '../config/config.js';
 import type { CertificateService } from '../certificates/certificate.service.js';
 import type { CredentialService } from '../credentials/credential.service.js';
-import { DeviceAuthType, type DeviceEntity, DeviceStatus } from '../devices/device.entity.js';
+import { DeviceAuthType, DeviceStatus } from '../devices/device.entity.js';
 import type { DeviceService } from '../devices/device.service.js';
 import type { PkiService } from '../pki/pki.service.js';
 import { SubscriberCounter } from '../realtime/subscribers.js';
 import type { Principal } from '../users/user.service.js';
-
-export enum TestClientState {
-  CONNECTING = 'CONNECTING',
-  CONNECTED = 'CONNECTED',
-  DISCONNECTED = 'DISCONNECTED',
-  ERROR = 'ERROR',
-}
-
-export enum TestClientTransport {
-  /** Plain MQTT, Token authentication. */
-  MQTT = 'MQTT',
-  /** One-way TLS, Token authentication. */
-  MQTTS = 'MQTTS',
-  /** Two-way TLS, Certificate authentication. */
-  MQTTS_MUTUAL = 'MQTTS_MUTUAL',
-}
-
-export enum MessageDirection {
-  REPORTED = 'REPORTED',
-  RECEIVED = 'RECEIVED',
-}
-
-/** Where the embedded message server listens (ports actually bound; null = listener off). */
-export interface MqttEndpoints {
-  host: string;
-  port: number | null;
-  tlsPort: number | null;
-  mutualTlsPort: number | null;
-  /** Name the server certificate is valid for (checked by TLS clients). */
-  tlsServerName: string;
-}
-
-export interface TestMessage {
-  /** Increasing per session; also the cursor for `after`. */
-  seq: number;
-  direction: MessageDirection;
-  topic: string;
-  payload: string;
-  json: unknown;
-  qos: number;
-  retain: boolean;
-  /** MQTT 5 properties sent or received (null: none). */
-  properties: MessageProperties | null;
-  at: Date;
-}
-
-export interface WillOptions {
-  topic: string;
-  payload: string;
-  qos?: number | null;
-  retain?: boolean | null;
-}
-
-export interface StartOptions {
-  transport?: TestClientTransport | null;
-  cleanSession?: boolean | null;
-  keepalive?: number | null;
-  mqttVersion?: number | null;
-  will?: WillOptions | null;
-  /** Start even though the device is online now: it will be disconnected (same client id). */
-  force?: boolean | null;
-}
-
-export interface TestSubscription {
-  topicFilter: string;
-  qos: number;
-}
-
-/** One user's server-side MQTT client, connected as one of their devices. */
-export class TestClientSession {
-  readonly id = newId();
-  state = TestClientState.CONNECTING;
-  error: string | null = null;
-  connectedAt: Date | null = null;
-  endedAt: Date | null = null;
-  /** The device was online when this session started with force: its connection was taken over. */
-  tookOverOnlineDevice = false;
-  readonly subscriptions = new Map<string, number>();
-  readonly messages: TestMessage[] = [];
-  droppedCount = 0;
-  seq = 0;
-  client?: MqttClient;
-  /** `message` (TestMessage), `state` (this), `end`. */
-  readonly events = new EventEmitter();
-  idleTimer?: NodeJS.Timeout;
-  expiryTimer?: NodeJS.Timeout;
-  /** The session ends when the last token that used it expires; null: an API key used it (no expiry). */
-  expiresAt: Date | null | undefined;
-
-  constructor(
-    readonly ownerId: string,
-    readonly device: DeviceEntity,
-    readonly transport: TestClientTransport,
-    readonly cleanSession: boolean,
-    readonly keepalive: number,
-    readonly mqttVersion: number,
-    readonly startedAt: Date,
-  ) {
-    this.events.setMaxListeners(0);
-  }
-
-  get active(): boolean {
-    return this.state === TestClientState.CONNECTING || this.state === TestClientState.CONNECTED;
-  }
-
-  list(direction: MessageDirection): TestMessage[] {
-    return this.messages.filter((m) => m.direction === direction);
-  }
-}
-
-function describeConnectError(err: Error & { code?: unknown }): string {
-  const code = err.code;
-  if (typeof code === 'number') {
-    const reasons: Record<number, string> = {
-      1: 'refused: unacceptable protocol version',
-      2: 'refused: client identifier rejected',
-      3: 'refused: server unavailable',
-      4: 'refused: bad username or password',
-      5: 'refused: not authorized',
-      0x86: 'refused: bad username or password',
-      0x87: 'refused: not authorized',
-      0x85: 'refused: client identifier not valid',
-      0x88: 'refused: server unavailable',
-      0x8a: 'refused: banned',
-    };
-    return reasons[code] ?? `refused by the server (reason code ${code})`;
-  }
-  if (typeof code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO/.test(code)) return `certificate problem: ${err.message}`;
-  if (code === 'ECONNREFUSED') return 'the message server is not reachable';
-  return err.message || 'connection failed';
-}
+import { sessionMessages, sessionStates } from './test-client.streams.js';
+import {
+  describeConnectError,
+  MessageDirection,
+  type MqttEndpoints,
+  type StartOptions,
+  type TestMessage,
+  TestClientSession,
+  TestClientState,
+  TestClientTransport,
+  type WillOptions,
+} from './test-client.session.js';
 
 /**
  * The "Test Center → MQTT Client": per-user server-side mqtt.js clients that connect to our own message server
@@ -460,76 +340,13 @@ export class TestClientService {
    * Messages of a session: those still buffered after `afterSeq`, then live ones, with no gap and no duplicate.
    * Ends when the session ends.
    */
-  async *messages(ownerId: string, sessionId: string, afterSeq = 0): AsyncGenerator<TestMessage> {
-    const session = this.get(ownerId, sessionId);
-    const queue: TestMessage[] = [];
-    let wake: (() => void) | undefined;
-    let ended = !session.active;
-    const onMessage = (m: TestMessage) => {
-      queue.push(m);
-      if (queue.length > this.config.bufferSize) queue.shift();
-      wake?.();
-    };
-    const onEnd = () => {
-      ended = true;
-      wake?.();
-    };
-    session.events.on('message', onMessage);
-    session.events.on('end', onEnd);
-    const unwatch = this.watchers.add(session.id);
-    try {
-      let last = afterSeq;
-      for (const m of session.messages.slice()) {
-        if (m.seq > last) {
-          last = m.seq;
-          yield m;
-        }
-      }
-      for (;;) {
-        while (queue.length) {
-          const m = queue.shift()!;
-          if (m.seq > last) {
-            last = m.seq;
-            yield m;
-          }
-        }
-        if (ended) return;
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-      }
-    } finally {
-      unwatch();
-      session.events.off('message', onMessage);
-      session.events.off('end', onEnd);
-    }
+  messages(ownerId: string, sessionId: string, afterSeq = 0): AsyncGenerator<TestMessage> {
+    return sessionMessages(this.get(ownerId, sessionId), this.watchers, this.config.bufferSize, afterSeq);
   }
 
   /** The session now, then at each change (connect, disconnect, subscriptions); ends after the session ends. */
-  async *stateChanges(ownerId: string, sessionId: string): AsyncGenerator<TestClientSession> {
-    const session = this.get(ownerId, sessionId);
-    const queue: TestClientSession[] = [session];
-    let wake: (() => void) | undefined;
-    const onState = (s: TestClientSession) => {
-      queue.push(s);
-      wake?.();
-    };
-    session.events.on('state', onState);
-    const unwatch = this.watchers.add(session.id);
-    try {
-      for (;;) {
-        while (queue.length) {
-          const s = queue.shift()!;
-          yield s;
-          if (!s.active) return;
-        }
-        if (!session.active) return;
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-      }
-    } finally {
-      unwatch();
-      session.events.off('state', onState);
-    }
+  stateChanges(ownerId: string, sessionId: string): AsyncGenerator<TestClientSession> {
+    return sessionStates(this.get(ownerId, sessionId), this.watchers);
   }
 
   /** Resolves once a subscription watches the session, at once if one already does (for tests and tools). */
