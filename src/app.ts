@@ -25,6 +25,7 @@ import { bridgeRegistryBus, loadInstanceId } from './realtime/scale-out.js';
 import { RegistrySync } from './realtime/registry-sync.js';
 import { readRegistryGeneration } from './db/registry-generation.js';
 import { createServices, type Services } from './services.js';
+import { createMetrics } from './observability/metrics.js';
 
 export interface AppOptions {
   clock?: Clock;
@@ -139,6 +140,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
     expressApp.get('/healthz', (_req, res) => {
       res.json({ ok: true });
+    });
+    const metrics = createMetrics(services);
+    expressApp.get('/metrics', async (_req, res) => {
+      res.type(metrics.contentType).send(await metrics.metrics());
     });
     // Readiness for a load balancer: false while the database cannot write, and while shutting down.
     expressApp.get('/readyz', (_req, res) => {

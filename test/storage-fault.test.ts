@@ -26,6 +26,14 @@ async function readyz(app: TestApp): Promise<boolean> {
   return ((await res.json()) as { ready: boolean }).ready;
 }
 
+/** One value from GET /metrics (Prometheus text format). */
+async function metric(app: TestApp, name: string): Promise<number> {
+  const text = await (await fetch(`${app.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  if (!line) throw new Error(`metric ${name} not found`);
+  return Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
 /** Polls GET /readyz (what a load balancer does) until it says `want`. */
 async function readyBecomes(app: TestApp, want: boolean, timeoutMs = 15_000): Promise<number> {
   const t0 = Date.now();
@@ -54,6 +62,9 @@ describe('storage fault: the database filesystem is full for a while (SQLite)', 
     };
     const devices: Device[] = [];
     for (let i = 0; i < DEVICES; i++) devices.push(await newDevice(`dev-${i}`));
+    const quiet = await newDevice('qos0');
+    const q0 = await tryConnect(app, quiet);
+    expect(q0.connected).toBe(true);
 
     const counter = new AckCounter();
     const publishers = devices.map(
@@ -65,6 +76,11 @@ describe('storage fault: the database filesystem is full for a while (SQLite)', 
       await fault.fill(app.services.ds);
       const tFull = Date.now();
       await readyBecomes(app, false);
+      expect(await metric(app, 'portico_storage_available')).toBe(0);
+      // QoS 0 while the database cannot write: dropped, and counted.
+      const droppedBefore = await metric(app, 'portico_device_events_dropped_total');
+      for (let i = 0; i < 20; i++) q0.client.publish('telemetry', `q0-${i}`, { qos: 0 });
+      while ((await metric(app, 'portico_device_events_dropped_total')) < droppedBefore + 20) await new Promise((r) => setTimeout(r, 20));
       // A mutation during the fault is refused with a code, not reported as done (on a full filesystem every write
       // fails; under max_page_count a small row may still fit in a page with room).
       const refused = await app.gql('mutation($i:CreateDeviceInput!){ createDevice(input:$i){ id } }', { i: { name: 'during-fault' } }, user.token);
@@ -75,6 +91,7 @@ describe('storage fault: the database filesystem is full for a while (SQLite)', 
       await fault.free(app.services.ds);
       const tFree = Date.now();
       const readyAfterMs = await readyBecomes(app, true);
+      expect(await metric(app, 'portico_storage_available')).toBe(1);
       const ackedAtRecovery = counter.count;
       await counter.atLeast(ackedAtRecovery + 300);
       const backAfterMs = Date.now() - tFree;
@@ -101,6 +118,7 @@ describe('storage fault: the database filesystem is full for a while (SQLite)', 
       expect(backAfterMs).toBeLessThan(10_000);
     } finally {
       for (const p of publishers) p.client.end(true);
+      q0.client.end(true);
     }
 
     // Writes made once space is back are durable: a new device and a regenerated key survive a restart.
