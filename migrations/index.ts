@@ -7,6 +7,7 @@ import { StorageProbe1764000600000 } from './1764000600000-StorageProbe.js';
 import { ConnectionLogCount1764001200000 } from './1764001200000-ConnectionLogCount.js';
 import { TopicPrefix1764001300000 } from './1764001300000-TopicPrefix.js';
 import { RegistryGeneration1764001400000 } from './1764001400000-RegistryGeneration.js';
+import { DeviceLatest1764001700000 } from './1764001700000-DeviceLatest.js';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   ConnectionLogCount1764001200000,
   TopicPrefix1764001300000,
   RegistryGeneration1764001400000,
+  DeviceLatest1764001700000,
 ];

@@ -4,6 +4,7 @@ import { RegistryBus } from './common/events.js';
 import type { Clock, Logger } from './common/runtime.js';
 import { ConnectionLogService } from './broker/connection-log.service.js';
 import { DeviceEventService } from './broker/device-event.service.js';
+import { LatestValues } from './broker/latest-values.js';
 import { MessageServer } from './mqtt/message-server.js';
 import { CertificateService } from './certificates/certificate.service.js';
 import { CredentialService } from './credentials/credential.service.js';
@@ -85,7 +86,8 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
     readYourWritesMs: config.reads.readYourWritesMs,
   };
   const connectionLog = new ConnectionLogService(storeOptions, { windowMs: config.throttle.authFailedLogWindowMs, maxKeys: config.throttle.authFailedLogMaxKeys });
-  const deviceEvents = new DeviceEventService(storeOptions);
+  const latest = config.mqtt.latestTopicsPerDevice > 0 ? new LatestValues(ds, config.mqtt.latestTopicsPerDevice) : null;
+  const deviceEvents = new DeviceEventService(storeOptions, latest);
   const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });
   return { config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
 }

@@ -3,8 +3,9 @@ import type { Page } from '../common/pagination.js';
 import { DeviceEventEntity, PayloadEncoding } from './device-event.entity.js';
 import type { MessageProperties } from '../common/message-properties.js';
 import { sortableId } from './ids.js';
+import type { LatestValues } from './latest-values.js';
 import { type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
-import type { SelectQueryBuilder } from 'typeorm';
+import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { checkTopicFilter, planTopicFilter, TOPIC_PREFIX_CHARS, topicPrefix } from '../common/topics.js';
 
 export interface DeviceEventQuery extends ListQuery {
@@ -45,7 +46,11 @@ export function payloadJson(row: Pick<DeviceEventEntity, 'payload' | 'payloadEnc
 export class DeviceEventService extends RecordStore<DeviceEventEntity> {
   private readonly postgres: boolean;
 
-  constructor(o: StoreOptions) {
+  constructor(
+    o: StoreOptions,
+    /** The latest value per device and topic, kept in the same transactions (null: not kept). */
+    readonly latest: LatestValues | null = null,
+  ) {
     super(o, DeviceEventEntity, 'deviceEvents');
     this.postgres = o.ds.options.type === 'postgres';
   }
@@ -86,6 +91,16 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
       time: this.o.clock(),
     });
     return durable ? this.writer.addDurable(row) : this.writer.add(row);
+  }
+
+  protected override async alsoInTransaction(m: EntityManager, rows: DeviceEventEntity[]): Promise<void> {
+    await this.latest?.record(m, rows);
+  }
+
+  /** Deletes a device's events and its latest values. */
+  override async deleteForDevice(deviceId: string): Promise<void> {
+    await super.deleteForDevice(deviceId);
+    await this.latest?.deleteForDevice(deviceId);
   }
 
   list(ownerId: string, q: DeviceEventQuery): Promise<Page<DeviceEventEntity>> {

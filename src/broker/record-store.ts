@@ -1,4 +1,4 @@
-import { type DataSource, In, type ObjectLiteral, type Repository, type SelectQueryBuilder } from 'typeorm';
+import { type DataSource, type EntityManager, In, type ObjectLiteral, type Repository, type SelectQueryBuilder } from 'typeorm';
 import type { RetentionConfig } from '../config/config.js';
 import { badInput } from '../common/errors.js';
 import { decodeCursor, encodeCursor, keysetQuery, type KeysetOptions, type Page, toPage } from '../common/pagination.js';
@@ -200,8 +200,12 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
         });
         await m.query(`INSERT INTO ${table} (${names}) VALUES ${tuples.join(', ')}`, params);
       }
+      await this.alsoInTransaction(m, rows);
     });
   }
+
+  /** Writes that must commit (or fail) together with a batch of rows, in its transaction. */
+  protected async alsoInTransaction(_m: EntityManager, _rows: T[]): Promise<void> {}
 
   private publish(rows: T[]): void {
     for (const row of rows) {

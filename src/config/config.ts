@@ -67,6 +67,8 @@ export interface MqttConfig {
   deviceEventRetention: RetentionConfig;
   /** How often retention is enforced (ms). */
   retentionIntervalMs: number;
+  /** Latest value per device and topic: at most this many topics per device (0 = latest values are not kept). */
+  latestTopicsPerDevice: number;
 }
 
 /** History queries (connection log, device events): run off the event loop, bounded in time. */
@@ -298,6 +300,7 @@ export function loadConfig(env: Env = process.env): Config {
         maxRows: int(env, 'PORTICO_DEVICE_EVENT_MAX_ROWS', 10_000_000),
       },
       retentionIntervalMs: int(env, 'PORTICO_RETENTION_INTERVAL_MS', 10 * 60_000, 1),
+      latestTopicsPerDevice: int(env, 'PORTICO_LATEST_TOPICS_PER_DEVICE', 100),
     },
     reads: {
       workers: int(env, 'PORTICO_READ_WORKERS', 2, 1),

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { AppError, unauthenticated } from '../common/errors.js';
+import type { LatestValueEntity } from '../broker/latest-value.entity.js';
 import type { CertificateEntity } from '../certificates/certificate.entity.js';
 import type { DeviceEntity } from '../devices/device.entity.js';
 import type { Services } from '../services.js';
@@ -14,6 +15,8 @@ export interface Loaders {
   certificateDevices: DataLoader<string, DeviceEntity[]>;
   /** Certificates bound to a device. */
   deviceCertificates: DataLoader<string, CertificateEntity[]>;
+  /** A device's latest value per topic. */
+  latestValues: DataLoader<string, LatestValueEntity[]>;
 }
 
 export interface GraphQLContext {
@@ -44,6 +47,11 @@ export function createLoaders(services: Services, { cache = true }: { cache?: bo
     }, options),
     deviceCertificates: new DataLoader(async (ids: readonly string[]) => {
       const map = await services.certificates.certificatesFor(ids);
+      return ids.map((id) => map.get(id) ?? []);
+    }, options),
+    latestValues: new DataLoader(async (ids: readonly string[]) => {
+      const latest = services.deviceEvents.latest;
+      const map = latest ? await latest.forDevices(ids) : new Map<string, LatestValueEntity[]>();
       return ids.map((id) => map.get(id) ?? []);
     }, options),
   };

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver } from '../broker/broker.resolver.js';
+import { DeviceLatestResolver, LatestValueResolver } from '../broker/latest.resolver.js';
 import { CertificateResolver, DeviceCertificatesResolver } from '../certificates/certificate.resolver.js';
 import { DeviceResolver } from '../devices/device.resolver.js';
 import { PkiResolver } from '../pki/pki.resolver.js';
@@ -10,7 +11,7 @@ import type { Services } from '../services.js';
 import { TestClientResolver } from '../testclient/test-client.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 
-export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver, ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver] as const;
+export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver, ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver, DeviceLatestResolver, LatestValueResolver] as const;
 
 /** Constructs each resolver with the services it needs (no global container). */
 function containerFor(services: Services): ContainerType {
@@ -25,6 +26,8 @@ function containerFor(services: Services): ContainerType {
     [DeviceEventResolver, new DeviceEventResolver()],
     [DeviceStatusResolver, new DeviceStatusResolver()],
     [DeviceConnectionLogResolver, new DeviceConnectionLogResolver()],
+    [DeviceLatestResolver, new DeviceLatestResolver()],
+    [LatestValueResolver, new LatestValueResolver()],
   ]);
   return {
     get(cls: unknown) {

@@ -1,0 +1,105 @@
+import { type DataSource, type EntityManager, In } from 'typeorm';
+import { topicMatches } from '../common/topics.js';
+import type { DeviceEventEntity } from './device-event.entity.js';
+import { LatestValueEntity } from './latest-value.entity.js';
+
+/** Topics longer than this are recorded as events but not kept as a latest value (the key must stay indexable). */
+export const LATEST_TOPIC_MAX_CHARS = 1024;
+
+/** The latest value of a device event (same payload, properties and time). */
+export function latestOf(row: DeviceEventEntity): LatestValueEntity {
+  return Object.assign(new LatestValueEntity(), {
+    deviceId: row.deviceId,
+    topic: row.topic,
+    ownerId: row.ownerId,
+    payload: row.payload,
+    payloadEncoding: row.payloadEncoding,
+    qos: row.qos,
+    retain: row.retain,
+    properties: row.properties,
+    receivedAt: row.time,
+  });
+}
+
+/**
+ * The latest message per device and topic ("latest state"), upserted with each batch of device events in the same
+ * transaction, at most `maxTopicsPerDevice` topics per device (the least recently updated go first).
+ */
+export class LatestValues {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly maxTopicsPerDevice: number,
+  ) {}
+
+  /** Within the events' transaction: the last event per (device, topic) of the batch replaces the stored one. */
+  async record(m: EntityManager, events: DeviceEventEntity[]): Promise<void> {
+    const last = new Map<string, DeviceEventEntity>();
+    for (const e of events) if (e.topic.length <= LATEST_TOPIC_MAX_CHARS) last.set(`${e.deviceId}\u0000${e.topic}`, e);
+    if (!last.size) return;
+    const driver = this.ds.driver;
+    const postgres = this.ds.options.type === 'postgres';
+    const meta = this.ds.getMetadata(LatestValueEntity);
+    const columns = meta.columns;
+    const names = columns.map((c) => driver.escape(c.databaseName));
+    const updates = columns.filter((c) => !c.isPrimary).map((c) => `${driver.escape(c.databaseName)} = excluded.${driver.escape(c.databaseName)}`);
+    const rows = [...last.values()].map(latestOf);
+    // Well below both databases' bound-parameter limits.
+    const chunk = Math.floor(30000 / columns.length);
+    for (let i = 0; i < rows.length; i += chunk) {
+      const params: unknown[] = [];
+      const tuples = rows.slice(i, i + chunk).map((row) => {
+        const marks = columns.map((c) => {
+          params.push(driver.preparePersistentValue(c.getEntityValue(row), c));
+          return postgres ? `$${params.length}` : '?';
+        });
+        return `(${marks.join(', ')})`;
+      });
+      await m.query(`INSERT INTO device_latest (${names.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (device_id, topic) DO UPDATE SET ${updates.join(', ')}`, params);
+    }
+    await this.trim(m, [...new Set(rows.map((r) => r.deviceId))]);
+  }
+
+  /** Devices over their topic budget lose their least recently updated topics. */
+  private async trim(m: EntityManager, deviceIds: string[]): Promise<void> {
+    const over = (await m
+      .getRepository(LatestValueEntity)
+      .createQueryBuilder('l')
+      .select('l.device_id', 'deviceId')
+      .where({ deviceId: In(deviceIds) })
+      .groupBy('l.device_id')
+      .having('COUNT(*) > :max', { max: this.maxTopicsPerDevice })
+      .getRawMany()) as Array<{ deviceId: string }>;
+    for (const { deviceId } of over) {
+      const keep = await m.getRepository(LatestValueEntity).find({ select: { topic: true }, where: { deviceId }, order: { receivedAt: 'DESC', topic: 'ASC' }, take: this.maxTopicsPerDevice });
+      await m
+        .getRepository(LatestValueEntity)
+        .createQueryBuilder()
+        .delete()
+        .where('device_id = :deviceId', { deviceId })
+        .andWhere('topic NOT IN (:...keep)', { keep: keep.map((k) => k.topic) })
+        .execute();
+    }
+  }
+
+  /** Latest values of these devices (for a DataLoader), each device's sorted by topic. */
+  async forDevices(deviceIds: readonly string[]): Promise<Map<string, LatestValueEntity[]>> {
+    const rows = await this.ds.getRepository(LatestValueEntity).find({ where: { deviceId: In([...deviceIds]) }, order: { topic: 'ASC' } });
+    const map = new Map<string, LatestValueEntity[]>();
+    for (const row of rows) {
+      const list = map.get(row.deviceId);
+      if (list) list.push(row);
+      else map.set(row.deviceId, [row]);
+    }
+    return map;
+  }
+
+  /** One device's latest values matching an MQTT topic filter. */
+  async forDevice(deviceId: string, filter: string | null): Promise<LatestValueEntity[]> {
+    const rows = (await this.forDevices([deviceId])).get(deviceId) ?? [];
+    return filter == null ? rows : rows.filter((r) => topicMatches(filter, r.topic));
+  }
+
+  async deleteForDevice(deviceId: string): Promise<void> {
+    await this.ds.getRepository(LatestValueEntity).delete({ deviceId });
+  }
+}

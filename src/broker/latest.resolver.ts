@@ -1,0 +1,74 @@
+import { Repeater, SlidingBuffer } from '@graphql-yoga/subscription';
+import { GraphQLJSON } from 'graphql-scalars';
+import { Arg, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
+import { checkTopicFilter, topicMatches } from '../common/topics.js';
+import { DeviceEntity } from '../devices/device.entity.js';
+import { type GraphQLContext, userId } from '../graphql/context.js';
+import type { DeviceEventEntity } from './device-event.entity.js';
+import { payloadJson } from './device-event.service.js';
+import { LatestValueEntity } from './latest-value.entity.js';
+import { LATEST_TOPIC_MAX_CHARS, latestOf } from './latest-values.js';
+
+const TOPIC_DESCRIPTION = 'MQTT topic filter (`+`, `#`); all topics when omitted.';
+/** Changes waiting for a slow subscriber beyond this: the oldest are dropped (a newer value supersedes them). */
+const LATEST_BACKLOG = 1000;
+
+/** `Device.latest`: the last message per topic ("latest state"), for dashboards. */
+@Resolver(() => DeviceEntity)
+export class DeviceLatestResolver {
+  @FieldResolver(() => [LatestValueEntity], { description: 'The last message this device published on each topic (at most PORTICO_LATEST_TOPICS_PER_DEVICE topics), by topic.' })
+  async latest(
+    @Root() device: DeviceEntity,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('topic', () => String, { nullable: true, description: TOPIC_DESCRIPTION }) topic?: string | null,
+  ): Promise<LatestValueEntity[]> {
+    const filter = topic != null ? checkTopicFilter(topic) : null;
+    const rows = await ctx.loaders.latestValues.load(device.id);
+    return filter == null ? rows : rows.filter((r) => topicMatches(filter, r.topic));
+  }
+}
+
+@Resolver(() => LatestValueEntity)
+export class LatestValueResolver {
+  @FieldResolver(() => GraphQLJSON, { nullable: true, description: 'The payload parsed as JSON, when it is valid JSON.' })
+  json(@Root() row: LatestValueEntity): unknown {
+    return payloadJson(row) ?? null;
+  }
+
+  @Subscription(() => LatestValueEntity, {
+    description: "One of your devices' latest values: first the current ones (by topic), then each new one as it is recorded.",
+    subscribe: async ({ args, context }) => {
+      const ctx = context as GraphQLContext;
+      const owner = userId(ctx);
+      const deviceId = (await ctx.services.devices.get(owner, args.deviceId as string)).id;
+      const filter = args.topic != null ? checkTopicFilter(args.topic as string) : null;
+      const store = ctx.services.deviceEvents;
+      // Subscribed before the current values are read: nothing recorded in between is missed.
+      const live = ctx.services.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
+      const current = store.latest ? await store.latest.forDevice(deviceId, filter) : [];
+      const wanted = (row: DeviceEventEntity) => row.deviceId === deviceId && row.topic.length <= LATEST_TOPIC_MAX_CHARS && (filter == null || topicMatches(filter, row.topic));
+      return new Repeater<LatestValueEntity>(async (push, stop) => {
+        let stopped = false;
+        void stop.then(() => {
+          stopped = true;
+          void live.return?.();
+        });
+        for (const value of current) await push(value);
+        while (!stopped) {
+          const next = await live.next();
+          if (next.done) break;
+          const row = next.value as DeviceEventEntity;
+          if (wanted(row)) await push(latestOf(row));
+        }
+        stop();
+      }, new SlidingBuffer(LATEST_BACKLOG));
+    },
+  })
+  deviceLatestChanged(
+    @Root() value: LatestValueEntity,
+    @Arg('deviceId', () => ID, { description: 'One of your devices (NOT_FOUND otherwise).' }) _deviceId: string,
+    @Arg('topic', () => String, { nullable: true, description: TOPIC_DESCRIPTION }) _topic?: string | null,
+  ): LatestValueEntity {
+    return value;
+  }
+}
