@@ -26,6 +26,9 @@ import { RegistrySync } from './realtime/registry-sync.js';
 import { readRegistryGeneration } from './db/registry-generation.js';
 import { createServices, type Services } from './services.js';
 import { createMetrics } from './observability/metrics.js';
+import { MqttListener } from './broker/connection-log.entity.js';
+import { mqttWebSocketServer, routeMqttUpgrades } from './mqtt/websocket.js';
+import type { ByteSocket } from './mqtt/wire-guard.js';
 
 export interface AppOptions {
   clock?: Clock;
@@ -119,6 +122,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const dispose = attachSubscriptions(httpServer, schema, services);
     let disposed: Promise<void> | null = null;
     const disposeSubscriptions = () => (disposed ??= dispose());
+    // MQTT over WebSocket shares the HTTP server (after graphql-ws, whose upgrades it passes on).
+    let endMqttWebSockets = () => undefined as void;
+    if (config.mqtt.enabled && config.mqtt.wsEnabled) {
+      const accept = (socket: ByteSocket, listener: MqttListener) => services.messageServer.accept(socket, listener);
+      const mqttWss = mqttWebSocketServer(accept, MqttListener.WS, (config.mqtt.maxPayloadBytes + 8 * 1024) * 2);
+      endMqttWebSockets = routeMqttUpgrades(httpServer, config.mqtt.wsPath, mqttWss);
+    }
     cleanups.push(disposeSubscriptions);
 
     const apollo = new ApolloServer<GraphQLContext>({
@@ -179,6 +189,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections();
       await disposeSubscriptions();
+      endMqttWebSockets();
       await closed;
     });
     const port = (httpServer.address() as AddressInfo).port;

@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const mqtt = app.services.mqttEndpoints.current;
   // One machine-readable line, for scripts and benchmarks that start the server on ephemeral ports.
   process.stdout.write(
-    JSON.stringify({ ready: true, http: app.port, mqtt: mqtt?.port ?? null, mqtts: mqtt?.tlsPort ?? null, mqttsMutual: mqtt?.mutualTlsPort ?? null }) + '\n',
+    JSON.stringify({ ready: true, http: app.port, mqtt: mqtt?.port ?? null, mqtts: mqtt?.tlsPort ?? null, mqttsMutual: mqtt?.mutualTlsPort ?? null, mqttWss: app.mqtt.wssPort }) + '\n',
   );
   let stopping = false;
   const stop = (signal: string) => {

@@ -13,6 +13,10 @@ export enum MqttListener {
   MQTT = 'MQTT',
   MQTTS = 'MQTTS',
   MQTTS_MUTUAL = 'MQTTS_MUTUAL',
+  /** MQTT over WebSocket on the HTTP server (Token authentication). */
+  WS = 'WS',
+  /** MQTT over a TLS WebSocket listener (Token authentication). */
+  WSS = 'WSS',
 }
 
 registerEnumType(ConnectionEventType, {

@@ -39,6 +39,12 @@ export interface MqttConfig {
   tlsPort: number | null;
   /** Two-way TLS, Certificate authentication. */
   mutualTlsPort: number | null;
+  /** MQTT over WebSocket on the HTTP server, at `wsPath` (Token authentication). */
+  wsEnabled: boolean;
+  /** Path of MQTT over WebSocket (HTTP server and the TLS WebSocket listener). */
+  wsPath: string;
+  /** MQTT over a TLS WebSocket listener of its own (Token authentication; server certificate like the TLS port); null = off. */
+  wssPort: number | null;
   /** Host names / IPs the platform-issued server certificate is valid for. */
   tlsHosts: string[];
   /** Use this server certificate/key (PEM files) instead of issuing one from the platform CA. */
@@ -241,6 +247,14 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
+function wsPath(env: Env): string {
+  const raw = env.PORTICO_MQTT_WS_PATH || '/mqtt';
+  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(raw) || raw === '/graphql' || raw.startsWith('/graphiql')) {
+    throw new ConfigError(`PORTICO_MQTT_WS_PATH must be a URL path such as /mqtt, other than /graphql, got "${raw}"`);
+  }
+  return raw;
+}
+
 /** The directory holding package.json, from src/config or dist/src/config alike. */
 function packageRoot(): string {
   let dir = __dirname;
@@ -280,6 +294,9 @@ export function loadConfig(env: Env = process.env): Config {
       port: port(env, 'PORTICO_MQTT_PORT', 1883),
       tlsPort: port(env, 'PORTICO_MQTTS_PORT', 8883),
       mutualTlsPort: port(env, 'PORTICO_MQTTS_MUTUAL_PORT', 8884),
+      wsEnabled: bool(env, 'PORTICO_MQTT_WS_ENABLED', true),
+      wsPath: wsPath(env),
+      wssPort: port(env, 'PORTICO_MQTT_WSS_PORT', null),
       tlsHosts: list(env, 'PORTICO_TLS_HOSTS', ['localhost', '127.0.0.1']),
       tlsCertFile: env.PORTICO_TLS_CERT_FILE || undefined,
       tlsKeyFile: env.PORTICO_TLS_KEY_FILE || undefined,

@@ -1,9 +1,12 @@
+import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { MqttConfig } from '../config/config.js';
 import type { Logger } from '../common/runtime.js';
 import { MqttListener } from '../broker/connection-log.entity.js';
 import type { DeviceCertificateVerifier } from './device-auth.js';
+import type { ByteSocket } from './wire-guard.js';
+import { mqttWebSocketServer } from './websocket.js';
 
 /** What the message server needs from the PKI (platform CA and the server certificate). */
 export interface TlsCredentialsProvider {
@@ -24,22 +27,26 @@ export interface MessageServerPorts {
   tlsPort: number | null;
   /** Two-way TLS (certificate auth); null when off or no certificate registry. */
   mutualTlsPort: number | null;
+  /** MQTT over a TLS WebSocket (Token auth); null when off or no PKI. */
+  wssPort: number | null;
 }
 
 export interface ListenerHandlers {
-  accept(socket: net.Socket, listener: MqttListener): void;
+  accept(socket: ByteSocket, listener: MqttListener): void;
   /** A two-way TLS handshake failed (no or a foreign client certificate). */
   mutualHandshakeFailed(err: Error & { code?: string }, peer: { address?: string; port?: number }): void;
 }
 
 /** The listeners of the message server: plain, one-way TLS and two-way TLS, as configured. */
 export class Listeners {
-  readonly ports: MessageServerPorts = { port: null, tlsPort: null, mutualTlsPort: null };
+  readonly ports: MessageServerPorts = { port: null, tlsPort: null, mutualTlsPort: null, wssPort: null };
   private readonly servers: net.Server[] = [];
 
   constructor(
     private readonly cfg: MqttConfig,
     private readonly log: Logger,
+    /** Largest WebSocket message accepted (an MQTT packet may span several; the wire guard limits packets). */
+    private readonly maxWebSocketMessage: number,
   ) {}
 
   async open(tlsDeps: MessageServerTlsDeps, h: ListenerHandlers): Promise<MessageServerPorts> {
@@ -50,12 +57,17 @@ export class Listeners {
     if ((cfg.tlsPort != null || cfg.mutualTlsPort != null) && !tlsDeps.pki) {
       this.log.warn('MQTT over TLS is off: no PKI service to issue the server certificate');
     }
-    if (!tlsDeps.pki || (cfg.tlsPort == null && cfg.mutualTlsPort == null)) return this.ports;
+    if (!tlsDeps.pki || (cfg.tlsPort == null && cfg.mutualTlsPort == null && cfg.wssPort == null)) return this.ports;
     const creds = await tlsDeps.pki.serverTlsCredentials();
     if (cfg.tlsPort != null) {
       const server = tls.createServer({ key: creds.keyPem, cert: creds.certPem, minVersion: 'TLSv1.2' }, (socket) => h.accept(socket, MqttListener.MQTTS));
       server.on('tlsClientError', (err, socket) => this.log.debug(`MQTTS handshake failed from ${socket.remoteAddress}: ${err.message}`));
       this.ports.tlsPort = await this.listen(server, cfg.tlsPort);
+    }
+    if (cfg.wssPort != null) {
+      const server = https.createServer({ key: creds.keyPem, cert: creds.certPem, minVersion: 'TLSv1.2' });
+      mqttWebSocketServer(h.accept, MqttListener.WSS, this.maxWebSocketMessage, server, cfg.wsPath);
+      this.ports.wssPort = await this.listen(server, cfg.wssPort);
     }
     if (cfg.mutualTlsPort != null && !tlsDeps.certificates) this.log.warn('MQTT two-way TLS is off: no certificate registry');
     if (cfg.mutualTlsPort != null && tlsDeps.certificates) {

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type net from 'node:net';
 import MQEmitterRedis from 'mqemitter-redis';
 import { Aedes, type Client } from 'aedes';
 import type { MqttConfig } from '../config/config.js';
@@ -25,7 +24,7 @@ import { ConnackReturnCode, ReasonCode } from './reason-codes.js';
 import { describeError, Session, SessionState } from './session.js';
 import { advertiseSharedSubscriptions } from './shared-subscriptions.js';
 import { TopicHooks } from './topic-hooks.js';
-import { WireGuard } from './wire-guard.js';
+import { type ByteSocket, WireGuard } from './wire-guard.js';
 
 export type { MessageServerPorts, MessageServerTlsDeps } from './listeners.js';
 
@@ -64,7 +63,7 @@ export class MessageServer extends EventEmitter {
   private readonly sessions = new Map<Client, Session>();
   /** Every session by its client, also after it ended: a delayed will is published after the connection is gone. */
   private readonly everSeen = new WeakMap<Client, Session>();
-  private readonly sockets = new Set<net.Socket>();
+  private readonly sockets = new Set<ByteSocket>();
   private readonly background = new Set<Promise<unknown>>();
   private readonly auth: DeviceAuthenticator;
   private readonly presence: Presence;
@@ -81,7 +80,7 @@ export class MessageServer extends EventEmitter {
     super();
     this.auth = new DeviceAuthenticator(d.credentials, d.config.authCacheTtlMs, d.clock, d.connectThrottle);
     this.presence = new Presence(d.devices, d.pubSub, d.clock, d.log, d.instanceId);
-    this.endpoints = new Listeners(d.config, d.log);
+    this.endpoints = new Listeners(d.config, d.log, (d.config.maxPayloadBytes + PACKET_OVERHEAD) * 2);
     this.retention = new Retention(d.config, d.connectionLog, d.deviceEvents, d.log);
     this.retention.on('retention', (r) => this.emit('retention', r));
     const watched = { sessions: () => this.sessions.values(), broker: () => this.broker, certificates: () => this.tls.certificates };
@@ -194,12 +193,13 @@ export class MessageServer extends EventEmitter {
 
   // ---- connections -------------------------------------------------------------------------------
 
-  private accept(socket: net.Socket, listener: MqttListener): void {
+  /** A new client connection on one of the listeners (TCP, TLS, or MQTT over WebSocket). */
+  accept(socket: ByteSocket, listener: MqttListener): void {
     if (this.closing || !this.broker) {
       socket.destroy();
       return;
     }
-    socket.setNoDelay(true);
+    socket.setNoDelay?.(true);
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     // The guard passes a CONNECT of limited size, then nothing until the CONNACK is out; larger packets than

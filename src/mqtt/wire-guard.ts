@@ -1,4 +1,3 @@
-import type net from 'node:net';
 import { Duplex } from 'node:stream';
 import { OutgoingWindow, PacketSplitter } from './flow-control.js';
 import { PacketType } from './reason-codes.js';
@@ -11,6 +10,13 @@ export interface WireGuardOptions {
 }
 
 type State = 'connect' | 'held' | 'open';
+
+
+/**
+ * What a client connection is to the message server: a TCP or TLS socket, or the byte stream of an MQTT-over-WebSocket
+ * connection (with the peer's address copied onto it).
+ */
+export type ByteSocket = Duplex & { remoteAddress?: string | undefined; remotePort?: number | undefined; setNoDelay?: (noDelay?: boolean) => unknown };
 
 /** Bytes of a fixed header: the type byte and a Remaining Length of at most four bytes (MQTT 5.0 §1.5.5). */
 const MAX_VARINT_BYTES = 4;
@@ -49,7 +55,7 @@ export class WireGuard extends Duplex {
   readonly remotePort: number | undefined;
 
   constructor(
-    readonly socket: net.Socket,
+    readonly socket: ByteSocket,
     private readonly options: WireGuardOptions,
   ) {
     super({ allowHalfOpen: false, readableHighWaterMark: 64 * 1024, writableHighWaterMark: 64 * 1024 });
