@@ -318,8 +318,8 @@ describe('durability and retention', () => {
       app: { clock: () => now },
       config: {
         mqtt: {
-          deviceEventRetention: { maxAgeDays: 30, maxRows: 3 },
-          connectionLogRetention: { maxAgeDays: 30, maxRows: 0 },
+          deviceEventRetention: { maxAgeDays: 30, maxRowsPerOwner: 3 },
+          connectionLogRetention: { maxAgeDays: 30, maxRowsPerOwner: 0 },
           retentionIntervalMs: 3_600_000,
         } as never,
       },
@@ -350,7 +350,7 @@ describe('durability and retention', () => {
   });
 
   it('enforces retention on a timer', async () => {
-    const app = await startTestApp({ config: { mqtt: { deviceEventRetention: { maxAgeDays: 0, maxRows: 1 }, retentionIntervalMs: 20 } as never } });
+    const app = await startTestApp({ config: { mqtt: { deviceEventRetention: { maxAgeDays: 0, maxRowsPerOwner: 1 }, retentionIntervalMs: 20 } as never } });
     try {
       const user = await signUp(app);
       const d = await newDevice(app, user.token);

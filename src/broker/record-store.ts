@@ -1,4 +1,4 @@
-import { type DataSource, type EntityManager, In, type ObjectLiteral, type Repository, type SelectQueryBuilder } from 'typeorm';
+import { type DataSource, type EntityManager, type ObjectLiteral, type Repository, type SelectQueryBuilder } from 'typeorm';
 import type { RetentionConfig } from '../config/config.js';
 import { badInput } from '../common/errors.js';
 import { decodeCursor, encodeCursor, keysetQuery, type KeysetOptions, type Page, toPage } from '../common/pagination.js';
@@ -7,6 +7,7 @@ import type { StorageHealth } from '../db/health.js';
 import type { Reader } from '../db/reads.js';
 import type { AppPubSub } from '../realtime/pubsub.js';
 import { BatchWriter } from './batch-writer.js';
+import { RetentionQueries } from './retention-queries.js';
 
 /** Rows of the connection log and device events: time series per device, owned by a user. */
 export interface TimeSeriesRow extends ObjectLiteral {
@@ -45,8 +46,13 @@ export interface StoreOptions {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
-const DELETE_CHUNK = 5000;
 const REPLAY_CHUNK = 500;
+/** Retention: owners with rows newer than the previous pass minus this are checked (late commits, clock skew)... */
+const RECENT_MARGIN_MS = 10 * 60_000;
+/** ...and every owner on every this many passes. */
+const FULL_PASS_EVERY = 12;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Shared machinery of the connection log and device events: a batched writer whose committed rows go to
@@ -56,6 +62,8 @@ const REPLAY_CHUNK = 500;
 export abstract class RecordStore<T extends TimeSeriesRow> {
   protected readonly repo: Repository<T>;
   readonly writer: BatchWriter<T>;
+  /** Retention: passes completed, and the time from which rows count as written since the previous one. */
+  private readonly retentionState: { passes: number; since: number | null } = { passes: 0, since: null };
 
   constructor(
     protected readonly o: StoreOptions,
@@ -218,28 +226,42 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
     }
   }
 
-  /** Deletes rows older than `maxAgeDays` and beyond the newest `maxRows`; returns how many. */
+  /**
+   * Deletes rows older than `maxAgeDays`, each owner's rows beyond its newest `maxRowsPerOwner`, and rows without an
+   * owner beyond their own newest `maxUnownedRows` (a budget apart from every owner's); returns how many. Owners are
+   * checked when they have rows written since an earlier pass (with a margin), all of them on the first pass and
+   * every `FULL_PASS_EVERY` passes.
+   */
   async enforceRetention(cfg: RetentionConfig): Promise<number> {
+    const now = this.o.clock().getTime();
     let deleted = 0;
     if (cfg.maxAgeDays > 0) {
-      const cutoff = this.o.clock().getTime() - cfg.maxAgeDays * DAY_MS;
+      const cutoff = now - cfg.maxAgeDays * DAY_MS;
       deleted += await this.deleteChunked((qb) => qb.where('r.time < :cutoff', { cutoff }));
     }
-    if (cfg.maxRows > 0) {
-      const edge = await this.repo
-        .createQueryBuilder('r')
-        .select(['r.id', 'r.time'])
-        .orderBy('r.time', 'DESC')
-        .addOrderBy('r.id', 'DESC')
-        .offset(cfg.maxRows)
-        .limit(1)
-        .getOne();
-      if (edge) {
-        const t = edge.time.getTime();
-        deleted += await this.deleteChunked((qb) => qb.where('(r.time < :t OR (r.time = :t AND r.id <= :id))', { t, id: edge.id }));
-      }
+    const queries = new RetentionQueries(this.repo);
+    if (cfg.maxUnownedRows) deleted += await this.trimOwner(queries, null, cfg.maxUnownedRows);
+    if (cfg.maxRowsPerOwner > 0) {
+      const r = this.retentionState;
+      const full = r.passes % FULL_PASS_EVERY === 0 || r.since === null || now < r.since;
+      const since = full ? Number.MIN_SAFE_INTEGER : r.since!;
+      for await (const owner of queries.recentOwners(since)) deleted += await this.trimOwner(queries, owner, cfg.maxRowsPerOwner);
+      // Only after a complete pass: a failed one leaves the next to look at the same owners again.
+      r.since = now - RECENT_MARGIN_MS;
+      r.passes += 1;
     }
     return deleted;
+  }
+
+  /** Deletes the owner's rows beyond its newest `keep` (null: the rows without an owner). */
+  private async trimOwner(queries: RetentionQueries, owner: string | null, keep: number): Promise<number> {
+    const edge = await queries.keepEdge(owner, keep);
+    if (!edge) return 0;
+    return this.deleteChunked((qb) => {
+      if (owner === null) qb.where('r.owner_id IS NULL');
+      else qb.where('r.owner_id = :owner', { owner });
+      qb.andWhere('r.time <= :t AND (r.time < :t OR r.id < :id)', { t: edge.time, id: edge.id });
+    });
   }
 
   /** Deletes every row of a device (after its buffered rows are written). */
@@ -248,16 +270,28 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
     await this.deleteChunked((qb) => qb.where('r.device_id = :deviceId', { deviceId }));
   }
 
+  /**
+   * Deletes the matching rows oldest first, one short statement per chunk (`DELETE … WHERE id IN (SELECT … LIMIT n)`:
+   * no ids travel, and TypeORM's builder never sees thousands of parameters), letting other work run between chunks.
+   */
   private async deleteChunked(where: (qb: SelectQueryBuilder<T>) => void): Promise<number> {
+    // SQLite runs each statement on the event loop: 1,000 rows ≈ 10–40 ms there. PostgreSQL waits off the loop.
+    const chunk = this.o.ds.options.type === 'postgres' ? 10_000 : 1000;
     let total = 0;
     for (;;) {
-      const qb = this.repo.createQueryBuilder('r').select('r.id', 'id');
-      where(qb);
-      const ids = (await qb.orderBy('r.time', 'ASC').limit(DELETE_CHUNK).getRawMany<{ id: string }>()).map((r) => r.id);
-      if (!ids.length) return total;
-      await this.repo.delete({ id: In(ids) } as never);
-      total += ids.length;
-      if (ids.length < DELETE_CHUNK) return total;
+      const select = this.repo.createQueryBuilder('r').select('r.id');
+      where(select);
+      select.orderBy('r.time', 'ASC').addOrderBy('r.id', 'ASC').limit(chunk);
+      const result = await this.repo
+        .createQueryBuilder()
+        .delete()
+        .where(`id IN (${select.getQuery()})`)
+        .setParameters(select.getParameters())
+        .execute();
+      const count = result.affected ?? 0;
+      total += count;
+      if (count < chunk) return total;
+      await yieldToEventLoop();
     }
   }
 }

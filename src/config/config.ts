@@ -22,11 +22,21 @@ export interface AuthConfig {
   passwordHashCost: number;
 }
 
+/**
+ * Retention applies per owner: one owner's rows never push out another's. There is no global row cap on purpose
+ * (any cap over all owners deletes the quietest owners' rows to make room for the busiest one's): storage is
+ * bounded by owners × `maxRowsPerOwner` + `maxUnownedRows`, and by `maxAgeDays`.
+ */
 export interface RetentionConfig {
   /** Rows older than this are deleted; 0 keeps them forever. */
   maxAgeDays: number;
-  /** At most this many rows are kept (newest first); 0 means no limit. */
-  maxRows: number;
+  /** Each owner keeps at most this many rows (its newest); 0 means no limit. */
+  maxRowsPerOwner: number;
+  /**
+   * Rows without an owner (connection log: AUTH_FAILED of unknown client ids) keep at most this many (the newest),
+   * a budget of their own apart from every owner's; 0 or absent means no limit.
+   */
+  maxUnownedRows?: number;
 }
 
 export interface MqttConfig {
@@ -270,6 +280,10 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('PORTICO_INSTANCE_ID may only use letters, digits and _ . : - (at most 64)');
   }
   if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  for (const name of ['PORTICO_CONNECTION_LOG_MAX_ROWS', 'PORTICO_DEVICE_EVENT_MAX_ROWS']) {
+    // A global cap is gone (retention is per owner); refuse rather than silently ignore an operator's setting.
+    if (env[name]) throw new ConfigError(`${name} is no longer supported: retention is per owner, set ${name}_PER_OWNER`);
+  }
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
@@ -310,11 +324,12 @@ export function loadConfig(env: Env = process.env): Config {
       eventFlushIntervalMs: int(env, 'PORTICO_EVENT_FLUSH_INTERVAL_MS', 10, 1),
       connectionLogRetention: {
         maxAgeDays: int(env, 'PORTICO_CONNECTION_LOG_MAX_AGE_DAYS', 90),
-        maxRows: int(env, 'PORTICO_CONNECTION_LOG_MAX_ROWS', 1_000_000),
+        maxRowsPerOwner: int(env, 'PORTICO_CONNECTION_LOG_MAX_ROWS_PER_OWNER', 100_000),
+        maxUnownedRows: int(env, 'PORTICO_CONNECTION_LOG_MAX_UNOWNED_ROWS', 10_000),
       },
       deviceEventRetention: {
         maxAgeDays: int(env, 'PORTICO_DEVICE_EVENT_MAX_AGE_DAYS', 30),
-        maxRows: int(env, 'PORTICO_DEVICE_EVENT_MAX_ROWS', 10_000_000),
+        maxRowsPerOwner: int(env, 'PORTICO_DEVICE_EVENT_MAX_ROWS_PER_OWNER', 1_000_000),
       },
       retentionIntervalMs: int(env, 'PORTICO_RETENTION_INTERVAL_MS', 10 * 60_000, 1),
       latestTopicsPerDevice: int(env, 'PORTICO_LATEST_TOPICS_PER_DEVICE', 100),
@@ -391,7 +406,12 @@ export function makeConfig(overrides: Partial<Config> & { dataDir: string }): Co
       ...overrides.database,
     },
     auth: { ...base.auth, ...overrides.auth },
-    mqtt: { ...base.mqtt, ...overrides.mqtt },
+    mqtt: {
+      ...base.mqtt,
+      ...overrides.mqtt,
+      connectionLogRetention: { ...base.mqtt.connectionLogRetention, ...overrides.mqtt?.connectionLogRetention },
+      deviceEventRetention: { ...base.mqtt.deviceEventRetention, ...overrides.mqtt?.deviceEventRetention },
+    },
     reads: { ...base.reads, ...overrides.reads },
     pki: { ...base.pki, ...overrides.pki },
     testClient: { ...base.testClient, ...overrides.testClient },
