@@ -8,6 +8,7 @@ import { ConnectionLogCount1764001200000 } from './1764001200000-ConnectionLogCo
 import { TopicPrefix1764001300000 } from './1764001300000-TopicPrefix.js';
 import { RegistryGeneration1764001400000 } from './1764001400000-RegistryGeneration.js';
 import { DeviceLatest1764001700000 } from './1764001700000-DeviceLatest.js';
+import { EventDirection1764001900000 } from './1764001900000-EventDirection.js';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   TopicPrefix1764001300000,
   RegistryGeneration1764001400000,
   DeviceLatest1764001700000,
+  EventDirection1764001900000,
 ];

@@ -6,6 +6,7 @@ import { ConnectionLogService } from './broker/connection-log.service.js';
 import { DeviceEventService } from './broker/device-event.service.js';
 import { LatestValues } from './broker/latest-values.js';
 import { MessageServer } from './mqtt/message-server.js';
+import { CommandService } from './commands/commands.service.js';
 import { CertificateService } from './certificates/certificate.service.js';
 import { CredentialService } from './credentials/credential.service.js';
 import { DeviceService } from './devices/device.service.js';
@@ -58,6 +59,8 @@ export interface Services {
   deviceEvents: DeviceEventService;
   /** The embedded MQTT message server; createApp starts it. */
   messageServer: MessageServer;
+  /** The platform publishing to devices (commands, group control). */
+  commands: CommandService;
 }
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger, instanceId: string): Services {
@@ -89,5 +92,6 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const latest = config.mqtt.latestTopicsPerDevice > 0 ? new LatestValues(ds, config.mqtt.latestTopicsPerDevice) : null;
   const deviceEvents = new DeviceEventService(storeOptions, latest);
   const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });
-  return { config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
+  const commands = new CommandService(devices, messageServer, deviceEvents, config.mqtt.maxPayloadBytes);
+  return { commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
 }

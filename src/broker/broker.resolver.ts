@@ -6,7 +6,7 @@ import { DeviceEntity } from '../devices/device.entity.js';
 import { type GraphQLContext, userId } from '../graphql/context.js';
 import { ConnectionType, type Connection, toConnection } from '../graphql/relay.js';
 import { ConnectionEventType, ConnectionLogEntity } from './connection-log.entity.js';
-import { DeviceEventEntity } from './device-event.entity.js';
+import { DeviceEventEntity, EventDirection } from './device-event.entity.js';
 import { payloadJson } from './device-event.service.js';
 import { deviceStatusTopic } from '../devices/status-topic.js';
 import { replayThenLive } from './replay.js';
@@ -34,6 +34,9 @@ export class DeviceEventFilter {
 
   @Field(() => Date, { nullable: true, description: 'Exclusive.' })
   until?: Date | null;
+
+  @Field(() => EventDirection, { nullable: true, description: 'Only events published by devices (UPSTREAM) or to them by the platform (DOWNSTREAM).' })
+  direction?: EventDirection | null;
 }
 
 export const ConnectionLogConnection = ConnectionType('ConnectionLogEntry', ConnectionLogEntity);

@@ -8,6 +8,16 @@ export enum PayloadEncoding {
   BASE64 = 'BASE64',
 }
 
+export enum EventDirection {
+  UPSTREAM = 'UPSTREAM',
+  DOWNSTREAM = 'DOWNSTREAM',
+}
+
+registerEnumType(EventDirection, {
+  name: 'EventDirection',
+  description: 'UPSTREAM: a device published it. DOWNSTREAM: the platform published it to devices (publishToDevice).',
+});
+
 registerEnumType(PayloadEncoding, {
   name: 'PayloadEncoding',
   description: 'UTF8: the payload is valid UTF-8 text and given as is. BASE64: binary payload, base64-encoded.',
@@ -70,4 +80,8 @@ export class DeviceEventEntity {
   @Field(() => MessageProperties, { nullable: true, description: 'MQTT 5 properties of the PUBLISH; null when it carried none.' })
   @Column({ type: 'text', nullable: true, transformer: jsonText })
   properties!: MessageProperties | null;
+
+  @Field(() => EventDirection)
+  @Column({ type: 'varchar', length: 12, default: EventDirection.UPSTREAM })
+  direction!: EventDirection;
 }

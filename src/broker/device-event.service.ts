@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Page } from '../common/pagination.js';
-import { DeviceEventEntity, PayloadEncoding } from './device-event.entity.js';
+import { DeviceEventEntity, EventDirection, PayloadEncoding } from './device-event.entity.js';
 import type { MessageProperties } from '../common/message-properties.js';
 import { sortableId } from './ids.js';
 import type { LatestValues } from './latest-values.js';
@@ -11,6 +11,8 @@ import { checkTopicFilter, planTopicFilter, TOPIC_PREFIX_CHARS, topicPrefix } fr
 export interface DeviceEventQuery extends ListQuery {
   /** MQTT topic filter (`+`, `#`). */
   topic?: string | null;
+  /** Only upstream (device → platform) or downstream (platform → devices) events. */
+  direction?: EventDirection | null;
 }
 
 export interface PublishedMessage {
@@ -22,6 +24,8 @@ export interface PublishedMessage {
   retain: boolean;
   /** MQTT 5 properties worth keeping (null: none). */
   properties?: MessageProperties | null;
+  /** UPSTREAM (a device published it; the default) or DOWNSTREAM (the platform published it to devices). */
+  direction?: EventDirection;
 }
 
 /** Text when the payload is valid UTF-8 without NUL (PostgreSQL text cannot hold NUL), else base64. */
@@ -76,8 +80,20 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
       }
       return undefined;
     }
+    const row = this.toRow(m);
+    return durable ? this.writer.addDurable(row) : this.writer.add(row);
+  }
+
+  /** A message the platform published to a device, as its DOWNSTREAM event; resolves once committed. */
+  async recordDownstream(m: Omit<PublishedMessage, 'direction'>): Promise<DeviceEventEntity> {
+    const row = this.toRow({ ...m, direction: EventDirection.DOWNSTREAM });
+    await this.writer.addDurable(row);
+    return row;
+  }
+
+  private toRow(m: PublishedMessage): DeviceEventEntity {
     const topic = m.topic.replace(/\u0000/g, '\uFFFD');
-    const row = Object.assign(new DeviceEventEntity(), {
+    return Object.assign(new DeviceEventEntity(), {
       id: sortableId(),
       ownerId: m.ownerId,
       deviceId: m.deviceId,
@@ -88,9 +104,9 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
       retain: m.retain,
       size: m.payload.length,
       properties: m.properties ?? null,
+      direction: m.direction ?? EventDirection.UPSTREAM,
       time: this.o.clock(),
     });
-    return durable ? this.writer.addDurable(row) : this.writer.add(row);
   }
 
   protected override async alsoInTransaction(m: EntityManager, rows: DeviceEventEntity[]): Promise<void> {
@@ -107,6 +123,7 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
     const topic = q.topic != null ? checkTopicFilter(q.topic) : null;
     return this.page(ownerId, q, (qb) => {
       if (topic != null) this.topicFilter(qb, topic);
+      if (q.direction) qb.andWhere('r.direction = :direction', { direction: q.direction });
     });
   }
 

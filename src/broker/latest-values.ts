@@ -1,6 +1,6 @@
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { topicMatches } from '../common/topics.js';
-import type { DeviceEventEntity } from './device-event.entity.js';
+import { type DeviceEventEntity, EventDirection } from './device-event.entity.js';
 import { LatestValueEntity } from './latest-value.entity.js';
 
 /** Topics longer than this are recorded as events but not kept as a latest value (the key must stay indexable). */
@@ -34,7 +34,11 @@ export class LatestValues {
   /** Within the events' transaction: the last event per (device, topic) of the batch replaces the stored one. */
   async record(m: EntityManager, events: DeviceEventEntity[]): Promise<void> {
     const last = new Map<string, DeviceEventEntity>();
-    for (const e of events) if (e.topic.length <= LATEST_TOPIC_MAX_CHARS) last.set(`${e.deviceId}\u0000${e.topic}`, e);
+    for (const e of events) {
+      // What the platform sent to a device is not that device's state.
+      if (e.direction === EventDirection.DOWNSTREAM || e.topic.length > LATEST_TOPIC_MAX_CHARS) continue;
+      last.set(`${e.deviceId}\u0000${e.topic}`, e);
+    }
     if (!last.size) return;
     const driver = this.ds.driver;
     const postgres = this.ds.options.type === 'postgres';

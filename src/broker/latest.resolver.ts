@@ -4,7 +4,7 @@ import { Arg, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from 'type-
 import { checkTopicFilter, topicMatches } from '../common/topics.js';
 import { DeviceEntity } from '../devices/device.entity.js';
 import { type GraphQLContext, userId } from '../graphql/context.js';
-import type { DeviceEventEntity } from './device-event.entity.js';
+import { type DeviceEventEntity, EventDirection } from './device-event.entity.js';
 import { payloadJson } from './device-event.service.js';
 import { LatestValueEntity } from './latest-value.entity.js';
 import { LATEST_TOPIC_MAX_CHARS, latestOf } from './latest-values.js';
@@ -46,7 +46,7 @@ export class LatestValueResolver {
       // Subscribed before the current values are read: nothing recorded in between is missed.
       const live = ctx.services.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
       const current = store.latest ? await store.latest.forDevice(deviceId, filter) : [];
-      const wanted = (row: DeviceEventEntity) => row.deviceId === deviceId && row.topic.length <= LATEST_TOPIC_MAX_CHARS && (filter == null || topicMatches(filter, row.topic));
+      const wanted = (row: DeviceEventEntity) => row.deviceId === deviceId && row.direction !== EventDirection.DOWNSTREAM && row.topic.length <= LATEST_TOPIC_MAX_CHARS && (filter == null || topicMatches(filter, row.topic));
       return new Repeater<LatestValueEntity>(async (push, stop) => {
         let stopped = false;
         void stop.then(() => {

@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver } from '../broker/broker.resolver.js';
 import { DeviceLatestResolver, LatestValueResolver } from '../broker/latest.resolver.js';
+import { CommandResolver } from '../commands/commands.resolver.js';
 import { CertificateResolver, DeviceCertificatesResolver } from '../certificates/certificate.resolver.js';
 import { DeviceResolver } from '../devices/device.resolver.js';
 import { PkiResolver } from '../pki/pki.resolver.js';
@@ -11,7 +12,7 @@ import type { Services } from '../services.js';
 import { TestClientResolver } from '../testclient/test-client.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 
-export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver, ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver, DeviceLatestResolver, LatestValueResolver] as const;
+export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver, ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver, DeviceLatestResolver, LatestValueResolver, CommandResolver] as const;
 
 /** Constructs each resolver with the services it needs (no global container). */
 function containerFor(services: Services): ContainerType {
@@ -28,6 +29,7 @@ function containerFor(services: Services): ContainerType {
     [DeviceConnectionLogResolver, new DeviceConnectionLogResolver()],
     [DeviceLatestResolver, new DeviceLatestResolver()],
     [LatestValueResolver, new LatestValueResolver()],
+    [CommandResolver, new CommandResolver(services.commands)],
   ]);
   return {
     get(cls: unknown) {

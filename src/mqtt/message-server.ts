@@ -18,6 +18,7 @@ import { RegistryWatch } from './registry-watch.js';
 import { type AuthOutcome, connackWithReasonCode, DeviceAuthenticator } from './device-auth.js';
 import { Listeners, type MessageServerPorts, type MessageServerTlsDeps } from './listeners.js';
 import { namespaceFilters, namespacePrefix } from './namespace.js';
+import { type PlatformMessage, publishAsPlatform } from './platform-publish.js';
 import { recoverAfterRestart } from './recovery.js';
 import { Presence } from './presence.js';
 import { ConnackReturnCode, ReasonCode } from './reason-codes.js';
@@ -73,7 +74,6 @@ export class MessageServer extends EventEmitter {
   private closing = false;
   private closed = false;
   private tls: MessageServerTlsDeps = {};
-
   private readonly watch: RegistryWatch;
 
   constructor(private readonly d: MessageServerDeps) {
@@ -107,9 +107,9 @@ export class MessageServer extends EventEmitter {
     return this.auth.stats;
   }
 
-  /** QoS 0 messages whose device event could not be stored. */
-  get droppedQos0(): number {
-    return this.d.deviceEvents.droppedQos0;
+  /** Publishes into an owner's namespace as the platform (no device, no upstream event); see platform-publish.ts. */
+  publishAsPlatform(ownerId: string, message: PlatformMessage): Promise<number> {
+    return publishAsPlatform(this.broker, namespacePrefix(ownerId), this.sessions.values(), message);
   }
 
   /** Starts the broker and its listeners (those configured; TLS ones only with `pki`/`certificates`). */

@@ -1,0 +1,61 @@
+import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, registerEnumType, Resolver } from 'type-graphql';
+import { MessageProperties } from '../common/message-properties.js';
+import { DeviceEventEntity } from '../broker/device-event.entity.js';
+import { type GraphQLContext, userId } from '../graphql/context.js';
+import { CommandPayloadEncoding, type CommandService } from './commands.service.js';
+
+registerEnumType(CommandPayloadEncoding, {
+  name: 'CommandPayloadEncoding',
+  description: 'TEXT: the payload string as UTF-8. BASE64: a base64 string (binary payloads). JSON: a JSON text (checked), sent as UTF-8.',
+});
+
+@InputType({ description: 'A message the platform publishes to devices.' })
+export class PublishInput {
+  @Field({ description: 'Topic as devices see it (no wildcards, not $…).' })
+  topic!: string;
+
+  @Field()
+  payload!: string;
+
+  @Field(() => CommandPayloadEncoding, { defaultValue: CommandPayloadEncoding.TEXT })
+  payloadEncoding!: CommandPayloadEncoding;
+
+  @Field(() => Int, { defaultValue: 0 })
+  qos!: number;
+
+  @Field({ defaultValue: false, description: 'Kept by the broker for devices that subscribe later.' })
+  retain!: boolean;
+
+  @Field(() => MessageProperties, { nullable: true, description: 'MQTT 5 properties (sent to MQTT 5 sessions).' })
+  properties?: MessageProperties | null;
+}
+
+@ObjectType({ description: 'What a platform publish reached.' })
+export class PublishResult {
+  @Field()
+  topic!: string;
+
+  @Field(() => Int)
+  qos!: number;
+
+  @Field(() => Int, { description: 'Connected sessions (on this instance) whose subscriptions matched; a shared subscription group counts once. Offline persistent sessions get QoS 1/2 messages queued.' })
+  matchedSessions!: number;
+
+  @Field(() => DeviceEventEntity, { nullable: true, description: 'The DOWNSTREAM event recorded for the device (publishToDevice).' })
+  event!: DeviceEventEntity | null;
+}
+
+@Resolver()
+export class CommandResolver {
+  constructor(private readonly commands: CommandService) {}
+
+  @Mutation(() => PublishResult, { description: 'Publishes a message to one of your devices (a command), as the platform; recorded as its DOWNSTREAM event.' })
+  publishToDevice(@Ctx() ctx: GraphQLContext, @Arg('deviceId', () => ID) deviceId: string, @Arg('input', () => PublishInput) input: PublishInput): Promise<PublishResult> {
+    return this.commands.publishToDevice(userId(ctx), deviceId, { ...input, properties: input.properties ?? null });
+  }
+
+  @Mutation(() => PublishResult, { description: 'Publishes a message on a topic of your namespace, to every one of your devices subscribed to it ("group control").' })
+  publishToTopic(@Ctx() ctx: GraphQLContext, @Arg('input', () => PublishInput) input: PublishInput): Promise<PublishResult> {
+    return this.commands.publishToTopic(userId(ctx), { ...input, properties: input.properties ?? null });
+  }
+}

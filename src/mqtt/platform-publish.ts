@@ -1,0 +1,38 @@
+import type { Aedes, PublishPacket } from 'aedes';
+import { AppError } from '../common/errors.js';
+import type { OutgoingProperties } from '../common/message-properties.js';
+import { type Session, SessionState } from './session.js';
+
+/** A message the platform itself publishes to an owner's devices (commands, "group control"). */
+export interface PlatformMessage {
+  /** Topic inside the owner's namespace, as devices see it. */
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  properties?: OutgoingProperties;
+}
+
+/**
+ * Publishes `message` into the namespace `prefix` as the platform: no device sent it, so no upstream event is
+ * recorded, and every session of the owner subscribed to the topic gets it (offline persistent sessions get QoS 1/2
+ * messages queued by the broker, retained ones are kept). Resolves with the number of sessions on this instance whose
+ * subscriptions match (a shared subscription group counts once).
+ */
+export function publishAsPlatform(broker: Aedes | null, prefix: string, sessions: Iterable<Session>, message: PlatformMessage): Promise<number> {
+  if (!broker) return Promise.reject(new AppError('SERVICE_UNAVAILABLE', 'The message server is not running'));
+  const topic = prefix + message.topic;
+  let matched = 0;
+  const groups = new Set<string>();
+  for (const s of sessions) {
+    if (s.prefix !== prefix || s.state !== SessionState.ONLINE) continue;
+    const m = s.filters.matching(topic);
+    if (m.plain) matched += 1;
+    for (const g of m.groups) groups.add(g);
+  }
+  const packet = { cmd: 'publish', topic, payload: message.payload, qos: message.qos, retain: message.retain, dup: false, ...(message.properties ? { properties: message.properties } : {}) } as PublishPacket;
+  return new Promise((resolve, reject) => {
+    broker.publish(packet, (err?: Error) => (err ? reject(err) : resolve(matched + groups.size)));
+  });
+}
+

@@ -1,0 +1,96 @@
+import { errorCode, signUp, startTestApp, type TestApp } from './support/app';
+import { connect, endAll, nextMessage } from './support/mqtt';
+
+/** Issue #12: the platform publishes to devices (commands, group control), recorded as DOWNSTREAM events. */
+interface Device {
+  id: string;
+  deviceNumber: string;
+  username: string;
+  key: string;
+}
+
+const PUBLISH_TO_DEVICE = `mutation($d:ID!,$i:PublishInput!){ publishToDevice(deviceId:$d, input:$i){ topic qos matchedSessions event { id topic payload direction qos } } }`;
+
+describe('commands from the platform', () => {
+  let app: TestApp;
+  let alice: { token: string; id: string };
+  let bob: { token: string; id: string };
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    alice = await signUp(app);
+    bob = await signUp(app);
+  });
+  afterEach(() => endAll());
+  afterAll(() => app.stop());
+
+  const gql = async (query: string, vars: Record<string, unknown> = {}, token = alice.token) => {
+    const r = await app.gql(query, vars, token);
+    if (r.errors) throw new Error(JSON.stringify(r.errors));
+    return r.data;
+  };
+  const newDevice = async (token = alice.token): Promise<Device> => {
+    const d = (await gql('mutation{ createDevice(input:{name:"actuator"}){ id deviceNumber username credentials { deviceKey } } }', {}, token)).createDevice;
+    return { id: d.id, deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey };
+  };
+
+  it('publishToDevice reaches the subscribed device with its MQTT 5 properties, is a DOWNSTREAM event, and never crosses owners', async () => {
+    const d = await newDevice();
+    const foreign = await newDevice(bob.token);
+    const c = await connect(app, d, { protocolVersion: 5 });
+    await c.subscribeAsync('cmd/#', { qos: 1 });
+    const f = await connect(app, foreign);
+    await f.subscribeAsync('cmd/#', { qos: 1 });
+    let foreignGot = 0;
+    f.on('message', () => (foreignGot += 1));
+    const arrived = nextMessage(c, 'cmd/reboot');
+    const r = await gql(PUBLISH_TO_DEVICE, { d: d.id, i: { topic: 'cmd/reboot', payload: '{"delay":5}', payloadEncoding: 'JSON', qos: 1, properties: { responseTopic: 'cmd/reboot/reply', correlationData: Buffer.from('42').toString('base64') } } });
+    expect(r.publishToDevice).toMatchObject({ topic: 'cmd/reboot', qos: 1, matchedSessions: 1, event: { topic: 'cmd/reboot', payload: '{"delay":5}', direction: 'DOWNSTREAM', qos: 1 } });
+    const m = await arrived;
+    expect(m.payload.toString()).toBe('{"delay":5}');
+    expect(m.packet.properties).toMatchObject({ responseTopic: 'cmd/reboot/reply' });
+    expect(Buffer.from(m.packet.properties.correlationData).toString()).toBe('42');
+    // Upstream and downstream apart in the history.
+    await c.publishAsync('state', 'rebooting', { qos: 1 });
+    const down = await gql('query($d:ID!){ deviceEvents(deviceId:$d, filter:{direction: DOWNSTREAM}, first: 10){ nodes { topic direction } } }', { d: d.id });
+    expect(down.deviceEvents.nodes).toEqual([{ topic: 'cmd/reboot', direction: 'DOWNSTREAM' }]);
+    const up = await gql('query($d:ID!){ deviceEvents(deviceId:$d, filter:{direction: UPSTREAM}, first: 10){ nodes { topic direction } } }', { d: d.id });
+    expect(up.deviceEvents.nodes).toEqual([{ topic: 'state', direction: 'UPSTREAM' }]);
+    // A command is not the device's state.
+    const latest = await gql('query($d:ID!){ device(id:$d){ latest { topic } } }', { d: d.id });
+    expect(latest.device.latest).toEqual([{ topic: 'state' }]);
+    // Bob's device subscribed to the same topic heard nothing; Bob cannot command Alice's device.
+    await f.publishAsync('ping', 'x', { qos: 1 });
+    expect(foreignGot).toBe(0);
+    expect(errorCode(await app.gql(PUBLISH_TO_DEVICE, { d: d.id, i: { topic: 'cmd/x', payload: 'y' } }, bob.token))).toBe('NOT_FOUND');
+  });
+
+  it('publishToTopic reaches every subscribed device of the owner; retained commands reach later subscribers', async () => {
+    const a = await newDevice();
+    const b = await newDevice();
+    const ca = await connect(app, a);
+    const cb = await connect(app, b);
+    await ca.subscribeAsync('group/lights', { qos: 0 });
+    await cb.subscribeAsync('group/+', { qos: 0 });
+    const both = [nextMessage(ca, 'group/lights'), nextMessage(cb, 'group/lights')];
+    const r = await gql('mutation($i:PublishInput!){ publishToTopic(input:$i){ matchedSessions event { id } } }', { i: { topic: 'group/lights', payload: 'b24=', payloadEncoding: 'BASE64', retain: true } });
+    expect(r.publishToTopic).toEqual({ matchedSessions: 2, event: null });
+    expect((await Promise.all(both)).map((m) => m.payload.toString())).toEqual(['on', 'on']);
+    const later = await connect(app, await newDevice());
+    const retained = nextMessage(later, 'group/lights');
+    await later.subscribeAsync('group/lights', { qos: 0 });
+    expect((await retained).packet.retain).toBe(true);
+  });
+
+  it('refuses bad input before publishing anything', async () => {
+    const d = await newDevice();
+    const bad = async (i: Record<string, unknown>) => errorCode(await app.gql(PUBLISH_TO_DEVICE, { d: d.id, i: { topic: 'cmd', payload: 'x', ...i } }, alice.token));
+    expect(await bad({ topic: 'cmd/#' })).toBe('BAD_USER_INPUT');
+    expect(await bad({ topic: '$SYS/x' })).toBe('BAD_USER_INPUT');
+    expect(await bad({ qos: 3 })).toBe('BAD_USER_INPUT');
+    expect(await bad({ payloadEncoding: 'JSON', payload: '{nope' })).toBe('BAD_USER_INPUT');
+    expect(await bad({ payloadEncoding: 'BASE64', payload: 'not base64!' })).toBe('BAD_USER_INPUT');
+    const none = await gql('query($d:ID!){ deviceEvents(deviceId:$d, first: 5){ nodes { id } } }', { d: d.id });
+    expect(none.deviceEvents.nodes).toEqual([]);
+  });
+});
