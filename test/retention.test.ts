@@ -3,7 +3,8 @@ import { In, IsNull } from 'typeorm';
 import { ConnectionLogEntity, ConnectionEventType, MqttListener } from '../src/broker/connection-log.entity';
 import { DeviceEventEntity } from '../src/broker/device-event.entity';
 import { OWNER_BATCH, RetentionQueries } from '../src/broker/retention-queries';
-import { ConfigError, loadConfig } from '../src/config/config';
+import { loadConfig } from '../src/config/config';
+import { ConfigError } from '../src/config/env';
 import { type DbKind, signUp, startTestApp, type TestApp } from './support/app';
 import { connect, end, endAll, tryConnect } from './support/mqtt';
 

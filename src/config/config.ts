@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bool, ConfigError, type Env, int, list, oneOf, port, wsPath } from './env.js';
 
-export { ConfigError, type Env } from './env.js';
 
 /**
  * The one place that reads the environment. Everything else receives a Config.
