@@ -1,14 +1,7 @@
-import { errorCode, signUp, startTestApp, type TestApp } from './support/app';
+import { createTokenDevice, errorCode, gqlOk, signUp, startTestApp, type TestApp, type TokenDevice } from './support/app';
 import { connect, endAll, nextMessage } from './support/mqtt';
 
 /** Issue #12: the platform publishes to devices (commands, group control), recorded as DOWNSTREAM events. */
-interface Device {
-  id: string;
-  deviceNumber: string;
-  username: string;
-  key: string;
-}
-
 const PUBLISH_TO_DEVICE = `mutation($d:ID!,$i:PublishInput!){ publishToDevice(deviceId:$d, input:$i){ topic qos matchedSessions event { id topic payload direction qos } } }`;
 
 describe('commands from the platform', () => {
@@ -24,15 +17,8 @@ describe('commands from the platform', () => {
   afterEach(() => endAll());
   afterAll(() => app.stop());
 
-  const gql = async (query: string, vars: Record<string, unknown> = {}, token = alice.token) => {
-    const r = await app.gql(query, vars, token);
-    if (r.errors) throw new Error(JSON.stringify(r.errors));
-    return r.data;
-  };
-  const newDevice = async (token = alice.token): Promise<Device> => {
-    const d = (await gql('mutation{ createDevice(input:{name:"actuator"}){ id deviceNumber username credentials { deviceKey } } }', {}, token)).createDevice;
-    return { id: d.id, deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey };
-  };
+  const gql = (query: string, vars: Record<string, unknown> = {}, token = alice.token) => gqlOk(app, query, vars, token);
+  const newDevice = (token = alice.token): Promise<TokenDevice> => createTokenDevice(app, token, { name: 'actuator' });
 
   it('publishToDevice reaches the subscribed device with its MQTT 5 properties, is a DOWNSTREAM event, and never crosses owners', async () => {
     const d = await newDevice();

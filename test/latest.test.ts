@@ -1,15 +1,8 @@
-import { type DbKind, errorCode, signUp, startTestApp, type TestApp } from './support/app';
+import { createTokenDevice, type DbKind, errorCode, gqlOk, signUp, startTestApp, type TestApp, type TokenDevice } from './support/app';
 import { connect, endAll } from './support/mqtt';
 import { subscribe } from './support/ws';
 
 /** Issue #13, latest state: the last message per device and topic, kept with every event, bounded per device. */
-interface Device {
-  id: string;
-  deviceNumber: string;
-  username: string;
-  key: string;
-}
-
 const LATEST = 'topic payload payloadEncoding json qos retain receivedAt properties { contentType }';
 
 describe.each<DbKind>(['sqlite', 'postgres'])('latest value per device and topic on %s', (db) => {
@@ -25,15 +18,8 @@ describe.each<DbKind>(['sqlite', 'postgres'])('latest value per device and topic
   afterEach(() => endAll());
   afterAll(() => app.stop());
 
-  const gql = async (query: string, vars: Record<string, unknown> = {}, token = alice.token) => {
-    const r = await app.gql(query, vars, token);
-    if (r.errors) throw new Error(JSON.stringify(r.errors));
-    return r.data;
-  };
-  const newDevice = async (): Promise<Device> => {
-    const d = (await gql('mutation{ createDevice(input:{name:"sensor"}){ id deviceNumber username credentials { deviceKey } } }')).createDevice;
-    return { id: d.id, deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey };
-  };
+  const gql = (query: string, vars: Record<string, unknown> = {}, token = alice.token) => gqlOk(app, query, vars, token);
+  const newDevice = (): Promise<TokenDevice> => createTokenDevice(app, alice.token, { name: 'sensor' });
   const latest = async (deviceId: string, topic?: string) => (await gql('query($d:ID!,$t:String){ device(id:$d){ latest(topic:$t){ ' + LATEST + ' } } }', { d: deviceId, t: topic ?? null })).device.latest;
 
   it('keeps the last message of each topic, filters by topic, and serves several devices in one query', async () => {

@@ -1,17 +1,10 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
-import { signUp, startTestApp, type TestApp } from './support/app';
+import { createTokenDevice, gqlOk, signUp, startTestApp, type TestApp, type TokenDevice } from './support/app';
 import { outcomeOf } from './support/mqtt';
 import { subscribe } from './support/ws';
 
 /** Issue #12: MQTT over WebSocket (MQTT 5 §6, 3.1.1 §6) on the HTTP server at /mqtt, and on a TLS WebSocket listener. */
-interface Device {
-  id: string;
-  deviceNumber: string;
-  username: string;
-  key: string;
-}
-
 describe('MQTT over WebSocket', () => {
   let app: TestApp;
   let alice: { token: string; id: string };
@@ -26,16 +19,9 @@ describe('MQTT over WebSocket', () => {
   });
   afterAll(() => app.stop());
 
-  const gql = async (query: string, vars: Record<string, unknown> = {}) => {
-    const r = await app.gql(query, vars, alice.token);
-    if (r.errors) throw new Error(JSON.stringify(r.errors));
-    return r.data;
-  };
-  const newDevice = async (): Promise<Device> => {
-    const d = (await gql('mutation{ createDevice(input:{name:"browser"}){ id deviceNumber username credentials { deviceKey } } }')).createDevice;
-    return { id: d.id, deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey };
-  };
-  const open = (d: Device, o: Partial<IClientOptions> = {}) => {
+  const gql = (query: string, vars: Record<string, unknown> = {}) => gqlOk(app, query, vars, alice.token);
+  const newDevice = (): Promise<TokenDevice> => createTokenDevice(app, alice.token, { name: 'browser' });
+  const open = (d: TokenDevice, o: Partial<IClientOptions> = {}) => {
     const c = mqtt.connect(`ws://127.0.0.1:${app.port}/mqtt`, { clientId: d.deviceNumber, username: d.username, password: d.key, reconnectPeriod: 0, protocolVersion: 4, ...o });
     c.on('error', () => undefined);
     clients.push(c);

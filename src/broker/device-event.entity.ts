@@ -1,12 +1,9 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { jsonText, timestampColumn } from '../db/columns.js';
-import { MessageProperties } from '../common/message-properties.js';
+import { timestampColumn } from '../db/columns.js';
+import { StoredMessage } from './stored-message.js';
 
-export enum PayloadEncoding {
-  UTF8 = 'UTF8',
-  BASE64 = 'BASE64',
-}
+export { PayloadEncoding } from './stored-message.js';
 
 export enum EventDirection {
   UPSTREAM = 'UPSTREAM',
@@ -18,11 +15,6 @@ registerEnumType(EventDirection, {
   description: 'UPSTREAM: a device published it. DOWNSTREAM: the platform published it to devices (publishToDevice).',
 });
 
-registerEnumType(PayloadEncoding, {
-  name: 'PayloadEncoding',
-  description: 'UTF8: the payload is valid UTF-8 text and given as is. BASE64: binary payload, base64-encoded.',
-});
-
 /** One upstream PUBLISH from a device. */
 @ObjectType('DeviceEvent')
 @Entity({ name: 'device_events' })
@@ -30,7 +22,7 @@ registerEnumType(PayloadEncoding, {
 @Index('ix_device_events_owner_time', ['ownerId', 'time', 'id'])
 @Index('ix_device_events_time', ['time', 'id'])
 @Index('ix_device_events_owner_topic', ['ownerId', 'topicPrefix', 'time', 'id'])
-export class DeviceEventEntity {
+export class DeviceEventEntity extends StoredMessage {
   @Field(() => ID)
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -53,22 +45,6 @@ export class DeviceEventEntity {
   @Column({ name: 'topic_prefix', type: 'varchar', length: 255, nullable: true })
   topicPrefix!: string | null;
 
-  @Field({ description: 'The payload: text when valid UTF-8, else base64 (see payloadEncoding).' })
-  @Column({ type: 'text' })
-  payload!: string;
-
-  @Field(() => PayloadEncoding)
-  @Column({ name: 'payload_encoding', type: 'varchar', length: 8 })
-  payloadEncoding!: PayloadEncoding;
-
-  @Field(() => Int)
-  @Column({ type: 'integer' })
-  qos!: number;
-
-  @Field()
-  @Column({ type: 'boolean' })
-  retain!: boolean;
-
   @Field(() => Int, { description: 'Payload size in bytes.' })
   @Column({ type: 'integer' })
   size!: number;
@@ -76,10 +52,6 @@ export class DeviceEventEntity {
   @Field()
   @Column({ ...timestampColumn() })
   time!: Date;
-
-  @Field(() => MessageProperties, { nullable: true, description: 'MQTT 5 properties of the PUBLISH; null when it carried none.' })
-  @Column({ type: 'text', nullable: true, transformer: jsonText })
-  properties!: MessageProperties | null;
 
   @Field(() => EventDirection)
   @Column({ type: 'varchar', length: 12, default: EventDirection.UPSTREAM })

@@ -104,3 +104,25 @@ export async function signUp(app: TestApp, email = `user${++counter}-${Date.now(
 export function errorCode(r: GqlResult<unknown>): string | undefined {
   return r.errors?.[0]?.extensions?.code;
 }
+
+/** Runs a GraphQL operation as `token` and returns its data; any error fails the test with the errors. */
+export async function gqlOk<T = any>(app: TestApp, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  const r = await app.gql<T>(query, variables, token);
+  if (r.errors) throw new Error(JSON.stringify(r.errors));
+  return r.data as T;
+}
+
+/** A Token device and what it logs in with. */
+export interface TokenDevice {
+  id: string;
+  deviceNumber: string;
+  username: string;
+  key: string;
+}
+
+/** Creates a Token device for the user of `token`. */
+export async function createTokenDevice(app: TestApp, token: string, input: Record<string, unknown> = {}): Promise<TokenDevice> {
+  const data = await gqlOk(app, 'mutation($i:CreateDeviceInput!){ createDevice(input:$i){ id deviceNumber username credentials { deviceKey } } }', { i: { name: 'device', ...input } }, token);
+  const d = data.createDevice;
+  return { id: d.id, deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey };
+}
