@@ -79,4 +79,23 @@ describe('commands from the platform', () => {
     const none = await gql('query($d:ID!){ deviceEvents(deviceId:$d, first: 5){ nodes { id } } }', { d: d.id });
     expect(none.deviceEvents.nodes).toEqual([]);
   });
+
+  it('disconnectDevice ends the session (MQTT 5: 0x98), logs why, and is refused for another user\'s device', async () => {
+    const d = await newDevice();
+    const c = await connect(app, d, { protocolVersion: 5 });
+    const told = new Promise<number | undefined>((resolve) => c.once('disconnect', (packet) => resolve(packet.reasonCode)));
+    expect(errorCode(await app.gql('mutation($d:ID!){ disconnectDevice(id:$d){ id } }', { d: d.id }, bob.token))).toBe('NOT_FOUND');
+    await gql('mutation($d:ID!){ disconnectDevice(id:$d){ id } }', { d: d.id });
+    expect(await told).toBe(0x98);
+    await app.services.messageServer.settle();
+    for (;;) {
+      const log = await gql('query($d:ID!){ connectionLog(deviceId:$d, first: 5){ nodes { eventType reason } } }', { d: d.id });
+      const row = log.connectionLog.nodes.find((n: { eventType: string }) => n.eventType === 'DISCONNECTED');
+      if (row) {
+        expect(row.reason).toContain('disconnected through the API');
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
 });

@@ -8,6 +8,8 @@ export interface RegistryEvents {
   deviceCredentialsChanged: [{ deviceId: string; deviceNumber: string; reason: string; generation?: number }];
   /** A certificate was revoked, or unbound from a device: sessions authenticated with it must end. */
   certificateWithdrawn: [{ fingerprint: string; deviceIds: string[]; reason: string; generation?: number }];
+  /** Its owner asked for a device's sessions to end (disconnectDevice), on whichever instance holds them. */
+  deviceDisconnectRequested: [{ deviceId: string; deviceNumber: string; reason: string }];
   /** An API key was revoked: subscriptions opened with it must end. */
   apiKeyRevoked: [{ apiKeyId: string }];
   /**

@@ -130,6 +130,13 @@ export class DeviceResolver {
     return (await this.service.delete(userId(ctx), id)).id;
   }
 
+  @Mutation(() => DeviceEntity, {
+    description: "Ends the device's MQTT sessions now, on whichever instance holds them (MQTT 5 clients get 0x98, administrative action); logged. The device may connect again.",
+  })
+  disconnectDevice(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<DeviceEntity> {
+    return this.service.disconnect(userId(ctx), id, 'disconnected through the API');
+  }
+
   @Mutation(() => DeviceEntity, { description: 'Issues a new device key; the old one stops working at once.' })
   regenerateDeviceKey(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<DeviceEntity> {
     return this.service.regenerateKey(userId(ctx), id);

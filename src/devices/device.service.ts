@@ -191,6 +191,13 @@ export class DeviceService {
     return device;
   }
 
+  /** Ends the device's MQTT sessions on every instance (MQTT 5: DISCONNECT 0x98), logged with `reason`. */
+  async disconnect(ownerId: string, id: string, reason: string): Promise<DeviceEntity> {
+    const device = await this.get(ownerId, id);
+    this.bus.emit('deviceDisconnectRequested', { deviceId: device.id, deviceNumber: device.deviceNumber, reason });
+    return device;
+  }
+
   /** Replaces the device key; sessions using the old key are disconnected by the message server. */
   async regenerateKey(ownerId: string, id: string): Promise<DeviceEntity> {
     const device = await this.get(ownerId, id);

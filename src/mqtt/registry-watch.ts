@@ -29,6 +29,8 @@ const normalizeFingerprint = (fp: string): string => fp.replace(/[^0-9a-f]/gi, '
 export class RegistryWatch {
   private readonly onCredentialsChanged = (e: RegistryEvents['deviceCredentialsChanged'][0]) => this.credentialsChanged(e);
   private readonly onCertificateWithdrawn = (e: RegistryEvents['certificateWithdrawn'][0]) => this.certificateWithdrawn(e);
+  private readonly onDisconnectRequested = (e: RegistryEvents['deviceDisconnectRequested'][0]) =>
+    void this.kick((s) => s.device?.id === e.deviceId || s.clientId === e.deviceNumber, e.reason);
   private readonly onResync = () => void this.recheckSessions().catch((err: unknown) => this.log.error('re-checking MQTT sessions failed', err));
 
   constructor(
@@ -45,12 +47,14 @@ export class RegistryWatch {
     this.bus.on('deviceCredentialsChanged', this.onCredentialsChanged);
     this.bus.on('certificateWithdrawn', this.onCertificateWithdrawn);
     this.bus.on('registryResync', this.onResync);
+    this.bus.on('deviceDisconnectRequested', this.onDisconnectRequested);
   }
 
   stop(): void {
     this.bus.off('deviceCredentialsChanged', this.onCredentialsChanged);
     this.bus.off('certificateWithdrawn', this.onCertificateWithdrawn);
     this.bus.off('registryResync', this.onResync);
+    this.bus.off('deviceDisconnectRequested', this.onDisconnectRequested);
   }
 
   /**
