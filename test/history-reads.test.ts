@@ -52,7 +52,7 @@ function pingLoop(client: MqttClient): { stop: () => number[] } {
 const SCAN = 'query($since: DateTimeISO) { deviceEvents(first: 5, filter: { topic: "+/nomatch", since: $since }) { nodes { id } } }';
 const ROWS = 150_000;
 /** One operation, many full scans (within the default alias and cost limits). */
-const ALIASES = 20;
+const ALIASES = 10;
 const HEAVY = `{ ${Array.from({ length: ALIASES }, (_, i) => `q${i}: deviceEvents(first: 5, filter: { topic: "+/nomatch" }) { nodes { id } }`).join(' ')} }`;
 
 describe('history queries on SQLite (worker threads)', () => {
@@ -77,7 +77,6 @@ describe('history queries on SQLite (worker threads)', () => {
     const client = await connect(app, device);
     // Read workers start on first use (once per app) and the document is parsed once: not measured here.
     await app.gql(SCAN, { since: new Date().toISOString() }, alice.token);
-    await app.gql(HEAVY, {}, alice.token);
     const pings = pingLoop(client);
     const started = performance.now();
     let operations = 0;
@@ -98,7 +97,8 @@ describe('history queries on SQLite (worker threads)', () => {
     );
     expect(rtts.length).toBeGreaterThan(100);
     expect(worst).toBeLessThan(50);
-  });
+    // On a loaded machine the workers (low CPU priority) are slower: the last operation may end well after 10 s.
+  }, 120_000);
 
   it('counts only when totalCount is selected', async () => {
     const pool = app.services.reader.pool;
