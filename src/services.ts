@@ -92,6 +92,6 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const latest = config.mqtt.latestTopicsPerDevice > 0 ? new LatestValues(ds, config.mqtt.latestTopicsPerDevice) : null;
   const deviceEvents = new DeviceEventService(storeOptions, latest);
   const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });
-  const commands = new CommandService(devices, messageServer, deviceEvents, config.mqtt.maxPayloadBytes);
+  const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes);
   return { commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
 }

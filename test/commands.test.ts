@@ -98,4 +98,35 @@ describe('commands from the platform', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
   });
+
+  it('requestDevice: MQTT 5 and 3.1.1 devices answer, the answer comes back with its latency; no answer is DEVICE_TIMEOUT', async () => {
+    const REQUEST = 'mutation($d:ID!,$i:PublishInput!,$t:Int){ requestDevice(deviceId:$d, input:$i, timeoutMs:$t){ correlationId requestTopic replyTopic latencyMs reply { payload json direction properties { correlationData } } } }';
+    // MQTT 5: answers on the Response Topic with the Correlation Data.
+    const v5 = await newDevice();
+    const c5 = await connect(app, v5, { protocolVersion: 5 });
+    await c5.subscribeAsync('cmd/get/+', { qos: 1 });
+    c5.on('message', (_topic, _payload, packet) => {
+      const p = packet.properties ?? {};
+      c5.publish(p.responseTopic!, '{"temp":21.5}', { qos: 1, properties: { correlationData: p.correlationData } });
+    });
+    const r5 = (await gql(REQUEST, { d: v5.id, i: { topic: 'cmd/get', payload: 'temp' } })).requestDevice;
+    expect(r5.requestTopic).toBe(`cmd/get/${r5.correlationId}`);
+    expect(r5.replyTopic).toBe(`cmd/get/reply/${r5.correlationId}`);
+    expect(r5.reply).toMatchObject({ payload: '{"temp":21.5}', json: { temp: 21.5 }, direction: 'UPSTREAM' });
+    expect(Buffer.from(r5.reply.properties.correlationData, 'base64').toString()).toBe(r5.correlationId);
+    expect(r5.latencyMs).toBeGreaterThanOrEqual(0);
+    // MQTT 3.1.1: the correlation id is the request topic's last level; the answer goes to <topic>/reply/<id>.
+    const v4 = await newDevice();
+    const c4 = await connect(app, v4);
+    await c4.subscribeAsync('cmd/get/+', { qos: 0 });
+    c4.on('message', (topic) => c4.publish(`cmd/get/reply/${topic.split('/').pop()}`, 'pong', { qos: 0 }));
+    const r4 = (await gql(REQUEST, { d: v4.id, i: { topic: 'cmd/get', payload: 'ping' } })).requestDevice;
+    expect(r4.reply.payload).toBe('pong');
+    // Nobody answers.
+    const silent = await newDevice();
+    const t0 = Date.now();
+    const timedOut = await app.gql(REQUEST, { d: silent.id, i: { topic: 'cmd/get', payload: 'x' }, t: 300 }, alice.token);
+    expect(errorCode(timedOut)).toBe('DEVICE_TIMEOUT');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+  });
 });

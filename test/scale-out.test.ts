@@ -122,6 +122,18 @@ describe('scale-out: two instances on PostgreSQL + Redis', () => {
     expect(err.code).toBe(4);
   });
 
+  it('answers requestDevice asked on A from a device connected to B, and disconnects through A a device on B', async () => {
+    const d = await device('remote');
+    const c = await connect(b, d);
+    await c.subscribeAsync('ask/+', { qos: 1 });
+    c.on('message', (topic) => c.publish(`ask/reply/${topic.split('/').pop()}`, 'from B', { qos: 1 }));
+    const r = await a.gql('mutation($d:ID!){ requestDevice(deviceId:$d, input:{ topic:"ask", payload:"?" }, timeoutMs: 5000){ reply { payload } } }', { d: d.id }, token);
+    expect(r.data?.requestDevice.reply.payload).toBe('from B');
+    const closed = nextEvent(c, 'close');
+    await a.gql('mutation($d:ID!){ disconnectDevice(id:$d){ id } }', { d: d.id }, token);
+    await closed;
+  });
+
   it('refuses to start, saying so, when Redis does not answer', async () => {
     await expect(startTestApp({ config: { redisUrl: 'redis://127.0.0.1:1', redisStartTimeoutMs: 300 } })).rejects.toThrow(/Redis at 127\.0\.0\.1:1 did not answer within 300 ms/);
   });

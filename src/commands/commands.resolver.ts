@@ -45,6 +45,24 @@ export class PublishResult {
   event!: DeviceEventEntity | null;
 }
 
+@ObjectType({ description: "A device's answer to requestDevice." })
+export class RequestResult {
+  @Field({ description: 'Also the request\'s MQTT 5 Correlation Data.' })
+  correlationId!: string;
+
+  @Field({ description: 'Where the request was published: `<topic>/<correlationId>`.' })
+  requestTopic!: string;
+
+  @Field({ description: 'Where the device answered: `<topic>/reply/<correlationId>` (MQTT 5: the Response Topic).' })
+  replyTopic!: string;
+
+  @Field(() => Int, { description: "From the request's publish to the stored answer (ms)." })
+  latencyMs!: number;
+
+  @Field(() => DeviceEventEntity, { description: 'The answer (payload, json, properties), as the device\'s event.' })
+  reply!: DeviceEventEntity;
+}
+
 @Resolver()
 export class CommandResolver {
   constructor(private readonly commands: CommandService) {}
@@ -52,6 +70,19 @@ export class CommandResolver {
   @Mutation(() => PublishResult, { description: 'Publishes a message to one of your devices (a command), as the platform; recorded as its DOWNSTREAM event.' })
   publishToDevice(@Ctx() ctx: GraphQLContext, @Arg('deviceId', () => ID) deviceId: string, @Arg('input', () => PublishInput) input: PublishInput): Promise<PublishResult> {
     return this.commands.publishToDevice(userId(ctx), deviceId, { ...input, properties: input.properties ?? null });
+  }
+
+  @Mutation(() => RequestResult, {
+    description:
+      'Asks one of your devices and waits for its answer. The request goes to `<topic>/<correlationId>`; the device answers on `<topic>/reply/<correlationId>` (MQTT 5 sessions also get it as Response Topic, with Correlation Data). DEVICE_TIMEOUT when no answer comes within timeoutMs.',
+  })
+  requestDevice(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('deviceId', () => ID) deviceId: string,
+    @Arg('input', () => PublishInput) input: PublishInput,
+    @Arg('timeoutMs', () => Int, { defaultValue: 10_000 }) timeoutMs: number,
+  ): Promise<RequestResult> {
+    return this.commands.requestDevice(userId(ctx), deviceId, { ...input, properties: input.properties ?? null }, timeoutMs);
   }
 
   @Mutation(() => PublishResult, { description: 'Publishes a message on a topic of your namespace, to every one of your devices subscribed to it ("group control").' })

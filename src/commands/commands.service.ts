@@ -1,10 +1,12 @@
-import { badInput } from '../common/errors.js';
+import { randomUUID } from 'node:crypto';
+import { AppError, badInput } from '../common/errors.js';
 import { type MessageProperties, packetProperties } from '../common/message-properties.js';
 import { publishTopicProblem } from '../common/topics.js';
-import type { DeviceEventEntity } from '../broker/device-event.entity.js';
+import { type DeviceEventEntity, EventDirection } from '../broker/device-event.entity.js';
 import type { DeviceEventService } from '../broker/device-event.service.js';
 import type { DeviceService } from '../devices/device.service.js';
 import type { MessageServer } from '../mqtt/message-server.js';
+import type { AppPubSub } from '../realtime/pubsub.js';
 
 export enum CommandPayloadEncoding {
   /** The payload string as UTF-8. */
@@ -22,6 +24,18 @@ export interface Command {
   qos: number;
   retain: boolean;
   properties: MessageProperties | null;
+}
+
+export interface RequestResult {
+  correlationId: string;
+  /** Where the request went: `<topic>/<correlationId>`. */
+  requestTopic: string;
+  /** Where the device answered: `<topic>/reply/<correlationId>`. */
+  replyTopic: string;
+  /** From the request's publish to the reply's commit (ms). */
+  latencyMs: number;
+  /** The device's reply, as its UPSTREAM event. */
+  reply: DeviceEventEntity;
 }
 
 export interface CommandResult {
@@ -42,6 +56,7 @@ export class CommandService {
     private readonly devices: DeviceService,
     private readonly messageServer: MessageServer,
     private readonly deviceEvents: DeviceEventService,
+    private readonly pubSub: AppPubSub,
     private readonly maxPayloadBytes: number,
   ) {}
 
@@ -51,6 +66,49 @@ export class CommandService {
     const matchedSessions = await this.messageServer.publishAsPlatform(ownerId, { topic: c.topic, payload, qos, retain: c.retain, properties: packetProperties(c.properties) });
     const event = await this.deviceEvents.recordDownstream({ ownerId, deviceId: device.id, topic: c.topic, payload, qos, retain: c.retain, properties: c.properties });
     return { topic: c.topic, qos, matchedSessions, event };
+  }
+
+  /**
+   * Asks a device and waits for its answer (request/response). The request goes to `<topic>/<correlationId>` (MQTT 5
+   * sessions also get Response Topic `<topic>/reply/<correlationId>` and the correlation id as Correlation Data); the
+   * device answers on that reply topic. The answer is seen as the device's upstream event, committed, on any
+   * instance (scale-out: through Redis). No answer within `timeoutMs`: DEVICE_TIMEOUT.
+   */
+  async requestDevice(ownerId: string, deviceId: string, c: Command, timeoutMs: number): Promise<RequestResult> {
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 300_000) throw badInput('timeoutMs must be between 100 and 300000', 'timeoutMs');
+    const device = await this.devices.get(ownerId, deviceId);
+    const { payload, qos } = this.check(c);
+    const correlationId = randomUUID();
+    const requestTopic = `${c.topic}/${correlationId}`;
+    const replyTopic = `${c.topic}/reply/${correlationId}`;
+    if (publishTopicProblem(requestTopic) || publishTopicProblem(replyTopic)) throw badInput('topic is too long for a request', 'topic');
+    // Listening before the request is sent: an answer cannot come before the listener.
+    const live = this.pubSub.subscribe(this.deviceEvents.topic(ownerId))[Symbol.asyncIterator]();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const answered = (async () => {
+        for (;;) {
+          const next = await live.next();
+          if (next.done) throw new AppError('DEVICE_TIMEOUT', 'The device did not answer');
+          const row = next.value as DeviceEventEntity;
+          if (row.deviceId === device.id && row.topic === replyTopic && row.direction !== EventDirection.DOWNSTREAM) return row;
+        }
+      })();
+      // Ended by the timeout or an error: its own rejection is then of no interest.
+      answered.catch(() => undefined);
+      const timedOut = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new AppError('DEVICE_TIMEOUT', `The device did not answer within ${timeoutMs} ms`, { timeoutMs, correlationId })), timeoutMs);
+      });
+      const started = performance.now();
+      const properties = { ...(c.properties ?? {}), responseTopic: replyTopic, correlationData: Buffer.from(correlationId).toString('base64') };
+      await this.messageServer.publishAsPlatform(ownerId, { topic: requestTopic, payload, qos, retain: false, properties: packetProperties(properties) });
+      await this.deviceEvents.recordDownstream({ ownerId, deviceId: device.id, topic: requestTopic, payload, qos, retain: false, properties });
+      const reply = await Promise.race([answered, timedOut]);
+      return { correlationId, requestTopic, replyTopic, latencyMs: Math.round(performance.now() - started), reply };
+    } finally {
+      clearTimeout(timer);
+      void Promise.resolve(live.return?.()).catch(() => undefined);
+    }
   }
 
   async publishToTopic(ownerId: string, c: Command): Promise<CommandResult> {
