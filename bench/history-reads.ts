@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     const deviceCase = `CASE i % ${DEVICES} ${devices.map((d, k) => `WHEN ${k} THEN '${d.id}'`).join(' ')} END`;
     const topic = `'sensors/room' || (i % 50) || '/' || CASE (i / 50) % 4 WHEN 0 THEN 'temp' WHEN 1 THEN 'humidity' WHEN 2 THEN 'co2' ELSE 'door' END`;
     const select = `SELECT ${postgres ? "lpad(i::text, 12, '0')" : "printf('%012d', i)"}, '${owner}', ${deviceCase}, ${topic}, ${hasPrefix ? `${topic}, ` : ''}'{"v":1}', 'UTF8', 0, ${postgres ? 'false' : '0'}, 7, ${t0} + i`;
-    const insertCols = `id, owner_id, device_id, topic, ${hasPrefix ? 'topic_prefix, ' : ''}payload, payload_encoding, qos, retain, size, time`;
+    const insertCols = `id, organization_id, device_id, topic, ${hasPrefix ? 'topic_prefix, ' : ''}payload, payload_encoding, qos, retain, size, time`;
     let t = performance.now();
     if (postgres) {
       await ds.query(`INSERT INTO device_events (${insertCols}) ${select} FROM generate_series(0, ${ROWS - 1}) AS s(i)`);

@@ -9,6 +9,7 @@ import { TopicPrefix1764001300000 } from './1764001300000-TopicPrefix.js';
 import { RegistryGeneration1764001400000 } from './1764001400000-RegistryGeneration.js';
 import { DeviceLatest1764001700000 } from './1764001700000-DeviceLatest.js';
 import { EventDirection1764001900000 } from './1764001900000-EventDirection.js';
+import { Organizations1764002000000 } from './1764002000000-Organizations.js';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   RegistryGeneration1764001400000,
   DeviceLatest1764001700000,
   EventDirection1764001900000,
+  Organizations1764002000000,
 ];

@@ -1,6 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from './config/config.js';
+import { AccessService } from './access/index.js';
+import { AuditService } from './audit/index.js';
 import { RegistryBus } from './common/events.js';
+import { OrganizationService } from './organizations/index.js';
 import type { Clock, Logger } from './common/runtime.js';
 import { ConnectionLogService } from './broker/connection-log.service.js';
 import { DeviceEventService } from './broker/device-event.service.js';
@@ -40,6 +43,12 @@ export interface Services {
   throttles: Throttles;
   /** GraphQL subscription events. */
   pubSub: AppPubSub;
+  /** Who may do what: roles in organizations, decided in one place. */
+  access: AccessService;
+  /** The audit trail of every change. */
+  audit: AuditService;
+  /** Organizations, members, invitations. */
+  organizations: OrganizationService;
   users: UserService;
   credentials: CredentialService;
   devices: DeviceService;
@@ -69,13 +78,16 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const throttles = createThrottles(config.throttle, config.redisUrl, log);
   const connectThrottle: ConnectThrottle = throttles.mqttAuth;
   const pubSub = createAppPubSub(config.redisUrl ? { redisUrl: config.redisUrl, log } : undefined);
-  const users = new UserService(ds, secrets, config.auth, clock, bus, throttles.login);
+  const access = new AccessService(ds, bus);
+  const audit = new AuditService(ds, clock);
+  const organizations = new OrganizationService(ds, secrets, audit, bus, clock);
+  const users = new UserService(ds, secrets, config.auth, clock, bus, audit, throttles.login);
   const credentials = new CredentialService(ds, secrets, clock);
-  const devices = new DeviceService(ds, credentials, bus, clock);
+  const devices = new DeviceService(ds, credentials, bus, clock, audit);
   const pki = new PkiService(ds, secrets, config, clock, log);
-  const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, log);
+  const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, log, audit);
   const mqttEndpoints: Services['mqttEndpoints'] = { current: null };
-  const testClients = new TestClientService(config.testClient, config.mqtt.maxPayloadBytes, devices, credentials, certificates, pki, () => mqttEndpoints.current, clock, log);
+  const testClients = new TestClientService(config.testClient, config.mqtt.maxPayloadBytes, devices, credentials, certificates, pki, () => mqttEndpoints.current, clock, log, bus, audit);
   const reader = new Reader(ds, createReadPool(config.database, config.reads, log));
   const storeOptions = {
     ds,
@@ -92,6 +104,6 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const latest = config.mqtt.latestTopicsPerDevice > 0 ? new LatestValues(ds, config.mqtt.latestTopicsPerDevice) : null;
   const deviceEvents = new DeviceEventService(storeOptions, latest);
   const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });
-  const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes);
-  return { commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
+  const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes, audit);
+  return { access, audit, organizations, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
 }

@@ -60,7 +60,7 @@ describe('aggregated AUTH_FAILED rows', () => {
       const d = (await app.gql(DEVICE, {}, alice.token)).data.createDevice;
       const key = (await app.gql('query($id:ID!){ device(id:$id){ credentials { deviceKey } } }', { id: d.id }, alice.token)).data.device.credentials.deviceKey;
       const countRows: Row[] = [];
-      const bothCounted = published<Row>(app, `connectionLog:${alice.id}`, (r) => r.eventType === 'AUTH_FAILED' && r.count > 1 && countRows.push(r) === 2);
+      const bothCounted = published<Row>(app, `connectionLog:${alice.orgId}`, (r) => r.eventType === 'AUTH_FAILED' && r.count > 1 && countRows.push(r) === 2);
       for (let i = 0; i < 5; i++) expect((await tryConnect(app, { ...d, key: 'f'.repeat(36) })).code).toBe(4);
       // Another reason (a blocked device, the right key) is a window of its own.
       await app.gql('mutation($id:ID!){ updateDevice(id:$id, input:{blocked:true}){ blocked } }', { id: d.id }, alice.token);

@@ -14,8 +14,8 @@ interface Device {
 
 describe('embedded MQTT message server', () => {
   let app: TestApp;
-  let alice: { token: string; id: string };
-  let bob: { token: string; id: string };
+  let alice: { token: string; id: string; orgId: string };
+  let bob: { token: string; id: string; orgId: string };
 
   beforeAll(async () => {
     // One AUTH_FAILED row per refusal and no back-off here: folding and throttling have tests of their own.
@@ -85,7 +85,7 @@ describe('embedded MQTT message server', () => {
     const online = await status(d.id);
     expect(online.status).toBe('ONLINE');
     expect(online.lastConnectedAt).not.toBeNull();
-    const offline = published(app, `deviceStatus:${alice.id}`, (dev: any) => dev.id === d.id && dev.status === 'OFFLINE');
+    const offline = published(app, `deviceStatus:${alice.orgId}`, (dev: any) => dev.id === d.id && dev.status === 'OFFLINE');
     await end(c);
     await offline;
     expect((await status(d.id)).status).toBe('OFFLINE');
@@ -110,7 +110,7 @@ describe('embedded MQTT message server', () => {
     await second.publishAsync('t', 'still here', { qos: 1 });
     expect((await got).payload.toString()).toBe('still here');
 
-    const offline = published(app, `deviceStatus:${alice.id}`, (dev: any) => dev.id === d.id && dev.status === 'OFFLINE');
+    const offline = published(app, `deviceStatus:${alice.orgId}`, (dev: any) => dev.id === d.id && dev.status === 'OFFLINE');
     await end(second);
     await offline;
     const s = await status(d.id);

@@ -21,8 +21,8 @@ function readZip(zip: Buffer): Record<string, string> {
 describe.each<DbKind>(['sqlite', 'postgres'])('certificates on %s', (db) => {
   let app: TestApp;
   let now: Date;
-  let alice: { token: string; id: string };
-  let bob: { token: string; id: string };
+  let alice: { token: string; id: string; orgId: string };
+  let bob: { token: string; id: string; orgId: string };
   const withdrawn: Array<RegistryEvents['certificateWithdrawn'][0]> = [];
 
   beforeAll(async () => {

@@ -6,8 +6,8 @@ const PUBLISH_TO_DEVICE = `mutation($d:ID!,$i:PublishInput!){ publishToDevice(de
 
 describe('commands from the platform', () => {
   let app: TestApp;
-  let alice: { token: string; id: string };
-  let bob: { token: string; id: string };
+  let alice: { token: string; id: string; orgId: string };
+  let bob: { token: string; id: string; orgId: string };
 
   beforeAll(async () => {
     app = await startTestApp();

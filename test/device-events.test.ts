@@ -32,8 +32,8 @@ function gqlAs(app: TestApp, token: string) {
 
 describe.each<DbKind>(['sqlite', 'postgres'])('device events and connection log queries on %s', (db) => {
   let app: TestApp;
-  let alice: { token: string; id: string };
-  let bob: { token: string; id: string };
+  let alice: { token: string; id: string; orgId: string };
+  let bob: { token: string; id: string; orgId: string };
   let d1: Device;
   let d2: Device;
 
@@ -165,8 +165,8 @@ describe.each<DbKind>(['sqlite', 'postgres'])('device events and connection log 
 
 describe('live subscriptions', () => {
   let app: TestApp;
-  let alice: { token: string; id: string };
-  let bob: { token: string; id: string };
+  let alice: { token: string; id: string; orgId: string };
+  let bob: { token: string; id: string; orgId: string };
   const subs: Array<{ close(): Promise<void> }> = [];
 
   beforeAll(async () => {
@@ -194,10 +194,10 @@ describe('live subscriptions', () => {
     const statuses = live(alice.token, 'subscription($d:ID){ deviceStatusChanged(deviceId:$d){ id status } }', { d: d.id });
     // Bob listens to all of his devices.
     const bobEvents = live(bob.token, 'subscription{ deviceEventAdded{ deviceId topic } }');
-    await app.services.pubSub.whenSubscribed(`connectionLog:${alice.id}`);
-    await app.services.pubSub.whenSubscribed(`deviceStatus:${alice.id}`);
-    await app.services.pubSub.whenSubscribed(`deviceEvents:${bob.id}`);
-    while (app.services.pubSub.subscriberCount(`deviceEvents:${alice.id}`) < 1) await app.services.pubSub.whenSubscribed(`deviceEvents:${alice.id}`);
+    await app.services.pubSub.whenSubscribed(`connectionLog:${alice.orgId}`);
+    await app.services.pubSub.whenSubscribed(`deviceStatus:${alice.orgId}`);
+    await app.services.pubSub.whenSubscribed(`deviceEvents:${bob.orgId}`);
+    while (app.services.pubSub.subscriberCount(`deviceEvents:${alice.orgId}`) < 1) await app.services.pubSub.whenSubscribed(`deviceEvents:${alice.orgId}`);
 
     const c = await connect(app, d);
     expect((await logs.next()).data).toMatchObject({ connectionLogAdded: { deviceId: d.id, eventType: 'CONNECTED', listener: 'MQTT' } });
@@ -221,7 +221,7 @@ describe('live subscriptions', () => {
   it('resolves relation fields of each event afresh: a renamed device shows its new name', async () => {
     const d = await newDevice(app, alice.token);
     const events = live(alice.token, 'subscription($d:ID){ deviceEventAdded(deviceId:$d){ topic device { name } } }', { d: d.id });
-    while (app.services.pubSub.subscriberCount(`deviceEvents:${alice.id}`) < 1) await app.services.pubSub.whenSubscribed(`deviceEvents:${alice.id}`);
+    while (app.services.pubSub.subscriberCount(`deviceEvents:${alice.orgId}`) < 1) await app.services.pubSub.whenSubscribed(`deviceEvents:${alice.orgId}`);
     const c = await connect(app, d);
     await c.publishAsync('n/1', '{}', { qos: 1 });
     const before = (await events.next()).data!.deviceEventAdded.device.name;

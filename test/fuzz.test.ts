@@ -209,6 +209,6 @@ describe('fuzzing the message server (seeded, reproducible)', () => {
 });
 
 async function ownerOf(app: TestApp, deviceNumber: string): Promise<string> {
-  const rows = (await app.services.ds.query('SELECT owner_id FROM devices WHERE device_number = ?', [deviceNumber])) as Array<{ owner_id: string }>;
-  return rows[0]!.owner_id;
+  const rows = (await app.services.ds.query('SELECT organization_id FROM devices WHERE device_number = ?', [deviceNumber])) as Array<{ organization_id: string }>;
+  return rows[0]!.organization_id;
 }

@@ -64,7 +64,7 @@ async function setEditor(page: Page, container: string, text: string): Promise<v
     await setEditor(page, '.graphiql-query-editor', 'subscription Watch { deviceStatusChanged { name status } }');
     await page.waitForSelector('.graphiql-tab:has-text("Watch")');
     await page.click('.graphiql-execute-button');
-    await app.services.pubSub.whenSubscribed(deviceStatusTopic(user.id));
+    await app.services.pubSub.whenSubscribed(deviceStatusTopic(user.orgId));
     const device = mqtt.connect({ host: '127.0.0.1', port: app.mqtt.port!, clientId: d.deviceNumber, username: d.username, password: d.credentials.deviceKey, reconnectPeriod: 0 });
     try {
       await nextEvent(device, 'connect');

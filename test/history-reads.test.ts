@@ -14,11 +14,11 @@ async function newDevice(app: TestApp, token: string) {
 }
 
 /** `rows` device events straight into the database (not through the message server): many, fast. */
-async function seed(app: TestApp, ownerId: string, deviceId: string, rows: number): Promise<void> {
+async function seed(app: TestApp, organizationId: string, deviceId: string, rows: number): Promise<void> {
   const pg = app.config.database.type === 'postgres';
   const topic = `'sensors/room' || (i % 50) || '/temp'`;
-  const select = `SELECT ${pg ? "lpad(i::text, 12, '0')" : "printf('%012d', i)"}, '${ownerId}', '${deviceId}', ${topic}, ${topic}, '1', 'UTF8', 0, ${pg ? 'false' : '0'}, 1, ${Date.now() - rows} + i`;
-  const into = 'INSERT INTO device_events (id, owner_id, device_id, topic, topic_prefix, payload, payload_encoding, qos, retain, size, time)';
+  const select = `SELECT ${pg ? "lpad(i::text, 12, '0')" : "printf('%012d', i)"}, '${organizationId}', '${deviceId}', ${topic}, ${topic}, '1', 'UTF8', 0, ${pg ? 'false' : '0'}, 1, ${Date.now() - rows} + i`;
+  const into = 'INSERT INTO device_events (id, organization_id, device_id, topic, topic_prefix, payload, payload_encoding, qos, retain, size, time)';
   if (pg) await app.services.ds.query(`${into} ${select} FROM generate_series(0, ${rows - 1}) AS s(i)`);
   else await app.services.ds.query(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows - 1}) ${into} ${select} FROM n`);
 }
@@ -60,14 +60,14 @@ const HEAVY = `{ ${Array.from({ length: ALIASES }, (_, i) => `q${i}: deviceEvent
 describe('history queries on SQLite (worker threads)', () => {
   const dataDir = tempDir();
   let app: TestApp;
-  let alice: { token: string; id: string };
+  let alice: { token: string; id: string; orgId: string };
   let device: Awaited<ReturnType<typeof newDevice>>;
 
   beforeAll(async () => {
     app = await startTestApp({ dataDir, config: { reads: { workers: 2, queryTimeoutMs: 20_000, readYourWritesMs: 200 } } });
     alice = await signUp(app);
     device = await newDevice(app, alice.token);
-    await seed(app, alice.id, device.id, ROWS);
+    await seed(app, alice.orgId, device.id, ROWS);
   });
   afterAll(async () => {
     await endAll();
@@ -135,7 +135,7 @@ describe('history queries on SQLite (worker threads)', () => {
     const plan = app.services.ds.createQueryRunner();
     try {
       const explain = (await plan.query(
-        "EXPLAIN QUERY PLAN SELECT id FROM device_events WHERE owner_id = ? AND topic_prefix >= 'z/short' AND topic_prefix < 'z/short0' ORDER BY time DESC LIMIT 21",
+        "EXPLAIN QUERY PLAN SELECT id FROM device_events WHERE organization_id = ? AND topic_prefix >= 'z/short' AND topic_prefix < 'z/short0' ORDER BY time DESC LIMIT 21",
         [alice.id],
       )) as Array<{ detail: string }>;
       expect(explain.map((e) => e.detail).join(' ')).toMatch(/ix_device_events_owner_topic/);
@@ -169,7 +169,7 @@ describe.each<DbKind>(['postgres'])('history queries on %s (read pool with state
     app = await startTestApp({ db, config: { reads: { workers: 2, queryTimeoutMs: 5, readYourWritesMs: 200 } } });
     const alice = await signUp(app);
     const device = await newDevice(app, alice.token);
-    await seed(app, alice.id, device.id, 100_000);
+    await seed(app, alice.orgId, device.id, 100_000);
     const r = await app.gql('{ deviceEvents(first: 5, filter: { topic: "+/nomatch" }) { totalCount nodes { id } } }', {}, alice.token);
     expect(errorCode(r)).toBe('QUERY_TIMEOUT');
     expect(r.errors![0]!.message).not.toMatch(/statement|cancel|SELECT/i);

@@ -7,8 +7,8 @@ const LATEST = 'topic payload payloadEncoding json qos retain receivedAt propert
 
 describe.each<DbKind>(['sqlite', 'postgres'])('latest value per device and topic on %s', (db) => {
   let app: TestApp;
-  let alice: { token: string; id: string };
-  let bob: { token: string; id: string };
+  let alice: { token: string; id: string; orgId: string };
+  let bob: { token: string; id: string; orgId: string };
 
   beforeAll(async () => {
     app = await startTestApp({ db, config: { mqtt: { latestTopicsPerDevice: 3 } as never } });

@@ -7,7 +7,7 @@ import { subscribe } from './support/ws';
 /** Issue #12: MQTT over WebSocket (MQTT 5 §6, 3.1.1 §6) on the HTTP server at /mqtt, and on a TLS WebSocket listener. */
 describe('MQTT over WebSocket', () => {
   let app: TestApp;
-  let alice: { token: string; id: string };
+  let alice: { token: string; id: string; orgId: string };
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {

@@ -80,7 +80,7 @@ describe('one-way TLS listener (8883) and the seed samples', () => {
 
     // No client certificate at all.
     const noCert = await refusedHandshake({});
-    expect(noCert).toMatchObject({ deviceId: null, ownerId: null, remoteAddress: '127.0.0.1' });
+    expect(noCert).toMatchObject({ deviceId: null, organizationId: null, remoteAddress: '127.0.0.1' });
     expect(noCert.reason).toMatch(/^TLS handshake failed/);
 
     // A client certificate from another CA: the peer address is still known.

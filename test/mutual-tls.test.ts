@@ -212,7 +212,7 @@ describe('two-way TLS on the mutual-TLS listener (8884)', () => {
     const o = await tryConnect(port, { ca, cert: forged.certificatePem, key: forged.privateKeyPem, clientId: d.deviceNumber });
     expect(o.connected).toBe(false);
     // The failed handshake is logged (without a device: no MQTT CONNECT was ever read)...
-    expect(await logged).toMatchObject({ deviceId: null, ownerId: null });
+    expect(await logged).toMatchObject({ deviceId: null, organizationId: null });
     // ...and nothing reached the device's own connection log.
     expect(await logs(d.id)).toEqual([]);
   });

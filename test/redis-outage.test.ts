@@ -48,7 +48,7 @@ describe('scale-out: Redis outage', () => {
   let b: TestApp;
   let dropDb: () => Promise<void>;
   let token: string;
-  let ownerId: string;
+  let organizationId: string;
   const clients: MqttClient[] = [];
   const aLog = watchedLog();
 
@@ -69,7 +69,7 @@ describe('scale-out: Redis outage', () => {
     b = await startTestApp({ config: { ...shared, scaleOut: { registryCheckIntervalMs: 600_000 } } });
     const user = await signUp(a);
     token = user.token;
-    ownerId = user.id;
+    organizationId = user.orgId;
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
@@ -117,7 +117,7 @@ describe('scale-out: Redis outage', () => {
     const logs = subscribe<{ connectionLogAdded: LogRow }>(b.graphqlUrl, token, `subscription($d:ID!){ connectionLogAdded(deviceId:$d){ ${LOG_FIELDS} } }`, { d: d.id });
     let resumed: ReturnType<typeof subscribe<{ connectionLogAdded: LogRow }>> | undefined;
     try {
-      await b.services.pubSub.whenSubscribed(b.services.connectionLog.topic(ownerId));
+      await b.services.pubSub.whenSubscribed(b.services.connectionLog.topic(organizationId));
       const c = await connect(b, d);
       const delivered = [(await logs.next()).data!.connectionLogAdded];
       expect(delivered[0]!.eventType).toBe('CONNECTED');
@@ -201,7 +201,7 @@ describe('scale-out: Redis outage', () => {
     const d = await device('after-outage');
     const logs = subscribe(a.graphqlUrl, token, 'subscription($d:ID!){ connectionLogAdded(deviceId:$d){ eventType } }', { d: d.id });
     try {
-      await a.services.pubSub.whenSubscribed(a.services.connectionLog.topic(ownerId));
+      await a.services.pubSub.whenSubscribed(a.services.connectionLog.topic(organizationId));
       await connect(b, d);
       expect((await logs.next()).data!.connectionLogAdded).toEqual({ eventType: 'CONNECTED' });
     } finally {

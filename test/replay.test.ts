@@ -6,12 +6,12 @@ import { createAppPubSub } from '../src/realtime/pubsub';
 interface Row {
   id: string;
   time: Date;
-  ownerId: string;
+  organizationId: string;
   deviceId: string;
   n: number;
 }
 
-const row = (n: number, time = n): Row => ({ id: sortableId(), time: new Date(time), ownerId: 'o', deviceId: 'd', n });
+const row = (n: number, time = n): Row => ({ id: sortableId(), time: new Date(time), organizationId: 'o', deviceId: 'd', n });
 
 async function* rows(list: Row[]): AsyncGenerator<Row> {
   for (const r of list) yield r;

@@ -62,8 +62,8 @@ describe.each<DbKind>(['sqlite', 'postgres'])('retention per owner on %s', (db) 
     for (const n of [1, 2, 3]) await cb.publishAsync('t', `b-${n}`, { qos: 1 });
     await end(cb);
     await flush();
-    const bLog = byAge(await logs().findBy({ ownerId: b.id }));
-    const bEvents = byAge(await events().findBy({ ownerId: b.id }));
+    const bLog = byAge(await logs().findBy({ organizationId: b.orgId }));
+    const bEvents = byAge(await events().findBy({ organizationId: b.orgId }));
     expect(bLog).toHaveLength(2);
 
     // A floods: many events and connects, far beyond its limits.
@@ -79,22 +79,22 @@ describe.each<DbKind>(['sqlite', 'postgres'])('retention per owner on %s', (db) 
     for (let n = 0; n < 40; n++) anonymousFailure(n);
     await flush();
 
-    const aLog = byAge(await logs().findBy({ ownerId: a.id }));
-    const aEvents = byAge(await events().findBy({ ownerId: a.id }));
-    const unowned = byAge(await logs().findBy({ ownerId: IsNull() }));
+    const aLog = byAge(await logs().findBy({ organizationId: a.orgId }));
+    const aEvents = byAge(await events().findBy({ organizationId: a.orgId }));
+    const unowned = byAge(await logs().findBy({ organizationId: IsNull() }));
     expect(aLog.length).toBe(8);
     expect(aEvents.length).toBe(52);
     expect(unowned.length).toBeGreaterThanOrEqual(43);
-    expect((await logs().findBy({ ownerId: IsNull(), clientId: 'nobody-1' })).length).toBeGreaterThan(0);
+    expect((await logs().findBy({ organizationId: IsNull(), clientId: 'nobody-1' })).length).toBeGreaterThan(0);
 
     const result = await app.services.messageServer.runRetention();
     expect(result).toEqual({ connectionLog: aLog.length - LOG_PER_OWNER + unowned.length - UNOWNED, deviceEvents: aEvents.length - EVENTS_PER_OWNER });
     // B untouched; A and the unowned rows trimmed to their newest.
-    expect(byAge(await logs().findBy({ ownerId: b.id }))).toEqual(bLog);
-    expect(byAge(await events().findBy({ ownerId: b.id }))).toEqual(bEvents);
-    expect(byAge(await logs().findBy({ ownerId: a.id }))).toEqual(aLog.slice(-LOG_PER_OWNER));
-    expect(byAge(await events().findBy({ ownerId: a.id }))).toEqual(aEvents.slice(-EVENTS_PER_OWNER));
-    expect(byAge(await logs().findBy({ ownerId: IsNull() }))).toEqual(unowned.slice(-UNOWNED));
+    expect(byAge(await logs().findBy({ organizationId: b.orgId }))).toEqual(bLog);
+    expect(byAge(await events().findBy({ organizationId: b.orgId }))).toEqual(bEvents);
+    expect(byAge(await logs().findBy({ organizationId: a.orgId }))).toEqual(aLog.slice(-LOG_PER_OWNER));
+    expect(byAge(await events().findBy({ organizationId: a.orgId }))).toEqual(aEvents.slice(-EVENTS_PER_OWNER));
+    expect(byAge(await logs().findBy({ organizationId: IsNull() }))).toEqual(unowned.slice(-UNOWNED));
 
     // Later passes check the owners that wrote since: A floods again and is trimmed again; B still whole.
     const ca = await connect(app, da);
@@ -104,16 +104,16 @@ describe.each<DbKind>(['sqlite', 'postgres'])('retention per owner on %s', (db) 
     await flush();
     const again = await app.services.messageServer.runRetention();
     expect(again).toEqual({ connectionLog: 2 + 3, deviceEvents: 5 });
-    expect((await events().findBy({ ownerId: a.id })).map((e) => e.payload).filter((p) => p.startsWith('again-'))).toHaveLength(5);
-    expect(await events().countBy({ ownerId: a.id })).toBe(EVENTS_PER_OWNER);
-    expect(await logs().countBy({ ownerId: a.id })).toBe(LOG_PER_OWNER);
-    expect(byAge(await logs().findBy({ ownerId: b.id }))).toEqual(bLog);
-    expect((await logs().findBy({ ownerId: IsNull() })).map((r) => r.clientId).sort()).toEqual(['ghost-100', 'ghost-101', 'ghost-102', 'ghost-38', 'ghost-39']);
+    expect((await events().findBy({ organizationId: a.orgId })).map((e) => e.payload).filter((p) => p.startsWith('again-'))).toHaveLength(5);
+    expect(await events().countBy({ organizationId: a.orgId })).toBe(EVENTS_PER_OWNER);
+    expect(await logs().countBy({ organizationId: a.orgId })).toBe(LOG_PER_OWNER);
+    expect(byAge(await logs().findBy({ organizationId: b.orgId }))).toEqual(bLog);
+    expect((await logs().findBy({ organizationId: IsNull() })).map((r) => r.clientId).sort()).toEqual(['ghost-100', 'ghost-101', 'ghost-102', 'ghost-38', 'ghost-39']);
   });
 
   it('lists owners through the index in batches and finds an edge in bounded steps', async () => {
     const store = app.services.connectionLog;
-    const row = (ownerId: string | null) => store.record({ ownerId, eventType: ConnectionEventType.CONNECTED, listener: MqttListener.MQTT });
+    const row = (organizationId: string | null) => store.record({ organizationId, eventType: ConnectionEventType.CONNECTED, listener: MqttListener.MQTT });
     const owners: string[] = Array.from({ length: 11 }, () => crypto.randomUUID()).sort();
     for (const o of owners) for (let n = 0; n < 3; n++) row(o);
     await store.writer.flush();
@@ -124,13 +124,13 @@ describe.each<DbKind>(['sqlite', 'postgres'])('retention per owner on %s', (db) 
     for await (const o of queries.recentOwners(Number.MIN_SAFE_INTEGER)) listed.push(o);
     expect(listed.filter((o) => owners.includes(o))).toEqual(owners);
     expect(new Set(listed).size).toBe(listed.length);
-    const everyOwner = [...new Set((await logs().find({ select: { ownerId: true } })).map((r) => r.ownerId).filter((o) => o !== null))].sort();
+    const everyOwner = [...new Set((await logs().find({ select: { organizationId: true } })).map((r) => r.organizationId).filter((o) => o !== null))].sort();
     const next3 = everyOwner.slice(everyOwner.indexOf(owners[4]!) + 1, everyOwner.indexOf(owners[4]!) + 4);
-    const rows = await logs().findBy({ ownerId: In(next3) });
-    const newestOf = (o: string) => Math.max(...rows.filter((r) => r.ownerId === o).map((r) => r.time.getTime()));
+    const rows = await logs().findBy({ organizationId: In(next3) });
+    const newestOf = (o: string) => Math.max(...rows.filter((r) => r.organizationId === o).map((r) => r.time.getTime()));
     const since = newestOf(next3[1]!);
-    expect(await queries.ownersAfter(owners[4]!, since)).toEqual(next3.map((ownerId) => ({ ownerId, recent: newestOf(ownerId) >= since })));
-    expect(await queries.ownersAfter(owners[4]!, since + 1)).toEqual(next3.map((ownerId) => ({ ownerId, recent: newestOf(ownerId) > since })));
+    expect(await queries.ownersAfter(owners[4]!, since)).toEqual(next3.map((organizationId) => ({ organizationId, recent: newestOf(organizationId) >= since })));
+    expect(await queries.ownersAfter(owners[4]!, since + 1)).toEqual(next3.map((organizationId) => ({ organizationId, recent: newestOf(organizationId) > since })));
     const later: string[] = [];
     for await (const o of queries.recentOwners(Date.now() + 3_600_000)) later.push(o);
     expect(later).toEqual([]);
@@ -139,7 +139,7 @@ describe.each<DbKind>(['sqlite', 'postgres'])('retention per owner on %s', (db) 
     const big = crypto.randomUUID();
     for (let n = 0; n < 13; n++) row(big);
     await store.writer.flush();
-    const all = byAge(await logs().findBy({ ownerId: big }));
+    const all = byAge(await logs().findBy({ organizationId: big }));
     expect((await queries.keepEdge(big, 10))?.id).toBe(all[3]);
     expect((await queries.keepEdge(big, 12))?.id).toBe(all[1]);
     expect((await queries.keepEdge(big, 13))?.id).toBe(all[0]);
@@ -150,8 +150,8 @@ describe.each<DbKind>(['sqlite', 'postgres'])('retention per owner on %s', (db) 
     for (const o of many) for (let n = 0; n < 2; n++) row(o);
     await store.writer.flush();
     await store.enforceRetention({ maxAgeDays: 0, maxRowsPerOwner: 1, maxUnownedRows: 0 });
-    for (const o of [many[0]!, many[OWNER_BATCH]!, many.at(-1)!, big]) expect(await logs().countBy({ ownerId: o })).toBe(1);
-    expect((await logs().findBy({ ownerId: big }))[0]!.id).toBe(all.at(-1));
+    for (const o of [many[0]!, many[OWNER_BATCH]!, many.at(-1)!, big]) expect(await logs().countBy({ organizationId: o })).toBe(1);
+    expect((await logs().findBy({ organizationId: big }))[0]!.id).toBe(all.at(-1));
   });
 });
 

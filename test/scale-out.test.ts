@@ -15,7 +15,7 @@ describe('scale-out: two instances on PostgreSQL + Redis', () => {
   let b: TestApp;
   let dropDb: () => Promise<void>;
   let token: string;
-  let ownerId: string;
+  let organizationId: string;
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
@@ -26,7 +26,7 @@ describe('scale-out: two instances on PostgreSQL + Redis', () => {
     b = await startTestApp({ config: shared });
     const user = await signUp(a);
     token = user.token;
-    ownerId = user.id;
+    organizationId = user.orgId;
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
@@ -53,8 +53,8 @@ describe('scale-out: two instances on PostgreSQL + Redis', () => {
   it('shares one registry: a token from A works on B, a device created on A is listed on B', async () => {
     expect(a.services.instanceId).not.toBe(b.services.instanceId);
     const d = await device('shared');
-    const onB = await b.gql('query($id:ID!){ device(id:$id){ name } me { id } }', { id: d.id }, token);
-    expect(onB.data).toEqual({ device: { name: 'shared' }, me: { id: ownerId } });
+    const onB = await b.gql('query($id:ID!){ device(id:$id){ name } me { personalOrganizationId } }', { id: d.id }, token);
+    expect(onB.data).toEqual({ device: { name: 'shared' }, me: { personalOrganizationId: organizationId } });
   });
 
   it('carries MQTT messages between devices connected to different instances', async () => {
@@ -71,8 +71,8 @@ describe('scale-out: two instances on PostgreSQL + Redis', () => {
     const events = subscribe(b.graphqlUrl, token, 'subscription($d:ID!){ deviceEventAdded(deviceId:$d){ topic json } }', { d: d.id });
     const logs = subscribe(b.graphqlUrl, token, 'subscription($d:ID!){ connectionLogAdded(deviceId:$d){ eventType } }', { d: d.id });
     try {
-      await b.services.pubSub.whenSubscribed(b.services.deviceEvents.topic(ownerId));
-      await b.services.pubSub.whenSubscribed(b.services.connectionLog.topic(ownerId));
+      await b.services.pubSub.whenSubscribed(b.services.deviceEvents.topic(organizationId));
+      await b.services.pubSub.whenSubscribed(b.services.connectionLog.topic(organizationId));
       const c = await connect(a, d);
       await c.publishAsync('telemetry', '{"v":42}', { qos: 1 });
       expect((await logs.next()).data!.connectionLogAdded).toEqual({ eventType: 'CONNECTED' });
@@ -87,7 +87,7 @@ describe('scale-out: two instances on PostgreSQL + Redis', () => {
     const d = await device('roamer');
     const logs = subscribe(a.graphqlUrl, token, 'subscription($d:ID!){ connectionLogAdded(deviceId:$d){ eventType reason } }', { d: d.id });
     try {
-      await a.services.pubSub.whenSubscribed(a.services.connectionLog.topic(ownerId));
+      await a.services.pubSub.whenSubscribed(a.services.connectionLog.topic(organizationId));
       const first = await connect(a, d);
       expect((await logs.next()).data!.connectionLogAdded.eventType).toBe('CONNECTED');
       const closed = nextEvent(first, 'close');

@@ -28,7 +28,7 @@ describe('graphql-ws subscription limits', () => {
     const open = [subscribe(app.graphqlUrl, user.token, STATUS), subscribe(app.graphqlUrl, user.token, STATUS), subscribe(app.graphqlUrl, user.token, STATUS)];
     const client = wsClient(app.graphqlUrl, user.token);
     try {
-      await statusSubscribers(user.id, 3);
+      await statusSubscribers(user.orgId, 3);
       // The fourth, on another socket: refused as an operation error.
       const refused = await new Promise<unknown>((resolve) => {
         client.subscribe({ query: STATUS }, { next: () => undefined, error: resolve, complete: () => resolve('complete') });
@@ -43,15 +43,15 @@ describe('graphql-ws subscription limits', () => {
       // Another user is not affected.
       const other = await signUp(app);
       const theirs = subscribe(app.graphqlUrl, other.token, STATUS);
-      await statusSubscribers(other.id, 1);
+      await statusSubscribers(other.orgId, 1);
       await theirs.close();
 
       // One completes (client side): a new one is accepted.
       await open.pop()!.close();
-      await atMost(user.id, 2);
+      await atMost(user.orgId, 2);
       const again = subscribe(app.graphqlUrl, user.token, STATUS);
       open.push(again);
-      await statusSubscribers(user.id, 3);
+      await statusSubscribers(user.orgId, 3);
     } finally {
       await client.dispose();
       await Promise.all(open.map((s) => s.close()));
@@ -67,15 +67,15 @@ describe('graphql-ws subscription limits', () => {
     client.subscribe({ query: EVENTS }, sink);
     const third = await new Promise<unknown>((resolve) => client.subscribe({ query: STATUS }, { ...sink, error: resolve }));
     expect(third).toEqual([expect.objectContaining({ extensions: { code: 'LIMIT_EXCEEDED', maxSubscriptionsPerSocket: 2 } })]);
-    await statusSubscribers(user.id, 1);
+    await statusSubscribers(user.orgId, 1);
     // Closing the socket frees both: three new ones on other sockets are accepted.
     const closed = new Promise<void>((resolve) => client.on('closed', () => resolve()));
     await client.dispose();
     await closed;
-    await atMost(user.id, 0);
+    await atMost(user.orgId, 0);
     const subs = [subscribe(app.graphqlUrl, user.token, STATUS), subscribe(app.graphqlUrl, user.token, STATUS), subscribe(app.graphqlUrl, user.token, STATUS)];
     try {
-      await statusSubscribers(user.id, 3);
+      await statusSubscribers(user.orgId, 3);
       expect(subs.map((s) => s.pending())).toEqual([0, 0, 0]);
     } finally {
       await Promise.all(subs.map((s) => s.close()));

@@ -67,7 +67,7 @@ describe('server-side MQTT test client', () => {
     app.gql('mutation($s:ID!,$t:String!,$p:String!){ testClientPublish(sessionId:$s, topic:$t, payload:$p, qos:1){ id topic payload json qos } }', { s: sessionId, t: topic, p: payload }, token);
   const sub = (sessionId: string, filter: string, token = user.token) =>
     app.gql(`mutation($s:ID!,$f:String!){ testClientSubscribe(sessionId:$s, topicFilter:$f, qos:1){ ${SESSION} } }`, { s: sessionId, f: filter }, token);
-  const myId = async (token = user.token): Promise<string> => (await app.gql('{ me { id } }', {}, token)).data.me.id;
+  const myId = async (token = user.token): Promise<string> => (await app.gql('{ me { personalOrganizationId } }', {}, token)).data.me.personalOrganizationId;
   const session = (id: string, token = user.token) => app.gql(`query($s:ID!){ testClientSession(id:$s){ ${SESSION} } }`, { s: id }, token);
 
   async function exchangeBothWays(transport: 'MQTT' | 'MQTTS', suffix: string) {
@@ -297,7 +297,7 @@ describe('server-side MQTT test client', () => {
     const fourth = await start((await createDevice(app, user.token, 'one-too-many')).id);
     expect(errorCode(fourth)).toBe('LIMIT_EXCEEDED');
 
-    const internal = app.services.testClients.get((await app.gql('{ me { id } }', {}, user.token)).data.me.id, ids[0]!);
+    const internal = app.services.testClients.find(ids[0]!)!;
     const stream = internal.client!.stream;
     const stopped = await app.gql('mutation($s:ID!){ stopTestClient(sessionId:$s){ id state error } }', { s: ids[0] }, user.token);
     expect(stopped.data.stopTestClient).toMatchObject({ state: 'DISCONNECTED', error: 'stopped by the user' });
@@ -348,7 +348,7 @@ describe('server-side MQTT test client', () => {
     user = await signUp(app);
     const d = await createDevice(app, user.token, 'short-lived');
     const s = (await start(d.id)).data.startTestClient;
-    const internal = app.services.testClients.get(await myId(), s.id);
+    const internal = app.services.testClients.find(s.id)!;
     const ended = new Promise<string | null>((resolve) => internal.events.once('end', () => resolve(internal.error)));
     expect(await ended).toBe("stopped: the user's session token expired");
     expect(internal.client!.stream.destroyed).toBe(true);
@@ -356,7 +356,7 @@ describe('server-side MQTT test client', () => {
     const user2 = await signUp(app);
     const d2 = await createDevice(app, user2.token, 'until-close');
     const s2 = (await start(d2.id, {}, user2.token)).data.startTestClient;
-    const live = app.services.testClients.get(await myId(user2.token), s2.id);
+    const live = app.services.testClients.find(s2.id)!;
     expect(live.state).toBe('CONNECTED');
     await app.stop();
     expect(live.client!.stream.destroyed).toBe(true);

@@ -71,7 +71,7 @@ describe('users, tokens and API keys', () => {
   });
 
   it('creates API keys that authenticate, are listed without secrets and can be revoked', async () => {
-    const { token, id } = await signUp(app);
+    const { token, id, orgId } = await signUp(app);
     const created = await app.gql('mutation{ createApiKey(name:"ci script"){ key apiKey { id name prefix revokedAt } } }', {}, token);
     const { key, apiKey } = created.data.createApiKey;
     expect(key).toMatch(/^pk_/);
@@ -89,7 +89,7 @@ describe('users, tokens and API keys', () => {
     expect(errorCode(await app.gql('mutation($id:ID!){ revokeApiKey(id:$id){ id } }', { id: apiKey.id }, other.token))).toBe('NOT_FOUND');
 
     const live = subscribe(app.graphqlUrl, key, 'subscription{ deviceStatusChanged { id } }');
-    await app.services.pubSub.whenSubscribed(`deviceStatus:${id}`);
+    await app.services.pubSub.whenSubscribed(`deviceStatus:${orgId}`);
     const revoked = await app.gql('mutation($id:ID!){ revokeApiKey(id:$id){ id revokedAt } }', { id: apiKey.id }, token);
     // Subscriptions opened with the key end with it.
     try {

@@ -3,7 +3,8 @@ import { encodeCursor } from '../common/pagination.js';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { DeviceEntity } from '../devices/device.entity.js';
-import { type GraphQLContext, userId } from '../graphql/context.js';
+import { Permission, type Scope } from '../access/index.js';
+import type { GraphQLContext } from '../graphql/context.js';
 import { ConnectionType, type Connection, toConnection } from '../graphql/relay.js';
 import { ConnectionEventType, ConnectionLogEntity } from './connection-log.entity.js';
 import { DeviceEventEntity, EventDirection } from './device-event.entity.js';
@@ -42,17 +43,22 @@ export class DeviceEventFilter {
 export const ConnectionLogConnection = ConnectionType('ConnectionLogEntry', ConnectionLogEntity);
 export const DeviceEventConnection = ConnectionType('DeviceEvent', DeviceEventEntity);
 
-/** The row's device through the request's device loader (no N+1), only when it is the caller's. */
-function deviceFor(ctx: GraphQLContext, id: string | null): Promise<DeviceEntity | null> {
-  if (!id) return Promise.resolve(null);
-  const owner = userId(ctx);
-  return ctx.loaders.device.load(id).then((d) => (d && d.ownerId === owner ? d : null));
+/** The row's device through the request's device loader (no N+1), while it is still in the row's organization. */
+function deviceFor(ctx: GraphQLContext, row: { deviceId: string | null; organizationId: string | null }): Promise<DeviceEntity | null> {
+  if (!row.deviceId) return Promise.resolve(null);
+  return ctx.loaders.device.load(row.deviceId).then((d) => (d && d.organizationId === row.organizationId ? d : null));
 }
 
-/** The caller's device id (NOT_FOUND for anyone else's), or null for "all my devices". */
-async function ownDeviceId(ctx: GraphQLContext, deviceId: string | null | undefined): Promise<string | null> {
-  if (deviceId == null) return null;
-  return (await ctx.services.devices.get(userId(ctx), deviceId)).id;
+/**
+ * What a history query or subscription reads: one device (its organization decides; NOT_FOUND for non-members), or
+ * every device of the named organization (default: the caller's).
+ */
+export async function readScope(ctx: GraphQLContext, deviceId: string | null | undefined, organizationId: string | null | undefined): Promise<{ scope: Scope; deviceId: string | null }> {
+  if (deviceId != null) {
+    const { device, scope } = await ctx.services.devices.authorize(ctx.access, deviceId, Permission.READ);
+    return { scope, deviceId: device.id };
+  }
+  return { scope: await ctx.access.organization(organizationId, Permission.READ), deviceId: null };
 }
 
 /**
@@ -68,43 +74,44 @@ const tooSlow = (resumeAfter: string | null): AppError =>
     resumeAfter,
   });
 
-const DEVICE_ID_DESCRIPTION = 'One of your devices (NOT_FOUND otherwise); all of your devices when omitted.';
+const DEVICE_ID_DESCRIPTION = "A device of an organization you belong to (NOT_FOUND otherwise); when omitted, every device of the organization (organizationId, default: your personal one).";
+const ORG_DESCRIPTION = 'Used when deviceId is omitted: an organization you belong to; default: your personal organization, or your API key\'s.';
 const AFTER_DESCRIPTION = 'A cursor (from a query edge or an earlier subscription event): first replays what was recorded after it, then continues live.';
 
 @Resolver(() => ConnectionLogEntity)
 export class ConnectionLogResolver {
-  @Query(() => ConnectionLogConnection, { description: 'Connection log of your devices, newest first.' })
+  @Query(() => ConnectionLogConnection, { description: "Connection log of a device or of an organization's devices, newest first." })
   async connectionLog(
     @Ctx() ctx: GraphQLContext,
     @Arg('deviceId', () => ID, { nullable: true, description: DEVICE_ID_DESCRIPTION }) deviceId?: string | null,
     @Arg('filter', () => ConnectionLogFilter, { nullable: true }) filter?: ConnectionLogFilter | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORG_DESCRIPTION }) organizationId?: string | null,
   ): Promise<Connection<ConnectionLogEntity>> {
-    const owner = userId(ctx);
-    const id = await ownDeviceId(ctx, deviceId);
-    return toConnection(await ctx.services.connectionLog.list(owner, { ...filter, deviceId: id, first, after }));
+    const { scope, deviceId: id } = await readScope(ctx, deviceId, organizationId);
+    return toConnection(await ctx.services.connectionLog.list(scope.organizationId, { ...filter, deviceId: id, first, after }));
   }
 
   @Subscription(() => ConnectionLogEntity, {
-    description: 'New connection log rows of your devices, as they are recorded.',
+    description: "New connection log rows of a device or of an organization's devices, as they are recorded.",
     subscribe: async ({ args, context }) => {
       const ctx = context as GraphQLContext;
-      const owner = userId(ctx);
-      const deviceId = await ownDeviceId(ctx, args.deviceId as string | null | undefined);
+      const { scope, deviceId } = await readScope(ctx, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
+      const owner = scope.organizationId;
       const store = ctx.services.connectionLog;
       const after = args.after ? store.decode(args.after as string) : null;
       const types = (args.eventTypes as ConnectionEventType[] | null | undefined) ?? null;
       const start = encodeCursor(store.kind, ctx.services.clock().getTime(), '');
       const live = ctx.services.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
-      return replayThenLive<ConnectionLogEntity>({
+      return ctx.access.service.guard(scope, Permission.READ, replayThenLive<ConnectionLogEntity>({
         live,
         after,
         replay: after ? store.replayAfter(owner, deviceId, after) : null,
         match: (row) => (!deviceId || row.deviceId === deviceId) && (!types?.length || types.includes(row.eventType)),
         overflow: (last) => tooSlow(last ? store.cursorOf(last) : (args.after as string | null) ?? null),
         liveFailed: (err, last) => missed(err, last ? store.cursorOf(last) : ((args.after as string | null) ?? start)),
-      });
+      }));
     },
   })
   connectionLogAdded(
@@ -112,6 +119,7 @@ export class ConnectionLogResolver {
     @Arg('deviceId', () => ID, { nullable: true, description: DEVICE_ID_DESCRIPTION }) _deviceId?: string | null,
     @Arg('eventTypes', () => [ConnectionEventType], { nullable: true }) _eventTypes?: ConnectionEventType[] | null,
     @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) _after?: string | null,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORG_DESCRIPTION }) _organizationId?: string | null,
   ): ConnectionLogEntity {
     return row;
   }
@@ -123,44 +131,44 @@ export class ConnectionLogResolver {
 
   @FieldResolver(() => DeviceEntity, { nullable: true, description: 'The device, while it exists.' })
   device(@Root() row: ConnectionLogEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity | null> {
-    return deviceFor(ctx, row.deviceId);
+    return deviceFor(ctx, row);
   }
 }
 
 @Resolver(() => DeviceEventEntity)
 export class DeviceEventResolver {
-  @Query(() => DeviceEventConnection, { description: 'Upstream messages of your devices, newest first.' })
+  @Query(() => DeviceEventConnection, { description: "Messages of a device or of an organization's devices, newest first." })
   async deviceEvents(
     @Ctx() ctx: GraphQLContext,
     @Arg('deviceId', () => ID, { nullable: true, description: DEVICE_ID_DESCRIPTION }) deviceId?: string | null,
     @Arg('filter', () => DeviceEventFilter, { nullable: true }) filter?: DeviceEventFilter | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORG_DESCRIPTION }) organizationId?: string | null,
   ): Promise<Connection<DeviceEventEntity>> {
-    const owner = userId(ctx);
-    const id = await ownDeviceId(ctx, deviceId);
-    return toConnection(await ctx.services.deviceEvents.list(owner, { ...filter, deviceId: id, first, after }));
+    const { scope, deviceId: id } = await readScope(ctx, deviceId, organizationId);
+    return toConnection(await ctx.services.deviceEvents.list(scope.organizationId, { ...filter, deviceId: id, first, after }));
   }
 
   @Subscription(() => DeviceEventEntity, {
-    description: 'Upstream messages of your devices, as they are recorded.',
+    description: "Messages of a device or of an organization's devices, as they are recorded.",
     subscribe: async ({ args, context }) => {
       const ctx = context as GraphQLContext;
-      const owner = userId(ctx);
-      const deviceId = await ownDeviceId(ctx, args.deviceId as string | null | undefined);
+      const { scope, deviceId } = await readScope(ctx, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
+      const owner = scope.organizationId;
       const topic = args.topic != null ? checkTopicFilter(args.topic as string) : null;
       const store = ctx.services.deviceEvents;
       const after = args.after ? store.decode(args.after as string) : null;
       const start = encodeCursor(store.kind, ctx.services.clock().getTime(), '');
       const live = ctx.services.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
-      return replayThenLive<DeviceEventEntity>({
+      return ctx.access.service.guard(scope, Permission.READ, replayThenLive<DeviceEventEntity>({
         live,
         after,
         replay: after ? store.replayAfter(owner, deviceId, after) : null,
         match: (row) => (!deviceId || row.deviceId === deviceId) && (topic == null || topicMatches(topic, row.topic)),
         overflow: (last) => tooSlow(last ? store.cursorOf(last) : (args.after as string | null) ?? null),
         liveFailed: (err, last) => missed(err, last ? store.cursorOf(last) : ((args.after as string | null) ?? start)),
-      });
+      }));
     },
   })
   deviceEventAdded(
@@ -168,6 +176,7 @@ export class DeviceEventResolver {
     @Arg('deviceId', () => ID, { nullable: true, description: DEVICE_ID_DESCRIPTION }) _deviceId?: string | null,
     @Arg('topic', () => String, { nullable: true, description: 'MQTT topic filter (`+`, `#`).' }) _topic?: string | null,
     @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) _after?: string | null,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORG_DESCRIPTION }) _organizationId?: string | null,
   ): DeviceEventEntity {
     return row;
   }
@@ -184,25 +193,26 @@ export class DeviceEventResolver {
 
   @FieldResolver(() => DeviceEntity, { nullable: true, description: 'The device, while it exists.' })
   device(@Root() row: DeviceEventEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity | null> {
-    return deviceFor(ctx, row.deviceId);
+    return deviceFor(ctx, row);
   }
 }
 
 @Resolver()
 export class DeviceStatusResolver {
   @Subscription(() => DeviceEntity, {
-    description: 'Your devices as they go ONLINE or OFFLINE (status, lastConnectedAt, lastDisconnectedAt).',
+    description: "A device, or an organization's devices, as they go ONLINE or OFFLINE (status, lastConnectedAt, lastDisconnectedAt).",
     subscribe: async ({ args, context }) => {
       const ctx = context as GraphQLContext;
-      const owner = userId(ctx);
-      const deviceId = await ownDeviceId(ctx, args.deviceId as string | null | undefined);
+      const { scope, deviceId } = await readScope(ctx, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
+      const owner = scope.organizationId;
       const source = ctx.services.pubSub.subscribe(deviceStatusTopic(owner)) as AsyncIterable<DeviceEntity>;
-      return filterIterable(source, (d) => d.ownerId === owner && (!deviceId || d.id === deviceId));
+      return ctx.access.service.guard(scope, Permission.READ, filterIterable(source, (d) => d.organizationId === owner && (!deviceId || d.id === deviceId)));
     },
   })
   deviceStatusChanged(
     @Root() device: DeviceEntity,
     @Arg('deviceId', () => ID, { nullable: true, description: DEVICE_ID_DESCRIPTION }) _deviceId?: string | null,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORG_DESCRIPTION }) _organizationId?: string | null,
   ): DeviceEntity {
     return device;
   }
@@ -219,7 +229,7 @@ export class DeviceConnectionLogResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<Connection<ConnectionLogEntity>> {
-    return toConnection(await ctx.services.connectionLog.list(userId(ctx), { ...filter, deviceId: device.id, first, after }));
+    return toConnection(await ctx.services.connectionLog.list(device.organizationId, { ...filter, deviceId: device.id, first, after }));
   }
 
   @FieldResolver(() => DeviceEventConnection, { description: 'Upstream messages of this device, newest first.' })
@@ -230,7 +240,7 @@ export class DeviceConnectionLogResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<Connection<DeviceEventEntity>> {
-    return toConnection(await ctx.services.deviceEvents.list(userId(ctx), { ...filter, deviceId: device.id, first, after }));
+    return toConnection(await ctx.services.deviceEvents.list(device.organizationId, { ...filter, deviceId: device.id, first, after }));
   }
 }
 

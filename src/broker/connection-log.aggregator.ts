@@ -36,7 +36,7 @@ export class FailureFolder {
 
   /** Whether `row` is to be written now (the first of its window); otherwise it has been counted. */
   offer(row: ConnectionLogEntity): boolean {
-    const key = [row.ownerId ?? '', row.clientId ?? `\u0001${row.remoteAddress ?? ''}`, row.reason ?? ''].join('\u0000');
+    const key = [row.organizationId ?? '', row.clientId ?? `\u0001${row.remoteAddress ?? ''}`, row.reason ?? ''].join('\u0000');
     const now = this.clock().getTime();
     const current = this.open.get(key);
     if (current && now < current.endsAt) {

@@ -33,7 +33,7 @@ registerEnumType(MqttListener, {
 @ObjectType('ConnectionLogEntry')
 @Entity({ name: 'connection_logs' })
 @Index('ix_connection_logs_device_time', ['deviceId', 'time', 'id'])
-@Index('ix_connection_logs_owner_time', ['ownerId', 'time', 'id'])
+@Index('ix_connection_logs_owner_time', ['organizationId', 'time', 'id'])
 @Index('ix_connection_logs_time', ['time', 'id'])
 export class ConnectionLogEntity {
   @Field(() => ID)
@@ -41,8 +41,8 @@ export class ConnectionLogEntity {
   id!: string;
 
   /** Owner of the device; null when the client id matched no device. */
-  @Column({ name: 'owner_id', type: 'varchar', length: 36, nullable: true })
-  ownerId!: string | null;
+  @Column({ name: 'organization_id', type: 'varchar', length: 36, nullable: true })
+  organizationId!: string | null;
 
   @Field(() => ID, { nullable: true, description: 'The device; null when the client id matched no device.' })
   @Column({ name: 'device_id', type: 'varchar', length: 36, nullable: true })

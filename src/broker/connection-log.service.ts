@@ -46,7 +46,7 @@ export class ConnectionLogService extends RecordStore<ConnectionLogEntity> {
   record(input: ConnectionLogInput): ConnectionLogEntity {
     const row = Object.assign(new ConnectionLogEntity(), {
       id: sortableId(),
-      ownerId: input.ownerId ?? null,
+      organizationId: input.organizationId ?? null,
       deviceId: input.deviceId ?? null,
       eventType: input.eventType,
       reason: cleanText(input.reason, 255),
@@ -89,13 +89,13 @@ export class ConnectionLogService extends RecordStore<ConnectionLogEntity> {
     await this.writer.close();
   }
 
-  list(ownerId: string, q: ConnectionLogQuery): Promise<Page<ConnectionLogEntity>> {
-    return this.page(ownerId, q, (qb) => {
+  list(organizationId: string, q: ConnectionLogQuery): Promise<Page<ConnectionLogEntity>> {
+    return this.page(organizationId, q, (qb) => {
       if (q.eventTypes?.length) qb.andWhere('r.event_type IN (:...eventTypes)', { eventTypes: q.eventTypes });
     });
   }
 
-  replayAfter(ownerId: string, deviceId: string | null, after: { time: number; id: string }): AsyncGenerator<ConnectionLogEntity> {
-    return this.rowsAfter(ownerId, deviceId, after, () => undefined);
+  replayAfter(organizationId: string, deviceId: string | null, after: { time: number; id: string }): AsyncGenerator<ConnectionLogEntity> {
+    return this.rowsAfter(organizationId, deviceId, after, () => undefined);
   }
 }

@@ -19,16 +19,16 @@ registerEnumType(EventDirection, {
 @ObjectType('DeviceEvent')
 @Entity({ name: 'device_events' })
 @Index('ix_device_events_device_time', ['deviceId', 'time', 'id'])
-@Index('ix_device_events_owner_time', ['ownerId', 'time', 'id'])
+@Index('ix_device_events_owner_time', ['organizationId', 'time', 'id'])
 @Index('ix_device_events_time', ['time', 'id'])
-@Index('ix_device_events_owner_topic', ['ownerId', 'topicPrefix', 'time', 'id'])
+@Index('ix_device_events_owner_topic', ['organizationId', 'topicPrefix', 'time', 'id'])
 export class DeviceEventEntity extends StoredMessage {
   @Field(() => ID)
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
-  @Column({ name: 'owner_id', type: 'varchar', length: 36 })
-  ownerId!: string;
+  @Column({ name: 'organization_id', type: 'varchar', length: 36 })
+  organizationId!: string;
 
   @Field(() => ID)
   @Column({ name: 'device_id', type: 'varchar', length: 36 })

@@ -16,7 +16,7 @@ export interface DeviceEventQuery extends ListQuery {
 }
 
 export interface PublishedMessage {
-  ownerId: string;
+  organizationId: string;
   deviceId: string;
   topic: string;
   payload: Buffer;
@@ -95,7 +95,7 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
     const topic = m.topic.replace(/\u0000/g, '\uFFFD');
     return Object.assign(new DeviceEventEntity(), {
       id: sortableId(),
-      ownerId: m.ownerId,
+      organizationId: m.organizationId,
       deviceId: m.deviceId,
       topic,
       topicPrefix: topicPrefix(topic),
@@ -119,20 +119,20 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
     await this.latest?.deleteForDevice(deviceId);
   }
 
-  list(ownerId: string, q: DeviceEventQuery): Promise<Page<DeviceEventEntity>> {
+  list(organizationId: string, q: DeviceEventQuery): Promise<Page<DeviceEventEntity>> {
     const topic = q.topic != null ? checkTopicFilter(q.topic) : null;
-    return this.page(ownerId, q, (qb) => {
+    return this.page(organizationId, q, (qb) => {
       if (topic != null) this.topicFilter(qb, topic);
       if (q.direction) qb.andWhere('r.direction = :direction', { direction: q.direction });
     });
   }
 
-  replayAfter(ownerId: string, deviceId: string | null, after: { time: number; id: string }): AsyncGenerator<DeviceEventEntity> {
-    return this.rowsAfter(ownerId, deviceId, after, () => undefined);
+  replayAfter(organizationId: string, deviceId: string | null, after: { time: number; id: string }): AsyncGenerator<DeviceEventEntity> {
+    return this.rowsAfter(organizationId, deviceId, after, () => undefined);
   }
 
   /**
-   * An MQTT topic filter as indexed predicates on `topic_prefix` (index owner_id, topic_prefix, time): a
+   * An MQTT topic filter as indexed predicates on `topic_prefix` (index organization_id, topic_prefix, time): a
    * range or equality narrows the rows; the exact check after it reads only the index when the literal
    * part fits the prefix column, and the regular expression of a `+` filter runs on the narrowed rows only.
    */

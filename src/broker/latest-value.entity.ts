@@ -6,7 +6,7 @@ import { StoredMessage } from './stored-message.js';
 /** The last message a device published on one topic (its latest state there), kept up to date with every event. */
 @ObjectType('LatestValue', { description: 'The last message a device published on a topic.' })
 @Entity({ name: 'device_latest' })
-@Index('ix_device_latest_owner', ['ownerId'])
+@Index('ix_device_latest_owner', ['organizationId'])
 export class LatestValueEntity extends StoredMessage {
   @PrimaryColumn({ name: 'device_id', type: 'varchar', length: 36 })
   deviceId!: string;
@@ -15,8 +15,8 @@ export class LatestValueEntity extends StoredMessage {
   @PrimaryColumn({ type: 'varchar', length: 1024 })
   topic!: string;
 
-  @Column({ name: 'owner_id', type: 'varchar', length: 36 })
-  ownerId!: string;
+  @Column({ name: 'organization_id', type: 'varchar', length: 36 })
+  organizationId!: string;
 
   @Field({ description: 'When the message was recorded.' })
   @Column({ name: 'received_at', ...timestampColumn() })

@@ -11,7 +11,7 @@ export function latestOf(row: DeviceEventEntity): LatestValueEntity {
   return Object.assign(new LatestValueEntity(), {
     deviceId: row.deviceId,
     topic: row.topic,
-    ownerId: row.ownerId,
+    organizationId: row.organizationId,
     payload: row.payload,
     payloadEncoding: row.payloadEncoding,
     qos: row.qos,

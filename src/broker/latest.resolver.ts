@@ -3,7 +3,8 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
 import { checkTopicFilter, topicMatches } from '../common/topics.js';
 import { DeviceEntity } from '../devices/device.entity.js';
-import { type GraphQLContext, userId } from '../graphql/context.js';
+import { Permission } from '../access/index.js';
+import type { GraphQLContext } from '../graphql/context.js';
 import { type DeviceEventEntity, EventDirection } from './device-event.entity.js';
 import { payloadJson } from './device-event.service.js';
 import { LatestValueEntity } from './latest-value.entity.js';
@@ -36,18 +37,19 @@ export class LatestValueResolver {
   }
 
   @Subscription(() => LatestValueEntity, {
-    description: "One of your devices' latest values: first the current ones (by topic), then each new one as it is recorded.",
+    description: "A device's latest values: first the current ones (by topic), then each new one as it is recorded.",
     subscribe: async ({ args, context }) => {
       const ctx = context as GraphQLContext;
-      const owner = userId(ctx);
-      const deviceId = (await ctx.services.devices.get(owner, args.deviceId as string)).id;
+      const { device, scope } = await ctx.services.devices.authorize(ctx.access, args.deviceId as string, Permission.READ);
+      const owner = scope.organizationId;
+      const deviceId = device.id;
       const filter = args.topic != null ? checkTopicFilter(args.topic as string) : null;
       const store = ctx.services.deviceEvents;
       // Subscribed before the current values are read: nothing recorded in between is missed.
       const live = ctx.services.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
       const current = store.latest ? await store.latest.forDevice(deviceId, filter) : [];
       const wanted = (row: DeviceEventEntity) => row.deviceId === deviceId && row.direction !== EventDirection.DOWNSTREAM && row.topic.length <= LATEST_TOPIC_MAX_CHARS && (filter == null || topicMatches(filter, row.topic));
-      return new Repeater<LatestValueEntity>(async (push, stop) => {
+      return ctx.access.service.guard(scope, Permission.READ, new Repeater<LatestValueEntity>(async (push, stop) => {
         let stopped = false;
         void stop.then(() => {
           stopped = true;
@@ -61,12 +63,12 @@ export class LatestValueResolver {
           if (wanted(row)) await push(latestOf(row));
         }
         stop();
-      }, new SlidingBuffer(LATEST_BACKLOG));
+      }, new SlidingBuffer(LATEST_BACKLOG)));
     },
   })
   deviceLatestChanged(
     @Root() value: LatestValueEntity,
-    @Arg('deviceId', () => ID, { description: 'One of your devices (NOT_FOUND otherwise).' }) _deviceId: string,
+    @Arg('deviceId', () => ID, { description: 'A device of an organization you belong to (NOT_FOUND otherwise).' }) _deviceId: string,
     @Arg('topic', () => String, { nullable: true, description: TOPIC_DESCRIPTION }) _topic?: string | null,
   ): LatestValueEntity {
     return value;

@@ -13,7 +13,7 @@ import { RetentionQueries } from './retention-queries.js';
 export interface TimeSeriesRow extends ObjectLiteral {
   id: string;
   time: Date;
-  ownerId: string | null;
+  organizationId: string | null;
   deviceId: string | null;
 }
 
@@ -56,7 +56,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 /**
  * Shared machinery of the connection log and device events: a batched writer whose committed rows go to
- * the owner's live topic (`<topicPrefix>:<ownerId>`), newest-first keyset paging, replay after a cursor,
+ * the owner's live topic (`<topicPrefix>:<organizationId>`), newest-first keyset paging, replay after a cursor,
  * and retention.
  */
 export abstract class RecordStore<T extends TimeSeriesRow> {
@@ -84,8 +84,8 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
   }
 
   /** The live topic of an owner's rows. */
-  topic(ownerId: string): string {
-    return `${this.kind}:${ownerId}`;
+  topic(organizationId: string): string {
+    return `${this.kind}:${organizationId}`;
   }
 
   cursorOf(row: T): string {
@@ -103,8 +103,8 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
   }
 
   /** Rows of one owner (one device when `deviceId` is set), newest first; the total counted only when asked for. */
-  protected async page(ownerId: string, q: ListQuery, filter: (qb: SelectQueryBuilder<T>) => void): Promise<Page<T>> {
-    const qb = this.base(ownerId, q.deviceId);
+  protected async page(organizationId: string, q: ListQuery, filter: (qb: SelectQueryBuilder<T>) => void): Promise<Page<T>> {
+    const qb = this.base(organizationId, q.deviceId);
     this.timeRange(qb, q);
     filter(qb);
     if (q.after) this.decode(q.after);
@@ -142,10 +142,10 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
   }
 
   /** Rows strictly after the cursor position, oldest first, in chunks (for replay before live delivery). */
-  protected async *rowsAfter(ownerId: string, deviceId: string | null, after: { time: number; id: string }, filter: (qb: SelectQueryBuilder<T>) => void): AsyncGenerator<T> {
+  protected async *rowsAfter(organizationId: string, deviceId: string | null, after: { time: number; id: string }, filter: (qb: SelectQueryBuilder<T>) => void): AsyncGenerator<T> {
     let pos = after;
     for (;;) {
-      const qb = this.base(ownerId, deviceId);
+      const qb = this.base(organizationId, deviceId);
       filter(qb);
       qb.andWhere('(r.time > :pTime OR (r.time = :pTime AND r.id > :pId))', { pTime: pos.time, pId: pos.id })
         .orderBy('r.time', 'ASC')
@@ -165,8 +165,8 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
     return t > pos.time || (t === pos.time && row.id > pos.id);
   }
 
-  private base(ownerId: string, deviceId?: string | null): SelectQueryBuilder<T> {
-    const qb = this.repo.createQueryBuilder('r').where('r.owner_id = :ownerId', { ownerId });
+  private base(organizationId: string, deviceId?: string | null): SelectQueryBuilder<T> {
+    const qb = this.repo.createQueryBuilder('r').where('r.organization_id = :organizationId', { organizationId });
     if (deviceId) qb.andWhere('r.device_id = :deviceId', { deviceId });
     return qb;
   }
@@ -217,9 +217,9 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
 
   private publish(rows: T[]): void {
     for (const row of rows) {
-      if (!row.ownerId) continue;
+      if (!row.organizationId) continue;
       try {
-        this.o.pubSub.publish(this.topic(row.ownerId), row);
+        this.o.pubSub.publish(this.topic(row.organizationId), row);
       } catch (err) {
         this.o.log.warn(`${this.kind}: live delivery failed`, err);
       }
@@ -258,8 +258,8 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
     const edge = await queries.keepEdge(owner, keep);
     if (!edge) return 0;
     return this.deleteChunked((qb) => {
-      if (owner === null) qb.where('r.owner_id IS NULL');
-      else qb.where('r.owner_id = :owner', { owner });
+      if (owner === null) qb.where('r.organization_id IS NULL');
+      else qb.where('r.organization_id = :owner', { owner });
       qb.andWhere('r.time <= :t AND (r.time < :t OR r.id < :id)', { t: edge.time, id: edge.id });
     });
   }

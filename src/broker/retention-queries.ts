@@ -1,7 +1,7 @@
 import type { ObjectLiteral, Repository } from 'typeorm';
 
 /**
- * The reads behind per-owner retention, on the (owner_id, time, id) index only. Every statement reads a bounded
+ * The reads behind per-owner retention, on the (organization_id, time, id) index only. Every statement reads a bounded
  * number of index entries (the SQLite connection is synchronous: a long statement blocks the server), however
  * large the table: owners are listed by skipping through the index (a batch of owners per statement, no
  * GROUP BY over the whole table), and an owner's keep-edge is found in steps of at most `probeStep` rows.
@@ -18,7 +18,7 @@ export interface RowPosition {
 }
 
 export interface OwnerEntry {
-  ownerId: string;
+  organizationId: string;
   /** Whether the owner has rows with time ≥ `since` (rows written since an earlier pass). */
   recent: boolean;
 }
@@ -45,15 +45,15 @@ export class RetentionQueries {
   async *recentOwners(since: number): AsyncGenerator<string> {
     for (let after = ''; ; ) {
       const owners = await this.ownersAfter(after, since);
-      for (const o of owners) if (o.recent) yield o.ownerId;
+      for (const o of owners) if (o.recent) yield o.organizationId;
       if (owners.length < this.sizes.ownerBatch) return;
-      after = owners.at(-1)!.ownerId;
+      after = owners.at(-1)!.organizationId;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
   /**
-   * Up to `ownerBatch` distinct owners after `after` (in owner_id order; '' to start), each with whether it has
+   * Up to `ownerBatch` distinct owners after `after` (in organization_id order; '' to start), each with whether it has
    * rows at or after `since`. A recursive query jumps from one owner to the next through the index (a "loose
    * index scan"), so the cost is one index lookup per owner, not one per row.
    */
@@ -61,17 +61,17 @@ export class RetentionQueries {
     const t = this.table;
     // The newest row of each owner is one index lookup (ORDER BY … LIMIT 1, which PostgreSQL cannot turn into a
     // hashed scan of every recent row).
-    const sql = `WITH RECURSIVE o(owner_id, n) AS (
-        SELECT (SELECT owner_id FROM ${t} WHERE owner_id > :after ORDER BY owner_id LIMIT 1), 1
+    const sql = `WITH RECURSIVE o(organization_id, n) AS (
+        SELECT (SELECT organization_id FROM ${t} WHERE organization_id > :after ORDER BY organization_id LIMIT 1), 1
         UNION ALL
-        SELECT (SELECT x.owner_id FROM ${t} x WHERE x.owner_id > o.owner_id ORDER BY x.owner_id LIMIT 1), o.n + 1
-          FROM o WHERE o.owner_id IS NOT NULL AND o.n < :batch
+        SELECT (SELECT x.organization_id FROM ${t} x WHERE x.organization_id > o.organization_id ORDER BY x.organization_id LIMIT 1), o.n + 1
+          FROM o WHERE o.organization_id IS NOT NULL AND o.n < :batch
       )
-      SELECT o.owner_id AS "ownerId",
-        (SELECT y.time FROM ${t} y WHERE y.owner_id = o.owner_id ORDER BY y.time DESC LIMIT 1) AS "newest"
-      FROM o WHERE o.owner_id IS NOT NULL ORDER BY o.n`;
-    const rows = await this.query<{ ownerId: string; newest: number | string }>(sql, { after, batch: this.sizes.ownerBatch });
-    return rows.map((r) => ({ ownerId: r.ownerId, recent: Number(r.newest) >= since }));
+      SELECT o.organization_id AS "organizationId",
+        (SELECT y.time FROM ${t} y WHERE y.organization_id = o.organization_id ORDER BY y.time DESC LIMIT 1) AS "newest"
+      FROM o WHERE o.organization_id IS NOT NULL ORDER BY o.n`;
+    const rows = await this.query<{ organizationId: string; newest: number | string }>(sql, { after, batch: this.sizes.ownerBatch });
+    return rows.map((r) => ({ organizationId: r.organizationId, recent: Number(r.newest) >= since }));
   }
 
   /**
@@ -83,7 +83,7 @@ export class RetentionQueries {
     for (let remaining = keep; remaining > 0; ) {
       const step = Math.min(this.sizes.probeStep, remaining);
       const params: Record<string, unknown> = owner === null ? { skip: step - 1 } : { owner, skip: step - 1 };
-      let where = owner === null ? 'owner_id IS NULL' : 'owner_id = :owner';
+      let where = owner === null ? 'organization_id IS NULL' : 'organization_id = :owner';
       if (pos) {
         // Written so that both engines bound the index range by time (a row-value comparison is not always used).
         where += ' AND time <= :t AND (time < :t OR id < :id)';

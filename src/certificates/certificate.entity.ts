@@ -16,15 +16,15 @@ registerEnumType(CertificateStatus, {
 /** A device (TLS client) certificate issued by the platform CA, owned by one user. */
 @ObjectType('Certificate')
 @Entity({ name: 'certificates' })
-@Index('ix_certificates_owner_created', ['ownerId', 'createdAt'])
+@Index('ix_certificates_owner_created', ['organizationId', 'createdAt'])
 @Index('ix_certificates_revoked', ['revokedAt'])
 export class CertificateEntity {
   @Field(() => ID)
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
-  @Column({ name: 'owner_id', type: 'varchar', length: 36 })
-  ownerId!: string;
+  @Column({ name: 'organization_id', type: 'varchar', length: 36 })
+  organizationId!: string;
 
   @Field({ description: 'Display name; the download bundle names its files after it.' })
   @Column({ type: 'varchar', length: 100 })

@@ -1,6 +1,8 @@
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { DeviceEntity } from '../devices/device.entity.js';
-import { type GraphQLContext, userId } from '../graphql/context.js';
+import { Permission } from '../access/index.js';
+import { ORGANIZATION_ID } from '../devices/device.resolver.js';
+import type { GraphQLContext } from '../graphql/context.js';
 import { ConnectionType, type Connection, toConnection } from '../graphql/relay.js';
 import { KeyAlgorithmEnum } from '../pki/pki.resolver.js';
 import { CertificateEntity, CertificateStatus } from './certificate.entity.js';
@@ -21,35 +23,38 @@ export const CertificateConnection = ConnectionType('Certificate', CertificateEn
 export class CertificateResolver {
   constructor(private readonly service: CertificateService) {}
 
-  @Query(() => CertificateEntity, { description: 'One of your certificates; NOT_FOUND otherwise.' })
-  certificate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<CertificateEntity> {
-    return this.service.get(userId(ctx), id);
+  @Query(() => CertificateEntity, { description: 'A certificate of an organization you belong to; NOT_FOUND otherwise.' })
+  async certificate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<CertificateEntity> {
+    return (await this.service.authorize(ctx.access, id, Permission.READ)).cert;
   }
 
-  @Query(() => CertificateConnection, { description: 'Your certificates, newest first: search, status filter, cursor paging.' })
+  @Query(() => CertificateConnection, { description: "An organization's certificates, newest first: search, status filter, cursor paging." })
   async certificates(
     @Ctx() ctx: GraphQLContext,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId?: string | null,
     @Arg('filter', () => CertificateFilter, { nullable: true }) filter?: CertificateFilter | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<Connection<CertificateEntity>> {
-    return toConnection(await this.service.list(userId(ctx), { ...filter, first, after }));
+    const scope = await ctx.access.organization(organizationId, Permission.READ);
+    return toConnection(await this.service.list(scope.organizationId, { ...filter, first, after }));
   }
 
-  @Mutation(() => CertificateEntity, { description: 'Issues a key pair and a certificate signed by the platform CA.' })
-  createCertificate(
+  @Mutation(() => CertificateEntity, { description: 'Issues a key pair and a certificate signed by the platform CA (DEVELOPER or higher).' })
+  async createCertificate(
     @Ctx() ctx: GraphQLContext,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId: string | null | undefined,
     @Arg('name', { description: 'Display name, 1–100 characters; also names the files of the download bundle.' }) name: string,
     @Arg('validityDays', () => Int, { nullable: true, description: 'Defaults to the server setting (365 days).' }) validityDays?: number | null,
     @Arg('keyAlgorithm', () => KeyAlgorithmEnum, { nullable: true, defaultValue: KeyAlgorithmEnum.ECDSA }) keyAlgorithm?: KeyAlgorithmEnum | null,
     @Arg('commonName', () => String, { nullable: true, description: 'Subject CN (≤ 64 characters); defaults to the name.' }) commonName?: string | null,
   ): Promise<CertificateEntity> {
-    return this.service.create(userId(ctx), { name, validityDays, keyAlgorithm, commonName });
+    return this.service.create(await ctx.access.organization(organizationId, Permission.CERTIFICATES), { name, validityDays, keyAlgorithm, commonName });
   }
 
   @Mutation(() => ID, { description: 'Deletes a certificate that no device is bound to (CONFLICT otherwise); it stays in the CRL. Returns its id.' })
   async deleteCertificate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<string> {
-    return (await this.service.delete(userId(ctx), id)).id;
+    return (await this.service.delete(ctx.access, id)).id;
   }
 
   @Mutation(() => CertificateEntity, { description: 'Lets a CERTIFICATE device authenticate with this certificate on the mutual-TLS port.' })
@@ -58,7 +63,7 @@ export class CertificateResolver {
     @Arg('certificateId', () => ID) certificateId: string,
     @Arg('deviceId', () => ID) deviceId: string,
   ): Promise<CertificateEntity> {
-    return this.service.bind(userId(ctx), certificateId, deviceId);
+    return this.service.bind(ctx.access, certificateId, deviceId);
   }
 
   @Mutation(() => CertificateEntity, { description: 'Removes the binding; the device\'s sessions using this certificate are disconnected.' })
@@ -67,7 +72,7 @@ export class CertificateResolver {
     @Arg('certificateId', () => ID) certificateId: string,
     @Arg('deviceId', () => ID) deviceId: string,
   ): Promise<CertificateEntity> {
-    return this.service.unbind(userId(ctx), certificateId, deviceId);
+    return this.service.unbind(ctx.access, certificateId, deviceId);
   }
 
   @Mutation(() => CertificateEntity, { description: 'Revokes the certificate: refused from now on, listed in the CRL, live sessions using it disconnected.' })
@@ -76,7 +81,7 @@ export class CertificateResolver {
     @Arg('id', () => ID) id: string,
     @Arg('reason', () => String, { nullable: true }) reason?: string | null,
   ): Promise<CertificateEntity> {
-    return this.service.revoke(userId(ctx), id, reason);
+    return this.service.revoke(ctx.access, id, reason);
   }
 
   @FieldResolver(() => CertificateStatus)
@@ -84,9 +89,9 @@ export class CertificateResolver {
     return this.service.status(cert);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: "PEM (PKCS#8), the bundle's <name>.key; only for the certificate's owner." })
-  privateKeyPem(@Root() cert: CertificateEntity, @Ctx() ctx: GraphQLContext): string | null {
-    if (!ctx.principal || ctx.principal.userId !== cert.ownerId) return null;
+  @FieldResolver(() => String, { nullable: true, description: "PEM (PKCS#8), the bundle's <name>.key (DEVELOPER or higher; FORBIDDEN for VIEWER)." })
+  async privateKeyPem(@Root() cert: CertificateEntity, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+    await ctx.access.within(cert.organizationId, Permission.SECRETS, 'Certificate');
     return this.service.privateKeyPem(cert);
   }
 
@@ -103,7 +108,7 @@ export class CertificateResolver {
   @FieldResolver(() => [DeviceEntity], { description: 'Devices bound to this certificate.' })
   async devices(@Root() cert: CertificateEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity[]> {
     const devices = await ctx.loaders.certificateDevices.load(cert.id);
-    return devices.filter((d) => d.ownerId === ctx.principal?.userId);
+    return devices.filter((d) => d.organizationId === cert.organizationId);
   }
 }
 
@@ -113,6 +118,6 @@ export class DeviceCertificatesResolver {
   @FieldResolver(() => [CertificateEntity], { description: 'Certificates this device may authenticate with (CERTIFICATE devices), newest first.' })
   async certificates(@Root() device: DeviceEntity, @Ctx() ctx: GraphQLContext): Promise<CertificateEntity[]> {
     const certs = await ctx.loaders.deviceCertificates.load(device.id);
-    return certs.filter((c) => c.ownerId === ctx.principal?.userId);
+    return certs.filter((c) => c.organizationId === device.organizationId);
   }
 }

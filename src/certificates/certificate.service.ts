@@ -15,6 +15,8 @@ import { KeyAlgorithmEnum } from '../pki/pki.resolver.js';
 import type { PkiService } from '../pki/pki.service.js';
 import { fingerprintOf } from '../pki/x509.js';
 import type { Secrets } from '../secrets/secrets.js';
+import { Permission, type RequestAccess, type Scope } from '../access/index.js';
+import { AuditAction, type AuditService, type AuditTarget } from '../audit/index.js';
 import { CertificateDeviceEntity, CertificateEntity, CertificateStatus, certificateStatus } from './certificate.entity.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -61,6 +63,8 @@ export function bundleFileBase(name: string): string {
   return base.toLowerCase() === 'root_ca' ? `${base}_device` : base;
 }
 
+const target = (c: CertificateEntity): AuditTarget => ({ type: 'CERTIFICATE', id: c.id, label: c.name });
+
 export class CertificateService {
   private readonly repo: Repository<CertificateEntity>;
   private readonly bindings: Repository<CertificateDeviceEntity>;
@@ -76,6 +80,7 @@ export class CertificateService {
     private readonly config: PkiConfig,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly audit: AuditService,
   ) {
     this.repo = ds.getRepository(CertificateEntity);
     this.bindings = ds.getRepository(CertificateDeviceEntity);
@@ -86,15 +91,21 @@ export class CertificateService {
     return certificateStatus(cert, this.clock());
   }
 
-  /** The caller's certificate, or NOT_FOUND (also for other users' and deleted certificates). */
-  async get(ownerId: string, id: string): Promise<CertificateEntity> {
-    const cert = isUuid(id) ? await this.repo.findOneBy({ id, ownerId, deletedAt: IsNull() }) : null;
+  /** The certificate (not deleted) and the caller's scope in its organization; NOT_FOUND for non-members, FORBIDDEN below `permission`. */
+  async authorize(access: RequestAccess, id: string, permission: Permission): Promise<{ cert: CertificateEntity; scope: Scope }> {
+    const cert = isUuid(id) ? await this.repo.findOneBy({ id, deletedAt: IsNull() }) : null;
     if (!cert) throw notFound('Certificate');
-    return cert;
+    return { cert, scope: await access.within(cert.organizationId, permission, 'Certificate') };
+  }
+
+  /** A device of the scope's organization, or NOT_FOUND. */
+  private async deviceIn(scope: Scope, deviceId: string): Promise<DeviceEntity> {
+    return this.devices.get(scope.organizationId, deviceId);
   }
 
   /** Issues a key pair and a certificate signed by the platform CA. */
-  async create(ownerId: string, data: CreateCertificateData): Promise<CertificateEntity> {
+  async create(scope: Scope, data: CreateCertificateData): Promise<CertificateEntity> {
+    const { organizationId } = scope;
     const name = checkName(data.name);
     const commonName = data.commonName != null ? data.commonName.trim() : name.slice(0, MAX_COMMON_NAME_LENGTH);
     if (!commonName) throw badInput('commonName must not be empty', 'commonName');
@@ -117,7 +128,7 @@ export class CertificateService {
     });
     const cert = this.repo.create({
       id: newId(),
-      ownerId,
+      organizationId,
       name,
       commonName,
       serialNumber: issued.serialNumber,
@@ -134,8 +145,11 @@ export class CertificateService {
       updatedAt: now,
       deletedAt: null,
     });
-    await this.repo.insert(cert);
-    this.log.info('certificate issued', { certificateId: cert.id, ownerId, serialNumber: cert.serialNumber, fingerprint: cert.fingerprint });
+    await this.ds.transaction(async (m) => {
+      await m.getRepository(CertificateEntity).insert(cert);
+      await this.audit.record(scope, AuditAction.CERTIFICATE_ISSUED, target(cert), { commonName, keyAlgorithm, serialNumber: cert.serialNumber, notAfter: cert.notAfter.toISOString() }, m);
+    });
+    this.log.info('certificate issued', { certificateId: cert.id, organizationId, serialNumber: cert.serialNumber, fingerprint: cert.fingerprint });
     return cert;
   }
 
@@ -144,8 +158,8 @@ export class CertificateService {
     return cert.keyCiphertext ? this.secrets.decrypt(cert.keyCiphertext).toString('utf8') : null;
   }
 
-  async list(ownerId: string, q: CertificateQuery): Promise<Page<CertificateEntity>> {
-    const qb = this.repo.createQueryBuilder('c').where('c.owner_id = :ownerId AND c.deleted_at IS NULL', { ownerId });
+  async list(organizationId: string, q: CertificateQuery): Promise<Page<CertificateEntity>> {
+    const qb = this.repo.createQueryBuilder('c').where('c.organization_id = :organizationId AND c.deleted_at IS NULL', { organizationId });
     const pattern = searchPattern(q.search);
     if (pattern) {
       qb.andWhere(
@@ -169,8 +183,8 @@ export class CertificateService {
   }
 
   /** Deletes an unbound certificate. It stays listed in the CRL (revoked) and its private key is erased. */
-  async delete(ownerId: string, id: string): Promise<CertificateEntity> {
-    const cert = await this.get(ownerId, id);
+  async delete(access: RequestAccess, id: string): Promise<CertificateEntity> {
+    const { cert, scope } = await this.authorize(access, id, Permission.CERTIFICATES);
     const bound = await this.bindings.countBy({ certificateId: cert.id });
     if (bound > 0) throw conflict(`certificate is bound to ${bound} device(s): unbind it first`, 'id');
     const now = this.clock();
@@ -181,18 +195,19 @@ export class CertificateService {
       cert.revokedAt = now;
       cert.revocationReason = 'certificate deleted';
     }
-    await this.repo.update(
-      { id: cert.id },
-      { deletedAt: now, updatedAt: now, keyCiphertext: null, revokedAt: cert.revokedAt, revocationReason: cert.revocationReason },
-    );
+    await this.ds.transaction(async (m) => {
+      const values = { deletedAt: now, updatedAt: now, keyCiphertext: null, revokedAt: cert.revokedAt, revocationReason: cert.revocationReason };
+      await m.getRepository(CertificateEntity).update({ id: cert.id }, values);
+      await this.audit.record(scope, AuditAction.CERTIFICATE_DELETED, target(cert), null, m);
+    });
     this.log.info('certificate deleted', { certificateId: cert.id, fingerprint: cert.fingerprint });
     return cert;
   }
 
   /** Allows the device to authenticate with the certificate on the mutual-TLS listener. Idempotent. */
-  async bind(ownerId: string, certificateId: string, deviceId: string): Promise<CertificateEntity> {
-    const cert = await this.get(ownerId, certificateId);
-    const device = await this.devices.get(ownerId, deviceId);
+  async bind(access: RequestAccess, certificateId: string, deviceId: string): Promise<CertificateEntity> {
+    const { cert, scope } = await this.authorize(access, certificateId, Permission.CERTIFICATES);
+    const device = await this.deviceIn(scope, deviceId);
     if (device.authType !== DeviceAuthType.CERTIFICATE) {
       throw badInput('only devices with authType CERTIFICATE can be bound to a certificate', 'deviceId');
     }
@@ -200,7 +215,10 @@ export class CertificateService {
     if (status !== CertificateStatus.ACTIVE) throw conflict(`certificate is ${status.toLowerCase()}`, 'certificateId');
     if (await this.bindings.existsBy({ certificateId: cert.id, deviceId: device.id })) return cert;
     try {
-      await this.bindings.insert({ certificateId: cert.id, deviceId: device.id, boundAt: this.clock() });
+      await this.ds.transaction(async (m) => {
+        await m.getRepository(CertificateDeviceEntity).insert({ certificateId: cert.id, deviceId: device.id, boundAt: this.clock() });
+        await this.audit.record(scope, AuditAction.CERTIFICATE_BOUND, target(cert), { deviceId: device.id, deviceName: device.name }, m);
+      });
     } catch (err) {
       // A concurrent bind of the same pair won: the binding exists, which is what was asked.
       if (!(await this.bindings.existsBy({ certificateId: cert.id, deviceId: device.id }))) throw err;
@@ -210,12 +228,14 @@ export class CertificateService {
   }
 
   /** Removes a binding; sessions of that device authenticated with this certificate are disconnected. Idempotent. */
-  async unbind(ownerId: string, certificateId: string, deviceId: string): Promise<CertificateEntity> {
-    const cert = await this.get(ownerId, certificateId);
-    const device = await this.devices.get(ownerId, deviceId);
+  async unbind(access: RequestAccess, certificateId: string, deviceId: string): Promise<CertificateEntity> {
+    const { cert, scope } = await this.authorize(access, certificateId, Permission.CERTIFICATES);
+    const device = await this.deviceIn(scope, deviceId);
     const generation = await this.ds.transaction(async (m) => {
       const result = await m.getRepository(CertificateDeviceEntity).delete({ certificateId: cert.id, deviceId: device.id });
-      return result.affected !== 0 ? bumpRegistryGeneration(m) : null;
+      if (result.affected === 0) return null;
+      await this.audit.record(scope, AuditAction.CERTIFICATE_UNBOUND, target(cert), { deviceId: device.id, deviceName: device.name }, m);
+      return bumpRegistryGeneration(m);
     });
     if (generation !== null) {
       this.log.info('certificate unbound', { certificateId: cert.id, deviceId: device.id, fingerprint: cert.fingerprint });
@@ -225,8 +245,8 @@ export class CertificateService {
   }
 
   /** Revokes the certificate: refused from now on, listed in the CRL, live sessions using it disconnected. Idempotent. */
-  async revoke(ownerId: string, id: string, reason?: string | null): Promise<CertificateEntity> {
-    const cert = await this.get(ownerId, id);
+  async revoke(access: RequestAccess, id: string, reason?: string | null): Promise<CertificateEntity> {
+    const { cert, scope } = await this.authorize(access, id, Permission.CERTIFICATES);
     if (cert.revokedAt) return cert;
     const text = reason?.trim() || null;
     if (text && text.length > MAX_REASON_LENGTH) throw badInput(`reason must be at most ${MAX_REASON_LENGTH} characters`, 'reason');
@@ -236,6 +256,7 @@ export class CertificateService {
     cert.updatedAt = now;
     const generation = await this.ds.transaction(async (m) => {
       await m.getRepository(CertificateEntity).update({ id: cert.id }, { revokedAt: now, revocationReason: text, updatedAt: now });
+      await this.audit.record(scope, AuditAction.CERTIFICATE_REVOKED, target(cert), { reason: text }, m);
       return bumpRegistryGeneration(m);
     });
     const deviceIds = (await this.bindings.findBy({ certificateId: cert.id })).map((b) => b.deviceId);
@@ -304,7 +325,7 @@ export class CertificateService {
     if (!cert || cert.deletedAt) return { ok: false, reason: 'NOT_AUTHORIZED', detail: 'unknown certificate', device, fingerprint };
     const notBound = { ok: false, reason: 'NOT_AUTHORIZED', detail: 'certificate not bound to this device', device, fingerprint } as const;
     // Another user's certificate: say no more than "not bound".
-    if (cert.ownerId !== device.ownerId) return notBound;
+    if (cert.organizationId !== device.organizationId) return notBound;
     const now = this.clock();
     if (cert.revokedAt) return { ok: false, reason: 'NOT_AUTHORIZED', detail: 'certificate revoked', device, fingerprint };
     if (now.getTime() >= cert.notAfter.getTime()) return { ok: false, reason: 'NOT_AUTHORIZED', detail: 'certificate expired', device, fingerprint };
@@ -333,10 +354,11 @@ export class CertificateService {
   }
 
   /** The files of the download bundle: root_ca.crt, <name>.crt, <name>.key. */
-  async bundle(ownerId: string, id: string): Promise<{ fileBase: string; files: BundleFile[] }> {
-    const cert = await this.get(ownerId, id);
+  async bundle(access: RequestAccess, id: string): Promise<{ fileBase: string; files: BundleFile[] }> {
+    const { cert, scope } = await this.authorize(access, id, Permission.SECRETS);
     const key = this.privateKeyPem(cert);
     if (!key) throw notFound('Certificate');
+    await this.audit.record(scope, AuditAction.CERTIFICATE_BUNDLE_DOWNLOADED, target(cert));
     const fileBase = bundleFileBase(cert.name);
     return {
       fileBase,

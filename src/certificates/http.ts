@@ -1,13 +1,17 @@
 import express, { type Request, type Response } from 'express';
-import { AppError } from '../common/errors.js';
+import { RequestAccess } from '../access/index.js';
+import { httpClientAddress } from '../security/address.js';
+import { AppError, type ErrorCode } from '../common/errors.js';
 import type { Services } from '../services.js';
 import { createZip } from './zip.js';
 
 const PEM_TYPE = 'application/x-pem-file';
 
-function sendError(res: Response, status: number, code: string, message: string): void {
+const ERROR_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, SERVICE_UNAVAILABLE: 503 };
+
+function sendError(res: Response, status: number, code: string, message: string, details?: Record<string, unknown>): void {
   if (status === 401) res.set('WWW-Authenticate', 'Bearer');
-  res.status(status).set('Cache-Control', 'no-store').json({ error: { code, message } });
+  res.status(status).set('Cache-Control', 'no-store').json({ error: { code, message, ...details } });
 }
 
 /**
@@ -15,7 +19,8 @@ function sendError(res: Response, status: number, code: string, message: string)
  * - `GET /pki/ca.pem`: the platform root CA certificate (public);
  * - `GET /pki/crl.pem`: the CRL signed by the platform CA (public);
  * - `GET /certificates/:id/bundle.zip`: root_ca.crt, <name>.crt, <name>.key of one of the caller's
- *   certificates; `Authorization: Bearer <token or API key>`. Another user's certificate is 404, like a missing one.
+ *   certificates (DEVELOPER or higher: it holds the private key; 403 FORBIDDEN for a VIEWER);
+ *   `Authorization: Bearer <token or API key>`. A certificate of an organization the caller is not in is 404, like a missing one.
  */
 export function certificatesRouter(services: Services): express.Router {
   const router = express.Router();
@@ -38,7 +43,8 @@ export function certificatesRouter(services: Services): express.Router {
     try {
       const principal = await services.users.authenticate(req.headers.authorization);
       if (!principal) return sendError(res, 401, 'UNAUTHENTICATED', 'Authentication required');
-      const { fileBase, files } = await services.certificates.bundle(principal.userId, String(req.params.id));
+      const access = new RequestAccess(services.access, principal, undefined, httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], services.config.throttle.trustProxy));
+      const { fileBase, files } = await services.certificates.bundle(access, String(req.params.id));
       const zip = createZip(files.map((f) => ({ ...f, date: services.clock() })));
       res
         .status(200)
@@ -48,8 +54,8 @@ export function certificatesRouter(services: Services): express.Router {
         .send(zip);
     } catch (err) {
       if (err instanceof AppError) {
-        const status = err.code === 'UNAUTHENTICATED' ? 401 : err.code === 'NOT_FOUND' ? 404 : 400;
-        return sendError(res, status, err.code, err.message);
+        const status = ERROR_STATUS[err.code] ?? 400;
+        return sendError(res, status, err.code, err.message, err.details);
       }
       services.log.error('certificate bundle download failed', err);
       sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');

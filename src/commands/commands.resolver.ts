@@ -1,7 +1,9 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, registerEnumType, Resolver } from 'type-graphql';
 import { MessageProperties } from '../common/message-properties.js';
 import { DeviceEventEntity } from '../broker/device-event.entity.js';
-import { type GraphQLContext, userId } from '../graphql/context.js';
+import { Permission } from '../access/index.js';
+import { ORGANIZATION_ID } from '../devices/device.resolver.js';
+import type { GraphQLContext } from '../graphql/context.js';
 import { CommandPayloadEncoding, type CommandService } from './commands.service.js';
 
 registerEnumType(CommandPayloadEncoding, {
@@ -67,14 +69,14 @@ export class RequestResult {
 export class CommandResolver {
   constructor(private readonly commands: CommandService) {}
 
-  @Mutation(() => PublishResult, { description: 'Publishes a message to one of your devices (a command), as the platform; recorded as its DOWNSTREAM event.' })
+  @Mutation(() => PublishResult, { description: 'Publishes a message to a device (a command), as the platform; recorded as its DOWNSTREAM event.' })
   publishToDevice(@Ctx() ctx: GraphQLContext, @Arg('deviceId', () => ID) deviceId: string, @Arg('input', () => PublishInput) input: PublishInput): Promise<PublishResult> {
-    return this.commands.publishToDevice(userId(ctx), deviceId, { ...input, properties: input.properties ?? null });
+    return this.commands.publishToDevice(ctx.access, deviceId, { ...input, properties: input.properties ?? null });
   }
 
   @Mutation(() => RequestResult, {
     description:
-      'Asks one of your devices and waits for its answer. The request goes to `<topic>/<correlationId>`; the device answers on `<topic>/reply/<correlationId>` (MQTT 5 sessions also get it as Response Topic, with Correlation Data). DEVICE_TIMEOUT when no answer comes within timeoutMs.',
+      'Asks a device and waits for its answer. The request goes to `<topic>/<correlationId>`; the device answers on `<topic>/reply/<correlationId>` (MQTT 5 sessions also get it as Response Topic, with Correlation Data). DEVICE_TIMEOUT when no answer comes within timeoutMs.',
   })
   requestDevice(
     @Ctx() ctx: GraphQLContext,
@@ -82,11 +84,16 @@ export class CommandResolver {
     @Arg('input', () => PublishInput) input: PublishInput,
     @Arg('timeoutMs', () => Int, { defaultValue: 10_000 }) timeoutMs: number,
   ): Promise<RequestResult> {
-    return this.commands.requestDevice(userId(ctx), deviceId, { ...input, properties: input.properties ?? null }, timeoutMs);
+    return this.commands.requestDevice(ctx.access, deviceId, { ...input, properties: input.properties ?? null }, timeoutMs);
   }
 
-  @Mutation(() => PublishResult, { description: 'Publishes a message on a topic of your namespace, to every one of your devices subscribed to it ("group control").' })
-  publishToTopic(@Ctx() ctx: GraphQLContext, @Arg('input', () => PublishInput) input: PublishInput): Promise<PublishResult> {
-    return this.commands.publishToTopic(userId(ctx), { ...input, properties: input.properties ?? null });
+  @Mutation(() => PublishResult, { description: 'Publishes a message on a topic of your namespace, to every a device subscribed to it ("group control").' })
+  async publishToTopic(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('input', () => PublishInput) input: PublishInput,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId?: string | null,
+  ): Promise<PublishResult> {
+    const scope = await ctx.access.organization(organizationId, Permission.COMMANDS);
+    return this.commands.publishToTopic(scope, { ...input, properties: input.properties ?? null });
   }
 }

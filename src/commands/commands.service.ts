@@ -1,3 +1,5 @@
+import { Permission, type RequestAccess, type Scope } from '../access/index.js';
+import { AuditAction, type AuditService, type AuditTarget } from '../audit/index.js';
 import { randomUUID } from 'node:crypto';
 import { AppError, badInput } from '../common/errors.js';
 import { type MessageProperties, packetProperties } from '../common/message-properties.js';
@@ -58,13 +60,21 @@ export class CommandService {
     private readonly deviceEvents: DeviceEventService,
     private readonly pubSub: AppPubSub,
     private readonly maxPayloadBytes: number,
+    private readonly audit: AuditService,
   ) {}
 
-  async publishToDevice(ownerId: string, deviceId: string, c: Command): Promise<CommandResult> {
-    const device = await this.devices.get(ownerId, deviceId);
+  /** The command in the audit trail: topic, QoS, size; not the payload (it may hold secrets). */
+  private audited(scope: Scope, target: AuditTarget, kind: string, topic: string, qos: number, bytes: number): Promise<void> {
+    return this.audit.record(scope, AuditAction.COMMAND_SENT, target, { kind, topic, qos, bytes });
+  }
+
+  async publishToDevice(access: RequestAccess, deviceId: string, c: Command): Promise<CommandResult> {
+    const { device, scope } = await this.devices.authorize(access, deviceId, Permission.COMMANDS);
+    const { organizationId } = scope;
     const { payload, qos } = this.check(c);
-    const matchedSessions = await this.messageServer.publishAsPlatform(ownerId, { topic: c.topic, payload, qos, retain: c.retain, properties: packetProperties(c.properties) });
-    const event = await this.deviceEvents.recordDownstream({ ownerId, deviceId: device.id, topic: c.topic, payload, qos, retain: c.retain, properties: c.properties });
+    await this.audited(scope, { type: 'DEVICE', id: device.id, label: device.name }, 'publishToDevice', c.topic, qos, payload.length);
+    const matchedSessions = await this.messageServer.publishAsPlatform(organizationId, { topic: c.topic, payload, qos, retain: c.retain, properties: packetProperties(c.properties) });
+    const event = await this.deviceEvents.recordDownstream({ organizationId, deviceId: device.id, topic: c.topic, payload, qos, retain: c.retain, properties: c.properties });
     return { topic: c.topic, qos, matchedSessions, event };
   }
 
@@ -74,16 +84,18 @@ export class CommandService {
    * device answers on that reply topic. The answer is seen as the device's upstream event, committed, on any
    * instance (scale-out: through Redis). No answer within `timeoutMs`: DEVICE_TIMEOUT.
    */
-  async requestDevice(ownerId: string, deviceId: string, c: Command, timeoutMs: number): Promise<RequestResult> {
+  async requestDevice(access: RequestAccess, deviceId: string, c: Command, timeoutMs: number): Promise<RequestResult> {
     if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 300_000) throw badInput('timeoutMs must be between 100 and 300000', 'timeoutMs');
-    const device = await this.devices.get(ownerId, deviceId);
+    const { device, scope } = await this.devices.authorize(access, deviceId, Permission.COMMANDS);
+    const { organizationId } = scope;
     const { payload, qos } = this.check(c);
+    await this.audited(scope, { type: 'DEVICE', id: device.id, label: device.name }, 'requestDevice', c.topic, qos, payload.length);
     const correlationId = randomUUID();
     const requestTopic = `${c.topic}/${correlationId}`;
     const replyTopic = `${c.topic}/reply/${correlationId}`;
     if (publishTopicProblem(requestTopic) || publishTopicProblem(replyTopic)) throw badInput('topic is too long for a request', 'topic');
     // Listening before the request is sent: an answer cannot come before the listener.
-    const live = this.pubSub.subscribe(this.deviceEvents.topic(ownerId))[Symbol.asyncIterator]();
+    const live = this.pubSub.subscribe(this.deviceEvents.topic(organizationId))[Symbol.asyncIterator]();
     let timer: NodeJS.Timeout | undefined;
     try {
       const answered = (async () => {
@@ -101,8 +113,8 @@ export class CommandService {
       });
       const started = performance.now();
       const properties = { ...(c.properties ?? {}), responseTopic: replyTopic, correlationData: Buffer.from(correlationId).toString('base64') };
-      await this.messageServer.publishAsPlatform(ownerId, { topic: requestTopic, payload, qos, retain: false, properties: packetProperties(properties) });
-      await this.deviceEvents.recordDownstream({ ownerId, deviceId: device.id, topic: requestTopic, payload, qos, retain: false, properties });
+      await this.messageServer.publishAsPlatform(organizationId, { topic: requestTopic, payload, qos, retain: false, properties: packetProperties(properties) });
+      await this.deviceEvents.recordDownstream({ organizationId, deviceId: device.id, topic: requestTopic, payload, qos, retain: false, properties });
       const reply = await Promise.race([answered, timedOut]);
       return { correlationId, requestTopic, replyTopic, latencyMs: Math.round(performance.now() - started), reply };
     } finally {
@@ -111,9 +123,11 @@ export class CommandService {
     }
   }
 
-  async publishToTopic(ownerId: string, c: Command): Promise<CommandResult> {
+  async publishToTopic(scope: Scope, c: Command): Promise<CommandResult> {
+    const { organizationId } = scope;
     const { payload, qos } = this.check(c);
-    const matchedSessions = await this.messageServer.publishAsPlatform(ownerId, { topic: c.topic, payload, qos, retain: c.retain, properties: packetProperties(c.properties) });
+    await this.audited(scope, { type: 'TOPIC', id: null, label: c.topic }, 'publishToTopic', c.topic, qos, payload.length);
+    const matchedSessions = await this.messageServer.publishAsPlatform(organizationId, { topic: c.topic, payload, qos, retain: c.retain, properties: packetProperties(c.properties) });
     return { topic: c.topic, qos, matchedSessions, event: null };
   }
 

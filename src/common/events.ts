@@ -13,6 +13,11 @@ export interface RegistryEvents {
   /** An API key was revoked: subscriptions opened with it must end. */
   apiKeyRevoked: [{ apiKeyId: string }];
   /**
+   * A member's role in an organization changed; `role` null: they left or were removed, or the organization was
+   * deleted. Their subscriptions and test client sessions there end when they lose the right to them.
+   */
+  membershipChanged: [{ organizationId: string; userId: string; role: string | null }];
+  /**
    * Local only (never forwarded): registry events from other instances may have been missed (the Redis link was
    * down). Listeners drop what they cached and check live sessions against the database again.
    */

@@ -1,3 +1,6 @@
+import { MembershipEntity, OrganizationEntity } from '../access/index.js';
+import { AuditEntryEntity } from '../audit/index.js';
+import { InvitationEntity } from '../organizations/invitation.entity.js';
 import { ConnectionLogEntity } from '../broker/connection-log.entity.js';
 import { DeviceEventEntity } from '../broker/device-event.entity.js';
 import { LatestValueEntity } from '../broker/latest-value.entity.js';
@@ -9,4 +12,4 @@ import { RegistryGenerationEntity } from './registry-generation.js';
 import { ApiKeyEntity, UserEntity } from '../users/user.entity.js';
 
 /** Every TypeORM entity. Features add theirs here. */
-export const entities = [UserEntity, ApiKeyEntity, DeviceEntity, DeviceCredentialEntity, PlatformCaEntity, CertificateEntity, CertificateDeviceEntity, ConnectionLogEntity, DeviceEventEntity, LatestValueEntity, RegistryGenerationEntity];
+export const entities = [UserEntity, ApiKeyEntity, DeviceEntity, DeviceCredentialEntity, PlatformCaEntity, CertificateEntity, CertificateDeviceEntity, ConnectionLogEntity, DeviceEventEntity, LatestValueEntity, RegistryGenerationEntity, OrganizationEntity, MembershipEntity, InvitationEntity, AuditEntryEntity];

@@ -18,14 +18,14 @@ registerEnumType(DeviceStatus, { name: 'DeviceStatus' });
 
 @ObjectType('Device')
 @Entity({ name: 'devices' })
-@Index('ix_devices_owner_created', ['ownerId', 'createdAt'])
+@Index('ix_devices_owner_created', ['organizationId', 'createdAt'])
 export class DeviceEntity {
   @Field(() => ID)
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
-  @Column({ name: 'owner_id', type: 'varchar', length: 36 })
-  ownerId!: string;
+  @Column({ name: 'organization_id', type: 'varchar', length: 36 })
+  organizationId!: string;
 
   @Field()
   @Column({ type: 'varchar', length: 100 })

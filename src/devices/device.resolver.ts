@@ -1,11 +1,14 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
-import { type GraphQLContext, userId } from '../graphql/context.js';
+import { forbiddenFor, OrganizationRole, Permission } from '../access/index.js';
+import type { GraphQLContext } from '../graphql/context.js';
 import { ConnectionType, type Connection, SortDirectionEnum, toConnection } from '../graphql/relay.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 import { type DeviceService, DeviceSortField } from './device.service.js';
 
 registerEnumType(DeviceSortField, { name: 'DeviceSortField' });
+
+export const ORGANIZATION_ID = 'An organization you belong to (NOT_FOUND otherwise); default: your personal organization, or your API key\'s.';
 
 @InputType()
 export class CreateDeviceInput {
@@ -78,8 +81,7 @@ export class DeviceCredentials {
   @Field({ description: 'The MQTT username.' })
   username!: string;
 
-  @Field(() => String, { nullable: true, description: 'The MQTT password; null for CERTIFICATE devices.' })
-  deviceKey!: string | null;
+  device!: DeviceEntity;
 }
 
 export const DeviceConnection = ConnectionType('Device', DeviceEntity);
@@ -88,20 +90,22 @@ export const DeviceConnection = ConnectionType('Device', DeviceEntity);
 export class DeviceResolver {
   constructor(private readonly service: DeviceService) {}
 
-  @Query(() => DeviceEntity, { description: 'One of your devices; NOT_FOUND otherwise.' })
-  device(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<DeviceEntity> {
-    return this.service.get(userId(ctx), id);
+  @Query(() => DeviceEntity, { description: 'A device of an organization you belong to; NOT_FOUND otherwise.' })
+  async device(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<DeviceEntity> {
+    return (await this.service.authorize(ctx.access, id, Permission.READ)).device;
   }
 
-  @Query(() => DeviceConnection, { description: 'Your devices: search by name, filter, sort, cursor paging.' })
+  @Query(() => DeviceConnection, { description: "An organization's devices (default: your personal one, or your API key's): search by name, filter, sort, cursor paging." })
   async devices(
     @Ctx() ctx: GraphQLContext,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId?: string | null,
     @Arg('filter', () => DeviceFilter, { nullable: true }) filter?: DeviceFilter | null,
     @Arg('orderBy', () => DeviceOrder, { nullable: true }) orderBy?: DeviceOrder | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<Connection<DeviceEntity>> {
-    const page = await this.service.list(userId(ctx), {
+    const scope = await ctx.access.organization(organizationId, Permission.READ);
+    const page = await this.service.list(scope.organizationId, {
       ...filter,
       sortField: orderBy?.field,
       direction: orderBy?.direction,
@@ -111,9 +115,13 @@ export class DeviceResolver {
     return toConnection(page);
   }
 
-  @Mutation(() => DeviceEntity)
-  createDevice(@Ctx() ctx: GraphQLContext, @Arg('input', () => CreateDeviceInput) input: CreateDeviceInput): Promise<DeviceEntity> {
-    return this.service.create(userId(ctx), input);
+  @Mutation(() => DeviceEntity, { description: 'Creates a device in an organization (default: your personal one, or your API key\'s); DEVELOPER or higher.' })
+  async createDevice(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('input', () => CreateDeviceInput) input: CreateDeviceInput,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId?: string | null,
+  ): Promise<DeviceEntity> {
+    return this.service.create(await ctx.access.organization(organizationId, Permission.DEVICES), input);
   }
 
   @Mutation(() => DeviceEntity)
@@ -122,29 +130,43 @@ export class DeviceResolver {
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateDeviceInput) input: UpdateDeviceInput,
   ): Promise<DeviceEntity> {
-    return this.service.update(userId(ctx), id, input);
+    return this.service.update(ctx.access, id, input);
   }
 
   @Mutation(() => ID, { description: 'Deletes the device and its credentials; returns its id.' })
   async deleteDevice(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<string> {
-    return (await this.service.delete(userId(ctx), id)).id;
+    return (await this.service.delete(ctx.access, id)).id;
   }
 
   @Mutation(() => DeviceEntity, {
     description: "Ends the device's MQTT sessions now, on whichever instance holds them (MQTT 5 clients get 0x98, administrative action); logged. The device may connect again.",
   })
   disconnectDevice(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<DeviceEntity> {
-    return this.service.disconnect(userId(ctx), id, 'disconnected through the API');
+    return this.service.disconnect(ctx.access, id, 'disconnected through the API');
   }
 
   @Mutation(() => DeviceEntity, { description: 'Issues a new device key; the old one stops working at once.' })
   regenerateDeviceKey(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<DeviceEntity> {
-    return this.service.regenerateKey(userId(ctx), id);
+    return this.service.regenerateKey(ctx.access, id);
   }
 
   @FieldResolver(() => DeviceCredentials)
-  async credentials(@Root() device: DeviceEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceCredentials> {
-    const key = device.authType === DeviceAuthType.TOKEN ? await ctx.loaders.deviceKey.load(device.id) : null;
-    return { deviceNumber: device.deviceNumber, username: device.username, deviceKey: key };
+  credentials(@Root() device: DeviceEntity): DeviceCredentials {
+    return { deviceNumber: device.deviceNumber, username: device.username, device };
+  }
+
+  @FieldResolver(() => ID, { description: 'The organization the device belongs to.' })
+  organizationId(@Root() device: DeviceEntity): string {
+    return device.organizationId;
+  }
+}
+
+@Resolver(() => DeviceCredentials)
+export class DeviceCredentialsResolver {
+  @FieldResolver(() => String, { nullable: true, description: 'The MQTT password (DEVELOPER or higher; FORBIDDEN for VIEWER); null for CERTIFICATE devices.' })
+  async deviceKey(@Root() credentials: DeviceCredentials, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+    const { device } = credentials;
+    if (!(await ctx.access.may(device.organizationId, Permission.SECRETS))) throw forbiddenFor(Permission.SECRETS, (await ctx.access.roleIn(device.organizationId)) ?? OrganizationRole.VIEWER);
+    return device.authType === DeviceAuthType.TOKEN ? ctx.loaders.deviceKey.load(device.id) : null;
   }
 }

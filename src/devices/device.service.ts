@@ -8,6 +8,8 @@ import { keysetPage, type Page, type SortDirection } from '../common/pagination.
 import type { Clock } from '../common/runtime.js';
 import type { CredentialService } from '../credentials/credential.service.js';
 import { bumpRegistryGeneration } from '../db/registry-generation.js';
+import { Permission, type RequestAccess, type Scope } from '../access/index.js';
+import { AuditAction, type AuditService, type AuditTarget, diff } from '../audit/index.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 
 /** Characters allowed in client ids (device numbers) and connection usernames. MQTT forbids none; we keep them URL- and log-safe. */
@@ -82,6 +84,17 @@ function checkMetadata(raw: Record<string, unknown> | null | undefined): Record<
   return raw;
 }
 
+const target = (d: DeviceEntity): AuditTarget => ({ type: 'DEVICE', id: d.id, label: d.name });
+/** What the audit trail shows of a device change (no secrets). */
+const auditedFields = (d: DeviceEntity): Record<string, unknown> => ({
+  name: d.name,
+  description: d.description,
+  username: d.username,
+  authType: d.authType,
+  blocked: d.blocked,
+  metadata: d.metadata,
+});
+
 export class DeviceService {
   private readonly repo: Repository<DeviceEntity>;
 
@@ -90,13 +103,24 @@ export class DeviceService {
     private readonly credentials: CredentialService,
     private readonly bus: RegistryBus,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {
     this.repo = ds.getRepository(DeviceEntity);
   }
 
-  /** The caller's device, or NOT_FOUND (also for other users' devices: no hint that it exists). */
-  async get(ownerId: string, id: string): Promise<DeviceEntity> {
-    const device = isUuid(id) ? await this.repo.findOneBy({ id, ownerId }) : null;
+  /**
+   * The device and the caller's scope in its organization: NOT_FOUND when it does not exist or the caller is not a
+   * member there (no hint that it exists), FORBIDDEN when their role lacks `permission`.
+   */
+  async authorize(access: RequestAccess, id: string, permission: Permission): Promise<{ device: DeviceEntity; scope: Scope }> {
+    const device = isUuid(id) ? await this.repo.findOneBy({ id }) : null;
+    if (!device) throw notFound('Device');
+    return { device, scope: await access.within(device.organizationId, permission, 'Device') };
+  }
+
+  /** The organization's device, or NOT_FOUND (also for other organizations' devices: no hint that it exists). */
+  async get(organizationId: string, id: string): Promise<DeviceEntity> {
+    const device = isUuid(id) ? await this.repo.findOneBy({ id, organizationId }) : null;
     if (!device) throw notFound('Device');
     return device;
   }
@@ -112,11 +136,11 @@ export class DeviceService {
     return this.repo.findOneBy({ deviceNumber });
   }
 
-  async create(ownerId: string, data: CreateDeviceData): Promise<DeviceEntity> {
+  async create(scope: Scope, data: CreateDeviceData): Promise<DeviceEntity> {
     const now = this.clock();
     const device = this.repo.create({
       id: newId(),
-      ownerId,
+      organizationId: scope.organizationId,
       name: checkName(data.name),
       description: checkDescription(data.description),
       deviceNumber: data.deviceNumber != null ? checkClientIdLike('deviceNumber', data.deviceNumber) : randomHex(GENERATED_ID_LENGTH),
@@ -135,6 +159,7 @@ export class DeviceService {
       await this.ds.transaction(async (m) => {
         await m.getRepository(DeviceEntity).save(device);
         await this.credentials.setNewKey(device.id, m);
+        await this.audit.record(scope, AuditAction.DEVICE_CREATED, target(device), { deviceNumber: device.deviceNumber, username: device.username, authType: device.authType }, m);
       });
     } catch (err) {
       // A concurrent create took the device number between the check and the insert.
@@ -150,8 +175,9 @@ export class DeviceService {
     }
   }
 
-  async update(ownerId: string, id: string, data: UpdateDeviceData): Promise<DeviceEntity> {
-    const device = await this.get(ownerId, id);
+  async update(access: RequestAccess, id: string, data: UpdateDeviceData): Promise<DeviceEntity> {
+    const { device, scope } = await this.authorize(access, id, Permission.DEVICES);
+    const before = auditedFields(device);
     let credentialsChanged: string | null = null;
     if (data.name != null) device.name = checkName(data.name);
     if (data.description !== undefined) device.description = checkDescription(data.description);
@@ -169,22 +195,23 @@ export class DeviceService {
       if (data.blocked) credentialsChanged = 'device blocked';
     }
     device.updatedAt = this.clock();
-    if (!credentialsChanged) {
-      await this.repo.save(device);
-      return device;
-    }
+    const changes = diff(before, auditedFields(device));
+    const action = 'blocked' in changes ? (device.blocked ? AuditAction.DEVICE_BLOCKED : AuditAction.DEVICE_UNBLOCKED) : AuditAction.DEVICE_UPDATED;
     const generation = await this.ds.transaction(async (m) => {
       await m.getRepository(DeviceEntity).save(device);
-      return bumpRegistryGeneration(m);
+      if (Object.keys(changes).length) await this.audit.record(scope, action, target(device), changes, m);
+      return credentialsChanged ? bumpRegistryGeneration(m) : null;
     });
+    if (!credentialsChanged || generation === null) return device;
     this.bus.emit('deviceCredentialsChanged', { deviceId: device.id, deviceNumber: device.deviceNumber, reason: credentialsChanged, generation });
     return device;
   }
 
-  async delete(ownerId: string, id: string): Promise<DeviceEntity> {
-    const device = await this.get(ownerId, id);
+  async delete(access: RequestAccess, id: string): Promise<DeviceEntity> {
+    const { device, scope } = await this.authorize(access, id, Permission.DEVICES);
     const generation = await this.ds.transaction(async (m) => {
-      await m.getRepository(DeviceEntity).delete({ id: device.id, ownerId });
+      await m.getRepository(DeviceEntity).delete({ id: device.id, organizationId: scope.organizationId });
+      await this.audit.record(scope, AuditAction.DEVICE_DELETED, target(device), null, m);
       return bumpRegistryGeneration(m);
     });
     this.bus.emit('deviceCredentialsChanged', { deviceId: device.id, deviceNumber: device.deviceNumber, reason: 'device deleted', generation });
@@ -192,19 +219,21 @@ export class DeviceService {
   }
 
   /** Ends the device's MQTT sessions on every instance (MQTT 5: DISCONNECT 0x98), logged with `reason`. */
-  async disconnect(ownerId: string, id: string, reason: string): Promise<DeviceEntity> {
-    const device = await this.get(ownerId, id);
+  async disconnect(access: RequestAccess, id: string, reason: string): Promise<DeviceEntity> {
+    const { device, scope } = await this.authorize(access, id, Permission.DEVICES);
+    await this.audit.record(scope, AuditAction.DEVICE_KICKED, target(device), { reason });
     this.bus.emit('deviceDisconnectRequested', { deviceId: device.id, deviceNumber: device.deviceNumber, reason });
     return device;
   }
 
   /** Replaces the device key; sessions using the old key are disconnected by the message server. */
-  async regenerateKey(ownerId: string, id: string): Promise<DeviceEntity> {
-    const device = await this.get(ownerId, id);
+  async regenerateKey(access: RequestAccess, id: string): Promise<DeviceEntity> {
+    const { device, scope } = await this.authorize(access, id, Permission.DEVICES);
     const generation = await this.ds.transaction(async (m) => {
       await this.credentials.setNewKey(device.id, m);
       device.updatedAt = this.clock();
       await m.getRepository(DeviceEntity).update({ id: device.id }, { updatedAt: device.updatedAt });
+      await this.audit.record(scope, AuditAction.DEVICE_KEY_REGENERATED, target(device), null, m);
       return bumpRegistryGeneration(m);
     });
     this.bus.emit('deviceCredentialsChanged', { deviceId: device.id, deviceNumber: device.deviceNumber, reason: 'device key regenerated', generation });
@@ -248,8 +277,8 @@ export class DeviceService {
     return result.affected ?? 0;
   }
 
-  async list(ownerId: string, q: DeviceQuery): Promise<Page<DeviceEntity>> {
-    const qb = this.repo.createQueryBuilder('d').where('d.owner_id = :ownerId', { ownerId });
+  async list(organizationId: string, q: DeviceQuery): Promise<Page<DeviceEntity>> {
+    const qb = this.repo.createQueryBuilder('d').where('d.organization_id = :organizationId', { organizationId });
     const pattern = searchPattern(q.search);
     if (pattern) qb.andWhere(`LOWER(d.name) LIKE :pattern ESCAPE '\\'`, { pattern });
     if (q.status) qb.andWhere('d.status = :status', { status: q.status });

@@ -1,2 +1,2 @@
 /** The device status topic of an owner: payload is the updated Device. */
-export const deviceStatusTopic = (ownerId: string): string => `deviceStatus:${ownerId}`;
+export const deviceStatusTopic = (organizationId: string): string => `deviceStatus:${organizationId}`;

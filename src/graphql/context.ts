@@ -1,10 +1,11 @@
 import DataLoader from 'dataloader';
-import { AppError, unauthenticated } from '../common/errors.js';
+import { AppError } from '../common/errors.js';
 import type { LatestValueEntity } from '../broker/latest-value.entity.js';
 import type { CertificateEntity } from '../certificates/certificate.entity.js';
 import type { DeviceEntity } from '../devices/device.entity.js';
 import type { Services } from '../services.js';
-import type { Principal } from '../users/user.service.js';
+import type { UserEntity } from '../users/user.entity.js';
+import { type Principal, RequestAccess } from '../access/index.js';
 
 /** Per-request batching loaders: one query per relation per request, not per row. */
 export interface Loaders {
@@ -17,12 +18,16 @@ export interface Loaders {
   deviceCertificates: DataLoader<string, CertificateEntity[]>;
   /** A device's latest value per topic. */
   latestValues: DataLoader<string, LatestValueEntity[]>;
+  /** Users by id (organization members). */
+  user: DataLoader<string, UserEntity | null>;
 }
 
 export interface GraphQLContext {
   principal: Principal | null;
   /** Why the credentials sent were refused; raised by the first operation that needs a user. */
   authError?: AppError;
+  /** The caller's roles and the one place deciding what they may do (NOT_FOUND / FORBIDDEN). */
+  access: RequestAccess;
   services: Services;
   loaders: Loaders;
   /** The caller's address (HTTP requests; see httpClientAddress), for throttling logins. */
@@ -49,6 +54,7 @@ export function createLoaders(services: Services, { cache = true }: { cache?: bo
       const map = await services.certificates.certificatesFor(ids);
       return ids.map((id) => map.get(id) ?? []);
     }, options),
+    user: new DataLoader((ids: readonly string[]) => services.users.byIds(ids), options),
     latestValues: new DataLoader(async (ids: readonly string[]) => {
       const latest = services.deviceEvents.latest;
       const map = latest ? await latest.forDevices(ids) : new Map<string, LatestValueEntity[]>();
@@ -65,16 +71,15 @@ export async function buildContext(services: Services, authorization: string | u
   const loaders = createLoaders(services);
   const base = { services, loaders, ...(remoteAddress !== undefined ? { remoteAddress } : {}) };
   try {
-    return { principal: await services.users.authenticate(authorization), ...base };
+    const principal = await services.users.authenticate(authorization);
+    return { principal, access: new RequestAccess(services.access, principal, undefined, remoteAddress), ...base };
   } catch (err) {
-    if (err instanceof AppError) return { principal: null, authError: err, ...base };
+    if (err instanceof AppError) return { principal: null, authError: err, access: new RequestAccess(services.access, null, err, remoteAddress), ...base };
     throw err;
   }
 }
 
 /** The calling user's id, or UNAUTHENTICATED. */
 export function userId(ctx: GraphQLContext): string {
-  if (ctx.authError) throw ctx.authError;
-  if (!ctx.principal) throw unauthenticated();
-  return ctx.principal.userId;
+  return ctx.access.caller().userId;
 }

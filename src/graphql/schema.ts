@@ -5,14 +5,16 @@ import { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver
 import { DeviceLatestResolver, LatestValueResolver } from '../broker/latest.resolver.js';
 import { CommandResolver } from '../commands/commands.resolver.js';
 import { CertificateResolver, DeviceCertificatesResolver } from '../certificates/certificate.resolver.js';
-import { DeviceResolver } from '../devices/device.resolver.js';
+import { AuditResolver } from '../audit/index.js';
+import { DeviceCredentialsResolver, DeviceResolver } from '../devices/device.resolver.js';
+import { MemberResolver, OrganizationResolver } from '../organizations/index.js';
 import { PkiResolver } from '../pki/pki.resolver.js';
 import { createAppPubSub } from '../realtime/pubsub.js';
 import type { Services } from '../services.js';
 import { TestClientResolver } from '../testclient/test-client.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 
-export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver, ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver, DeviceLatestResolver, LatestValueResolver, CommandResolver] as const;
+export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver, ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver, DeviceLatestResolver, LatestValueResolver, CommandResolver, DeviceCredentialsResolver, OrganizationResolver, MemberResolver, AuditResolver] as const;
 
 /** Constructs each resolver with the services it needs (no global container). */
 function containerFor(services: Services): ContainerType {
@@ -30,6 +32,10 @@ function containerFor(services: Services): ContainerType {
     [DeviceLatestResolver, new DeviceLatestResolver()],
     [LatestValueResolver, new LatestValueResolver()],
     [CommandResolver, new CommandResolver(services.commands)],
+    [DeviceCredentialsResolver, new DeviceCredentialsResolver()],
+    [OrganizationResolver, new OrganizationResolver(services.organizations)],
+    [MemberResolver, new MemberResolver()],
+    [AuditResolver, new AuditResolver(services.audit)],
   ]);
   return {
     get(cls: unknown) {

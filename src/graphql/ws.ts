@@ -5,7 +5,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { AppError, formatError } from '../common/errors.js';
 import { timerAt } from '../common/runtime.js';
 import type { Services } from '../services.js';
-import type { Principal } from '../users/user.service.js';
+import { type Principal, RequestAccess } from '../access/index.js';
 import { createLoaders, type GraphQLContext, type Loaders } from './context.js';
 import { checkOperationCost } from './cost.js';
 import { DocumentCache, SubscriptionQuota } from './operations.js';
@@ -68,8 +68,8 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
             for (const done of held.get(ctx)?.values() ?? []) done();
             held.delete(ctx);
           });
-          if (principal?.apiKeyId) {
-            const key = principal.apiKeyId;
+          if (principal?.apiKey) {
+            const key = principal.apiKey.id;
             const socket = ctx.extra.socket;
             let set = byApiKey.get(key);
             if (!set) byApiKey.set(key, (set = new Set()));
@@ -112,9 +112,9 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
         return args;
       },
       context: (ctx, _id, payload, args): GraphQLContext => {
-        const context = subscriptionContext(principals.get(ctx) ?? null, services);
+        const context = subscriptionContext(principals.get(ctx) ?? null, services, ctx.extra.request.socket.remoteAddress);
         const principal = principals.get(ctx);
-        if (principal && sharable.has(args)) shareKeys.set(context, JSON.stringify([principal.userId, payload.operationName ?? null, payload.variables ?? null]));
+        if (principal && sharable.has(args)) shareKeys.set(context, JSON.stringify([principal.userId, principal.apiKey?.id ?? null, payload.operationName ?? null, payload.variables ?? null]));
         return context;
       },
       subscribe: async (args) => {
@@ -181,11 +181,12 @@ function releasingOnEnd<T>(inner: AsyncIterableIterator<T>, done: () => void): A
 }
 
 /** A subscription's context; its loaders (uncached: each event sees current data) are made on first use. */
-function subscriptionContext(principal: Principal | null, services: Services): GraphQLContext {
+function subscriptionContext(principal: Principal | null, services: Services, remoteAddress: string | undefined): GraphQLContext {
   let loaders: Loaders | undefined;
   return {
     principal,
     services,
+    access: new RequestAccess(services.access, principal, undefined, remoteAddress, false),
     get loaders() {
       return (loaders ??= createLoaders(services, { cache: false }));
     },

@@ -56,7 +56,7 @@ type AuthError = Error & { returnCode: number };
 /**
  * The embedded MQTT message server: aedes (MQTT 3.1, 3.1.1 and 5) behind plain and TLS listeners. It
  * authenticates devices against the registry, keeps each owner's devices in a topic namespace of their own
- * (`<ownerId>/...` inside the broker, invisible to devices), records connection events and upstream messages,
+ * (`<organizationId>/...` inside the broker, invisible to devices), records connection events and upstream messages,
  * keeps device status, and disconnects sessions whose credentials change.
  */
 export class MessageServer extends EventEmitter {
@@ -108,8 +108,8 @@ export class MessageServer extends EventEmitter {
   }
 
   /** Publishes into an owner's namespace as the platform (no device, no upstream event); see platform-publish.ts. */
-  publishAsPlatform(ownerId: string, message: PlatformMessage): Promise<number> {
-    return publishAsPlatform(this.broker, namespacePrefix(ownerId), this.sessions.values(), message);
+  publishAsPlatform(organizationId: string, message: PlatformMessage): Promise<number> {
+    return publishAsPlatform(this.broker, namespacePrefix(organizationId), this.sessions.values(), message);
   }
 
   /** Starts the broker and its listeners (those configured; TLS ones only with `pki`/`certificates`). */
@@ -329,7 +329,7 @@ export class MessageServer extends EventEmitter {
     s.state = SessionState.AUTHENTICATED;
     s.device = device;
     s.fingerprint = fingerprint;
-    s.prefix = namespacePrefix(device.ownerId);
+    s.prefix = namespacePrefix(device.organizationId);
     // [MQTT-3.1.4-2] aedes closes an older session with this client id when this one registers (MQTT 5 clients
     // get 0x8E): the older one is logged as taken over.
     for (const old of this.sessions.values()) {
@@ -344,7 +344,7 @@ export class MessageServer extends EventEmitter {
     this.d.connectionLog.record({
       eventType: ConnectionEventType.AUTH_FAILED,
       reason: outcome.message,
-      ownerId: outcome.device?.ownerId ?? null,
+      organizationId: outcome.device?.organizationId ?? null,
       deviceId: outcome.device?.id ?? null,
       certificateFingerprint: outcome.fingerprint,
       ...s.details(),
@@ -367,7 +367,7 @@ export class MessageServer extends EventEmitter {
   private sessionStarted(s: Session): void {
     if (!s.device || s.state !== SessionState.AUTHENTICATED) return;
     s.state = SessionState.ONLINE;
-    this.d.connectionLog.record({ eventType: ConnectionEventType.CONNECTED, ownerId: s.device.ownerId, deviceId: s.device.id, certificateFingerprint: s.fingerprint, ...s.details() });
+    this.d.connectionLog.record({ eventType: ConnectionEventType.CONNECTED, organizationId: s.device.organizationId, deviceId: s.device.id, certificateFingerprint: s.fingerprint, ...s.details() });
     this.emit('sessionStarted', s.device.id);
   }
 
@@ -381,7 +381,7 @@ export class MessageServer extends EventEmitter {
       this.d.connectionLog.record({
         eventType: s.takenOver ? ConnectionEventType.TAKEN_OVER : ConnectionEventType.DISCONNECTED,
         reason: s.closeReason ?? (s.disconnected ? 'client disconnect' : 'connection closed by client'),
-        ownerId: s.device.ownerId,
+        organizationId: s.device.organizationId,
         deviceId: s.device.id,
         certificateFingerprint: s.fingerprint,
         ...s.details(),

@@ -2,10 +2,10 @@ import mqttPacket from 'mqtt-packet';
 import { parseShared } from './shared-subscriptions.js';
 
 /**
- * The owner namespace: inside the broker every topic of an owner's devices starts with `<ownerId>/`; devices
+ * The owner namespace: inside the broker every topic of an owner's devices starts with `<organizationId>/`; devices
  * never see it. Pure functions, used by the message server's hooks.
  */
-export const namespacePrefix = (ownerId: string): string => `${ownerId}/`;
+export const namespacePrefix = (organizationId: string): string => `${organizationId}/`;
 
 const OWNER_PREFIX = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\//i;
 

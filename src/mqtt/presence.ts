@@ -62,7 +62,7 @@ export class Presence {
       .then(async () => {
         const updated = await this.devices.setConnectionStatus(device.id, status, at, this.instanceId);
         this.unsaved.delete(device.id);
-        if (updated) this.pubSub.publish(deviceStatusTopic(updated.ownerId), updated);
+        if (updated) this.pubSub.publish(deviceStatusTopic(updated.organizationId), updated);
       })
       .catch((err: unknown) => {
         if (!this.unsaved.has(device.id)) this.log.error(`could not set device ${device.id} ${status}; will retry`, err);

@@ -29,7 +29,7 @@ export class Session {
   clean: boolean | null = null;
   device: DeviceEntity | null = null;
   fingerprint: string | null = null;
-  /** `<ownerId>/`: every topic of the device lives under it inside the broker. */
+  /** `<organizationId>/`: every topic of the device lives under it inside the broker. */
   prefix: string | null = null;
   /** How it ended, when it did: a newer connection with the same client id took over. */
   takenOver = false;

@@ -48,7 +48,7 @@ export class TopicHooks {
     };
     const record = () => {
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload ?? '');
-      const row = { ownerId: device.ownerId, deviceId: device.id, topic, payload, qos: packet.qos ?? 0, retain: Boolean(packet.retain), properties: messageProperties(packet.properties) };
+      const row = { organizationId: device.organizationId, deviceId: device.id, topic, payload, qos: packet.qos ?? 0, retain: Boolean(packet.retain), properties: messageProperties(packet.properties) };
       // Acknowledged means stored: aedes sends PUBACK/PUBREC only after this callback, so after the commit.
       new Promise<void>((resolve) => resolve(this.deviceEvents.record(row))).then(publish, (err: unknown) => this.notStored(s, packet, err, publish, cb));
     };

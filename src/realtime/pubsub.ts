@@ -7,7 +7,7 @@ import { closeRedis, redisPubSubClients, whenResubscribed } from './scale-out.js
 import { SubscriberCounter } from './subscribers.js';
 
 /**
- * Live events for GraphQL subscriptions. Topics are namespaced by owner (e.g. `deviceStatus:<ownerId>`),
+ * Live events for GraphQL subscriptions. Topics are namespaced by owner (e.g. `deviceStatus:<organizationId>`),
  * so a subscriber can only ever listen to its own user's events.
  */
 export type PubSubTopics = Record<string, [unknown]>;

@@ -18,7 +18,9 @@ import {
 } from 'type-graphql';
 import { badInput } from '../common/errors.js';
 import { DeviceEntity } from '../devices/device.entity.js';
-import { type GraphQLContext, userId } from '../graphql/context.js';
+import { Permission } from '../access/index.js';
+import { ORGANIZATION_ID } from '../devices/device.resolver.js';
+import type { GraphQLContext } from '../graphql/context.js';
 import type { TestClientService } from './test-client.service.js';
 import {
   MessageDirection,
@@ -170,19 +172,17 @@ export class TestClientSessionType {
 export class TestClientResolver {
   constructor(private readonly service: TestClientService) {}
 
-  private principal(ctx: GraphQLContext) {
-    userId(ctx);
-    return ctx.principal!;
-  }
-
-  @Query(() => [TestClientSessionType], { description: 'Your test client sessions.' })
-  testClientSessions(@Ctx() ctx: GraphQLContext): TestClientSession[] {
-    return this.service.list(userId(ctx));
+  @Query(() => [TestClientSessionType], { description: "An organization's test client sessions (on this instance)." })
+  async testClientSessions(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId?: string | null,
+  ): Promise<TestClientSession[]> {
+    return this.service.list((await ctx.access.organization(organizationId, Permission.READ)).organizationId);
   }
 
   @Query(() => TestClientSessionType)
-  testClientSession(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): TestClientSession {
-    return this.service.get(userId(ctx), id);
+  async testClientSession(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<TestClientSession> {
+    return (await this.service.authorize(ctx.access, id, Permission.READ)).session;
   }
 
   @Mutation(() => TestClientSessionType, {
@@ -193,7 +193,7 @@ export class TestClientResolver {
     @Arg('deviceId', () => ID) deviceId: string,
     @Arg('options', () => TestClientOptions, { nullable: true }) options?: TestClientOptions | null,
   ): Promise<TestClientSession> {
-    return this.service.start(this.principal(ctx), deviceId, options ?? {});
+    return this.service.start(ctx.access, deviceId, options ?? {});
   }
 
   @Mutation(() => TestMessageType, { description: 'Publishes JSON as the device; errors are BAD_USER_INPUT and nothing is sent.' })
@@ -206,7 +206,7 @@ export class TestClientResolver {
     @Arg('retain', { defaultValue: false }) retain: boolean,
     @Arg('properties', () => MessageProperties, { nullable: true, description: 'MQTT 5 properties (MQTT 5 sessions only).' }) properties: MessageProperties | null,
   ): Promise<TestMessageType> {
-    return toMessage(await this.service.publish(this.principal(ctx), sessionId, topic, payload, qos, retain, properties));
+    return toMessage(await this.service.publish(ctx.access, sessionId, topic, payload, qos, retain, properties));
   }
 
   @Mutation(() => TestClientSessionType)
@@ -216,12 +216,12 @@ export class TestClientResolver {
     @Arg('topicFilter') topicFilter: string,
     @Arg('qos', () => Int, { defaultValue: 0 }) qos: number,
   ): Promise<TestClientSession> {
-    return this.service.subscribe(this.principal(ctx), sessionId, topicFilter, qos);
+    return this.service.subscribe(ctx.access, sessionId, topicFilter, qos);
   }
 
   @Mutation(() => TestClientSessionType)
   testClientUnsubscribe(@Ctx() ctx: GraphQLContext, @Arg('sessionId', () => ID) sessionId: string, @Arg('topicFilter') topicFilter: string): Promise<TestClientSession> {
-    return this.service.unsubscribe(this.principal(ctx), sessionId, topicFilter);
+    return this.service.unsubscribe(ctx.access, sessionId, topicFilter);
   }
 
   @Mutation(() => TestClientSessionType, { description: 'Disconnects and forgets the session; returns its final state.' })
@@ -234,7 +234,7 @@ export class TestClientResolver {
     })
     abrupt: boolean,
   ): Promise<TestClientSession> {
-    return this.service.stop(userId(ctx), sessionId, abrupt);
+    return this.service.stop(ctx.access, sessionId, abrupt);
   }
 
   @Subscription(() => TestMessageType, {
@@ -242,7 +242,7 @@ export class TestClientResolver {
     subscribe: ({ args, context }) => {
       const ctx = context as GraphQLContext;
       const svc = ctx.services.testClients;
-      return svc.messages(userId(ctx), String(args.sessionId), parseAfter(args.after as string | null));
+      return svc.messages(ctx.access, String(args.sessionId), parseAfter(args.after as string | null));
     },
   })
   testClientMessages(
@@ -257,7 +257,7 @@ export class TestClientResolver {
     description: 'The session now, then whenever its state or subscriptions change; completes when it has ended.',
     subscribe: ({ args, context }) => {
       const ctx = context as GraphQLContext;
-      return ctx.services.testClients.stateChanges(userId(ctx), String(args.sessionId));
+      return ctx.services.testClients.stateChanges(ctx.access, String(args.sessionId));
     },
   })
   testClientStateChanged(@Root() session: TestClientSession, @Arg('sessionId', () => ID) _sessionId: string): TestClientSession {

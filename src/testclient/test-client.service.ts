@@ -11,7 +11,9 @@ import { DeviceAuthType, DeviceStatus } from '../devices/device.entity.js';
 import type { DeviceService } from '../devices/device.service.js';
 import type { PkiService } from '../pki/pki.service.js';
 import { SubscriberCounter } from '../realtime/subscribers.js';
-import type { Principal } from '../users/user.service.js';
+import { allows, isRole, Permission, type Principal, type RequestAccess, type Scope } from '../access/index.js';
+import { AuditAction, type AuditService } from '../audit/index.js';
+import type { RegistryBus } from '../common/events.js';
 import { sessionMessages, sessionStates } from './test-client.streams.js';
 import {
   describeConnectError,
@@ -45,21 +47,45 @@ export class TestClientService {
     private readonly endpoints: () => MqttEndpoints | null,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {}
+    private readonly bus: RegistryBus,
+    private readonly audit: AuditService,
+  ) {
+    bus.on('membershipChanged', this.onMembershipChanged);
+  }
 
-  /** The caller's session, or NOT_FOUND (also for other users' sessions). */
-  get(ownerId: string, id: string): TestClientSession {
+  /** The session and the caller's scope in its organization: NOT_FOUND for non-members, FORBIDDEN below `permission`. */
+  async authorize(access: RequestAccess, id: string, permission: Permission): Promise<{ session: TestClientSession; scope: Scope }> {
     const session = isUuid(id) ? this.sessions.get(id) : undefined;
-    if (!session || session.ownerId !== ownerId) throw notFound('Test client session');
-    return session;
+    if (!session) throw notFound('Test client session');
+    return { session, scope: await access.within(session.organizationId, permission, 'Test client session') };
   }
 
-  list(ownerId: string): TestClientSession[] {
-    return [...this.sessions.values()].filter((s) => s.ownerId === ownerId).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  /** A session by id, unchecked (for tests and tools; operations go through authorize). */
+  find(id: string): TestClientSession | undefined {
+    return this.sessions.get(id);
   }
 
-  async start(principal: Principal, deviceId: string, options: StartOptions = {}): Promise<TestClientSession> {
-    const device = await this.devices.get(principal.userId, deviceId);
+  /** Ends the sessions a user started in an organization once they may no longer drive test clients there. */
+  private readonly onMembershipChanged = ({ organizationId, userId, role }: { organizationId: string; userId: string; role: string | null }) => {
+    if (role && isRole(role) && allows(role, Permission.TEST_CLIENT)) return;
+    for (const session of this.sessions.values()) {
+      if (session.organizationId === organizationId && session.startedByUserId === userId && session.active) {
+        void this.end(session, TestClientState.DISCONNECTED, "stopped: the user's membership of the organization ended", true);
+      }
+    }
+  };
+
+  private startedBy(userId: string): TestClientSession[] {
+    return [...this.sessions.values()].filter((s) => s.startedByUserId === userId).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  }
+
+  list(organizationId: string): TestClientSession[] {
+    return [...this.sessions.values()].filter((s) => s.organizationId === organizationId).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  }
+
+  async start(access: RequestAccess, deviceId: string, options: StartOptions = {}): Promise<TestClientSession> {
+    const { device, scope } = await this.devices.authorize(access, deviceId, Permission.TEST_CLIENT);
+    const { principal } = scope.actor;
     const transport = options.transport ?? (device.authType === DeviceAuthType.CERTIFICATE ? TestClientTransport.MQTTS_MUTUAL : TestClientTransport.MQTT);
     if (device.authType === DeviceAuthType.CERTIFICATE && transport !== TestClientTransport.MQTTS_MUTUAL) {
       throw badInput('a CERTIFICATE device connects over MQTTS_MUTUAL (two-way TLS)', 'transport');
@@ -73,7 +99,7 @@ export class TestClientService {
     if (mqttVersion !== 4 && mqttVersion !== 5 && mqttVersion !== 3) throw badInput('mqttVersion must be 3 (3.1), 4 (3.1.1) or 5', 'mqttVersion');
     const will = options.will ? this.checkWill(options.will) : undefined;
 
-    const own = this.list(principal.userId).filter((s) => s.active);
+    const own = this.startedBy(principal.userId).filter((s) => s.active);
     if (own.length >= this.config.maxSessionsPerUser) {
       throw new AppError('LIMIT_EXCEEDED', `at most ${this.config.maxSessionsPerUser} test client sessions may run at once; stop one first`);
     }
@@ -92,7 +118,7 @@ export class TestClientService {
       transport === TestClientTransport.MQTT ? endpoints?.port : transport === TestClientTransport.MQTTS ? endpoints?.tlsPort : endpoints?.mutualTlsPort;
     if (!endpoints || port == null) throw badInput(`the ${transport} listener is not enabled on this server`, 'transport');
 
-    const session = new TestClientSession(principal.userId, device, transport, options.cleanSession ?? true, keepalive, mqttVersion, this.clock());
+    const session = new TestClientSession(device.organizationId, principal.userId, device, transport, options.cleanSession ?? true, keepalive, mqttVersion, this.clock());
     session.tookOverOnlineDevice = device.status === DeviceStatus.ONLINE;
     const connectOptions: IClientOptions = {
       host: endpoints.host,
@@ -124,11 +150,12 @@ export class TestClientService {
     }
 
     // Ended sessions stay listed (with their messages) until stopped; keep only the newest few of them.
-    const ended = this.list(principal.userId).filter((s) => !s.active);
+    const ended = this.startedBy(principal.userId).filter((s) => !s.active);
     for (const old of ended.slice(0, Math.max(0, ended.length - this.config.maxSessionsPerUser + 1))) this.sessions.delete(old.id);
     this.sessions.set(session.id, session);
     this.touch(session, principal);
     this.log.info('test client starting', { sessionId: session.id, deviceId: device.id, transport, force: !!options.force });
+    await this.audit.record(scope, AuditAction.TEST_CLIENT_STARTED, { type: 'DEVICE', id: device.id, label: device.name }, { sessionId: session.id, transport, force: !!options.force });
     await this.connect(session, connectOptions);
     return session;
   }
@@ -284,8 +311,9 @@ export class TestClientService {
     return message;
   }
 
-  async publish(principal: Principal, sessionId: string, topic: string, payload: string, qos = 0, retain = false, properties: MessageProperties | null = null): Promise<TestMessage> {
-    const session = this.get(principal.userId, sessionId);
+  async publish(access: RequestAccess, sessionId: string, topic: string, payload: string, qos = 0, retain = false, properties: MessageProperties | null = null): Promise<TestMessage> {
+    const { session, scope } = await this.authorize(access, sessionId, Permission.TEST_CLIENT);
+    const { principal } = scope.actor;
     const problem = publishTopicProblem(topic);
     if (problem) throw badInput(problem, 'topic');
     this.parseJson(payload, 'payload');
@@ -299,8 +327,9 @@ export class TestClientService {
     return this.record(session, MessageDirection.REPORTED, topic, Buffer.from(payload), q, retain, messageProperties(props));
   }
 
-  async subscribe(principal: Principal, sessionId: string, topicFilter: string, qos = 0): Promise<TestClientSession> {
-    const session = this.get(principal.userId, sessionId);
+  async subscribe(access: RequestAccess, sessionId: string, topicFilter: string, qos = 0): Promise<TestClientSession> {
+    const { session, scope } = await this.authorize(access, sessionId, Permission.TEST_CLIENT);
+    const { principal } = scope.actor;
     const problem = topicFilterProblem(topicFilter);
     if (problem) throw badInput(problem, 'topicFilter');
     const q = this.checkQos(qos);
@@ -314,8 +343,9 @@ export class TestClientService {
     return session;
   }
 
-  async unsubscribe(principal: Principal, sessionId: string, topicFilter: string): Promise<TestClientSession> {
-    const session = this.get(principal.userId, sessionId);
+  async unsubscribe(access: RequestAccess, sessionId: string, topicFilter: string): Promise<TestClientSession> {
+    const { session, scope } = await this.authorize(access, sessionId, Permission.TEST_CLIENT);
+    const { principal } = scope.actor;
     if (!session.subscriptions.has(topicFilter)) throw badInput(`not subscribed to "${topicFilter}"`, 'topicFilter');
     const client = this.requireConnected(session);
     this.touch(session, principal);
@@ -329,8 +359,8 @@ export class TestClientService {
    * Disconnects and forgets the session; returns its final state. `abrupt`: close the socket without DISCONNECT,
    * as a device that loses power would, so the broker publishes the session's will message.
    */
-  async stop(ownerId: string, sessionId: string, abrupt = false): Promise<TestClientSession> {
-    const session = this.get(ownerId, sessionId);
+  async stop(access: RequestAccess, sessionId: string, abrupt = false): Promise<TestClientSession> {
+    const { session } = await this.authorize(access, sessionId, Permission.TEST_CLIENT);
     await this.end(session, TestClientState.DISCONNECTED, abrupt ? 'dropped by the user without DISCONNECT (will message published)' : 'stopped by the user', !abrupt);
     this.sessions.delete(session.id);
     return session;
@@ -340,13 +370,15 @@ export class TestClientService {
    * Messages of a session: those still buffered after `afterSeq`, then live ones, with no gap and no duplicate.
    * Ends when the session ends.
    */
-  messages(ownerId: string, sessionId: string, afterSeq = 0): AsyncGenerator<TestMessage> {
-    return sessionMessages(this.get(ownerId, sessionId), this.watchers, this.config.bufferSize, afterSeq);
+  async messages(access: RequestAccess, sessionId: string, afterSeq = 0): Promise<AsyncIterableIterator<TestMessage>> {
+    const { session, scope } = await this.authorize(access, sessionId, Permission.READ);
+    return access.service.guard(scope, Permission.READ, sessionMessages(session, this.watchers, this.config.bufferSize, afterSeq));
   }
 
   /** The session now, then at each change (connect, disconnect, subscriptions); ends after the session ends. */
-  stateChanges(ownerId: string, sessionId: string): AsyncGenerator<TestClientSession> {
-    return sessionStates(this.get(ownerId, sessionId), this.watchers);
+  async stateChanges(access: RequestAccess, sessionId: string): Promise<AsyncIterableIterator<TestClientSession>> {
+    const { session, scope } = await this.authorize(access, sessionId, Permission.READ);
+    return access.service.guard(scope, Permission.READ, sessionStates(session, this.watchers));
   }
 
   /** Resolves once a subscription watches the session, at once if one already does (for tests and tools). */
@@ -356,6 +388,7 @@ export class TestClientService {
 
   /** Stops every session and frees every socket. */
   async close(): Promise<void> {
+    this.bus.off('membershipChanged', this.onMembershipChanged);
     await Promise.all([...this.sessions.values()].map((session) => this.end(session, TestClientState.DISCONNECTED, 'server shutting down', true)));
     this.sessions.clear();
   }

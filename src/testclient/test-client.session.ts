@@ -93,7 +93,9 @@ export class TestClientSession {
   expiresAt: Date | null | undefined;
 
   constructor(
-    readonly ownerId: string,
+    readonly organizationId: string,
+    /** The user who started it (for an API key, the key's creator); it ends when they may no longer drive test clients there. */
+    readonly startedByUserId: string,
     readonly device: DeviceEntity,
     readonly transport: TestClientTransport,
     readonly cleanSession: boolean,

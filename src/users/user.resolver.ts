@@ -1,4 +1,5 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { OrganizationRole, Permission } from '../access/index.js';
 import { type GraphQLContext, userId } from '../graphql/context.js';
 import { ApiKeyEntity, UserEntity } from './user.entity.js';
 import type { UserService } from './user.service.js';
@@ -43,18 +44,24 @@ export class UserResolver {
     return this.users.getUser(userId(ctx));
   }
 
-  @Query(() => [ApiKeyEntity], { description: "The caller's API keys, without their secrets." })
-  apiKeys(@Ctx() ctx: GraphQLContext): Promise<ApiKeyEntity[]> {
-    return this.users.listApiKeys(userId(ctx));
+  @Query(() => [ApiKeyEntity], { description: "API keys of an organization (default: your personal one), without their secrets: all of them for OWNER and ADMIN, else your own." })
+  async apiKeys(@Ctx() ctx: GraphQLContext, @Arg('organizationId', () => ID, { nullable: true }) organizationId?: string | null): Promise<ApiKeyEntity[]> {
+    return this.users.listApiKeys(await ctx.access.organization(organizationId, Permission.OWN_API_KEYS));
   }
 
-  @Mutation(() => CreatedApiKey)
-  createApiKey(@Ctx() ctx: GraphQLContext, @Arg('name') name: string): Promise<CreatedApiKey> {
-    return this.users.createApiKey(userId(ctx), name);
+  @Mutation(() => CreatedApiKey, { description: "A key acting in one organization (default: your personal one) with a role no higher than yours (default: yours), e.g. a VIEWER key for a wall dashboard." })
+  async createApiKey(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('name') name: string,
+    @Arg('organizationId', () => ID, { nullable: true }) organizationId?: string | null,
+    @Arg('role', () => OrganizationRole, { nullable: true }) role?: OrganizationRole | null,
+    @Arg('expiresAt', () => Date, { nullable: true }) expiresAt?: Date | null,
+  ): Promise<CreatedApiKey> {
+    return this.users.createApiKey(await ctx.access.organization(organizationId, Permission.OWN_API_KEYS), name, role, expiresAt);
   }
 
-  @Mutation(() => ApiKeyEntity)
+  @Mutation(() => ApiKeyEntity, { description: 'Revokes your own key, or (OWNER, ADMIN) any key of the organization.' })
   revokeApiKey(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<ApiKeyEntity> {
-    return this.users.revokeApiKey(userId(ctx), id);
+    return this.users.revokeApiKey(ctx.access, id);
   }
 }

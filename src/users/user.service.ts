@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { DataSource, Repository } from 'typeorm';
+import { type DataSource, In, type Repository } from 'typeorm';
 import type { AuthConfig } from '../config/config.js';
 import { hashPassword, verifyPassword } from '../auth/password.js';
 import { signToken, verifyToken } from '../auth/token.js';
@@ -12,6 +12,8 @@ import type { Secrets } from '../secrets/secrets.js';
 import type { AttemptThrottle } from '../security/attempt-throttle.js';
 import { noConnectThrottle } from '../security/connect-throttle.js';
 import { tooManyAttempts } from '../security/refusal.js';
+import { allows, MembershipEntity, OrganizationEntity, OrganizationRole, Permission, type Principal, type RequestAccess, roleAtLeast, type Scope } from '../access/index.js';
+import { AuditAction, type AuditService } from '../audit/index.js';
 import { ApiKeyEntity, UserEntity } from './user.entity.js';
 
 export const API_KEY_PREFIX = 'pk_';
@@ -23,13 +25,7 @@ export interface Session {
   user: UserEntity;
 }
 
-/** Who is calling: resolved from a bearer token or an API key. */
-export interface Principal {
-  userId: string;
-  /** Set when a session token authenticated the call; when it expires. */
-  tokenExpiresAt?: Date;
-  apiKeyId?: string;
-}
+export type { Principal } from '../access/index.js';
 
 export class UserService {
   private readonly users: Repository<UserEntity>;
@@ -38,11 +34,12 @@ export class UserService {
   private dummyHash?: Promise<string>;
 
   constructor(
-    ds: DataSource,
+    private readonly ds: DataSource,
     private readonly secrets: Secrets,
     private readonly config: AuthConfig,
     private readonly clock: Clock,
     private readonly bus: RegistryBus,
+    private readonly audit: AuditService,
     /** Back-off for failed logins per account and remote address. */
     private readonly throttle: AttemptThrottle = noConnectThrottle,
   ) {
@@ -75,11 +72,17 @@ export class UserService {
       id: newId(),
       email,
       passwordHash: await hashPassword(password, this.config.passwordHashCost),
+      personalOrganizationId: newId(),
       createdAt: now,
       updatedAt: now,
     });
     try {
-      await this.users.insert(user);
+      // The user and their personal organization, of which they are the OWNER, exist together or not at all.
+      await this.ds.transaction(async (m) => {
+        await m.getRepository(UserEntity).insert(user);
+        await m.getRepository(OrganizationEntity).insert({ id: user.personalOrganizationId, name: email, personal: true, createdByUserId: user.id, createdAt: now });
+        await m.getRepository(MembershipEntity).insert({ organizationId: user.personalOrganizationId, userId: user.id, role: OrganizationRole.OWNER, createdAt: now });
+      });
     } catch (err) {
       // A concurrent sign-up with the same e-mail won the unique index.
       if (await this.users.existsBy({ email })) throw conflict('an account with this e-mail already exists', 'email');
@@ -113,6 +116,13 @@ export class UserService {
     return (await verifyPassword(password, user.passwordHash)) ? user : null;
   }
 
+  /** Users by id, in input order (for DataLoader). */
+  async byIds(ids: readonly string[]): Promise<(UserEntity | null)[]> {
+    const rows = ids.length ? await this.users.findBy({ id: In([...ids]) }) : [];
+    const map = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id) ?? null);
+  }
+
   async getUser(id: string): Promise<UserEntity> {
     const user = isUuid(id) ? await this.users.findOneBy({ id }) : null;
     if (!user) throw notFound('User');
@@ -132,27 +142,37 @@ export class UserService {
     if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
     const claims = verifyToken(this.secrets.tokenKey, credential, this.clock());
     if (!claims) throw unauthenticated('invalid or expired token');
-    if (!(await this.users.existsBy({ id: claims.sub }))) throw unauthenticated('invalid or expired token');
-    return { userId: claims.sub, tokenExpiresAt: new Date(claims.exp * 1000) };
+    const user = isUuid(claims.sub) ? await this.users.findOne({ where: { id: claims.sub }, select: { id: true, email: true, personalOrganizationId: true } }) : null;
+    if (!user) throw unauthenticated('invalid or expired token');
+    return { userId: user.id, defaultOrganizationId: user.personalOrganizationId, tokenExpiresAt: new Date(claims.exp * 1000), label: user.email };
   }
 
   private async authenticateApiKey(key: string): Promise<Principal> {
     const row = await this.apiKeys.findOneBy({ keyHash: this.secrets.keyedHash(key) });
-    if (!row || row.revokedAt) throw unauthenticated('invalid or revoked API key');
     const now = this.clock();
+    if (!row || row.revokedAt) throw unauthenticated('invalid or revoked API key');
+    if (row.expiresAt && row.expiresAt <= now) throw unauthenticated('API key expired');
     // Record use at most once a minute per key.
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
       await this.apiKeys.update({ id: row.id }, { lastUsedAt: now });
     }
-    return { userId: row.userId, apiKeyId: row.id };
+    const label = `API key ${row.name} (${row.prefix}…)`;
+    return { userId: row.userId, defaultOrganizationId: row.organizationId, apiKey: { id: row.id, organizationId: row.organizationId, role: row.role, label }, label };
   }
 
-  async createApiKey(userId: string, nameInput: string): Promise<{ key: string; apiKey: ApiKeyEntity }> {
+  /** A key acting in the scope's organization with `role` (default: the creator's role there), never above it. */
+  async createApiKey(scope: Scope, nameInput: string, role?: OrganizationRole | null, expiresAt?: Date | null): Promise<{ key: string; apiKey: ApiKeyEntity }> {
     const name = checkName(nameInput);
+    const keyRole = role ?? scope.role;
+    if (!roleAtLeast(scope.role, keyRole)) throw badInput(`an API key's role cannot be above yours (${scope.role})`, 'role');
+    if (expiresAt && expiresAt <= this.clock()) throw badInput('expiresAt must be in the future', 'expiresAt');
     const key = API_KEY_PREFIX + crypto.randomBytes(24).toString('base64url');
     const apiKey = this.apiKeys.create({
       id: newId(),
-      userId,
+      userId: scope.actor.principal.userId,
+      organizationId: scope.organizationId,
+      role: keyRole,
+      expiresAt: expiresAt ?? null,
       name,
       prefix: key.slice(0, 10),
       keyHash: this.secrets.keyedHash(key),
@@ -160,23 +180,35 @@ export class UserService {
       lastUsedAt: null,
       revokedAt: null,
     });
-    await this.apiKeys.insert(apiKey);
+    await this.ds.transaction(async (m) => {
+      await m.getRepository(ApiKeyEntity).insert(apiKey);
+      await this.audit.record(scope, AuditAction.API_KEY_CREATED, { type: 'API_KEY', id: apiKey.id, label: `${name} (${apiKey.prefix}…)` }, { role: keyRole, expiresAt: apiKey.expiresAt?.toISOString() ?? null }, m);
+    });
     return { key, apiKey };
   }
 
-  listApiKeys(userId: string): Promise<ApiKeyEntity[]> {
-    return this.apiKeys.find({ where: { userId }, order: { createdAt: 'DESC', id: 'ASC' } });
+  /** The organization's keys for those who manage them (API_KEYS), else the caller's own there. */
+  listApiKeys(scope: Scope): Promise<ApiKeyEntity[]> {
+    const where = allows(scope.role, Permission.API_KEYS)
+      ? { organizationId: scope.organizationId }
+      : { organizationId: scope.organizationId, userId: scope.actor.principal.userId };
+    return this.apiKeys.find({ where, order: { createdAt: 'DESC', id: 'ASC' } });
   }
 
-  async revokeApiKey(userId: string, id: string): Promise<ApiKeyEntity> {
-    const row = isUuid(id) ? await this.apiKeys.findOneBy({ id, userId }) : null;
+  /** Revokes one's own key, or (API_KEYS) any key of the organization. */
+  async revokeApiKey(access: RequestAccess, id: string): Promise<ApiKeyEntity> {
+    const row = isUuid(id) ? await this.apiKeys.findOneBy({ id }) : null;
     if (!row) throw notFound('API key');
+    const own = row.userId === access.caller().userId;
+    const scope = await access.within(row.organizationId, own ? Permission.OWN_API_KEYS : Permission.API_KEYS, 'API key');
     if (!row.revokedAt) {
       row.revokedAt = this.clock();
-      await this.apiKeys.update({ id: row.id }, { revokedAt: row.revokedAt });
+      await this.ds.transaction(async (m) => {
+        await m.getRepository(ApiKeyEntity).update({ id: row.id }, { revokedAt: row.revokedAt });
+        await this.audit.record(scope, AuditAction.API_KEY_REVOKED, { type: 'API_KEY', id: row.id, label: `${row.name} (${row.prefix}…)` }, null, m);
+      });
       this.bus.emit('apiKeyRevoked', { apiKeyId: row.id });
     }
     return row;
   }
 }
-

@@ -91,13 +91,14 @@ export async function startTestApp(
 
 let counter = 0;
 /** Signs up a fresh user and returns its token. */
-export async function signUp(app: TestApp, email = `user${++counter}-${Date.now()}@example.com`): Promise<{ token: string; email: string; id: string }> {
-  const r = await app.gql<{ signUp: { token: string; user: { id: string } } }>(
-    'mutation($e:String!,$p:String!){ signUp(email:$e,password:$p){ token user { id } } }',
+/** A new user; `orgId`: their personal organization (where operations that name none act). */
+export async function signUp(app: TestApp, email = `user${++counter}-${Date.now()}@example.com`): Promise<{ token: string; email: string; id: string; orgId: string }> {
+  const r = await app.gql<{ signUp: { token: string; user: { id: string; personalOrganizationId: string } } }>(
+    'mutation($e:String!,$p:String!){ signUp(email:$e,password:$p){ token user { id personalOrganizationId } } }',
     { e: email, p: 'correct horse battery' },
   );
   if (!r.data) throw new Error(`signUp failed: ${JSON.stringify(r.errors)}`);
-  return { token: r.data.signUp.token, email, id: r.data.signUp.user.id };
+  return { token: r.data.signUp.token, email, id: r.data.signUp.user.id, orgId: r.data.signUp.user.personalOrganizationId };
 }
 
 /** Asserts a GraphQL error with the given code and returns its message. */

@@ -125,7 +125,7 @@ export async function endAll(): Promise<void> {
 
 /**
  * Resolves with the first payload published on an app pub/sub topic that matches (e.g. the
- * `connectionLog:<ownerId>` rows, published once committed). Call BEFORE the action that causes it.
+ * `connectionLog:<organizationId>` rows, published once committed). Call BEFORE the action that causes it.
  */
 export function published<T = any>(app: TestApp, topic: string, match: (value: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
   const it = app.services.pubSub.subscribe(topic)[Symbol.asyncIterator]() as AsyncIterator<T>;

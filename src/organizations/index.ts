@@ -1,0 +1,3 @@
+export { InvitationEntity } from './invitation.entity.js';
+export { MemberResolver, OrganizationResolver } from './organization.resolver.js';
+export { OrganizationService } from './organization.service.js';
