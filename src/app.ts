@@ -106,6 +106,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       cleanups.push(() => sync.stop());
     }
     await services.pki.init();
+    services.audit.startRetention((err) => log.error('audit trail retention failed', err));
+    cleanups.push(async () => services.audit.stopRetention());
     // The message server stops after the test clients (cleanups run in reverse) and before the database.
     cleanups.push(() => services.messageServer.close());
     const mqtt = await services.messageServer.start({ pki: services.pki, certificates: services.certificates });

@@ -79,7 +79,7 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const connectThrottle: ConnectThrottle = throttles.mqttAuth;
   const pubSub = createAppPubSub(config.redisUrl ? { redisUrl: config.redisUrl, log } : undefined);
   const access = new AccessService(ds, bus);
-  const audit = new AuditService(ds, clock);
+  const audit = new AuditService(ds, clock, { maxAgeDays: config.mqtt.connectionLogRetention.maxAgeDays, intervalMs: config.mqtt.retentionIntervalMs });
   const organizations = new OrganizationService(ds, secrets, audit, bus, clock);
   const users = new UserService(ds, secrets, config.auth, clock, bus, audit, throttles.login);
   const credentials = new CredentialService(ds, secrets, clock);

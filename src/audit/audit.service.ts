@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import type { Scope } from '../access/index.js';
-import { newId } from '../common/ids.js';
+import { sortableId } from '../broker/ids.js';
 import { keysetPage, type Page } from '../common/pagination.js';
 import type { Clock } from '../common/runtime.js';
 import { AuditAction, AuditActorType, AuditEntryEntity } from './audit.entity.js';
@@ -37,19 +37,43 @@ export function diff(before: Record<string, unknown>, after: Record<string, unkn
 export class AuditService {
   private readonly repo: Repository<AuditEntryEntity>;
 
+  private timer: NodeJS.Timeout | null = null;
+
   constructor(
     ds: DataSource,
     private readonly clock: Clock,
+    /** Kept like the connection log: entries older than this many days go (0: kept forever). */
+    private readonly retention: { maxAgeDays: number; intervalMs: number } = { maxAgeDays: 0, intervalMs: 60_000 },
   ) {
     this.repo = ds.getRepository(AuditEntryEntity);
   }
 
+  /** Applies the retention now and every interval (a failed pass is retried at the next one). */
+  startRetention(onError: (err: unknown) => void): void {
+    if (!this.retention.maxAgeDays) return;
+    const pass = () => void this.enforceRetention().catch(onError);
+    pass();
+    this.timer = setInterval(pass, this.retention.intervalMs);
+    this.timer.unref();
+  }
+
+  stopRetention(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  enforceRetention(): Promise<number> {
+    return this.deleteBefore(new Date(this.clock().getTime() - this.retention.maxAgeDays * 86_400_000));
+  }
+
   async record(scope: Scope, action: AuditAction, target: AuditTarget, changes: Record<string, unknown> | null = null, manager?: EntityManager): Promise<void> {
     const { principal, remoteAddress } = scope.actor;
+    const time = this.clock();
     const row: AuditEntryEntity = {
-      id: newId(),
+      // Ordered within a millisecond: the trail pages by (time, id).
+      id: sortableId(time.getTime()),
       organizationId: scope.organizationId,
-      time: this.clock(),
+      time,
       action,
       actorType: principal.apiKey ? AuditActorType.API_KEY : AuditActorType.USER,
       actorUserId: principal.userId,

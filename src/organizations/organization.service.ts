@@ -74,6 +74,7 @@ export class OrganizationService {
   async rename(scope: Scope, nameInput: string): Promise<OrganizationEntity> {
     const org = await this.get(scope);
     const name = checkName(nameInput);
+    if (name === org.name) return org;
     await this.ds.transaction(async (m) => {
       await m.getRepository(OrganizationEntity).update({ id: org.id }, { name });
       await this.audit.record(scope, AuditAction.ORGANIZATION_RENAMED, { type: 'ORGANIZATION', id: org.id, label: name }, { name: { from: org.name, to: name } }, m);

@@ -6,6 +6,8 @@ export interface LiveSubscription<T> {
   next(timeoutMs?: number): Promise<{ data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }>;
   /** Results received and not yet taken. */
   pending(): number;
+  /** Resolves when the server completes the subscription (rejects after timeoutMs). */
+  completed(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,8 @@ export function subscribe<T = any>(graphqlUrl: string, token: string | undefined
   const queue: Array<{ data?: T; errors?: any[] }> = [];
   const waiters: Array<(r: { data?: T; errors?: any[] }) => void> = [];
   let failure: unknown;
+  let markComplete!: () => void;
+  const complete = new Promise<void>((resolve) => (markComplete = resolve));
   const push = (r: { data?: T; errors?: any[] }) => {
     const w = waiters.shift();
     if (w) w(r);
@@ -43,10 +47,15 @@ export function subscribe<T = any>(graphqlUrl: string, token: string | undefined
         const errors = Array.isArray(e) ? e : [{ message: String((e as { reason?: string }).reason ?? e), extensions: { closeCode: (e as { code?: number }).code } }];
         push({ errors });
       },
-      complete: () => undefined,
+      complete: () => markComplete(),
     },
   );
   return {
+    completed(timeoutMs = 5000) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(new Error(`not completed within ${timeoutMs} ms`)), timeoutMs)));
+      return Promise.race([complete, late]).finally(() => clearTimeout(timer));
+    },
     next(timeoutMs = 5000) {
       const queued = queue.shift();
       if (queued) return Promise.resolve(queued);
