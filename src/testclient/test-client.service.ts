@@ -54,6 +54,13 @@ export class TestClientService {
     return session;
   }
 
+  /** Sessions connecting or connected, every user's (metrics). */
+  get activeSessions(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.active) n += 1;
+    return n;
+  }
+
   list(ownerId: string): TestClientSession[] {
     return [...this.sessions.values()].filter((s) => s.ownerId === ownerId).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
   }
