@@ -125,7 +125,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
     const expressApp = express();
     expressApp.disable('x-powered-by');
-    expressApp.use(requestLog(childLogger(log, { component: 'http' })));
+    const httpLog = childLogger(log, { component: 'http' });
+    expressApp.use(requestLog(httpLog));
     const httpServer = http.createServer(expressApp);
 
     const subscriptions = attachSubscriptions(httpServer, schema, services);
@@ -202,7 +203,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       }),
     );
     expressApp.use(jsonNotFound);
-    expressApp.use(jsonErrorHandler(log, config.graphql.maxBodyBytes));
+    expressApp.use(jsonErrorHandler(httpLog, config.graphql.maxBodyBytes));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
