@@ -11,7 +11,7 @@ import type { MessageServerPorts } from './mqtt/message-server.js';
 import type { Config } from './config/config.js';
 import { formatError } from './common/errors.js';
 import { isStorageUnavailable } from './common/storage-errors.js';
-import { type Clock, createLogger, type Logger, systemClock } from './common/runtime.js';
+import { childLogger, type Clock, type Logger, systemClock } from './common/runtime.js';
 import { openDatabase } from './db/data-source.js';
 import { certificatesRouter } from './certificates/http.js';
 import { buildContext, type GraphQLContext } from './graphql/context.js';
@@ -25,14 +25,19 @@ import { bridgeRegistryBus, loadInstanceId } from './realtime/scale-out.js';
 import { RegistrySync } from './realtime/registry-sync.js';
 import { readRegistryGeneration } from './db/registry-generation.js';
 import { createServices, type Services } from './services.js';
-import { createMetrics } from './observability/metrics.js';
+import { createLogger } from './observability/logger.js';
+import { requestIdOf, requestLog } from './observability/request-log.js';
+import { InternalErrors, observabilityPlugin } from './graphql/observability-plugin.js';
 import { MqttListener } from './broker/connection-log.entity.js';
 import { mqttWebSocketServer, routeMqttUpgrades } from './mqtt/websocket.js';
 import type { ByteSocket } from './mqtt/wire-guard.js';
 
 export interface AppOptions {
   clock?: Clock;
+  /** The logger to use instead of one made from `config.logLevel`; the app adds `instanceId` to its lines. */
   log?: Logger;
+  /** Where the app's JSON log lines go (default stdout); ignored with `log`. */
+  logDestination?: { write(line: string): void };
 }
 
 export interface App {
@@ -61,7 +66,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
 /** Starts everything (database + migrations, GraphQL over HTTP and WebSocket); `close()` stops everything. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? createLogger(config.logLevel);
+  const instanceId = loadInstanceId(config.dataDir, config.instanceId);
+  const log = childLogger(options.log ?? createLogger({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) }), { instanceId });
   const secrets = loadSecrets(config.dataDir, config.serverSecret);
   const ds: DataSource = await openDatabase(config.database);
   const cleanups: Array<() => Promise<void>> = [async () => void (await ds.destroy())];
@@ -73,7 +79,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
    */
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      const deadline = Date.now() + config.shutdownTimeoutMs;
+      const started = Date.now();
+      const deadline = started + config.shutdownTimeoutMs;
+      log.info('shutting down');
       const steps = cleanups.splice(0).reverse();
       for (const [i, cleanup] of steps.entries()) {
         const left = deadline - Date.now();
@@ -85,9 +93,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           log.error('error during shutdown', err);
         }
       }
+      log.info('shut down', { durationMs: Date.now() - started });
     })());
   try {
-    const instanceId = loadInstanceId(config.dataDir, config.instanceId);
     const services = createServices(config, ds, secrets, clock, log, instanceId);
     cleanups.push(() => services.pubSub.close());
     cleanups.push(async () => services.storageHealth.close());
@@ -119,11 +127,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
     const expressApp = express();
     expressApp.disable('x-powered-by');
+    const httpLog = childLogger(log, { component: 'http' });
+    expressApp.use(requestLog(httpLog));
     const httpServer = http.createServer(expressApp);
 
-    const dispose = attachSubscriptions(httpServer, schema, services);
+    const subscriptions = attachSubscriptions(httpServer, schema, services);
     let disposed: Promise<void> | null = null;
-    const disposeSubscriptions = () => (disposed ??= dispose());
+    const disposeSubscriptions = () => (disposed ??= subscriptions.dispose());
     // MQTT over WebSocket shares the HTTP server (after graphql-ws, whose upgrades it passes on).
     let endMqttWebSockets = () => undefined as void;
     if (config.mqtt.enabled && config.mqtt.wsEnabled) {
@@ -133,6 +143,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }
     cleanups.push(disposeSubscriptions);
 
+    const graphqlLog = childLogger(log, { component: 'graphql' });
+    const internalErrors = new InternalErrors();
     const apollo = new ApolloServer<GraphQLContext>({
       schema,
       introspection: true,
@@ -143,17 +155,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       formatError: (formatted, error) =>
         formatError(formatted, error, (err) => {
           if (isStorageUnavailable(err)) services.storageHealth.markFailed(err instanceof Error ? err.message : 'storage unavailable');
-          log.error('unexpected error in GraphQL operation', err);
+          // Logged with its request id by the observability plugin once the response is ready.
+          internalErrors.note(error, err);
         }),
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), costLimitPlugin(config.graphql)],
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        ApolloServerPluginLandingPageDisabled(),
+        observabilityPlugin(services.metrics, graphqlLog, internalErrors),
+        costLimitPlugin(config.graphql),
+      ],
     });
     await apollo.start();
     cleanups.push(() => apollo.stop());
 
+    // Liveness: answers while the process serves HTTP (no database access).
     expressApp.get('/healthz', (_req, res) => {
-      res.json({ ok: true });
+      res.json({ status: 'ok' });
     });
-    const metrics = createMetrics(services);
+    const metrics = services.metrics;
+    metrics.observe({ services, openSubscriptions: subscriptions.openSubscriptions });
+    cleanups.push(async () => metrics.close());
     expressApp.get('/metrics', async (_req, res) => {
       res.type(metrics.contentType).send(await metrics.metrics());
     });
@@ -171,12 +192,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       '/graphql',
       express.json({ limit: config.graphql.maxBodyBytes }),
       expressMiddleware(apollo, {
-        context: async ({ req }) =>
-          buildContext(services, req.headers.authorization, httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.throttle.trustProxy)),
+        context: async ({ req, res }) => {
+          const requestId = requestIdOf(res);
+          try {
+            const address = httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.throttle.trustProxy);
+            return { ...(await buildContext(services, req.headers.authorization, address)), ...(requestId ? { requestId } : {}) };
+          } catch (err) {
+            graphqlLog.error('could not build the GraphQL context', { requestId, err });
+            throw err;
+          }
+        },
       }),
     );
     expressApp.use(jsonNotFound);
-    expressApp.use(jsonErrorHandler(log, config.graphql.maxBodyBytes));
+    expressApp.use(jsonErrorHandler(httpLog, config.graphql.maxBodyBytes));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -197,7 +226,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const port = (httpServer.address() as AddressInfo).port;
     const host = localAddressOf(config.host);
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    log.info(`Portico listening on ${url}/graphql`);
+    log.info(`Portico listening on ${url}/graphql`, { http: url, mqtt: { host: config.mqtt.host, ...mqtt } });
     return { url, graphqlUrl: `${url}/graphql`, port, mqtt, services, close };
   } catch (err) {
     await close();

@@ -4,7 +4,7 @@ import { AccessService } from './access/index.js';
 import { AuditService } from './audit/index.js';
 import { RegistryBus } from './common/events.js';
 import { OrganizationService } from './organizations/index.js';
-import type { Clock, Logger } from './common/runtime.js';
+import { childLogger, type Clock, type Logger } from './common/runtime.js';
 import { ConnectionLogService } from './broker/connection-log.service.js';
 import { DeviceEventService } from './broker/device-event.service.js';
 import { LatestValues } from './broker/latest-values.js';
@@ -24,6 +24,7 @@ import { TestClientService } from './testclient/test-client.service.js';
 import type { MqttEndpoints } from './testclient/test-client.session.js';
 import type { Secrets } from './secrets/secrets.js';
 import { UserService } from './users/user.service.js';
+import { AppMetrics } from './observability/metrics.js';
 
 /** Every service of one app instance, wired explicitly (no module-level singletons). */
 export interface Services {
@@ -70,12 +71,22 @@ export interface Services {
   messageServer: MessageServer;
   /** The platform publishing to devices (commands, group control). */
   commands: CommandService;
+  /** Prometheus metrics of this instance (GET /metrics); createApp adds the series read from the services. */
+  metrics: AppMetrics;
 }
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger, instanceId: string): Services {
   const bus = new RegistryBus();
+  const metrics = new AppMetrics(instanceId);
+  const storageLog = childLogger(log, { component: 'storage' });
   const storageHealth = new StorageHealth(storageProbe(ds, clock));
-  const throttles = createThrottles(config.throttle, config.redisUrl, log);
+  let faulted = false;
+  storageHealth.on('change', ({ ok, reason }) => {
+    if (ok) storageLog.warn('storage available again: writes resume');
+    else if (reason !== null && !faulted) storageLog.error('storage unavailable: writes refused until it recovers', { reason });
+    faulted = !ok;
+  });
+  const throttles = createThrottles(config.throttle, config.redisUrl, childLogger(log, { component: 'security' }));
   const connectThrottle: ConnectThrottle = throttles.mqttAuth;
   const pubSub = createAppPubSub(config.redisUrl ? { redisUrl: config.redisUrl, log } : undefined);
   const access = new AccessService(ds, bus);
@@ -84,26 +95,27 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const users = new UserService(ds, secrets, config.auth, clock, bus, audit, throttles.login);
   const credentials = new CredentialService(ds, secrets, clock);
   const devices = new DeviceService(ds, credentials, bus, clock, audit);
-  const pki = new PkiService(ds, secrets, config, clock, log);
-  const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, log, audit);
+  const pki = new PkiService(ds, secrets, config, clock, childLogger(log, { component: 'pki' }));
+  const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, childLogger(log, { component: 'certificates' }), audit);
   const mqttEndpoints: Services['mqttEndpoints'] = { current: null };
-  const testClients = new TestClientService(config.testClient, config.mqtt.maxPayloadBytes, devices, credentials, certificates, pki, () => mqttEndpoints.current, clock, log, bus, audit);
-  const reader = new Reader(ds, createReadPool(config.database, config.reads, log));
+  const testClients = new TestClientService(config.testClient, config.mqtt.maxPayloadBytes, devices, credentials, certificates, pki, () => mqttEndpoints.current, clock, childLogger(log, { component: 'testclient' }), bus, audit);
+  const reader = new Reader(ds, createReadPool(config.database, config.reads, storageLog));
   const storeOptions = {
     ds,
     pubSub,
     clock,
-    log,
+    log: storageLog,
     batchSize: config.mqtt.eventBatchSize,
     flushIntervalMs: config.mqtt.eventFlushIntervalMs,
     health: storageHealth,
     reader,
     readYourWritesMs: config.reads.readYourWritesMs,
+    observeCommit: (table: string, seconds: number) => metrics.batchCommitted(table, seconds),
   };
   const connectionLog = new ConnectionLogService(storeOptions, { windowMs: config.throttle.authFailedLogWindowMs, maxKeys: config.throttle.authFailedLogMaxKeys });
   const latest = config.mqtt.latestTopicsPerDevice > 0 ? new LatestValues(ds, config.mqtt.latestTopicsPerDevice) : null;
   const deviceEvents = new DeviceEventService(storeOptions, latest);
-  const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });
+  const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log: childLogger(log, { component: 'mqtt' }), bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });
   const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes, audit);
-  return { access, audit, organizations, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
+  return { access, audit, organizations, metrics, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
 }

@@ -43,6 +43,8 @@ export interface StoreOptions {
   reader: Reader;
   /** A history query waits at most this long for rows the writer still buffers (ms). */
   readYourWritesMs: number;
+  /** Told how long each committed batch took (seconds), by table. */
+  observeCommit?: (table: string, seconds: number) => void;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -78,6 +80,7 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
       flushIntervalMs: o.flushIntervalMs,
       log: o.log,
       health: o.health,
+      observeCommit: (seconds) => o.observeCommit?.(this.repo.metadata.tableName, seconds),
       insert: (rows) => this.insertRows(rows),
       committed: (rows) => this.publish(rows),
     });

@@ -17,23 +17,11 @@ export interface Logger {
   warn(msg: string, extra?: unknown): void;
   info(msg: string, extra?: unknown): void;
   debug(msg: string, extra?: unknown): void;
+  /** A logger adding `bindings` to every line (src/observability/logger.ts); loggers without it ignore bindings. */
+  child?(bindings: Record<string, unknown>): Logger;
 }
 
-const LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
-export type LogLevel = (typeof LEVELS)[number];
+export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
 
-/** Line-oriented logger to stderr. */
-export function createLogger(level: LogLevel): Logger {
-  const threshold = LEVELS.indexOf(level);
-  const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, extra?: unknown) => {
-    if (LEVELS.indexOf(lvl) > threshold) return;
-    const tail = extra === undefined ? '' : ' ' + (extra instanceof Error ? (extra.stack ?? extra.message) : JSON.stringify(extra));
-    process.stderr.write(`${new Date().toISOString()} ${lvl.toUpperCase()} ${msg}${tail}\n`);
-  };
-  return {
-    error: (m, e) => emit('error', m, e),
-    warn: (m, e) => emit('warn', m, e),
-    info: (m, e) => emit('info', m, e),
-    debug: (m, e) => emit('debug', m, e),
-  };
-}
+/** `log` with `bindings` on every line (for one concern, request or session), where the logger supports it. */
+export const childLogger = (log: Logger, bindings: Record<string, unknown>): Logger => log.child?.(bindings) ?? log;

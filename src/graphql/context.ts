@@ -32,6 +32,8 @@ export interface GraphQLContext {
   loaders: Loaders;
   /** The caller's address (HTTP requests; see httpClientAddress), for throttling logins. */
   remoteAddress?: string;
+  /** The HTTP request's id (x-request-id), for log lines. */
+  requestId?: string;
 }
 
 /**

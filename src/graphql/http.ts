@@ -47,7 +47,7 @@ export function jsonErrorHandler(log: Logger, maxBodyBytes: number): ErrorReques
     else if (e.type === 'entity.parse.failed') body = errorBody('Request body is not valid JSON', 'BAD_REQUEST');
     else if (status < 500) body = errorBody(typeof e.type === 'string' ? `Bad request (${e.type})` : 'Bad request', 'BAD_REQUEST');
     else {
-      log.error('unexpected error in HTTP request', err);
+      log.error('unexpected error in HTTP request', { requestId: res.locals.requestId, err });
       body = errorBody('Internal server error', 'INTERNAL_SERVER_ERROR');
     }
     res.status(status).json(body);

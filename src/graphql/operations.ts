@@ -49,6 +49,8 @@ const limitExceeded = (message: string, details: Record<string, unknown>): Graph
  */
 export class SubscriptionQuota {
   private readonly perUser = new Map<string, number>();
+  /** Subscriptions granted and not yet released (every user's and anonymous ones): the open subscriptions. */
+  open = 0;
 
   constructor(
     private readonly maxPerUser: number,
@@ -63,16 +65,20 @@ export class SubscriptionQuota {
     if (socketCount >= this.maxPerSocket) {
       return limitExceeded(`At most ${this.maxPerSocket} subscriptions per socket`, { maxSubscriptionsPerSocket: this.maxPerSocket });
     }
-    if (userId === null) return () => undefined;
-    const n = this.count(userId);
-    if (n >= this.maxPerUser) {
-      return limitExceeded(`At most ${this.maxPerUser} open subscriptions per user; complete one first`, { maxSubscriptionsPerUser: this.maxPerUser });
+    if (userId !== null) {
+      const n = this.count(userId);
+      if (n >= this.maxPerUser) {
+        return limitExceeded(`At most ${this.maxPerUser} open subscriptions per user; complete one first`, { maxSubscriptionsPerUser: this.maxPerUser });
+      }
+      this.perUser.set(userId, n + 1);
     }
-    this.perUser.set(userId, n + 1);
+    this.open += 1;
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      this.open -= 1;
+      if (userId === null) return;
       const left = this.count(userId) - 1;
       if (left > 0) this.perUser.set(userId, left);
       else this.perUser.delete(userId);

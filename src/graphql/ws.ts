@@ -24,7 +24,7 @@ type WsContext = Context<Record<string, unknown>, WsExtra>;
  * counted against the per-user and per-socket subscription limits (LIMIT_EXCEEDED; the socket stays open).
  * Subscription events are executed and serialized once per distinct selection (SharedExecution).
  */
-export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSchema, services: Services): () => Promise<void> {
+export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSchema, services: Services): { dispose: () => Promise<void>; openSubscriptions: () => number } {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const principals = new WeakMap<object, Principal | null>();
   const limits = services.config.graphql;
@@ -132,11 +132,12 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
     },
     { keepAliveMs: 12_000, maxBufferedBytes: limits.maxSocketBufferedBytes, assemble: (data) => shared.assemble(data), log: services.log },
   );
-  return async () => {
+  const dispose = async () => {
     services.bus.off('apiKeyRevoked', onRevoked);
     await server.dispose();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   };
+  return { dispose, openSubscriptions: () => quota.open };
 }
 
 /**

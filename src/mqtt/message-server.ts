@@ -9,7 +9,7 @@ import type { DeviceEntity } from '../devices/device.entity.js';
 import type { DeviceService } from '../devices/device.service.js';
 import type { AppPubSub } from '../realtime/pubsub.js';
 import type { ConnectThrottle } from '../security/connect-throttle.js';
-import { ConnectionEventType, MqttListener } from '../broker/connection-log.entity.js';
+import { MqttListener } from '../broker/connection-log.entity.js';
 import type { ConnectionLogService } from '../broker/connection-log.service.js';
 import type { DeviceEventService } from '../broker/device-event.service.js';
 import { Retention, type RetentionResult } from '../broker/retention.js';
@@ -20,6 +20,7 @@ import { Listeners, type MessageServerPorts, type MessageServerTlsDeps } from '.
 import { namespaceFilters, namespacePrefix } from './namespace.js';
 import { type PlatformMessage, publishAsPlatform } from './platform-publish.js';
 import { recoverAfterRestart } from './recovery.js';
+import { MqttObserver } from './observer.js';
 import { Presence } from './presence.js';
 import { ConnackReturnCode, ReasonCode } from './reason-codes.js';
 import { describeError, Session, SessionState } from './session.js';
@@ -75,18 +76,21 @@ export class MessageServer extends EventEmitter {
   private closed = false;
   private tls: MessageServerTlsDeps = {};
   private readonly watch: RegistryWatch;
+  /** Connection log rows, log lines and counts of connects, refusals, disconnects and messages. */
+  readonly observer: MqttObserver;
 
   constructor(private readonly d: MessageServerDeps) {
     super();
     this.auth = new DeviceAuthenticator(d.credentials, d.config.authCacheTtlMs, d.clock, d.connectThrottle);
     this.presence = new Presence(d.devices, d.pubSub, d.clock, d.log, d.instanceId);
     this.endpoints = new Listeners(d.config, d.log, (d.config.maxPayloadBytes + PACKET_OVERHEAD) * 2);
+    this.observer = new MqttObserver(d.connectionLog, d.log);
     this.retention = new Retention(d.config, d.connectionLog, d.deviceEvents, d.log);
     this.retention.on('retention', (r) => this.emit('retention', r));
     const watched = { sessions: () => this.sessions.values(), broker: () => this.broker, certificates: () => this.tls.certificates };
     const helpers = { track: (p: Promise<unknown>) => this.track(p) };
     this.watch = new RegistryWatch({ ...watched, ...helpers }, d.bus, this.auth, d.devices, d.connectionLog, d.deviceEvents, d.log);
-    this.topics = new TopicHooks((client) => (client ? this.everSeen.get(client) : undefined), d.deviceEvents, d.log);
+    this.topics = new TopicHooks((client) => (client ? this.everSeen.get(client) : undefined), d.deviceEvents, d.log, this.observer);
   }
 
   get ports(): MessageServerPorts {
@@ -100,6 +104,11 @@ export class MessageServer extends EventEmitter {
   /** Number of open client connections (authenticated or not). */
   get connectionCount(): number {
     return this.sessions.size;
+  }
+
+  /** Open client connections by listener (metrics). */
+  connectionsByListener(): Map<MqttListener, number> {
+    return this.observer.countByListener(this.sessions.values());
   }
 
   /** Auth cache statistics (tests, metrics). */
@@ -136,6 +145,7 @@ export class MessageServer extends EventEmitter {
     });
     this.broker = broker;
     checkAedesInternals(broker);
+    this.observer.attach(broker);
     this.hookBroker(broker);
     this.watch.start();
     await this.endpoints.open(tlsDeps, {
@@ -341,33 +351,18 @@ export class MessageServer extends EventEmitter {
 
   private refused(s: Session, outcome: Extract<AuthOutcome, { ok: false }>): void {
     s.state = SessionState.REFUSED;
-    this.d.connectionLog.record({
-      eventType: ConnectionEventType.AUTH_FAILED,
-      reason: outcome.message,
-      organizationId: outcome.device?.organizationId ?? null,
-      deviceId: outcome.device?.id ?? null,
-      certificateFingerprint: outcome.fingerprint,
-      ...s.details(),
-    });
+    this.observer.refused(s, outcome);
   }
 
   private tlsHandshakeFailed(err: Error & { code?: string }, peer: { address?: string; port?: number }): void {
-    this.d.log.debug(`MQTTS (two-way) handshake failed from ${peer.address}: ${err.message}`);
-    if (this.closing) return;
-    this.d.connectionLog.record({
-      eventType: ConnectionEventType.AUTH_FAILED,
-      reason: `TLS handshake failed: ${err.code ?? err.message}`,
-      remoteAddress: peer.address ?? null,
-      remotePort: peer.port ?? null,
-      listener: MqttListener.MQTTS_MUTUAL,
-    });
+    if (!this.closing) this.observer.handshakeFailed(err, peer);
   }
 
   /** The broker registered the client (CONNACK sent). */
   private sessionStarted(s: Session): void {
     if (!s.device || s.state !== SessionState.AUTHENTICATED) return;
     s.state = SessionState.ONLINE;
-    this.d.connectionLog.record({ eventType: ConnectionEventType.CONNECTED, organizationId: s.device.organizationId, deviceId: s.device.id, certificateFingerprint: s.fingerprint, ...s.details() });
+    this.observer.connected(s, s.device);
     this.emit('sessionStarted', s.device.id);
   }
 
@@ -378,14 +373,7 @@ export class MessageServer extends EventEmitter {
     this.sessions.delete(s.client);
     if (!s.device) return;
     if (wasOnline) {
-      this.d.connectionLog.record({
-        eventType: s.takenOver ? ConnectionEventType.TAKEN_OVER : ConnectionEventType.DISCONNECTED,
-        reason: s.closeReason ?? (s.disconnected ? 'client disconnect' : 'connection closed by client'),
-        organizationId: s.device.organizationId,
-        deviceId: s.device.id,
-        certificateFingerprint: s.fingerprint,
-        ...s.details(),
-      });
+      this.observer.ended(s, s.device);
       this.emit('sessionEnded', s.device.id);
     }
     // Taken over: the newer session holds the device now (on this instance or another).

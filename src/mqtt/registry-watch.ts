@@ -77,6 +77,7 @@ export class RegistryWatch {
       }
       if (stale && s.live) {
         s.setReason('kicked: credentials changed while registry events were missed');
+        this.log.info('MQTT session kicked', { deviceId: was.id, clientId: s.clientId, listener: s.listener, reason: 'credentials changed while registry events were missed' });
         s.disconnect(ReasonCode.ADMINISTRATIVE_ACTION, 'credentials changed');
         ended += 1;
       }
@@ -89,6 +90,7 @@ export class RegistryWatch {
     for (const s of this.server.sessions()) {
       if (!s.device || !s.live || !match(s)) continue;
       s.setReason(`kicked: ${reason}`);
+      this.log.info('MQTT session kicked', { deviceId: s.device.id, clientId: s.clientId, listener: s.listener, reason });
       s.disconnect(ReasonCode.ADMINISTRATIVE_ACTION, reason);
       kicked.push(s);
     }

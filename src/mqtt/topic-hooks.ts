@@ -5,6 +5,7 @@ import { holdsIncomingPacket } from './aedes-internals.js';
 import { messageProperties } from '../common/message-properties.js';
 import { isForbiddenPublishTopic, publishWireSize, topicForDevice } from './namespace.js';
 import { ReasonCode } from './reason-codes.js';
+import type { MqttObserver } from './observer.js';
 import type { Session } from './session.js';
 import { SharedDelivery } from './shared-subscriptions.js';
 
@@ -19,6 +20,7 @@ export class TopicHooks {
     private readonly sessionOf: (client: Client | null) => Session | undefined,
     private readonly deviceEvents: DeviceEventService,
     private readonly log: Logger,
+    private readonly observer: Pick<MqttObserver, 'sent'>,
   ) {}
 
   authorizeSubscribe(client: Client, sub: Subscription, cb: (err: Error | null, sub?: Subscription | null) => void): void {
@@ -72,6 +74,7 @@ export class TopicHooks {
     // [MQTT-3.1.2-24] never send a client a packet larger than the Maximum Packet Size it asked for: drop it.
     const max = client.maximumPacketSize;
     if (max && publishWireSize(packet) > max) return null;
+    this.observer.sent(packet);
     return packet;
   }
 

@@ -65,6 +65,13 @@ export class TestClientService {
     return this.sessions.get(id);
   }
 
+  /** Sessions connecting or connected, every user's (metrics). */
+  get activeSessions(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.active) n += 1;
+    return n;
+  }
+
   /** Ends the sessions a user started in an organization once they may no longer drive test clients there. */
   private readonly onMembershipChanged = ({ organizationId, userId, role }: { organizationId: string; userId: string; role: string | null }) => {
     if (role && isRole(role) && allows(role, Permission.TEST_CLIENT)) return;

@@ -58,7 +58,8 @@ export async function startTestApp(
   const config = makeConfig({
     host: '127.0.0.1',
     port: 0,
-    logLevel: 'error',
+    // Keeps jest's output clean; a test that reads the logs passes its own level and app.logDestination.
+    logLevel: 'silent',
     ...opts.config,
     dataDir,
     database: { ...makeConfig({ dataDir }).database, ...database, ...opts.config?.database },
