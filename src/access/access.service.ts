@@ -1,4 +1,5 @@
 import { Repeater } from '@graphql-yoga/subscription';
+import { LRUCache } from 'lru-cache';
 import type { DataSource, Repository } from 'typeorm';
 import { AppError, notFound, unauthenticated } from '../common/errors.js';
 import type { RegistryBus } from '../common/events.js';
@@ -18,20 +19,36 @@ export const forbiddenFor = (permission: Permission, role: OrganizationRole): Ap
  */
 export class AccessService {
   private readonly memberships: Repository<MembershipEntity>;
+  /**
+   * Member roles by `userId orgId` (null: not a member), for a few seconds: a change (here or, through the bus, on
+   * another instance) and a registry resync drop them at once; the TTL bounds what a missed event could leave.
+   */
+  private readonly roles = new LRUCache<string, { role: OrganizationRole | null }>({ max: 50_000, ttl: 5_000 });
 
   constructor(
     ds: DataSource,
     private readonly bus: RegistryBus,
   ) {
     this.memberships = ds.getRepository(MembershipEntity);
+    bus.on('membershipChanged', ({ organizationId, userId }) => this.roles.delete(`${userId} ${organizationId}`));
+    bus.on('registryResync', () => this.roles.clear());
+  }
+
+  private async memberRole(userId: string, organizationId: string): Promise<OrganizationRole | null> {
+    const key = `${userId} ${organizationId}`;
+    const cached = this.roles.get(key);
+    if (cached) return cached.role;
+    const row = await this.memberships.findOne({ where: { organizationId, userId }, select: { role: true } });
+    this.roles.set(key, { role: row?.role ?? null });
+    return row?.role ?? null;
   }
 
   /** The principal's effective role in the organization, or null when it has none there. */
   async roleOf(principal: Principal, organizationId: string): Promise<OrganizationRole | null> {
     if (!isUuid(organizationId)) return null;
     if (principal.apiKey && principal.apiKey.organizationId !== organizationId) return null;
-    const row = await this.memberships.findOne({ where: { organizationId, userId: principal.userId }, select: { role: true } });
-    return row ? this.effective(principal, row.role) : null;
+    const role = await this.memberRole(principal.userId, organizationId);
+    return role ? this.effective(principal, role) : null;
   }
 
   private effective(principal: Principal, memberRole: OrganizationRole): OrganizationRole {

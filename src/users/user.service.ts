@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { type DataSource, In, type Repository } from 'typeorm';
 import type { AuthConfig } from '../config/config.js';
 import { hashPassword, verifyPassword } from '../auth/password.js';
@@ -32,6 +33,13 @@ export class UserService {
   private readonly apiKeys: Repository<ApiKeyEntity>;
   /** A hash to verify against when the user does not exist, so timing does not reveal which e-mails exist. */
   private dummyHash?: Promise<string>;
+  /** What a token's user resolves to (e-mail and personal organization never change): no query per request. */
+  private readonly tokenUsers = new LRUCache<string, { email: string; personalOrganizationId: string }>({ max: 10_000 });
+  /**
+   * API keys by keyed hash, for a few seconds: revocation (here or, through the bus, on another instance) and a
+   * registry resync drop them at once; expiry is checked on every use.
+   */
+  private readonly apiKeyRows = new LRUCache<string, ApiKeyEntity>({ max: 10_000, ttl: 5_000 });
 
   constructor(
     private readonly ds: DataSource,
@@ -45,6 +53,10 @@ export class UserService {
   ) {
     this.users = ds.getRepository(UserEntity);
     this.apiKeys = ds.getRepository(ApiKeyEntity);
+    bus.on('apiKeyRevoked', ({ apiKeyId }) => {
+      for (const [hash, row] of this.apiKeyRows.entries()) if (row.id === apiKeyId) this.apiKeyRows.delete(hash);
+    });
+    bus.on('registryResync', () => this.apiKeyRows.clear());
   }
 
   private static normalizeEmail(email: string): string {
@@ -142,18 +154,29 @@ export class UserService {
     if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
     const claims = verifyToken(this.secrets.tokenKey, credential, this.clock());
     if (!claims) throw unauthenticated('invalid or expired token');
-    const user = isUuid(claims.sub) ? await this.users.findOne({ where: { id: claims.sub }, select: { id: true, email: true, personalOrganizationId: true } }) : null;
-    if (!user) throw unauthenticated('invalid or expired token');
-    return { userId: user.id, defaultOrganizationId: user.personalOrganizationId, tokenExpiresAt: new Date(claims.exp * 1000), label: user.email };
+    let user = this.tokenUsers.get(claims.sub);
+    if (!user) {
+      const row = isUuid(claims.sub) ? await this.users.findOne({ where: { id: claims.sub }, select: { id: true, email: true, personalOrganizationId: true } }) : null;
+      if (!row) throw unauthenticated('invalid or expired token');
+      user = { email: row.email, personalOrganizationId: row.personalOrganizationId };
+      this.tokenUsers.set(claims.sub, user);
+    }
+    return { userId: claims.sub, defaultOrganizationId: user.personalOrganizationId, tokenExpiresAt: new Date(claims.exp * 1000), label: user.email };
   }
 
   private async authenticateApiKey(key: string): Promise<Principal> {
-    const row = await this.apiKeys.findOneBy({ keyHash: this.secrets.keyedHash(key) });
+    const keyHash = this.secrets.keyedHash(key);
+    let row = this.apiKeyRows.get(keyHash) ?? null;
+    if (!row) {
+      row = await this.apiKeys.findOneBy({ keyHash });
+      if (row && !row.revokedAt) this.apiKeyRows.set(keyHash, row);
+    }
     const now = this.clock();
     if (!row || row.revokedAt) throw unauthenticated('invalid or revoked API key');
     if (row.expiresAt && row.expiresAt <= now) throw unauthenticated('API key expired');
     // Record use at most once a minute per key.
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
+      row.lastUsedAt = now;
       await this.apiKeys.update({ id: row.id }, { lastUsedAt: now });
     }
     const label = `API key ${row.name} (${row.prefix}…)`;
