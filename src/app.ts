@@ -17,6 +17,7 @@ import { certificatesRouter } from './certificates/http.js';
 import { buildContext, type GraphQLContext } from './graphql/context.js';
 import { httpClientAddress } from './security/address.js';
 import { graphiqlRouter } from './graphql/graphiql.js';
+import { browserClientRouter } from './mqtt/browser-client.js';
 import { costLimitPlugin, jsonErrorHandler, jsonNotFound } from './graphql/http.js';
 import { createSchema } from './graphql/schema.js';
 import { attachSubscriptions } from './graphql/ws.js';
@@ -187,6 +188,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       res.status(ready ? 200 : 503).json({ ready, storage: storage ? 'ok' : 'unavailable', shuttingDown: Boolean(closing) });
     });
     expressApp.use(certificatesRouter(services));
+    expressApp.use(browserClientRouter());
     const graphiql = graphiqlRouter(config.graphiqlDir);
     expressApp.use('/graphiql', graphiql.assets);
     expressApp.get('/graphql', graphiql.page);

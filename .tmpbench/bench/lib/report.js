@@ -1,0 +1,158 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.computeRatios = computeRatios;
+exports.markdown = markdown;
+const stats_js_1 = require("./stats.js");
+function computeRatios(r) {
+    const tp = (server, x) => r.throughput.find((t) => t.server === server && t.qos === x.qos && t.publishers === x.publishers && t.payloadBytes === x.payloadBytes);
+    const throughput = r.throughput
+        .filter((t) => t.server === 'portico')
+        .map((p) => {
+        const m = tp('mosquitto', p);
+        const a = tp('aedes', p);
+        return {
+            qos: p.qos,
+            publishers: p.publishers,
+            payloadBytes: p.payloadBytes,
+            msgsPerSecVsMosquitto: (0, stats_js_1.ratio)(p.msgsPerSec, m?.msgsPerSec),
+            msgsPerSecVsAedes: (0, stats_js_1.ratio)(p.msgsPerSec, a?.msgsPerSec),
+            cpuPerMsgVsMosquitto: (0, stats_js_1.ratio)(p.serverCpuMicrosPerMsg, m?.serverCpuMicrosPerMsg),
+            cpuPerMsgVsAedes: (0, stats_js_1.ratio)(p.serverCpuMicrosPerMsg, a?.serverCpuMicrosPerMsg),
+        };
+    });
+    const storm = (server) => r.storm.find((s) => s.server === server && !s.tls);
+    const fanin = (server) => r.fanin.find((f) => f.server === server && !f.variant)?.maxSustainedRate;
+    return {
+        throughput,
+        storm: {
+            connectsPerSecVsMosquitto: (0, stats_js_1.ratio)(storm('portico')?.connectsPerSec, storm('mosquitto')?.connectsPerSec),
+            connectsPerSecVsAedes: (0, stats_js_1.ratio)(storm('portico')?.connectsPerSec, storm('aedes')?.connectsPerSec),
+            memPerConnVsMosquitto: (0, stats_js_1.ratio)(storm('portico')?.rssBytesPerConnection, storm('mosquitto')?.rssBytesPerConnection),
+            memPerConnVsAedes: (0, stats_js_1.ratio)(storm('portico')?.rssBytesPerConnection, storm('aedes')?.rssBytesPerConnection),
+        },
+        fanin: {
+            maxSustainedVsMosquitto: (0, stats_js_1.ratio)(fanin('portico'), fanin('mosquitto')),
+            maxSustainedVsAedes: (0, stats_js_1.ratio)(fanin('portico'), fanin('aedes')),
+        },
+    };
+}
+const num = (v, digits = 0) => (v == null || !Number.isFinite(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const x = (v) => (v == null ? '–' : `${v.toFixed(2)}×`);
+const ms = (v) => (v == null || !Number.isFinite(v) ? '–' : v < 10 ? v.toFixed(1) : v.toFixed(0));
+/** The load generator used this share of one core or more: it, not the server, may have set the pace. */
+const CLIENT_BOUND = 0.8;
+const CLIENT_BOUND_NOTE = `\\* the bench process (load generator) used ≥ ${CLIENT_BOUND * 100}% of a core here: the server may be faster than shown.`;
+const bound = (share) => (share >= CLIENT_BOUND ? '\\*' : '');
+/** The short markdown report (bench/results/latest.md). */
+function markdown(r) {
+    const lines = [];
+    const label = (name) => r.servers.find((s) => s.name === name)?.label ?? name;
+    const present = ['mosquitto', 'aedes', 'portico'].filter((n) => r.servers.some((s) => s.name === n && !s.skipped));
+    const m = r.machine;
+    lines.push(`# Portico benchmark — ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC${r.options.quick ? ' (quick)' : ''}`);
+    lines.push('');
+    lines.push(`Loopback, one run, servers one at a time as child processes: ${r.servers.map((s) => (s.skipped ? `${s.label} (skipped: ${s.skipped})` : s.label)).join(', ')}. ` +
+        `Commit ${r.commit ?? '?'}, ${m.cpus ?? '?'} × ${m.cpuModel ?? '?'}, Node ${m.node ?? '?'}, load average at start ${m.loadAverageAtStart?.join(' ') ?? '?'}. ` +
+        `Server CPU from /proc/<pid>/stat (user + system), memory = RSS. Ratios are Portico ÷ baseline.`);
+    if (r.throughput.length) {
+        lines.push('', '## 1. Throughput (msg/s; server CPU-µs per message)', '');
+        const head = ['QoS', 'devices → 1', 'payload', ...present.map((n) => `${label(n)} msg/s (CPU-µs)`)];
+        if (present.includes('portico'))
+            head.push('Portico ÷ Mosquitto', 'Portico ÷ aedes');
+        lines.push(`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`);
+        const cells = r.throughput.filter((t, i, all) => all.findIndex((u) => u.qos === t.qos && u.publishers === t.publishers && u.payloadBytes === t.payloadBytes) === i);
+        for (const c of cells) {
+            const row = [String(c.qos), String(c.publishers), `${c.payloadBytes} B`];
+            for (const n of present) {
+                const t = r.throughput.find((u) => u.server === n && u.qos === c.qos && u.publishers === c.publishers && u.payloadBytes === c.payloadBytes);
+                row.push(t ? `${num(t.msgsPerSec)}${bound(t.benchCoreShare)} (${num(t.serverCpuMicrosPerMsg, 1)})${t.received < t.sent ? ` lost ${t.sent - t.received}` : ''}${t.stored !== undefined && t.stored < t.sent ? ` stored ${t.stored}/${t.sent}` : ''}` : '–');
+            }
+            if (present.includes('portico')) {
+                const q = r.ratios.throughput.find((u) => u.qos === c.qos && u.publishers === c.publishers && u.payloadBytes === c.payloadBytes);
+                row.push(`${x(q?.msgsPerSecVsMosquitto)} (CPU ${x(q?.cpuPerMsgVsMosquitto)})`, `${x(q?.msgsPerSecVsAedes)} (CPU ${x(q?.cpuPerMsgVsAedes)})`);
+            }
+            lines.push(`| ${row.join(' | ')} |`);
+        }
+        if (r.throughput.some((t) => t.benchCoreShare >= CLIENT_BOUND))
+            lines.push('', CLIENT_BOUND_NOTE);
+        const stored = r.throughput.filter((t) => t.stored !== undefined);
+        if (stored.length) {
+            const all = stored.every((t) => t.stored === t.sent);
+            lines.push('', `Portico recorded device events during these runs: ${all ? 'every message was stored' : 'some messages were NOT stored (see JSON)'}.`);
+        }
+    }
+    if (r.fanin.length) {
+        const f0 = r.fanin[0];
+        lines.push('', `## 2. Device fan-in (${num(f0.devices)} devices, QoS ${r.options.fanin.qos}, ${r.options.fanin.seconds} s per rate; latency p50 / p99 ms)`, '');
+        const main = (n) => r.fanin.find((f) => f.server === n && !f.variant);
+        const variants = r.fanin.filter((f) => f.variant);
+        const head = ['offered msg/s', ...present.map((n) => `${label(n)} → MQTT sub`)];
+        if (present.includes('portico'))
+            head.push('Portico → GraphQL sub', 'stored');
+        for (const v of variants)
+            head.push(`Portico with ${v.variant} → MQTT sub`, '→ GraphQL sub', 'stored');
+        lines.push(`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`);
+        const rates = [...new Set(r.fanin.flatMap((f) => f.steps.map((s) => s.targetRate)))].sort((a, b) => a - b);
+        const cell = (s, which) => {
+            if (!s)
+                return '–';
+            const sum = which === 'mqtt' ? s.mqttLatencyMs : s.graphqlLatencyMs;
+            const got = which === 'mqtt' ? s.mqttReceived : s.graphqlReceived;
+            const short = got !== undefined && got < s.sent ? ` (${num(got)}/${num(s.sent)})` : '';
+            const retried = s.firstAttempt ? ' †' : '';
+            return sum ? `${ms(sum.p50)} / ${ms(sum.p99)}${short}${s.offeredRate < s.targetRate * 0.95 ? ` at ${num(s.offeredRate)}` : ''}${retried}` : '–';
+        };
+        for (const rate of rates) {
+            const row = [num(rate)];
+            const stored = (s) => (s ? `${s.stored === s.sent ? 'all' : `${num(s.stored)}/${num(s.sent)}`}` : '–');
+            for (const n of present)
+                row.push(cell(main(n)?.steps.find((s) => s.targetRate === rate), 'mqtt'));
+            if (present.includes('portico')) {
+                const s = main('portico')?.steps.find((u) => u.targetRate === rate);
+                row.push(cell(s, 'graphql'), stored(s));
+            }
+            for (const v of variants) {
+                const s = v.steps.find((u) => u.targetRate === rate);
+                row.push(cell(s, 'mqtt'), cell(s, 'graphql'), stored(s));
+            }
+            lines.push(`| ${row.join(' | ')} |`);
+        }
+        if (r.fanin.some((f) => f.steps.some((st) => st.firstAttempt)))
+            lines.push('', '† second attempt: the first one at this rate was not sustained (see JSON); a rate is measured at most twice.');
+        lines.push('', `Highest rate sustained (p99 < ${r.options.fanin.p99LimitMs} ms, all delivered${present.includes('portico') ? ', Portico: via GraphQL and all stored' : ''}): ` + [...present.map((n) => `${label(n)} ${num(main(n)?.maxSustainedRate ?? null)}`), ...variants.map((v) => `Portico with ${v.variant} ${num(v.maxSustainedRate)}`)].join(', ') + ' msg/s (– = not even the lowest rate).');
+    }
+    if (r.storm.length) {
+        lines.push('', `## 3. Connect storm (${num(r.options.storm.devices)} devices, ${r.options.storm.concurrency} connecting at a time)`, '');
+        lines.push('| server | auth | TLS | connected | connects/s | RSS per connection | server CPU-µs per connect |', '| --- | --- | --- | --- | --- | --- | --- |');
+        for (const s of r.storm) {
+            lines.push(`| ${label(s.server)} | ${s.authenticated ? 'token' : 'none'} | ${s.tls ? 'yes' : 'no'} | ${num(s.connected)}/${num(s.devices)} | ${num(s.connectsPerSec)}${bound(s.benchCoreShare)} | ${num(s.rssBytesPerConnection / 1024, 1)} KiB | ${num(s.serverCpuMicrosPerConnect)} |`);
+        }
+        if (r.storm.some((s) => s.benchCoreShare >= CLIENT_BOUND))
+            lines.push('', CLIENT_BOUND_NOTE);
+        if (r.storm.some((s) => s.tls))
+            lines.push('', 'The TLS storm runs right after the plain one on the same process, so its RSS growth is measured on an already grown heap.');
+        const q = r.ratios.storm;
+        if (present.includes('portico'))
+            lines.push('', `Portico (plain) ÷ Mosquitto: connects/s ${x(q.connectsPerSecVsMosquitto)}, memory per connection ${x(q.memPerConnVsMosquitto)}; ÷ aedes: ${x(q.connectsPerSecVsAedes)}, ${x(q.memPerConnVsAedes)}.`);
+    }
+    const g = r.graphql;
+    if (g.devicesQuery || g.fanout) {
+        lines.push('', '## 4. GraphQL (Portico)', '');
+        if (g.devicesQuery) {
+            const d = g.devicesQuery;
+            lines.push(`- \`devices(first: 50) { nodes { id name credentials { deviceKey } lastConnectedAt } }\`: **${num(d.requestsPerSec)} requests/s** (autocannon, ${d.connections} connections, ${d.seconds} s), latency p50 ${d.latencyMs.p50} ms / p99 ${d.latencyMs.p99} ms, ${num(d.serverCpuMicrosPerRequest)} server CPU-µs per request, non-2xx ${d.non2xx}, errors ${d.errors}.`);
+        }
+        if (g.fanout) {
+            const f = g.fanout;
+            lines.push(`- Subscription fan-out: one device event → ${num(f.subscribed)} graphql-ws clients: all delivered after **${ms(f.allDeliveredMs.p50)} ms** (p50 of ${f.events} events, max ${ms(f.allDeliveredMs.max)} ms); per client p50 ${ms(f.perClientMs.p50)} / p99 ${ms(f.perClientMs.p99)} ms; missing ${f.missing}.`);
+        }
+    }
+    if (r.errors.length) {
+        lines.push('', '## Errors', '');
+        for (const e of r.errors)
+            lines.push(`- ${e.server} / ${e.scenario}: ${e.error.split('\n')[0]}`);
+    }
+    lines.push('');
+    return lines.join('\n');
+}
+//# sourceMappingURL=report.js.map

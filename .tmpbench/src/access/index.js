@@ -1,0 +1,20 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.roleAtLeast = exports.REQUIRED_ROLE = exports.Permission = exports.OrganizationRole = exports.lowerRole = exports.isRole = exports.allows = exports.OrganizationEntity = exports.MembershipEntity = exports.forbiddenFor = exports.RequestAccess = exports.AccessService = void 0;
+var access_service_js_1 = require("./access.service.js");
+Object.defineProperty(exports, "AccessService", { enumerable: true, get: function () { return access_service_js_1.AccessService; } });
+Object.defineProperty(exports, "RequestAccess", { enumerable: true, get: function () { return access_service_js_1.RequestAccess; } });
+Object.defineProperty(exports, "forbiddenFor", { enumerable: true, get: function () { return access_service_js_1.forbiddenFor; } });
+var membership_entity_js_1 = require("./membership.entity.js");
+Object.defineProperty(exports, "MembershipEntity", { enumerable: true, get: function () { return membership_entity_js_1.MembershipEntity; } });
+var organization_entity_js_1 = require("./organization.entity.js");
+Object.defineProperty(exports, "OrganizationEntity", { enumerable: true, get: function () { return organization_entity_js_1.OrganizationEntity; } });
+var roles_js_1 = require("./roles.js");
+Object.defineProperty(exports, "allows", { enumerable: true, get: function () { return roles_js_1.allows; } });
+Object.defineProperty(exports, "isRole", { enumerable: true, get: function () { return roles_js_1.isRole; } });
+Object.defineProperty(exports, "lowerRole", { enumerable: true, get: function () { return roles_js_1.lowerRole; } });
+Object.defineProperty(exports, "OrganizationRole", { enumerable: true, get: function () { return roles_js_1.OrganizationRole; } });
+Object.defineProperty(exports, "Permission", { enumerable: true, get: function () { return roles_js_1.Permission; } });
+Object.defineProperty(exports, "REQUIRED_ROLE", { enumerable: true, get: function () { return roles_js_1.REQUIRED_ROLE; } });
+Object.defineProperty(exports, "roleAtLeast", { enumerable: true, get: function () { return roles_js_1.roleAtLeast; } });
+//# sourceMappingURL=index.js.map

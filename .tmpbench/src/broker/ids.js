@@ -1,0 +1,42 @@
+"use strict";
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.sortableId = sortableId;
+const node_crypto_1 = __importDefault(require("node:crypto"));
+let lastMs = 0;
+let seq = 0;
+const pool = Buffer.alloc(8 * 512);
+let poolOffset = pool.length;
+/**
+ * A UUIDv7-shaped id whose string order is its creation order within this process (48-bit millisecond
+ * time, then a 12-bit counter, then random bits). Rows sorted by `(time, id)` therefore keep the order
+ * in which they were recorded, even within one millisecond: cursors never skip a row written later
+ * with the same timestamp.
+ */
+function sortableId(now = Date.now()) {
+    let ms = Math.max(now, lastMs);
+    if (ms === lastMs) {
+        seq += 1;
+        if (seq > 0xfff) {
+            ms += 1;
+            seq = 0;
+        }
+    }
+    else {
+        seq = 0;
+    }
+    lastMs = ms;
+    const time = ms.toString(16).padStart(12, '0');
+    if (poolOffset + 8 > pool.length) {
+        node_crypto_1.default.randomFillSync(pool);
+        poolOffset = 0;
+    }
+    const rand = pool.subarray(poolOffset, poolOffset + 8);
+    poolOffset += 8;
+    const variant = (0x8 | (rand[0] & 0x3)).toString(16);
+    const tail = rand.toString('hex');
+    return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${seq.toString(16).padStart(3, '0')}-${variant}${tail.slice(1, 4)}-${tail.slice(4, 16)}`;
+}
+//# sourceMappingURL=ids.js.map

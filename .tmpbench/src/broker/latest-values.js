@@ -1,0 +1,111 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.LatestValues = exports.LATEST_TOPIC_MAX_CHARS = void 0;
+exports.latestOf = latestOf;
+const typeorm_1 = require("typeorm");
+const topics_js_1 = require("../common/topics.js");
+const device_event_entity_js_1 = require("./device-event.entity.js");
+const latest_value_entity_js_1 = require("./latest-value.entity.js");
+/** Topics longer than this are recorded as events but not kept as a latest value (the key must stay indexable). */
+exports.LATEST_TOPIC_MAX_CHARS = 1024;
+/** The latest value of a device event (same payload, properties and time). */
+function latestOf(row) {
+    return Object.assign(new latest_value_entity_js_1.LatestValueEntity(), {
+        deviceId: row.deviceId,
+        topic: row.topic,
+        organizationId: row.organizationId,
+        payload: row.payload,
+        payloadEncoding: row.payloadEncoding,
+        qos: row.qos,
+        retain: row.retain,
+        properties: row.properties,
+        receivedAt: row.time,
+    });
+}
+/**
+ * The latest message per device and topic ("latest state"), upserted with each batch of device events in the same
+ * transaction, at most `maxTopicsPerDevice` topics per device (the least recently updated go first).
+ */
+class LatestValues {
+    constructor(ds, maxTopicsPerDevice) {
+        this.ds = ds;
+        this.maxTopicsPerDevice = maxTopicsPerDevice;
+    }
+    /** Within the events' transaction: the last event per (device, topic) of the batch replaces the stored one. */
+    async record(m, events) {
+        const last = new Map();
+        for (const e of events) {
+            // What the platform sent to a device is not that device's state.
+            if (e.direction === device_event_entity_js_1.EventDirection.DOWNSTREAM || e.topic.length > exports.LATEST_TOPIC_MAX_CHARS)
+                continue;
+            last.set(`${e.deviceId}\u0000${e.topic}`, e);
+        }
+        if (!last.size)
+            return;
+        const driver = this.ds.driver;
+        const postgres = this.ds.options.type === 'postgres';
+        const meta = this.ds.getMetadata(latest_value_entity_js_1.LatestValueEntity);
+        const columns = meta.columns;
+        const names = columns.map((c) => driver.escape(c.databaseName));
+        const updates = columns.filter((c) => !c.isPrimary).map((c) => `${driver.escape(c.databaseName)} = excluded.${driver.escape(c.databaseName)}`);
+        const rows = [...last.values()].map(latestOf);
+        // Well below both databases' bound-parameter limits.
+        const chunk = Math.floor(30000 / columns.length);
+        for (let i = 0; i < rows.length; i += chunk) {
+            const params = [];
+            const tuples = rows.slice(i, i + chunk).map((row) => {
+                const marks = columns.map((c) => {
+                    params.push(driver.preparePersistentValue(c.getEntityValue(row), c));
+                    return postgres ? `$${params.length}` : '?';
+                });
+                return `(${marks.join(', ')})`;
+            });
+            await m.query(`INSERT INTO device_latest (${names.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (device_id, topic) DO UPDATE SET ${updates.join(', ')}`, params);
+        }
+        await this.trim(m, [...new Set(rows.map((r) => r.deviceId))]);
+    }
+    /** Devices over their topic budget lose their least recently updated topics. */
+    async trim(m, deviceIds) {
+        const over = (await m
+            .getRepository(latest_value_entity_js_1.LatestValueEntity)
+            .createQueryBuilder('l')
+            .select('l.device_id', 'deviceId')
+            .where({ deviceId: (0, typeorm_1.In)(deviceIds) })
+            .groupBy('l.device_id')
+            .having('COUNT(*) > :max', { max: this.maxTopicsPerDevice })
+            .getRawMany());
+        for (const { deviceId } of over) {
+            const keep = await m.getRepository(latest_value_entity_js_1.LatestValueEntity).find({ select: { topic: true }, where: { deviceId }, order: { receivedAt: 'DESC', topic: 'ASC' }, take: this.maxTopicsPerDevice });
+            await m
+                .getRepository(latest_value_entity_js_1.LatestValueEntity)
+                .createQueryBuilder()
+                .delete()
+                .where('device_id = :deviceId', { deviceId })
+                .andWhere('topic NOT IN (:...keep)', { keep: keep.map((k) => k.topic) })
+                .execute();
+        }
+    }
+    /** Latest values of these devices (for a DataLoader), each device's sorted by topic. */
+    async forDevices(deviceIds) {
+        const rows = await this.ds.getRepository(latest_value_entity_js_1.LatestValueEntity).find({ where: { deviceId: (0, typeorm_1.In)([...deviceIds]) }, order: { topic: 'ASC' } });
+        const map = new Map();
+        for (const row of rows) {
+            const list = map.get(row.deviceId);
+            if (list)
+                list.push(row);
+            else
+                map.set(row.deviceId, [row]);
+        }
+        return map;
+    }
+    /** One device's latest values matching an MQTT topic filter. */
+    async forDevice(deviceId, filter) {
+        const rows = (await this.forDevices([deviceId])).get(deviceId) ?? [];
+        return filter == null ? rows : rows.filter((r) => (0, topics_js_1.topicMatches)(filter, r.topic));
+    }
+    async deleteForDevice(deviceId) {
+        await this.ds.getRepository(latest_value_entity_js_1.LatestValueEntity).delete({ deviceId });
+    }
+}
+exports.LatestValues = LatestValues;
+//# sourceMappingURL=latest-values.js.map

@@ -1,0 +1,15 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.recoverAfterRestart = recoverAfterRestart;
+/**
+ * At start-up, before any device connects: close what a crash (or `kill -9`) of this instance left open. Each
+ * session it held gets its DISCONNECTED row (reason `server restarted`) and its device goes OFFLINE.
+ */
+async function recoverAfterRestart(devices, connectionLog, clock, instanceId, log) {
+    const held = await devices.onlineHeldBy(instanceId);
+    const closed = held.length ? await connectionLog.closeDangling(held, 'server restarted') : 0;
+    const reset = await devices.resetConnectionStatus(clock(), instanceId);
+    if (closed || reset)
+        log.info(`closed ${closed} sessions and set ${reset} devices OFFLINE left by an earlier run of instance ${instanceId}`);
+}
+//# sourceMappingURL=recovery.js.map

@@ -1,0 +1,149 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.AppMetrics = void 0;
+const prom_client_1 = require("prom-client");
+/** Operation names kept as label values; later new names count as `other` (a client chooses them). */
+const MAX_OPERATION_NAMES = 200;
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
+/**
+ * Prometheus metrics of one app instance (`GET /metrics`), on a registry of its own (several apps may share a
+ * process in tests), every series labelled with the instance id. Histograms are observed when things happen; the
+ * other series read the services' own counters when scraped, so nothing is counted twice. Node process metrics
+ * (prom-client's defaults) carry the `portico_` prefix.
+ */
+class AppMetrics {
+    constructor(instanceId) {
+        this.registry = new prom_client_1.Registry();
+        this.operationNames = new Set();
+        this.registry.setDefaultLabels({ instance_id: instanceId });
+        (0, prom_client_1.collectDefaultMetrics)({ register: this.registry, prefix: 'portico_' });
+        const registers = [this.registry];
+        this.batchCommit = new prom_client_1.Histogram({
+            name: 'portico_batch_commit_seconds',
+            help: 'Duration of each committed batch transaction of buffered rows (device events, connection log), by table.',
+            labelNames: ['table'],
+            buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+            registers,
+        });
+        this.graphqlOperations = new prom_client_1.Counter({
+            name: 'portico_graphql_operations_total',
+            help: `GraphQL operations over HTTP by operation name (anonymous ones: "anonymous"; names beyond the first ${MAX_OPERATION_NAMES}: "other"), type and result (ok, or error when the response has errors).`,
+            labelNames: ['operation_name', 'type', 'result'],
+            registers,
+        });
+        this.graphqlDuration = new prom_client_1.Histogram({
+            name: 'portico_graphql_operation_duration_seconds',
+            help: 'Duration of GraphQL operations over HTTP, from request to response, by operation name and type.',
+            labelNames: ['operation_name', 'type'],
+            buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+            registers,
+        });
+    }
+    get contentType() {
+        return this.registry.contentType;
+    }
+    metrics() {
+        return this.registry.metrics();
+    }
+    /** A batch of buffered rows committed in `seconds`. */
+    batchCommitted(table, seconds) {
+        this.batchCommit.observe({ table }, seconds);
+    }
+    /** A GraphQL operation over HTTP answered. */
+    graphqlOperation(name, type, result, seconds) {
+        const operation_name = this.operationLabel(name);
+        this.graphqlOperations.inc({ operation_name, type, result });
+        this.graphqlDuration.observe({ operation_name, type }, seconds);
+    }
+    /** Stops collecting (the app closed): the registry lets go of the services. */
+    close() {
+        this.registry.clear();
+    }
+    operationLabel(name) {
+        if (!name)
+            return 'anonymous';
+        if (this.operationNames.has(name))
+            return name;
+        if (!GRAPHQL_NAME.test(name) || this.operationNames.size >= MAX_OPERATION_NAMES)
+            return 'other';
+        this.operationNames.add(name);
+        return name;
+    }
+    /** Series read from the services when scraped. */
+    observe({ services, openSubscriptions }) {
+        const { deviceEvents, connectionLog, messageServer, storageHealth, testClients } = services;
+        const registers = [this.registry];
+        const mqtt = messageServer.observer.counts;
+        const gauge = (name, help, read) => new prom_client_1.Gauge({
+            name,
+            help,
+            registers,
+            collect() {
+                this.set(read());
+            },
+        });
+        const counter = (name, help, read) => new prom_client_1.Counter({
+            name,
+            help,
+            registers,
+            collect() {
+                this.reset();
+                this.inc(read());
+            },
+        });
+        gauge('portico_storage_available', '1 while the database accepts writes, 0 during a storage fault (readiness is false then).', () => (storageHealth.ok ? 1 : 0));
+        new prom_client_1.Gauge({
+            name: 'portico_mqtt_connections',
+            help: 'Open MQTT client connections on this instance (authenticated or not), by listener.',
+            labelNames: ['listener'],
+            registers,
+            collect() {
+                for (const [listener, n] of messageServer.connectionsByListener())
+                    this.set({ listener }, n);
+            },
+        });
+        new prom_client_1.Counter({
+            name: 'portico_mqtt_connects_total',
+            help: 'MQTT connection attempts by listener and result: accepted, or why they were refused (bad_credentials, not_authorized, blocked, rate_limited, server_unavailable, tls_handshake_failed).',
+            labelNames: ['listener', 'result'],
+            registers,
+            collect() {
+                this.reset();
+                for (const { listener, result, count } of mqtt.connects.values())
+                    this.inc({ listener, result }, count);
+            },
+        });
+        new prom_client_1.Counter({
+            name: 'portico_mqtt_auth_failures_total',
+            help: 'Refused MQTT authentications by reason.',
+            labelNames: ['reason'],
+            registers,
+            collect() {
+                this.reset();
+                for (const [reason, count] of mqtt.authFailures)
+                    this.inc({ reason }, count);
+            },
+        });
+        counter('portico_mqtt_messages_received_total', 'PUBLISH packets from MQTT clients accepted by the message server (stored and forwarded).', () => mqtt.messagesReceived);
+        counter('portico_mqtt_messages_sent_total', 'PUBLISH packets sent to MQTT clients.', () => mqtt.messagesSent);
+        counter('portico_mqtt_payload_bytes_received_total', 'Payload bytes of the PUBLISH packets received from MQTT clients.', () => mqtt.payloadBytesReceived);
+        counter('portico_mqtt_payload_bytes_sent_total', 'Payload bytes of the PUBLISH packets sent to MQTT clients.', () => mqtt.payloadBytesSent);
+        counter('portico_device_events_stored_total', 'Device events committed to the database.', () => deviceEvents.writer.written);
+        counter('portico_device_events_dropped_total', 'Device events given up on: QoS 0 events while the database could not write, and rows it refused.', () => deviceEvents.droppedQos0 + deviceEvents.writer.dropped);
+        counter('portico_connection_log_stored_total', 'Connection log rows committed to the database.', () => connectionLog.writer.written);
+        new prom_client_1.Gauge({
+            name: 'portico_write_buffer_rows',
+            help: 'Rows waiting to be written, by table.',
+            labelNames: ['table'],
+            registers,
+            collect() {
+                this.set({ table: 'device_events' }, deviceEvents.writer.pending);
+                this.set({ table: 'connection_logs' }, connectionLog.writer.pending);
+            },
+        });
+        gauge('portico_graphql_subscriptions', 'Open GraphQL subscriptions (graphql-ws) on this instance.', openSubscriptions);
+        gauge('portico_test_client_sessions', 'Test client sessions connecting or connected on this instance.', () => testClients.activeSessions);
+    }
+}
+exports.AppMetrics = AppMetrics;
+//# sourceMappingURL=metrics.js.map

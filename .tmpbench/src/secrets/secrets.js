@@ -1,0 +1,62 @@
+"use strict";
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.Secrets = void 0;
+exports.loadSecrets = loadSecrets;
+const node_crypto_1 = __importDefault(require("node:crypto"));
+const data_file_js_1 = require("../common/data-file.js");
+/**
+ * Keys derived from the server secret. The secret itself is configured, or generated once into
+ * `<dataDir>/server-secret` (mode 0600) and read back on later starts.
+ */
+class Secrets {
+    constructor(master) {
+        if (master.length < 32)
+            throw new Error('server secret must be at least 32 bytes');
+        const derive = (info) => Buffer.from(node_crypto_1.default.hkdfSync('sha256', master, Buffer.alloc(0), info, 32));
+        this.encKey = derive('portico/encrypt/v1');
+        this.hashKey = derive('portico/keyed-hash/v1');
+        this.tokenKey = derive('portico/token/v1');
+    }
+    /** AES-256-GCM; output `v1.<iv>.<tag>.<ciphertext>` in base64url. */
+    encrypt(plaintext) {
+        const iv = node_crypto_1.default.randomBytes(12);
+        const cipher = node_crypto_1.default.createCipheriv('aes-256-gcm', this.encKey, iv);
+        const data = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+        return ['v1', iv, cipher.getAuthTag(), data].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+    }
+    decrypt(sealed) {
+        const [version, iv, tag, data] = sealed.split('.');
+        if (version !== 'v1' || !iv || !tag || data === undefined)
+            throw new Error('unsupported ciphertext');
+        const decipher = node_crypto_1.default.createDecipheriv('aes-256-gcm', this.encKey, Buffer.from(iv, 'base64url'));
+        decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+        return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]);
+    }
+    /** HMAC-SHA256 of a value, hex; for lookups and constant-time verification without storing the value. */
+    keyedHash(value) {
+        return node_crypto_1.default.createHmac('sha256', this.hashKey).update(value).digest('hex');
+    }
+    /** Constant-time comparison of a candidate against a stored keyed hash. */
+    verifyKeyedHash(candidate, storedHex) {
+        const a = Buffer.from(this.keyedHash(candidate), 'hex');
+        const b = Buffer.from(storedHex, 'hex');
+        return a.length === b.length && node_crypto_1.default.timingSafeEqual(a, b);
+    }
+}
+exports.Secrets = Secrets;
+function parseSecret(text) {
+    const trimmed = text.trim();
+    if (/^[0-9a-fA-F]{64,}$/.test(trimmed))
+        return Buffer.from(trimmed, 'hex');
+    return Buffer.from(trimmed, 'base64');
+}
+/** Loads the configured secret, or the one in dataDir, generating it (mode 0600) on first start. */
+function loadSecrets(dataDir, configured) {
+    if (configured)
+        return new Secrets(parseSecret(configured));
+    return new Secrets(parseSecret((0, data_file_js_1.readOrCreateDataFile)(dataDir, 'server-secret', () => node_crypto_1.default.randomBytes(32).toString('base64'), 0o600)));
+}
+//# sourceMappingURL=secrets.js.map
