@@ -8,6 +8,7 @@ import { childLogger, type Clock, type Logger } from './common/runtime.js';
 import { ConnectionLogService } from './broker/connection-log.service.js';
 import { DeviceEventService } from './broker/device-event.service.js';
 import { LatestValues } from './broker/latest-values.js';
+import { RetainedMessages } from './broker/retained.service.js';
 import { MessageServer } from './mqtt/message-server.js';
 import { CommandService } from './commands/commands.service.js';
 import { CertificateService } from './certificates/certificate.service.js';
@@ -69,6 +70,8 @@ export interface Services {
   deviceEvents: DeviceEventService;
   /** The embedded MQTT message server; createApp starts it. */
   messageServer: MessageServer;
+  /** Retained messages per organization (listing, clearing). */
+  retained: RetainedMessages;
   /** The platform publishing to devices (commands, group control). */
   commands: CommandService;
   /** Prometheus metrics of this instance (GET /metrics); createApp adds the series read from the services. */
@@ -115,7 +118,8 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const connectionLog = new ConnectionLogService(storeOptions, { windowMs: config.throttle.authFailedLogWindowMs, maxKeys: config.throttle.authFailedLogMaxKeys });
   const latest = config.mqtt.latestTopicsPerDevice > 0 ? new LatestValues(ds, config.mqtt.latestTopicsPerDevice) : null;
   const deviceEvents = new DeviceEventService(storeOptions, latest);
-  const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log: childLogger(log, { component: 'mqtt' }), bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });
-  const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes, audit);
-  return { access, audit, organizations, metrics, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
+  const retained = new RetainedMessages(ds, clock, storageLog);
+  const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log: childLogger(log, { component: 'mqtt' }), bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle, retained });
+  const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes, audit, retained);
+  return { retained, access, audit, organizations, metrics, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
 }

@@ -1,9 +1,10 @@
 import { Permission, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService, type AuditTarget } from '../audit/index.js';
+import type { RetainedMessages } from '../broker/retained.service.js';
 import { randomUUID } from 'node:crypto';
 import { AppError, badInput } from '../common/errors.js';
 import { type MessageProperties, packetProperties } from '../common/message-properties.js';
-import { publishTopicProblem } from '../common/topics.js';
+import { checkTopicFilter, publishTopicProblem } from '../common/topics.js';
 import { type DeviceEventEntity, EventDirection } from '../broker/device-event.entity.js';
 import type { DeviceEventService } from '../broker/device-event.service.js';
 import type { DeviceService } from '../devices/device.service.js';
@@ -61,6 +62,7 @@ export class CommandService {
     private readonly pubSub: AppPubSub,
     private readonly maxPayloadBytes: number,
     private readonly audit: AuditService,
+    private readonly retained: RetainedMessages,
   ) {}
 
   /** The command in the audit trail: topic, QoS, size; not the payload (it may hold secrets). */
@@ -121,6 +123,22 @@ export class CommandService {
       clearTimeout(timer);
       void Promise.resolve(live.return?.()).catch(() => undefined);
     }
+  }
+
+  /** A valid topic filter, or BAD_USER_INPUT. */
+  checkFilter(filter: string): string {
+    return checkTopicFilter(filter);
+  }
+
+  /** Clears a topic's retained message (an empty retained PUBLISH, [MQTT-3.3.1-6]); false when there was none. */
+  async clearRetained(scope: Scope, topic: string): Promise<boolean> {
+    const problem = publishTopicProblem(topic);
+    if (problem) throw badInput(problem, 'topic');
+    const existed = (await this.retained.get(scope.organizationId, topic)) !== null;
+    await this.audited(scope, { type: 'TOPIC', id: null, label: topic }, 'clearRetainedMessage', topic, 0, 0);
+    await this.messageServer.publishAsPlatform(scope.organizationId, { topic, payload: Buffer.alloc(0), qos: 0, retain: true });
+    await this.retained.flush();
+    return existed;
   }
 
   async publishToTopic(scope: Scope, c: Command): Promise<CommandResult> {

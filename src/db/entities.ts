@@ -4,6 +4,7 @@ import { InvitationEntity } from '../organizations/invitation.entity.js';
 import { ConnectionLogEntity } from '../broker/connection-log.entity.js';
 import { DeviceEventEntity } from '../broker/device-event.entity.js';
 import { LatestValueEntity } from '../broker/latest-value.entity.js';
+import { RetainedMessageEntity } from '../broker/retained.entity.js';
 import { CertificateDeviceEntity, CertificateEntity } from '../certificates/certificate.entity.js';
 import { DeviceCredentialEntity } from '../credentials/credential.entity.js';
 import { DeviceEntity } from '../devices/device.entity.js';
@@ -12,4 +13,4 @@ import { RegistryGenerationEntity } from './registry-generation.js';
 import { ApiKeyEntity, UserEntity } from '../users/user.entity.js';
 
 /** Every TypeORM entity. Features add theirs here. */
-export const entities = [UserEntity, ApiKeyEntity, DeviceEntity, DeviceCredentialEntity, PlatformCaEntity, CertificateEntity, CertificateDeviceEntity, ConnectionLogEntity, DeviceEventEntity, LatestValueEntity, RegistryGenerationEntity, OrganizationEntity, MembershipEntity, InvitationEntity, AuditEntryEntity];
+export const entities = [UserEntity, ApiKeyEntity, DeviceEntity, DeviceCredentialEntity, PlatformCaEntity, CertificateEntity, CertificateDeviceEntity, ConnectionLogEntity, DeviceEventEntity, LatestValueEntity, RegistryGenerationEntity, OrganizationEntity, MembershipEntity, InvitationEntity, AuditEntryEntity, RetainedMessageEntity];

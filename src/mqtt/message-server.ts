@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import MQEmitterRedis from 'mqemitter-redis';
-import { Aedes, type Client } from 'aedes';
+import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { MqttConfig } from '../config/config.js';
 import type { RegistryBus } from '../common/events.js';
 import type { Clock, Logger } from '../common/runtime.js';
@@ -13,6 +13,7 @@ import { MqttListener } from '../broker/connection-log.entity.js';
 import type { ConnectionLogService } from '../broker/connection-log.service.js';
 import type { DeviceEventService } from '../broker/device-event.service.js';
 import { Retention, type RetentionResult } from '../broker/retention.js';
+import type { RetainedMessages } from '../broker/retained.service.js';
 import { beforeEachPacket, checkAedesInternals, redisEmitterState, resumeQueuedMessages } from './aedes-internals.js';
 import { RegistryWatch } from './registry-watch.js';
 import { type AuthOutcome, connackWithReasonCode, DeviceAuthenticator } from './device-auth.js';
@@ -46,6 +47,8 @@ export interface MessageServerDeps {
   deviceEvents: DeviceEventService;
   /** Throttles authentication attempts (asked before credentials are checked; told each outcome). */
   connectThrottle?: ConnectThrottle;
+  /** Records retained messages (listing; brought back into the in-memory store after a restart). */
+  retained?: RetainedMessages;
 }
 
 /** Bytes a packet may have beyond the payload limit: fixed header, topic, packet id, MQTT 5 properties. */
@@ -147,6 +150,12 @@ export class MessageServer extends EventEmitter {
     checkAedesInternals(broker);
     this.observer.attach(broker);
     this.hookBroker(broker);
+    const retained = this.d.retained;
+    if (retained) {
+      broker.on('publish', (packet, client) => retained.observe(packet, client ? (this.everSeen.get(client)?.device?.id ?? null) : null));
+      // One instance's in-memory store starts empty: put back what was retained before (scale-out shares them instead).
+      if (!this.d.redisUrl) await retained.restore((p) => new Promise((ok, fail) => broker.publish(p as PublishPacket, (e?: Error) => (e ? fail(e) : ok()))));
+    }
     this.watch.start();
     await this.endpoints.open(tlsDeps, {
       accept: (socket, listener) => this.accept(socket, listener),
@@ -184,6 +193,7 @@ export class MessageServer extends EventEmitter {
     await this.retention.stop();
     await this.d.connectionLog.close();
     await this.d.deviceEvents.writer.close();
+    await this.d.retained?.close();
     this.closed = true;
   }
 
