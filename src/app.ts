@@ -99,6 +99,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   try {
     const services = createServices(config, ds, secrets, clock, log, instanceId);
     cleanups.push(() => services.pubSub.close());
+    services.rpc.start();
+    cleanups.push(async () => services.rpc.close());
     cleanups.push(async () => services.storageHealth.close());
     cleanups.push(() => services.throttles.close());
     cleanups.push(() => services.reader.pool.close());

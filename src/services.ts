@@ -9,7 +9,9 @@ import { ConnectionLogService } from './broker/connection-log.service.js';
 import { DeviceEventService } from './broker/device-event.service.js';
 import { LatestValues } from './broker/latest-values.js';
 import { RetainedMessages } from './broker/retained.service.js';
+import { DeviceConnections } from './mqtt/device-connection.js';
 import { MessageServer } from './mqtt/message-server.js';
+import { InstanceRpc } from './realtime/instance-rpc.js';
 import { CommandService } from './commands/commands.service.js';
 import { CertificateService } from './certificates/certificate.service.js';
 import { CredentialService } from './credentials/credential.service.js';
@@ -70,6 +72,10 @@ export interface Services {
   deviceEvents: DeviceEventService;
   /** The embedded MQTT message server; createApp starts it. */
   messageServer: MessageServer;
+  /** Questions to a named instance (scale-out; createApp starts and closes it). */
+  rpc: InstanceRpc;
+  /** Device.connection: the live MQTT session from whichever instance holds it. */
+  deviceConnections: DeviceConnections;
   /** Retained messages per organization (listing, clearing). */
   retained: RetainedMessages;
   /** The platform publishing to devices (commands, group control). */
@@ -120,6 +126,8 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const deviceEvents = new DeviceEventService(storeOptions, latest);
   const retained = new RetainedMessages(ds, clock, storageLog);
   const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log: childLogger(log, { component: 'mqtt' }), bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle, retained });
+  const rpc = new InstanceRpc(pubSub, instanceId, config.scaleOut.routeTimeoutMs, log);
+  const deviceConnections = new DeviceConnections(messageServer, rpc, connectionLog, instanceId);
   const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes, audit, retained);
-  return { retained, access, audit, organizations, metrics, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
+  return { rpc, deviceConnections, retained, access, audit, organizations, metrics, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
 }

@@ -1,12 +1,12 @@
 import { createTokenDevice, errorCode, gqlOk, signUp, startTestApp, type TestApp, type TokenDevice } from './support/app';
-import { connect, endAll, nextMessage } from './support/mqtt';
+import { connect, endAll, nextLogRow, nextMessage } from './support/mqtt';
 
 /** Issue #12: the platform publishes to devices (commands, group control), recorded as DOWNSTREAM events. */
 const PUBLISH_TO_DEVICE = `mutation($d:ID!,$i:PublishInput!){ publishToDevice(deviceId:$d, input:$i){ topic qos matchedSessions event { id topic payload direction qos } } }`;
 
 describe('commands from the platform', () => {
   let app: TestApp;
-  let alice: { token: string; id: string; orgId: string };
+  let alice: { token: string; id: string; orgId: string; email: string };
   let bob: { token: string; id: string; orgId: string };
 
   beforeAll(async () => {
@@ -83,20 +83,16 @@ describe('commands from the platform', () => {
   it('disconnectDevice ends the session (MQTT 5: 0x98), logs why, and is refused for another user\'s device', async () => {
     const d = await newDevice();
     const c = await connect(app, d, { protocolVersion: 5 });
-    const told = new Promise<number | undefined>((resolve) => c.once('disconnect', (packet) => resolve(packet.reasonCode)));
+    const told = new Promise<{ reasonCode?: number; properties?: { reasonString?: string } }>((resolve) => c.once('disconnect', (packet) => resolve(packet)));
     expect(errorCode(await app.gql('mutation($d:ID!){ disconnectDevice(id:$d){ id } }', { d: d.id }, bob.token))).toBe('NOT_FOUND');
-    await gql('mutation($d:ID!){ disconnectDevice(id:$d){ id } }', { d: d.id });
-    expect(await told).toBe(0x98);
-    await app.services.messageServer.settle();
-    for (;;) {
-      const log = await gql('query($d:ID!){ connectionLog(deviceId:$d, first: 5){ nodes { eventType reason } } }', { d: d.id });
-      const row = log.connectionLog.nodes.find((n: { eventType: string }) => n.eventType === 'DISCONNECTED');
-      if (row) {
-        expect(row.reason).toContain('disconnected through the API');
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const logged = nextLogRow(app, (r) => r.deviceId === d.id && r.eventType === 'DISCONNECTED');
+    await gql('mutation($d:ID!){ disconnectDevice(id:$d, reason:"firmware update"){ id } }', { d: d.id });
+    // MQTT 5 §3.14.2.1: 0x98 Administrative action, with the reason string.
+    const packet = await told;
+    expect(packet.reasonCode).toBe(0x98);
+    expect(packet.properties?.reasonString).toContain('firmware update');
+    // Logged as kicked by the user, with the reason.
+    expect((await logged).reason).toBe(`kicked: disconnected through the API by ${alice.email}: firmware update`);
   });
 
   it('requestDevice: MQTT 5 and 3.1.1 devices answer, the answer comes back with its latency; no answer is DEVICE_TIMEOUT', async () => {

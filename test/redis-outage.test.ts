@@ -65,8 +65,8 @@ describe('scale-out: Redis outage', () => {
     };
     // A compares the registry generation often (it notices a lost event by itself); B practically never, so what
     // B does after the outage is due to Redis coming back.
-    a = await startTestApp({ config: { ...shared, scaleOut: { registryCheckIntervalMs: 200 } }, app: { log: aLog.log } });
-    b = await startTestApp({ config: { ...shared, scaleOut: { registryCheckIntervalMs: 600_000 } } });
+    a = await startTestApp({ config: { ...shared, scaleOut: { registryCheckIntervalMs: 200, routeTimeoutMs: 2000 } }, app: { log: aLog.log } });
+    b = await startTestApp({ config: { ...shared, scaleOut: { registryCheckIntervalMs: 600_000, routeTimeoutMs: 2000 } } });
     const user = await signUp(a);
     token = user.token;
     organizationId = user.orgId;

@@ -1,3 +1,4 @@
+import type { Aedes, Client, PublishPacket } from 'aedes';
 import type { DataSource, Repository } from 'typeorm';
 import { isUuid } from '../common/ids.js';
 import { type MessageProperties, messageProperties, type PacketProperties, packetProperties } from '../common/message-properties.js';
@@ -50,6 +51,15 @@ export class RetainedMessages {
     private readonly log: Logger,
   ) {
     this.repo = ds.getRepository(RetainedMessageEntity);
+  }
+
+  /**
+   * Records the broker's retained publishes (`deviceOf`: the publishing client's device id); with `restore`, first
+   * puts back what was recorded before (an in-memory broker store starts empty).
+   */
+  async attach(broker: Aedes, deviceOf: (client: Client) => string | null, restore: boolean): Promise<void> {
+    broker.on('publish', (packet, client) => this.observe(packet, client ? deviceOf(client) : null));
+    if (restore) await this.restore((p) => new Promise((ok, fail) => broker.publish(p as PublishPacket, (e?: Error) => (e ? fail(e) : ok()))));
   }
 
   /** From the broker's 'publish' event: a retained PUBLISH in an organization's namespace, from `deviceId` (null: the platform). */

@@ -127,6 +127,8 @@ export interface ScaleOutConfig {
    * seen, and re-checks its sessions when it missed some (ms). It also compares at once whenever Redis comes back.
    */
   registryCheckIntervalMs: number;
+  /** With Redis: a question routed to the instance holding a session (Device.connection) gives up after this long (ms). */
+  routeTimeoutMs: number;
 }
 
 /** How many failed attempts one key may make before it is refused for a while. */
@@ -332,6 +334,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisStartTimeoutMs: int(env, 'PORTICO_REDIS_START_TIMEOUT_MS', 10_000, 1),
     scaleOut: {
       registryCheckIntervalMs: int(env, 'PORTICO_REGISTRY_CHECK_INTERVAL_MS', 5000, 10),
+      routeTimeoutMs: int(env, 'PORTICO_ROUTE_TIMEOUT_MS', 15_000, 100),
     },
     graphiqlDir: path.resolve(env.PORTICO_GRAPHIQL_DIR || path.join(packageRoot(), 'dist', 'graphiql')),
     logLevel: oneOf(env, 'PORTICO_LOG_LEVEL', ['silent', 'error', 'warn', 'info', 'debug'] as const, 'info'),

@@ -141,8 +141,12 @@ export class DeviceResolver {
   @Mutation(() => DeviceEntity, {
     description: "Ends the device's MQTT sessions now, on whichever instance holds them (MQTT 5 clients get 0x98, administrative action); logged. The device may connect again.",
   })
-  disconnectDevice(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<DeviceEntity> {
-    return this.service.disconnect(ctx.access, id, 'disconnected through the API');
+  disconnectDevice(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String, { nullable: true, description: 'Why (≤ 200 characters): in the log, and the MQTT 5 DISCONNECT reason string.' }) reason?: string | null,
+  ): Promise<DeviceEntity> {
+    return this.service.disconnect(ctx.access, id, reason ?? null);
   }
 
   @Mutation(() => DeviceEntity, { description: 'Issues a new device key; the old one stops working at once.' })

@@ -218,10 +218,16 @@ export class DeviceService {
     return device;
   }
 
-  /** Ends the device's MQTT sessions on every instance (MQTT 5: DISCONNECT 0x98), logged with `reason`. */
-  async disconnect(access: RequestAccess, id: string, reason: string): Promise<DeviceEntity> {
+  /**
+   * Ends the device's MQTT sessions on every instance (MQTT 5: DISCONNECT 0x98 with the reason string), logged as
+   * kicked by the caller, with `why` when given.
+   */
+  async disconnect(access: RequestAccess, id: string, why: string | null): Promise<DeviceEntity> {
+    const text = why?.trim() || null;
+    if (text && text.length > 200) throw badInput('reason must be at most 200 characters', 'reason');
     const { device, scope } = await this.authorize(access, id, Permission.DEVICES);
-    await this.audit.record(scope, AuditAction.DEVICE_KICKED, target(device), { reason });
+    const reason = `disconnected through the API by ${scope.actor.principal.label}${text ? `: ${text}` : ''}`;
+    await this.audit.record(scope, AuditAction.DEVICE_KICKED, target(device), { reason: text });
     this.bus.emit('deviceDisconnectRequested', { deviceId: device.id, deviceNumber: device.deviceNumber, reason });
     return device;
   }

@@ -4,6 +4,7 @@ import { buildSchema, type ContainerType } from 'type-graphql';
 import { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver } from '../broker/broker.resolver.js';
 import { DeviceLatestResolver, LatestValueResolver } from '../broker/latest.resolver.js';
 import { RetainedMessageResolver } from '../broker/retained.resolver.js';
+import { DeviceConnectionResolver } from '../mqtt/device-connection.resolver.js';
 import { CommandResolver } from '../commands/commands.resolver.js';
 import { CertificateResolver, DeviceCertificatesResolver } from '../certificates/certificate.resolver.js';
 import { AuditResolver } from '../audit/index.js';
@@ -15,7 +16,7 @@ import type { Services } from '../services.js';
 import { TestClientResolver } from '../testclient/test-client.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 
-export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver, ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver, DeviceLatestResolver, LatestValueResolver, CommandResolver, DeviceCredentialsResolver, OrganizationResolver, MemberResolver, AuditResolver, RetainedMessageResolver] as const;
+export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver, ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver, DeviceLatestResolver, LatestValueResolver, CommandResolver, DeviceCredentialsResolver, OrganizationResolver, MemberResolver, AuditResolver, RetainedMessageResolver, DeviceConnectionResolver] as const;
 
 /** Constructs each resolver with the services it needs (no global container). */
 function containerFor(services: Services): ContainerType {
@@ -38,6 +39,7 @@ function containerFor(services: Services): ContainerType {
     [MemberResolver, new MemberResolver()],
     [AuditResolver, new AuditResolver(services.audit)],
     [RetainedMessageResolver, new RetainedMessageResolver()],
+    [DeviceConnectionResolver, new DeviceConnectionResolver()],
   ]);
   return {
     get(cls: unknown) {

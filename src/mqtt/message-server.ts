@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import MQEmitterRedis from 'mqemitter-redis';
-import { Aedes, type Client, type PublishPacket } from 'aedes';
+import { Aedes, type Client } from 'aedes';
 import type { MqttConfig } from '../config/config.js';
 import type { RegistryBus } from '../common/events.js';
 import type { Clock, Logger } from '../common/runtime.js';
@@ -104,6 +104,11 @@ export class MessageServer extends EventEmitter {
     return this.d.config.maxPayloadBytes + PACKET_OVERHEAD;
   }
 
+  /** The live sessions (ONLINE) of a device on this instance. */
+  liveSessions(deviceId: string): Session[] {
+    return [...this.sessions.values()].filter((s) => s.state === SessionState.ONLINE && s.device?.id === deviceId);
+  }
+
   /** Number of open client connections (authenticated or not). */
   get connectionCount(): number {
     return this.sessions.size;
@@ -148,14 +153,10 @@ export class MessageServer extends EventEmitter {
     });
     this.broker = broker;
     checkAedesInternals(broker);
-    this.observer.attach(broker);
+    this.observer.attach(broker, (client) => this.sessions.get(client), this.d.clock);
     this.hookBroker(broker);
-    const retained = this.d.retained;
-    if (retained) {
-      broker.on('publish', (packet, client) => retained.observe(packet, client ? (this.everSeen.get(client)?.device?.id ?? null) : null));
-      // One instance's in-memory store starts empty: put back what was retained before (scale-out shares them instead).
-      if (!this.d.redisUrl) await retained.restore((p) => new Promise((ok, fail) => broker.publish(p as PublishPacket, (e?: Error) => (e ? fail(e) : ok()))));
-    }
+    // One instance's in-memory store starts empty: retained messages are put back (scale-out shares them instead).
+    await this.d.retained?.attach(broker, (client) => this.everSeen.get(client)?.device?.id ?? null, !this.d.redisUrl);
     this.watch.start();
     await this.endpoints.open(tlsDeps, {
       accept: (socket, listener) => this.accept(socket, listener),
@@ -312,6 +313,7 @@ export class MessageServer extends EventEmitter {
     s.username = typeof packet.username === 'string' ? packet.username : null;
     s.keepalive = typeof packet.keepalive === 'number' ? packet.keepalive : null;
     s.clean = typeof packet.clean === 'boolean' ? packet.clean : null;
+    s.hasWill = !!packet.will;
     s.protocolVersion = typeof packet.protocolVersion === 'number' ? packet.protocolVersion : null;
     // aedes 2.0.0-beta.1 always says shared subscriptions are unavailable; Portico has them.
     if (s.protocolVersion === 5) s.conn.rewriteFirstPacket(advertiseSharedSubscriptions);

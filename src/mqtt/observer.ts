@@ -1,4 +1,5 @@
-import type { Aedes, AedesPublishPacket, PublishPacket } from 'aedes';
+import type { Aedes, AedesPublishPacket, Client, PublishPacket } from 'aedes';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../common/runtime.js';
 import type { DeviceEntity } from '../devices/device.entity.js';
 import { ConnectionEventType, MqttListener } from '../broker/connection-log.entity.js';
@@ -6,6 +7,7 @@ import type { ConnectionLogService } from '../broker/connection-log.service.js';
 import { type AuthOutcome, THROTTLED } from './device-auth.js';
 import { ConnackReturnCode } from './reason-codes.js';
 import type { Session } from './session.js';
+import { trackSessions } from './session-tracking.js';
 
 /** Why a CONNECT was refused, as a metric label (few values; the connection log has the full reason). */
 export type RefusalReason = 'bad_credentials' | 'not_authorized' | 'blocked' | 'rate_limited' | 'server_unavailable' | 'tls_handshake_failed';
@@ -43,13 +45,25 @@ const payloadBytes = (packet: { payload?: unknown }): number => {
 export class MqttObserver {
   readonly counts: MqttCounts = { connects: new Map(), authFailures: new Map(), messagesReceived: 0, messagesSent: 0, payloadBytesReceived: 0, payloadBytesSent: 0 };
 
+  /** How each device's last session on this instance ended (Device.connection.willPublished). */
+  private readonly lastEnds = new LRUCache<string, { willPublished: boolean }>({ max: 100_000 });
+
   constructor(
     private readonly connectionLog: ConnectionLogService,
     private readonly log: Logger,
   ) {}
 
-  /** Counts every PUBLISH a client got accepted (aedes emits `publish` once it is stored and forwarded). */
-  attach(broker: Aedes): void {
+  /** Whether the device's last session on this instance ended with its will published; undefined when unknown here. */
+  willPublished(deviceId: string): boolean | undefined {
+    return this.lastEnds.get(deviceId)?.willPublished;
+  }
+
+  /**
+   * Counts every PUBLISH a client got accepted (aedes emits `publish` once it is stored and forwarded), and keeps
+   * each session's connect time and subscriptions (session-tracking.ts).
+   */
+  attach(broker: Aedes, sessionOf: (client: Client) => Session | undefined, now: () => Date): void {
+    trackSessions(broker, sessionOf, now);
     broker.on('publish', (packet, client) => {
       if (!client) return;
       this.counts.messagesReceived += 1;
@@ -100,6 +114,8 @@ export class MqttObserver {
   /** A session that was online ended: disconnected, kicked, or taken over by a newer connection. */
   ended(s: Session, device: DeviceEntity): void {
     const reason = s.closeReason ?? (s.disconnected ? 'client disconnect' : 'connection closed by client');
+    // A will goes out when the connection ends without DISCONNECT [MQTT-3.1.2-8] (MQTT 5: after its delay).
+    this.lastEnds.set(device.id, { willPublished: s.hasWill && !s.disconnected });
     this.connectionLog.record({
       eventType: s.takenOver ? ConnectionEventType.TAKEN_OVER : ConnectionEventType.DISCONNECTED,
       reason,

@@ -27,6 +27,12 @@ export class Session {
   protocolVersion: number | null = null;
   keepalive: number | null = null;
   clean: boolean | null = null;
+  /** Its CONNECT carried a will message. */
+  hasWill = false;
+  /** When it went ONLINE. */
+  connectedAt: Date | null = null;
+  /** The QoS the broker granted per (namespaced) filter; which subscriptions exist is in `filters`. */
+  readonly grantedQos = new Map<string, number>();
   device: DeviceEntity | null = null;
   fingerprint: string | null = null;
   /** `<organizationId>/`: every topic of the device lives under it inside the broker. */

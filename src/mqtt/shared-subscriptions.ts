@@ -36,6 +36,12 @@ export class SessionFilters {
     if (groups && !groups.size) this.shared.delete(brokerFilter);
   }
 
+  /** Every subscription: its broker filter and, for a shared one, its group. */
+  *entries(): Iterable<{ filter: string; group: string | null }> {
+    for (const filter of this.plain) yield { filter, group: null };
+    for (const [filter, groups] of this.shared) for (const group of groups) yield { filter, group };
+  }
+
   /** Plain subscriptions matching `topic`, and the shared ones as `<group>\u0000<filter>` keys. */
   matching(topic: string): { plain: boolean; groups: string[] } {
     let plain = false;
