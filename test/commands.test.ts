@@ -2,7 +2,7 @@ import { createTokenDevice, errorCode, gqlOk, signUp, startTestApp, type TestApp
 import { connect, endAll, nextLogRow, nextMessage } from './support/mqtt';
 
 /** Issue #12: the platform publishes to devices (commands, group control), recorded as DOWNSTREAM events. */
-const PUBLISH_TO_DEVICE = `mutation($d:ID!,$i:PublishInput!){ publishToDevice(deviceId:$d, input:$i){ topic qos matchedSessions event { id topic payload direction qos } } }`;
+const PUBLISH_TO_DEVICE = `mutation($d:ID!,$i:PublishInput!){ publishToDevice(deviceId:$d, input:$i){ topic qos matchedSessions queuedForOfflineSessions event { id topic payload direction qos } } }`;
 
 describe('commands from the platform', () => {
   let app: TestApp;
@@ -49,6 +49,29 @@ describe('commands from the platform', () => {
     await f.publishAsync('ping', 'x', { qos: 1 });
     expect(foreignGot).toBe(0);
     expect(errorCode(await app.gql(PUBLISH_TO_DEVICE, { d: d.id, i: { topic: 'cmd/x', payload: 'y' } }, bob.token))).toBe('NOT_FOUND');
+    expect(errorCode(await app.gql('mutation($d:ID!){ requestDevice(deviceId:$d, input:{ topic:"q", payload:"?" }, timeoutMs: 100){ correlationId } }', { d: d.id }, bob.token))).toBe('NOT_FOUND');
+    expect(errorCode(await app.gql('query($d:ID!){ device(id:$d){ connection { online } } }', { d: d.id }, bob.token))).toBe('NOT_FOUND');
+  });
+
+  it('publishToDevice at QoS 0 reaches a connected device; at QoS 1 it is queued for an offline persistent session and delivered on reconnect', async () => {
+    const d = await newDevice();
+    let c = await connect(app, d, { clean: false });
+    await c.subscribeAsync('cmd/#', { qos: 1 });
+    const live = nextMessage(c, 'cmd/now');
+    const q0 = await gql(PUBLISH_TO_DEVICE, { d: d.id, i: { topic: 'cmd/now', payload: 'zero', qos: 0 } });
+    expect(q0.publishToDevice).toMatchObject({ qos: 0, matchedSessions: 1, queuedForOfflineSessions: 0 });
+    expect((await live).payload.toString()).toBe('zero');
+    const offline = nextLogRow(app, (r) => r.deviceId === d.id && r.eventType === 'DISCONNECTED');
+    await c.endAsync();
+    await offline;
+    await app.services.messageServer.settle();
+    // [MQTT-3.1.2-5]: the session state (subscriptions, QoS 1/2 messages) outlives a connection with CleanSession 0.
+    const q1 = await gql(PUBLISH_TO_DEVICE, { d: d.id, i: { topic: 'cmd/later', payload: 'one', qos: 1 } });
+    expect(q1.publishToDevice).toMatchObject({ qos: 1, matchedSessions: 0, queuedForOfflineSessions: 1 });
+    let queued!: Promise<{ payload: Buffer }>;
+    c = await connect(app, d, { clean: false, setup: (client) => (queued = nextMessage(client, 'cmd/later')) });
+    expect((await queued).payload.toString()).toBe('one');
+    await c.endAsync();
   });
 
   it('publishToTopic reaches every subscribed device of the owner; retained commands reach later subscribers', async () => {

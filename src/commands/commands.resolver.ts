@@ -43,6 +43,9 @@ export class PublishResult {
   @Field(() => Int, { description: 'Connected sessions (on this instance) whose subscriptions matched; a shared subscription group counts once. Offline persistent sessions get QoS 1/2 messages queued.' })
   matchedSessions!: number;
 
+  @Field(() => Int, { description: 'QoS 1/2: offline persistent sessions the broker queued it for; they get it when they reconnect.' })
+  queuedForOfflineSessions!: number;
+
   @Field(() => DeviceEventEntity, { nullable: true, description: 'The DOWNSTREAM event recorded for the device (publishToDevice).' })
   event!: DeviceEventEntity | null;
 }
@@ -87,7 +90,7 @@ export class CommandResolver {
     return this.commands.requestDevice(ctx.access, deviceId, { ...input, properties: input.properties ?? null }, timeoutMs);
   }
 
-  @Mutation(() => PublishResult, { description: 'Publishes a message on a topic of your namespace, to every a device subscribed to it ("group control").' })
+  @Mutation(() => PublishResult, { description: "Publishes a message on a topic of an organization's namespace, to every device of it subscribed to the topic (\"group control\")." })
   async publishToTopic(
     @Ctx() ctx: GraphQLContext,
     @Arg('input', () => PublishInput) input: PublishInput,

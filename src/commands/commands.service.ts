@@ -46,6 +46,8 @@ export interface CommandResult {
   qos: number;
   /** Sessions on this instance whose subscriptions matched. */
   matchedSessions: number;
+  /** QoS 1/2: offline persistent sessions the broker queued it for (delivered when they reconnect). */
+  queuedForOfflineSessions: number;
   /** The DOWNSTREAM event recorded (publishToDevice only). */
   event: DeviceEventEntity | null;
 }
@@ -75,9 +77,10 @@ export class CommandService {
     const { organizationId } = scope;
     const { payload, qos } = this.check(c);
     await this.audited(scope, { type: 'DEVICE', id: device.id, label: device.name }, 'publishToDevice', c.topic, qos, payload.length);
-    const matchedSessions = await this.messageServer.publishAsPlatform(organizationId, { topic: c.topic, payload, qos, retain: c.retain, properties: packetProperties(c.properties) });
+    const sent = await this.messageServer.publishAsPlatform(organizationId, { topic: c.topic, payload, qos, retain: c.retain, properties: packetProperties(c.properties) });
     const event = await this.deviceEvents.recordDownstream({ organizationId, deviceId: device.id, topic: c.topic, payload, qos, retain: c.retain, properties: c.properties });
-    return { topic: c.topic, qos, matchedSessions, event };
+    const queued = sent.storedSubscribers.includes(device.deviceNumber) ? await this.devices.countOffline(organizationId, [device.deviceNumber]) : 0;
+    return { topic: c.topic, qos, matchedSessions: sent.matched, queuedForOfflineSessions: queued, event };
   }
 
   /**
@@ -145,8 +148,9 @@ export class CommandService {
     const { organizationId } = scope;
     const { payload, qos } = this.check(c);
     await this.audited(scope, { type: 'TOPIC', id: null, label: c.topic }, 'publishToTopic', c.topic, qos, payload.length);
-    const matchedSessions = await this.messageServer.publishAsPlatform(organizationId, { topic: c.topic, payload, qos, retain: c.retain, properties: packetProperties(c.properties) });
-    return { topic: c.topic, qos, matchedSessions, event: null };
+    const sent = await this.messageServer.publishAsPlatform(organizationId, { topic: c.topic, payload, qos, retain: c.retain, properties: packetProperties(c.properties) });
+    const queued = await this.devices.countOffline(organizationId, sent.storedSubscribers);
+    return { topic: c.topic, qos, matchedSessions: sent.matched, queuedForOfflineSessions: queued, event: null };
   }
 
   private check(c: Command): { payload: Buffer; qos: 0 | 1 | 2 } {

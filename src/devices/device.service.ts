@@ -132,6 +132,12 @@ export class DeviceService {
     return ids.map((id) => map.get(id) ?? null);
   }
 
+  /** How many of these client ids are the organization's devices, offline now. */
+  async countOffline(organizationId: string, deviceNumbers: string[]): Promise<number> {
+    if (!deviceNumbers.length) return 0;
+    return this.repo.countBy({ organizationId, deviceNumber: In(deviceNumbers), status: DeviceStatus.OFFLINE });
+  }
+
   findByDeviceNumber(deviceNumber: string): Promise<DeviceEntity | null> {
     return this.repo.findOneBy({ deviceNumber });
   }

@@ -11,6 +11,7 @@ import type { Aedes, Client } from 'aedes';
  *   its filters (and to SUBSCRIBE filters) before aedes reads them.
  * - `persistence.incomingGetPacket`: a retransmitted QoS 2 PUBLISH aedes already holds is not recorded twice.
  * - `persistence.cleanSubscriptions`: the stored session of a deleted device is dropped.
+ * - `persistence.subscriptionsByTopic`: which stored (persistent) sessions a platform command was queued for.
  * - mqemitter-redis `state`: its Redis connection, whose 'error' events would otherwise end the process.
  * - `client.clean`: aedes 2.0.0-beta.1 derives it from the Session Expiry Interval alone and drops the queued
  *   messages of an MQTT 5 client that resumes its session (Clean Start 0) with an interval of 0, against
@@ -23,13 +24,14 @@ interface ClientInternals {
 interface PersistenceInternals {
   incomingGetPacket(client: Client, packet: { messageId?: number }): Promise<unknown>;
   cleanSubscriptions(client: { id: string }): Promise<unknown>;
+  subscriptionsByTopic(topic: string): Promise<Array<{ clientId: string; qos: number }>>;
 }
 
 /** Throws when this aedes build lacks what Portico relies on. */
 export function checkAedesInternals(broker: Aedes): void {
   const persistence = (broker as unknown as { persistence?: Partial<PersistenceInternals> }).persistence;
-  if (typeof persistence?.incomingGetPacket !== 'function' || typeof persistence.cleanSubscriptions !== 'function') {
-    throw new Error('aedes persistence lacks incomingGetPacket/cleanSubscriptions: check the pinned aedes version');
+  if (typeof persistence?.incomingGetPacket !== 'function' || typeof persistence.cleanSubscriptions !== 'function' || typeof persistence.subscriptionsByTopic !== 'function') {
+    throw new Error('aedes persistence lacks incomingGetPacket/cleanSubscriptions/subscriptionsByTopic: check the pinned aedes version');
   }
   const probe = new PassThrough();
   const client = broker.handle(probe);
@@ -61,6 +63,12 @@ export function holdsIncomingPacket(broker: Aedes, client: Client, packet: { mes
 /** Drops the stored session (subscriptions, queued messages) of a client id. */
 export async function dropStoredSession(broker: Aedes, clientId: string): Promise<void> {
   await (broker as unknown as { persistence: PersistenceInternals }).persistence.cleanSubscriptions({ id: clientId });
+}
+
+/** Client ids of the stored (persistent) sessions subscribed to `topic` with QoS > 0: where a QoS 1/2 message is queued. */
+export async function storedSubscribers(broker: Aedes, topic: string): Promise<string[]> {
+  const subs = await (broker as unknown as { persistence: PersistenceInternals }).persistence.subscriptionsByTopic(topic);
+  return [...new Set(subs.filter((s) => s.qos > 0).map((s) => s.clientId))];
 }
 
 /** mqemitter-redis' Redis connection, to hear its errors. */

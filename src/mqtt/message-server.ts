@@ -19,7 +19,7 @@ import { RegistryWatch } from './registry-watch.js';
 import { type AuthOutcome, connackWithReasonCode, DeviceAuthenticator } from './device-auth.js';
 import { Listeners, type MessageServerPorts, type MessageServerTlsDeps } from './listeners.js';
 import { namespaceFilters, namespacePrefix } from './namespace.js';
-import { type PlatformMessage, publishAsPlatform } from './platform-publish.js';
+import { type PlatformMessage, type PlatformPublishResult, publishAsPlatform } from './platform-publish.js';
 import { recoverAfterRestart } from './recovery.js';
 import { MqttObserver } from './observer.js';
 import { Presence } from './presence.js';
@@ -125,7 +125,7 @@ export class MessageServer extends EventEmitter {
   }
 
   /** Publishes into an owner's namespace as the platform (no device, no upstream event); see platform-publish.ts. */
-  publishAsPlatform(organizationId: string, message: PlatformMessage): Promise<number> {
+  publishAsPlatform(organizationId: string, message: PlatformMessage): Promise<PlatformPublishResult> {
     return publishAsPlatform(this.broker, namespacePrefix(organizationId), this.sessions.values(), message);
   }
 

@@ -1,6 +1,7 @@
 import type { Aedes, PublishPacket } from 'aedes';
 import { AppError } from '../common/errors.js';
 import type { OutgoingProperties } from '../common/message-properties.js';
+import { storedSubscribers } from './aedes-internals.js';
 import { type Session, SessionState } from './session.js';
 
 /** A message the platform itself publishes to an owner's devices (commands, "group control"). */
@@ -16,10 +17,16 @@ export interface PlatformMessage {
 /**
  * Publishes `message` into the namespace `prefix` as the platform: no device sent it, so no upstream event is
  * recorded, and every session of the owner subscribed to the topic gets it (offline persistent sessions get QoS 1/2
- * messages queued by the broker, retained ones are kept). Resolves with the number of sessions on this instance whose
- * subscriptions match (a shared subscription group counts once).
+ * messages queued by the broker, retained ones are kept).
  */
-export function publishAsPlatform(broker: Aedes | null, prefix: string, sessions: Iterable<Session>, message: PlatformMessage): Promise<number> {
+export interface PlatformPublishResult {
+  /** Sessions on this instance whose subscriptions matched (a shared subscription group counts once). */
+  matched: number;
+  /** QoS 1/2: client ids of the stored sessions subscribed to the topic (the broker queues it for those offline). */
+  storedSubscribers: string[];
+}
+
+export async function publishAsPlatform(broker: Aedes | null, prefix: string, sessions: Iterable<Session>, message: PlatformMessage): Promise<PlatformPublishResult> {
   if (!broker) return Promise.reject(new AppError('SERVICE_UNAVAILABLE', 'The message server is not running'));
   const topic = prefix + message.topic;
   let matched = 0;
@@ -31,8 +38,7 @@ export function publishAsPlatform(broker: Aedes | null, prefix: string, sessions
     for (const g of m.groups) groups.add(g);
   }
   const packet = { cmd: 'publish', topic, payload: message.payload, qos: message.qos, retain: message.retain, dup: false, ...(message.properties ? { properties: message.properties } : {}) } as PublishPacket;
-  return new Promise((resolve, reject) => {
-    broker.publish(packet, (err?: Error) => (err ? reject(err) : resolve(matched + groups.size)));
-  });
+  await new Promise<void>((resolve, reject) => broker.publish(packet, (err?: Error) => (err ? reject(err) : resolve())));
+  return { matched: matched + groups.size, storedSubscribers: message.qos > 0 ? await storedSubscribers(broker, topic) : [] };
 }
 
