@@ -17,6 +17,9 @@ import { Reader } from './db/reads.js';
 import type { ConnectThrottle } from './security/connect-throttle.js';
 import { createThrottles, type Throttles } from './security/throttles.js';
 import { type AppPubSub, createAppPubSub } from './realtime/pubsub.js';
+import { ClusterRedis } from './realtime/cluster-redis.js';
+import { Membership, newRunId } from './realtime/instances.js';
+import { releaseLostDevices } from './mqtt/shared/lost-instance.js';
 import { TestClientService } from './testclient/test-client.service.js';
 import type { MqttEndpoints } from './testclient/test-client.session.js';
 import type { Secrets } from './secrets/secrets.js';
@@ -61,6 +64,8 @@ export interface Services {
   messageServer: MessageServer;
   /** The platform publishing to devices (commands, group control). */
   commands: CommandService;
+  /** Scale-out (with Redis): the cluster's shared state and this run's lease; createApp starts and stops it. */
+  cluster: { redis: ClusterRedis; membership: Membership } | null;
 }
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger, instanceId: string): Services {
@@ -69,6 +74,8 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const throttles = createThrottles(config.throttle, config.redisUrl, log);
   const connectThrottle: ConnectThrottle = throttles.mqttAuth;
   const pubSub = createAppPubSub(config.redisUrl ? { redisUrl: config.redisUrl, log } : undefined);
+  const redis = config.redisUrl ? new ClusterRedis(config.redisUrl, config.scaleOut.redisKeyPrefix, log) : null;
+  const cluster = redis ? { redis, membership: new Membership(redis, instanceId, newRunId(instanceId), config.scaleOut.instanceLeaseMs, clock, log) } : null;
   const users = new UserService(ds, secrets, config.auth, clock, bus, throttles.login);
   const credentials = new CredentialService(ds, secrets, clock);
   const devices = new DeviceService(ds, credentials, bus, clock);
@@ -91,7 +98,12 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const connectionLog = new ConnectionLogService(storeOptions, { windowMs: config.throttle.authFailedLogWindowMs, maxKeys: config.throttle.authFailedLogMaxKeys });
   const latest = config.mqtt.latestTopicsPerDevice > 0 ? new LatestValues(ds, config.mqtt.latestTopicsPerDevice) : null;
   const deviceEvents = new DeviceEventService(storeOptions, latest);
-  const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });
+  const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, ...(cluster ? { cluster } : {}), clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });
+  if (cluster) {
+    // A surviving instance takes over the devices of a lost one; a run taken for lost by mistake re-asserts its own.
+    cluster.membership.onLost(releaseLostDevices(devices, connectionLog, pubSub, clock, log));
+    cluster.membership.onLeaseLost(() => messageServer.reassertPresence());
+  }
   const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes);
-  return { commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
+  return { cluster, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
 }

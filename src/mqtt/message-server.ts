@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import MQEmitterRedis from 'mqemitter-redis';
 import { Aedes, type Client } from 'aedes';
 import type { MqttConfig } from '../config/config.js';
 import type { RegistryBus } from '../common/events.js';
@@ -13,7 +12,7 @@ import { ConnectionEventType, MqttListener } from '../broker/connection-log.enti
 import type { ConnectionLogService } from '../broker/connection-log.service.js';
 import type { DeviceEventService } from '../broker/device-event.service.js';
 import { Retention, type RetentionResult } from '../broker/retention.js';
-import { beforeEachPacket, checkAedesInternals, redisEmitterState, resumeQueuedMessages } from './aedes-internals.js';
+import { beforeEachPacket, checkAedesInternals, resumeQueuedMessages } from './aedes-internals.js';
 import { RegistryWatch } from './registry-watch.js';
 import { type AuthOutcome, connackWithReasonCode, DeviceAuthenticator } from './device-auth.js';
 import { Listeners, type MessageServerPorts, type MessageServerTlsDeps } from './listeners.js';
@@ -24,6 +23,8 @@ import { Presence } from './presence.js';
 import { ConnackReturnCode, ReasonCode } from './reason-codes.js';
 import { describeError, Session, SessionState } from './session.js';
 import { advertiseSharedSubscriptions } from './shared-subscriptions.js';
+import { lostWillPublisher } from './shared/lost-instance.js';
+import { SharedState, type SharedStateDeps } from './shared/shared-state.js';
 import { TopicHooks } from './topic-hooks.js';
 import { type ByteSocket, WireGuard } from './wire-guard.js';
 
@@ -33,8 +34,9 @@ export interface MessageServerDeps {
   config: MqttConfig;
   /** This instance's id: the aedes broker id, and the owner of the device statuses it sets. */
   instanceId: string;
-  /** Scale-out: MQTT messages and client-id takeovers cross instances through Redis (mqemitter-redis). */
+  /** Scale-out: MQTT messages cross instances through Redis, and every piece of MQTT state is kept there. */
   redisUrl?: string;
+  cluster?: Pick<SharedStateDeps, 'redis' | 'membership'>;
   clock: Clock;
   log: Logger;
   bus: RegistryBus;
@@ -75,6 +77,7 @@ export class MessageServer extends EventEmitter {
   private closed = false;
   private tls: MessageServerTlsDeps = {};
   private readonly watch: RegistryWatch;
+  private readonly shared: SharedState | null = null;
 
   constructor(private readonly d: MessageServerDeps) {
     super();
@@ -87,6 +90,16 @@ export class MessageServer extends EventEmitter {
     const helpers = { track: (p: Promise<unknown>) => this.track(p) };
     this.watch = new RegistryWatch({ ...watched, ...helpers }, d.bus, this.auth, d.devices, d.connectionLog, d.deviceEvents, d.log);
     this.topics = new TopicHooks((client) => (client ? this.everSeen.get(client) : undefined), d.deviceEvents, d.log);
+    if (d.redisUrl && d.cluster) {
+      const publishWill = lostWillPublisher(() => this.broker, d.devices, d.deviceEvents);
+      this.shared = new SharedState({ ...d.cluster, redisUrl: d.redisUrl, clock: d.clock, log: d.log, publishWill, onTakenOver: (id, by) => this.takenOverRemotely(id, by) });
+      this.topics.holdsBack = (id, packet) => this.shared!.persistence.holdsBack(id, packet);
+    }
+  }
+
+  /** Marks ONLINE again every device with a session here (this instance may have been taken for lost meanwhile). */
+  reassertPresence(): void {
+    for (const s of this.sessions.values()) if (s.device && s.state === SessionState.ONLINE) void this.presence.hold(s.device, s);
   }
 
   get ports(): MessageServerPorts {
@@ -119,8 +132,7 @@ export class MessageServer extends EventEmitter {
     if (!cfg.enabled) return this.ports;
     await recoverAfterRestart(this.d.devices, this.d.connectionLog, this.d.clock, this.d.instanceId, this.d.log);
     const broker = await Aedes.createBroker({
-      id: this.d.instanceId,
-      ...(this.d.redisUrl ? { mq: this.sharedEmitter(this.d.redisUrl) } : {}),
+      ...(this.shared ? await this.shared.brokerOptions() : { id: this.d.instanceId }),
       // Client ids are device numbers (≤ 64 characters), also for MQTT 3.1 clients.
       maxClientsIdLength: 128,
       connectTimeout: cfg.connectTimeoutMs,
@@ -137,6 +149,7 @@ export class MessageServer extends EventEmitter {
     this.broker = broker;
     checkAedesInternals(broker);
     this.hookBroker(broker);
+    this.shared?.attach(broker);
     this.watch.start();
     await this.endpoints.open(tlsDeps, {
       accept: (socket, listener) => this.accept(socket, listener),
@@ -161,7 +174,8 @@ export class MessageServer extends EventEmitter {
     const listenersClosed = this.endpoints.close();
     for (const s of this.sessions.values()) {
       s.setReason('server shutdown');
-      if (s.state === SessionState.ONLINE) s.disconnect(ReasonCode.SERVER_SHUTTING_DOWN);
+      // MQTT 5 clients may be told another server to use (Server Reference, MQTT 5.0 §3.14.2.2.5).
+      if (s.state === SessionState.ONLINE) s.disconnect(ReasonCode.SERVER_SHUTTING_DOWN, undefined, this.d.config.serverReference);
     }
     if (this.broker) {
       await new Promise<void>((resolve) => this.broker!.close(() => resolve()));
@@ -170,6 +184,7 @@ export class MessageServer extends EventEmitter {
     for (const socket of this.sockets) socket.destroy();
     await listenersClosed;
     await this.settle();
+    await this.shared?.close();
     this.presence.close();
     await this.retention.stop();
     await this.d.connectionLog.close();
@@ -229,29 +244,14 @@ export class MessageServer extends EventEmitter {
     else if (s.prefix && packet.cmd === 'unsubscribe') namespaceFilters(s.prefix, packet, (f, group) => s.filters.remove(f, group));
   }
 
-  /**
-   * The Redis-backed emitter shared by every instance. aedes announces each new client on
-   * `$SYS/<broker id>/new/clients` and closes its own client with that id when another instance announces it;
-   * this listener marks that session as taken over and tells an MQTT 5 client so.
-   */
-  private sharedEmitter(redisUrl: string): MQEmitterRedis.MQEmitterRedis {
-    const mq = MQEmitterRedis({ connectionString: redisUrl });
-    // ioredis reconnects by itself; unheard, a Redis outage would be an uncaught 'error' and end the process.
-    redisEmitterState(mq).on('error', (err: Error) => this.d.log.warn(`Redis (MQTT messages): ${err.message}`));
-    mq.on('$SYS/+/new/clients', (packet, done) => {
-      const serverId = packet.topic.split('/')[1];
-      const clientId = String(packet.payload);
-      if (serverId !== this.d.instanceId) {
-        for (const s of this.sessions.values()) {
-          if (s.clientId !== clientId || s.state !== SessionState.ONLINE) continue;
-          s.takenOver = true;
-          s.setReason(`taken over by a new connection on instance ${serverId}`);
-          s.disconnect(ReasonCode.SESSION_TAKEN_OVER);
-        }
-      }
-      done();
-    });
-    return mq;
+  /** Another instance (run `serverId`) registered `clientId`: aedes closes this instance's connection with it. */
+  private takenOverRemotely(clientId: string, serverId: string): void {
+    for (const s of this.sessions.values()) {
+      if (s.clientId !== clientId || s.state !== SessionState.ONLINE) continue;
+      s.takenOver = true;
+      s.setReason(`taken over by a new connection on instance ${serverId.slice(0, serverId.lastIndexOf('~'))}`);
+      s.disconnect(ReasonCode.SESSION_TAKEN_OVER);
+    }
   }
 
   private hookBroker(broker: Aedes): void {

@@ -1,0 +1,186 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { createPgDatabase, tempDir } from './support/app';
+import { type ChildServer, startChildServer } from './support/child-server';
+import { nextEvent } from './support/events';
+import { dropRedisPrefix } from './support/redis';
+
+/**
+ * Issue #14: three Portico instances as real processes on ephemeral ports, sharing the machine's PostgreSQL and
+ * Redis (a key prefix of this test's own). An instance is killed (SIGKILL) with devices, sessions and wills on it;
+ * the survivors take over. MQTT clauses: [MQTT-3.1.2-4]/[MQTT-3.1.2-5] session resumption with its queued
+ * messages, [MQTT-3.3.1-6] retained messages to new subscribers, [MQTT-3.1.2-8] the will published when the
+ * connection is lost without DISCONNECT.
+ */
+jest.setTimeout(240_000);
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+/** Short leases: a dead instance is noticed within 1.5 s plus a quarter of it. */
+const LEASE_MS = 1500;
+
+type Name = 'a' | 'b' | 'c';
+
+interface Device {
+  id: string;
+  deviceNumber: string;
+  username: string;
+  key: string;
+}
+
+describe('scale-out: three instances as processes on PostgreSQL + Redis', () => {
+  const root = tempDir('portico-cluster-');
+  const servers = {} as Record<Name, ChildServer>;
+  const clients: MqttClient[] = [];
+  let dropDb: () => Promise<void>;
+  let env: Record<string, string>;
+  let prefix: string;
+  let token: string;
+
+  async function start(name: Name): Promise<ChildServer> {
+    const dataDir = path.join(root, name);
+    fs.mkdirSync(dataDir, { recursive: true });
+    const server = await startChildServer(dataDir, { ...env, PORTICO_INSTANCE_ID: `node-${name}` }, { stderrFile: path.join(root, `${name}.log`) });
+    servers[name] = server;
+    return server;
+  }
+
+  beforeAll(async () => {
+    const pg = await createPgDatabase();
+    dropDb = pg.drop;
+    prefix = `portico-test:${crypto.randomBytes(6).toString('hex')}`;
+    env = {
+      DATABASE_URL: pg.url,
+      REDIS_URL,
+      PORTICO_SERVER_SECRET: crypto.randomBytes(32).toString('base64'),
+      PORTICO_REDIS_KEY_PREFIX: prefix,
+      PORTICO_INSTANCE_LEASE_MS: String(LEASE_MS),
+      PORTICO_LOG_LEVEL: 'info',
+      PORTICO_MQTT_WS_ENABLED: 'false',
+    };
+    await start('a'); // migrates the database first
+    await Promise.all([start('b'), start('c')]);
+    const up = await servers.a.gql('mutation($e:String!,$p:String!){ signUp(email:$e,password:$p){ token } }', { e: `cluster-${Date.now()}@example.com`, p: 'correct horse battery' });
+    token = up.data.signUp.token;
+  });
+
+  afterAll(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+    for (const s of Object.values(servers)) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
+    await Promise.all(Object.values(servers).map((s) => s.exited));
+    await dropDb?.();
+    if (prefix) await dropRedisPrefix(REDIS_URL, prefix);
+    if (!process.env.PORTICO_KEEP_TEST_LOGS) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  async function gql<T = any>(server: ChildServer, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const r = await server.gql<T>(query, variables, token);
+    if (r.errors) throw new Error(JSON.stringify(r.errors));
+    return r.data as T;
+  }
+
+  async function device(name: string): Promise<Device> {
+    const d = (await gql(servers.b, 'mutation($n:String!){ createDevice(input:{name:$n}){ id deviceNumber username credentials { deviceKey } } }', { n: name })).createDevice;
+    return { id: d.id, deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey };
+  }
+
+  async function connect(server: ChildServer, d: Device, opts: Partial<IClientOptions> = {}): Promise<{ client: MqttClient; sessionPresent: boolean }> {
+    const client = mqtt.connect({ host: '127.0.0.1', port: server.mqttPort, clientId: d.deviceNumber, username: d.username, password: d.key, reconnectPeriod: 0, ...opts });
+    clients.push(client);
+    client.on('error', () => undefined);
+    const connack = await nextEvent<{ sessionPresent: boolean }>(client, 'connect', 10_000);
+    return { client, sessionPresent: connack.sessionPresent };
+  }
+
+  /** Messages of `client` by topic, as they arrive. */
+  function collect(client: MqttClient): Map<string, string[]> {
+    const seen = new Map<string, string[]>();
+    client.on('message', (topic, payload) => seen.set(topic, [...(seen.get(topic) ?? []), payload.toString()]));
+    return seen;
+  }
+
+  async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await fn();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  const status = (server: ChildServer, d: Device) =>
+    gql(server, 'query($id:ID!){ device(id:$id){ status connectionLogs(first: 1){ edges { node { eventType reason } } } } }', { id: d.id }).then((r) => ({
+      status: r.device.status as string,
+      last: r.device.connectionLogs.edges[0]?.node as { eventType: string; reason: string | null } | undefined,
+    }));
+
+  it('survives SIGKILL of an instance: sessions resume elsewhere with their queue, retained messages stay, the will is published once, devices go OFFLINE', async () => {
+    const [sleeper, willer, retainer, publisher, watcherB, watcherC, reader] = await Promise.all(
+      ['sleeper', 'willer', 'retainer', 'publisher', 'watcher-b', 'watcher-c', 'reader'].map((n) => device(n)),
+    );
+    // On A: an MQTT 5 persistent session subscribed to cmd/#, a retained message, a device with a will.
+    const persistent = { protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 3600 } };
+    const s1 = await connect(servers.a, sleeper, persistent);
+    await s1.client.subscribeAsync('cmd/#', { qos: 1 });
+    const r = await connect(servers.a, retainer);
+    await r.client.publishAsync('state/door', 'open', { qos: 1, retain: true });
+    const w = await connect(servers.a, willer, { will: { topic: 'status/willer', payload: Buffer.from('gone'), qos: 1, retain: false } });
+    // Watchers of the will on B and C.
+    const watchers = await Promise.all([connect(servers.b, watcherB), connect(servers.c, watcherC)]);
+    const seen = watchers.map((x) => collect(x.client));
+    await Promise.all(watchers.map((x) => x.client.subscribeAsync('status/#', { qos: 1 })));
+    await until('the willer ONLINE', async () => ((await status(servers.b, willer)).status === 'ONLINE' ? true : undefined));
+
+    const killedAt = Date.now();
+    const gone = [nextEvent(s1.client, 'close', 10_000), nextEvent(w.client, 'close', 10_000), nextEvent(r.client, 'close', 10_000)];
+    servers.a.proc.kill('SIGKILL');
+    await servers.a.exited;
+    await Promise.all(gone);
+
+    // While the sleeper is offline, QoS 1 messages for it are published (and acknowledged) through B.
+    const p = await connect(servers.b, publisher);
+    const sent = Array.from({ length: 20 }, (_, i) => `m${i + 1}`);
+    for (const m of sent) await p.client.publishAsync('cmd/light', m, { qos: 1 });
+
+    // The willer goes OFFLINE, its session closed as `instance lost`, within the lease plus a quarter of it.
+    const offline = await until('the willer OFFLINE', async () => {
+      const s = await status(servers.c, willer);
+      return s.status === 'OFFLINE' ? s : undefined;
+    });
+    const offlineAfterMs = Date.now() - killedAt;
+    expect(offline.last).toEqual({ eventType: 'DISCONNECTED', reason: 'instance lost' });
+    expect(offlineAfterMs).toBeLessThan(LEASE_MS + LEASE_MS / 4 + 1500);
+
+    // The will was published exactly once (by B or C): each watcher has it once, and it was recorded once.
+    await until('the will on B and C', () => (seen.every((m) => m.get('status/willer')?.length) ? true : undefined));
+    await p.client.publishAsync('status/marker', 'after the will', { qos: 1 });
+    await until('the marker on B and C', () => (seen.every((m) => m.get('status/marker')?.length) ? true : undefined));
+    expect(seen.map((m) => m.get('status/willer'))).toEqual([['gone'], ['gone']]);
+    const willEvents = await gql(servers.b, 'query($d:ID!){ deviceEvents(deviceId:$d, filter:{ topic: "status/willer" }){ totalCount } }', { d: willer.id });
+    expect(willEvents.deviceEvents.totalCount).toBe(1);
+    const other = await status(servers.b, sleeper);
+    expect(other).toEqual({ status: 'OFFLINE', last: { eventType: 'DISCONNECTED', reason: 'instance lost' } });
+
+    // The sleeper resumes its session on C (Clean Start 0) and gets every queued message once, in order.
+    const s2 = await connect(servers.c, sleeper, persistent);
+    expect(s2.sessionPresent).toBe(true);
+    const got: string[] = [];
+    s2.client.on('message', (_topic, payload) => got.push(payload.toString()));
+    await p.client.publishAsync('cmd/light', 'end', { qos: 1 });
+    await until('the queued messages on C', () => (got.includes('end') ? true : undefined)).catch((err) => {
+      throw new Error(`${err.message}: got ${JSON.stringify(got)}`);
+    });
+    expect(got).toEqual([...sent, 'end']);
+
+    // The retained message published through A reaches a new subscriber on C.
+    const rd = await connect(servers.c, reader);
+    const retained = nextEvent<string>(rd.client, 'message');
+    const payload = new Promise<string>((resolve) => rd.client.once('message', (_t, pl) => resolve(pl.toString())));
+    await rd.client.subscribeAsync('state/#', { qos: 1 });
+    expect(await retained).toBe('state/door');
+    expect(await payload).toBe('open');
+    console.log(`instance A killed: devices OFFLINE (instance lost) after ${offlineAfterMs} ms (lease ${LEASE_MS} ms); will published once; ${sent.length} queued messages resumed on C in order`);
+  });
+});
