@@ -119,7 +119,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (config.mqtt.enabled) {
       services.mqttEndpoints.current = { host: localAddressOf(config.mqtt.host), ...mqtt, tlsServerName: config.mqtt.tlsHosts[0] ?? 'localhost' };
     }
-    cleanups.push(() => services.testClients.close());
+    cleanups.push(() => services.testClientRoutes.close());
+    await services.testClientRoutes.listen();
     const schema = await createSchema(services);
 
     const expressApp = express();

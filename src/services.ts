@@ -21,6 +21,7 @@ import { ClusterRedis } from './realtime/cluster-redis.js';
 import { Membership, newRunId } from './realtime/instances.js';
 import { releaseLostDevices } from './mqtt/shared/lost-instance.js';
 import { TestClientService } from './testclient/test-client.service.js';
+import { TestClientRoutes } from './testclient/test-client.routes.js';
 import type { MqttEndpoints } from './testclient/test-client.session.js';
 import type { Secrets } from './secrets/secrets.js';
 import { UserService } from './users/user.service.js';
@@ -52,8 +53,10 @@ export interface Services {
   certificates: CertificateService;
   /** Where the embedded message server listens; createApp fills it in once the listeners are bound. */
   mqttEndpoints: { current: MqttEndpoints | null };
-  /** Server-side MQTT test clients (Test Center → MQTT Client). */
+  /** Server-side MQTT test clients (Test Center → MQTT Client) of this instance. */
   testClients: TestClientService;
+  /** Test client sessions of any instance (scale-out: operations go to the instance holding the session). */
+  testClientRoutes: TestClientRoutes;
   /** History queries (connection log, device events) run here, off the event loop; createApp closes it. */
   reader: Reader;
   /** Connection log of the message server (batched writes, queries, live topic per owner). */
@@ -83,6 +86,7 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, log);
   const mqttEndpoints: Services['mqttEndpoints'] = { current: null };
   const testClients = new TestClientService(config.testClient, config.mqtt.maxPayloadBytes, devices, credentials, certificates, pki, () => mqttEndpoints.current, clock, log);
+  const testClientRoutes = new TestClientRoutes(testClients, cluster, pubSub, config.scaleOut.routeTimeoutMs, log);
   const reader = new Reader(ds, createReadPool(config.database, config.reads, log));
   const storeOptions = {
     ds,
@@ -105,5 +109,5 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
     cluster.membership.onLeaseLost(() => messageServer.reassertPresence());
   }
   const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes);
-  return { cluster, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
+  return { testClientRoutes, cluster, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
 }

@@ -6,6 +6,7 @@ import { createPgDatabase, tempDir } from './support/app';
 import { type ChildServer, startChildServer } from './support/child-server';
 import { nextEvent } from './support/events';
 import { dropRedisPrefix } from './support/redis';
+import { subscribe } from './support/ws';
 
 /**
  * Issue #14: three Portico instances as real processes on ephemeral ports, sharing the machine's PostgreSQL and
@@ -182,5 +183,40 @@ describe('scale-out: three instances as processes on PostgreSQL + Redis', () => 
     expect(await retained).toBe('state/door');
     expect(await payload).toBe('open');
     console.log(`instance A killed: devices OFFLINE (instance lost) after ${offlineAfterMs} ms (lease ${LEASE_MS} ms); will published once; ${sent.length} queued messages resumed on C in order`);
+    // A comes back (same instance id): nothing of its previous run is left to take over.
+    await start('a');
+  });
+
+  it('drives a test client session started through A from B: subscribe, publish, its streams, stop', async () => {
+    const [tester, peer] = await Promise.all([device('tester'), device('peer')]);
+    const started = await gql(servers.a, 'mutation($d:ID!){ startTestClient(deviceId:$d){ id state } }', { d: tester.id });
+    expect(started.startTestClient.state).toBe('CONNECTED');
+    const id = started.startTestClient.id as string;
+    const messages = subscribe(servers.b.graphqlUrl, token, 'subscription($s:ID!){ testClientMessages(sessionId:$s){ direction topic json } }', { s: id });
+    const states = subscribe(servers.b.graphqlUrl, token, 'subscription($s:ID!){ testClientStateChanged(sessionId:$s){ state subscriptions { topicFilter qos } } }', { s: id });
+    try {
+      expect((await states.next(10_000)).data).toEqual({ testClientStateChanged: { state: 'CONNECTED', subscriptions: [] } });
+      const sub = await gql(servers.b, 'mutation($s:ID!){ testClientSubscribe(sessionId:$s, topicFilter:"cmd/#", qos:1){ id subscriptions { topicFilter qos } } }', { s: id });
+      expect(sub.testClientSubscribe).toEqual({ id, subscriptions: [{ topicFilter: 'cmd/#', qos: 1 }] });
+      expect((await states.next(10_000)).data!.testClientStateChanged.subscriptions).toEqual([{ topicFilter: 'cmd/#', qos: 1 }]);
+      const pub = await gql(servers.b, 'mutation($s:ID!){ testClientPublish(sessionId:$s, topic:"data/t", payload:"{\\"v\\":1}", qos:1){ direction topic } }', { s: id });
+      expect(pub.testClientPublish).toEqual({ direction: 'REPORTED', topic: 'data/t' });
+      // A device connected to C sends the session (on A) a command; the stream on B shows both messages.
+      const p = await connect(servers.c, peer);
+      await p.client.publishAsync('cmd/light', '{"on":true}', { qos: 1 });
+      expect((await messages.next(10_000)).data!.testClientMessages).toEqual({ direction: 'REPORTED', topic: 'data/t', json: { v: 1 } });
+      expect((await messages.next(10_000)).data!.testClientMessages).toEqual({ direction: 'RECEIVED', topic: 'cmd/light', json: { on: true } });
+      const seen = await gql(servers.c, 'query($s:ID!){ testClientSession(id:$s){ state reported { topic } received { topic } } testClientSessions { id } }', { s: id });
+      expect(seen.testClientSession).toEqual({ state: 'CONNECTED', reported: [{ topic: 'data/t' }], received: [{ topic: 'cmd/light' }] });
+      expect(seen.testClientSessions).toEqual([{ id }]);
+      const stopped = await gql(servers.b, 'mutation($s:ID!){ stopTestClient(sessionId:$s){ state } }', { s: id });
+      expect(stopped.stopTestClient.state).toBe('DISCONNECTED');
+      expect((await states.next(10_000)).data!.testClientStateChanged.state).toBe('DISCONNECTED');
+      const gone = await servers.b.gql('query($s:ID!){ testClientSession(id:$s){ id } }', { s: id }, token);
+      expect(gone.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    } finally {
+      await messages.close();
+      await states.close();
+    }
   });
 });

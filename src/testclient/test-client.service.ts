@@ -33,6 +33,8 @@ export class TestClientService {
   private readonly sessions = new Map<string, TestClientSession>();
   /** Subscriptions watching each session. */
   private readonly watchers = new SubscriberCounter();
+  /** Told when a session is kept and forgotten (scale-out: the routes to it from other instances). */
+  observer: { added(session: TestClientSession): void; removed(session: TestClientSession): void } | null = null;
 
   constructor(
     private readonly config: TestClientConfig,
@@ -125,8 +127,12 @@ export class TestClientService {
 
     // Ended sessions stay listed (with their messages) until stopped; keep only the newest few of them.
     const ended = this.list(principal.userId).filter((s) => !s.active);
-    for (const old of ended.slice(0, Math.max(0, ended.length - this.config.maxSessionsPerUser + 1))) this.sessions.delete(old.id);
+    for (const old of ended.slice(0, Math.max(0, ended.length - this.config.maxSessionsPerUser + 1))) {
+      this.sessions.delete(old.id);
+      this.observer?.removed(old);
+    }
     this.sessions.set(session.id, session);
+    this.observer?.added(session);
     this.touch(session, principal);
     this.log.info('test client starting', { sessionId: session.id, deviceId: device.id, transport, force: !!options.force });
     await this.connect(session, connectOptions);
@@ -333,6 +339,7 @@ export class TestClientService {
     const session = this.get(ownerId, sessionId);
     await this.end(session, TestClientState.DISCONNECTED, abrupt ? 'dropped by the user without DISCONNECT (will message published)' : 'stopped by the user', !abrupt);
     this.sessions.delete(session.id);
+    this.observer?.removed(session);
     return session;
   }
 
@@ -357,6 +364,7 @@ export class TestClientService {
   /** Stops every session and frees every socket. */
   async close(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((session) => this.end(session, TestClientState.DISCONNECTED, 'server shutting down', true)));
+    for (const session of this.sessions.values()) this.observer?.removed(session);
     this.sessions.clear();
   }
 }
