@@ -114,7 +114,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // The message server stops after the test clients (cleanups run in reverse) and before the database.
     cleanups.push(() => services.messageServer.close());
     const mqtt = await services.messageServer.start({ pki: services.pki, certificates: services.certificates });
-    // Takes over this instance's previous run (wills, sessions), then watches for lost instances.
+    // Takes over this instance's previous run (wills, sessions), then watches for lost instances (the message server
+    // has done so already when it runs).
     await membership?.start();
     if (config.mqtt.enabled) {
       services.mqttEndpoints.current = { host: localAddressOf(config.mqtt.host), ...mqtt, tlsServerName: config.mqtt.tlsHosts[0] ?? 'localhost' };

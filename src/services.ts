@@ -104,9 +104,8 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const deviceEvents = new DeviceEventService(storeOptions, latest);
   const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, ...(cluster ? { cluster } : {}), clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });
   if (cluster) {
-    // A surviving instance takes over the devices of a lost one; a run taken for lost by mistake re-asserts its own.
+    // A surviving instance takes over the devices of a lost one.
     cluster.membership.onLost(releaseLostDevices(devices, connectionLog, pubSub, clock, log));
-    cluster.membership.onLeaseLost(() => messageServer.reassertPresence());
   }
   const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes);
   return { testClientRoutes, cluster, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };

@@ -2,10 +2,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { Client as PgClient } from 'pg';
 import { createPgDatabase, tempDir } from './support/app';
 import { type ChildServer, startChildServer } from './support/child-server';
 import { nextEvent } from './support/events';
+import { PacedPublisher } from './support/publisher';
 import { dropRedisPrefix } from './support/redis';
+import { TcpBalancer } from './support/tcp-balancer';
 import { subscribe } from './support/ws';
 
 /**
@@ -20,6 +23,10 @@ jest.setTimeout(240_000);
 const REDIS_URL = 'redis://127.0.0.1:6379';
 /** Short leases: a dead instance is noticed within 1.5 s plus a quarter of it. */
 const LEASE_MS = 1500;
+/** The rolling restart: devices, and how often each publishes (QoS 1). */
+const FLEET = 300;
+const FLEET_INTERVAL_MS = 1000;
+const SERVER_REFERENCE = 'mqtt-lb.internal:1883';
 
 type Name = 'a' | 'b' | 'c';
 
@@ -59,6 +66,7 @@ describe('scale-out: three instances as processes on PostgreSQL + Redis', () => 
       PORTICO_INSTANCE_LEASE_MS: String(LEASE_MS),
       PORTICO_LOG_LEVEL: 'info',
       PORTICO_MQTT_WS_ENABLED: 'false',
+      PORTICO_MQTT_SERVER_REFERENCE: SERVER_REFERENCE,
     };
     await start('a'); // migrates the database first
     await Promise.all([start('b'), start('c')]);
@@ -217,6 +225,83 @@ describe('scale-out: three instances as processes on PostgreSQL + Redis', () => 
     } finally {
       await messages.close();
       await states.close();
+    }
+  });
+
+  it(`restarts all three instances one by one (SIGTERM) under steady QoS 1 traffic from ${FLEET} devices: no acknowledged message lost, every device ONLINE`, async () => {
+    // Devices, 25 per request.
+    const fleet: Device[] = [];
+    for (let i = 0; i < FLEET; i += 25) {
+      const n = Math.min(25, FLEET - i);
+      const fields = Array.from({ length: n }, (_, j) => `d${j}: createDevice(input:{ name: "fleet-${i + j}" }){ id deviceNumber username credentials { deviceKey } }`);
+      const data = await gql(servers.b, `mutation { ${fields.join(' ')} }`);
+      for (let j = 0; j < n; j++) {
+        const d = data[`d${j}`];
+        fleet.push({ id: d.id, deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey });
+      }
+    }
+    const lb = await TcpBalancer.start([servers.a.mqttPort, servers.b.mqttPort, servers.c.mqttPort]);
+    const publishers = fleet.map(
+      (d, i) =>
+        new PacedPublisher(`f${i}`, { port: lb.port, clientId: d.deviceNumber, username: d.username, password: d.key, protocolVersion: i % 2 ? 5 : 4, intervalMs: FLEET_INTERVAL_MS }),
+    );
+    const connected = () => publishers.filter((p) => p.client.connected).length;
+    const acked = () => publishers.reduce((n, p) => n + p.acked.size, 0);
+    try {
+      await until('the fleet connected', () => (connected() === FLEET ? true : undefined), 60_000);
+      const restarts: string[] = [];
+      for (const name of ['a', 'b', 'c'] as const) {
+        const before = acked();
+        await until('steady traffic', () => (acked() >= before + FLEET ? true : undefined), 60_000);
+        // The load balancer stops sending new connections to it; SIGTERM drains it (MQTT 5: DISCONNECT 0x8B).
+        const old = servers[name];
+        lb.backends = lb.backends.filter((port) => port !== old.mqttPort);
+        const t0 = Date.now();
+        old.proc.kill('SIGTERM');
+        const exit = await old.exited;
+        expect(exit.code).toBe(0);
+        const drainedMs = Date.now() - t0;
+        await until('the fleet reconnected elsewhere', () => (connected() === FLEET ? true : undefined), 60_000);
+        const back = await start(name);
+        lb.backends.push(back.mqttPort);
+        restarts.push(`${name}: drained in ${drainedMs} ms, back after ${Date.now() - t0} ms`);
+      }
+      const before = acked();
+      await until('traffic after the restarts', () => (acked() >= before + FLEET ? true : undefined), 60_000);
+      await Promise.all(publishers.map((p) => p.stop()));
+      // Every acknowledged message is stored, once or more (a message whose PUBACK was lost is sent again).
+      const db = new PgClient({ connectionString: env.DATABASE_URL });
+      await db.connect();
+      let stored: Set<string>;
+      try {
+        const rows = await db.query<{ payload: string }>("SELECT payload FROM device_events WHERE topic = 'telemetry' AND device_id = ANY($1)", [fleet.map((d) => d.id)]);
+        stored = new Set(rows.rows.map((r) => r.payload));
+      } finally {
+        await db.end();
+      }
+      const ackedAll = publishers.flatMap((p) => [...p.acked]);
+      const lost = ackedAll.filter((m) => !stored.has(m));
+      expect(lost).toEqual([]);
+      // Every device is connected, and ONLINE.
+      const onlineQuery = 'query { devices(filter:{ status: ONLINE, search: "fleet-" }, first: 1){ totalCount } }';
+      const online = await until('every device ONLINE', async () => {
+        const n = (await gql(servers.b, onlineQuery)).devices.totalCount as number;
+        return n === FLEET ? n : undefined;
+      });
+      expect(online).toBe(FLEET);
+      // MQTT 5 devices were told why and where to go (0x8B "server shutting down", Server Reference).
+      const told = publishers.filter((_p, i) => i % 2).flatMap((p) => p.disconnects);
+      expect(told.length).toBeGreaterThan(0);
+      const kinds = told.reduce<Record<string, number>>((m, d) => ({ ...m, [`${d.reasonCode}/${d.serverReference}`]: (m[`${d.reasonCode}/${d.serverReference}`] ?? 0) + 1 }), {});
+      expect(kinds).toEqual({ [`${0x8b}/${SERVER_REFERENCE}`]: told.length });
+      const published = publishers.reduce((n, p) => n + p.published, 0);
+      console.log(
+        `rolling restart of 3 instances, ${FLEET} devices at ${(FLEET * 1000) / FLEET_INTERVAL_MS} msg/s QoS 1: ${published} published, ${ackedAll.length} acknowledged, ` +
+          `${lost.length} acknowledged and not stored, ${told.length} DISCONNECT 0x8B to MQTT 5 devices; ${restarts.join('; ')}`,
+      );
+    } finally {
+      await Promise.all(publishers.map((p) => p.client.endAsync(true)));
+      await lb.close();
     }
   });
 });

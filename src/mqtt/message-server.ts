@@ -91,15 +91,12 @@ export class MessageServer extends EventEmitter {
     this.watch = new RegistryWatch({ ...watched, ...helpers }, d.bus, this.auth, d.devices, d.connectionLog, d.deviceEvents, d.log);
     this.topics = new TopicHooks((client) => (client ? this.everSeen.get(client) : undefined), d.deviceEvents, d.log);
     if (d.redisUrl && d.cluster) {
-      const publishWill = lostWillPublisher(() => this.broker, d.devices, d.deviceEvents);
-      this.shared = new SharedState({ ...d.cluster, redisUrl: d.redisUrl, clock: d.clock, log: d.log, publishWill, onTakenOver: (id, by) => this.takenOverRemotely(id, by) });
+      const shared = { ...d.cluster, redisUrl: d.redisUrl, clock: d.clock, log: d.log, publishWill: lostWillPublisher(() => this.broker, d.devices, d.deviceEvents) };
+      this.shared = new SharedState({ ...shared, onTakenOver: (id, by) => this.takenOverRemotely(id, by) });
       this.topics.holdsBack = (id, packet) => this.shared!.persistence.holdsBack(id, packet);
+      // This run may have been taken for lost meanwhile: its devices are ONLINE again.
+      d.cluster.membership.onLeaseLost(() => [...this.sessions.values()].forEach((s) => s.device && s.state === SessionState.ONLINE && void this.presence.hold(s.device, s)));
     }
-  }
-
-  /** Marks ONLINE again every device with a session here (this instance may have been taken for lost meanwhile). */
-  reassertPresence(): void {
-    for (const s of this.sessions.values()) if (s.device && s.state === SessionState.ONLINE) void this.presence.hold(s.device, s);
   }
 
   get ports(): MessageServerPorts {
@@ -150,6 +147,7 @@ export class MessageServer extends EventEmitter {
     checkAedesInternals(broker);
     this.hookBroker(broker);
     this.shared?.attach(broker);
+    await this.d.cluster?.membership.start(); // before devices connect: no survivor takes this run's devices for a dead run's
     this.watch.start();
     await this.endpoints.open(tlsDeps, {
       accept: (socket, listener) => this.accept(socket, listener),
@@ -172,11 +170,12 @@ export class MessageServer extends EventEmitter {
     this.closing = true;
     this.watch.stop();
     const listenersClosed = this.endpoints.close();
-    for (const s of this.sessions.values()) {
-      s.setReason('server shutdown');
-      // MQTT 5 clients may be told another server to use (Server Reference, MQTT 5.0 §3.14.2.2.5).
-      if (s.state === SessionState.ONLINE) s.disconnect(ReasonCode.SERVER_SHUTTING_DOWN, undefined, this.d.config.serverReference);
-    }
+    const told = [...this.sessions.values()].filter((s) => s.state === SessionState.ONLINE);
+    for (const s of this.sessions.values()) s.setReason('server shutdown');
+    // MQTT 5 clients may be told another server to use (Server Reference, MQTT 5.0 §3.14.2.2.5).
+    for (const s of told) s.disconnect(ReasonCode.SERVER_SHUTTING_DOWN, undefined, this.d.config.serverReference);
+    // Those connections end first (at most a second): the broker's own close would send each a second DISCONNECT.
+    await Promise.race([Promise.all(told.map((s) => s.endedPromise)), new Promise((r) => setTimeout(r, 1000).unref())]);
     if (this.broker) {
       await new Promise<void>((resolve) => this.broker!.close(() => resolve()));
     }

@@ -74,8 +74,9 @@ export class Membership {
     this.leaseLostHandlers.push(fn);
   }
 
-  /** Claims this instance's previous run (handled at once), takes the lease, and starts renewing and watching. */
+  /** Claims this instance's previous run (handled at once), takes the lease, and starts renewing and watching (once). */
   async start(): Promise<void> {
+    if (this.running) return;
     const previous = (await this.redis.cmd.eval(CLAIM_PREVIOUS, 1, this.instancesKey, this.instanceId, this.runId)) as string | null;
     if (previous) await this.handle(previous, this.instanceId, true);
     await this.renew();
