@@ -82,9 +82,11 @@ export function holdsIncomingPacket(broker: Aedes, client: Client, packet: { mes
   );
 }
 
-/** Drops the stored session (subscriptions, queued messages) of a client id. */
+/** Drops the stored session (subscriptions; with the shared persistence, queued messages too) of a client id. */
 export async function dropStoredSession(broker: Aedes, clientId: string): Promise<void> {
-  await (broker as unknown as { persistence: PersistenceInternals }).persistence.cleanSubscriptions({ id: clientId });
+  const persistence = (broker as unknown as { persistence: PersistenceInternals & { wipeSession?(id: string): Promise<void> } }).persistence;
+  if (persistence.wipeSession) await persistence.wipeSession(clientId);
+  else await persistence.cleanSubscriptions({ id: clientId });
 }
 
 /** mqemitter-redis' Redis connection, to hear its errors. */
