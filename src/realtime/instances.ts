@@ -92,6 +92,7 @@ export class Membership {
 
   /** Stops renewing and gives up the lease: a surviving instance takes over what this run left (delayed wills...). */
   async stop(): Promise<void> {
+    if (!this.running) return;
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
