@@ -109,23 +109,32 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const sync = new RegistrySync(services.bus, () => readRegistryGeneration(ds), config.scaleOut.registryCheckIntervalMs, log);
       const bridge = bridgeRegistryBus(services.bus, config.redisUrl, instanceId, log, () => void sync.check(true));
       cleanups.push(bridge.close);
+      const redis = services.cluster!.redis;
+      cleanups.push(() => redis.close());
       // Redis is required in scale-out: fail the start with a clear message rather than wait for it forever.
       const timeoutMs = config.redisStartTimeoutMs;
       const unreachable = `Redis at ${new URL(config.redisUrl).host} did not answer within ${timeoutMs} ms`;
-      await withTimeout(Promise.all([bridge.ready, services.pubSub.ready()]), timeoutMs, unreachable);
+      await withTimeout(Promise.all([bridge.ready, services.pubSub.ready(), redis.ready()]), timeoutMs, unreachable);
       await sync.start();
       cleanups.push(() => sync.stop());
     }
     await services.pki.init();
     services.audit.startRetention((err) => log.error('audit trail retention failed', err));
     cleanups.push(async () => services.audit.stopRetention());
+    // The lease is given up once the message server has stopped: a surviving instance then takes over what is left.
+    const membership = services.cluster?.membership;
+    if (membership) cleanups.push(() => membership.stop());
     // The message server stops after the test clients (cleanups run in reverse) and before the database.
     cleanups.push(() => services.messageServer.close());
     const mqtt = await services.messageServer.start({ pki: services.pki, certificates: services.certificates });
+    // Takes over this instance's previous run (wills, sessions), then watches for lost instances (the message server
+    // has done so already when it runs).
+    await membership?.start();
     if (config.mqtt.enabled) {
       services.mqttEndpoints.current = { host: localAddressOf(config.mqtt.host), ...mqtt, tlsServerName: config.mqtt.tlsHosts[0] ?? 'localhost' };
     }
-    cleanups.push(() => services.testClients.close());
+    cleanups.push(() => services.testClientRoutes.close());
+    await services.testClientRoutes.listen();
     const schema = await createSchema(services);
 
     const expressApp = express();

@@ -23,7 +23,11 @@ import { Reader } from './db/reads.js';
 import type { ConnectThrottle } from './security/connect-throttle.js';
 import { createThrottles, type Throttles } from './security/throttles.js';
 import { type AppPubSub, createAppPubSub } from './realtime/pubsub.js';
+import { ClusterRedis } from './realtime/cluster-redis.js';
+import { Membership, newRunId } from './realtime/instances.js';
+import { releaseLostDevices } from './mqtt/shared/lost-instance.js';
 import { TestClientService } from './testclient/test-client.service.js';
+import { TestClientRoutes } from './testclient/test-client.routes.js';
 import type { MqttEndpoints } from './testclient/test-client.session.js';
 import type { Secrets } from './secrets/secrets.js';
 import { UserService } from './users/user.service.js';
@@ -62,8 +66,10 @@ export interface Services {
   certificates: CertificateService;
   /** Where the embedded message server listens; createApp fills it in once the listeners are bound. */
   mqttEndpoints: { current: MqttEndpoints | null };
-  /** Server-side MQTT test clients (Test Center → MQTT Client). */
+  /** Server-side MQTT test clients (Test Center → MQTT Client) of this instance. */
   testClients: TestClientService;
+  /** Test client sessions of any instance (scale-out: operations go to the instance holding the session). */
+  testClientRoutes: TestClientRoutes;
   /** History queries (connection log, device events) run here, off the event loop; createApp closes it. */
   reader: Reader;
   /** Connection log of the message server (batched writes, queries, live topic per owner). */
@@ -82,6 +88,8 @@ export interface Services {
   commands: CommandService;
   /** Prometheus metrics of this instance (GET /metrics); createApp adds the series read from the services. */
   metrics: AppMetrics;
+  /** Scale-out (with Redis): the cluster's shared state and this run's lease; createApp starts and stops it. */
+  cluster: { redis: ClusterRedis; membership: Membership } | null;
 }
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger, instanceId: string): Services {
@@ -98,6 +106,8 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const throttles = createThrottles(config.throttle, config.redisUrl, childLogger(log, { component: 'security' }));
   const connectThrottle: ConnectThrottle = throttles.mqttAuth;
   const pubSub = createAppPubSub(config.redisUrl ? { redisUrl: config.redisUrl, log } : undefined);
+  const redis = config.redisUrl ? new ClusterRedis(config.redisUrl, config.scaleOut.redisKeyPrefix, log) : null;
+  const cluster = redis ? { redis, membership: new Membership(redis, instanceId, newRunId(instanceId), config.scaleOut.instanceLeaseMs, clock, log) } : null;
   const access = new AccessService(ds, bus);
   const audit = new AuditService(ds, clock, { maxAgeDays: config.mqtt.connectionLogRetention.maxAgeDays, intervalMs: config.mqtt.retentionIntervalMs });
   const organizations = new OrganizationService(ds, secrets, audit, bus, clock);
@@ -108,6 +118,7 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, childLogger(log, { component: 'certificates' }), audit);
   const mqttEndpoints: Services['mqttEndpoints'] = { current: null };
   const testClients = new TestClientService(config.testClient, config.mqtt.maxPayloadBytes, devices, credentials, certificates, pki, () => mqttEndpoints.current, clock, childLogger(log, { component: 'testclient' }), bus, audit);
+  const testClientRoutes = new TestClientRoutes(testClients, cluster, pubSub, config.scaleOut.routeTimeoutMs, log);
   const reader = new Reader(ds, createReadPool(config.database, config.reads, storageLog));
   const storeOptions = {
     ds,
@@ -125,9 +136,13 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const latest = config.mqtt.latestTopicsPerDevice > 0 ? new LatestValues(ds, config.mqtt.latestTopicsPerDevice) : null;
   const deviceEvents = new DeviceEventService(storeOptions, latest);
   const retained = new RetainedMessages(ds, clock, storageLog);
-  const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log: childLogger(log, { component: 'mqtt' }), bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle, retained });
+  const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, ...(cluster ? { cluster } : {}), clock, log: childLogger(log, { component: 'mqtt' }), bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle, retained });
+  if (cluster) {
+    // A surviving instance takes over the devices of a lost one.
+    cluster.membership.onLost(releaseLostDevices(devices, connectionLog, pubSub, clock, log));
+  }
   const rpc = new InstanceRpc(pubSub, instanceId, config.scaleOut.routeTimeoutMs, log);
   const deviceConnections = new DeviceConnections(messageServer, rpc, connectionLog, instanceId);
   const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes, audit, retained);
-  return { rpc, deviceConnections, retained, access, audit, organizations, metrics, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
+  return { testClientRoutes, cluster, rpc, deviceConnections, retained, access, audit, organizations, metrics, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
 }

@@ -102,7 +102,7 @@ describe('login throttle', () => {
 /** With REDIS_URL the counters are shared by every instance. */
 describe('login throttle in Redis', () => {
   const prefix = `portico-test-throttle-${process.pid}-${Date.now()}`;
-  const config = { redisUrl: 'redis://127.0.0.1:6379', throttle: throttle({ maxFailures: 3, windowSeconds: 60, blockSeconds: 60 }, { redisKeyPrefix: prefix }) };
+  const config = { redisUrl: 'redis://127.0.0.1:6379', throttle: throttle({ maxFailures: 3, windowSeconds: 60, blockSeconds: 60 }, { redisKeyPrefix: prefix }), scaleOut: { redisKeyPrefix: prefix } };
   let a: TestApp;
   let b: TestApp;
   const redis = new Redis('redis://127.0.0.1:6379');

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createPgDatabase, signUp, startTestApp, type TestApp } from './support/app';
 import { nextEvent } from './support/events';
+import { dropRedisPrefix } from './support/redis';
 import { subscribe } from './support/ws';
 
 /**
@@ -14,6 +15,7 @@ describe('scale-out: two instances on PostgreSQL + Redis', () => {
   let a: TestApp;
   let b: TestApp;
   let dropDb: () => Promise<void>;
+  let redisPrefix = '';
   let token: string;
   let organizationId: string;
   const clients: MqttClient[] = [];
@@ -21,7 +23,15 @@ describe('scale-out: two instances on PostgreSQL + Redis', () => {
   beforeAll(async () => {
     const pg = await createPgDatabase();
     dropDb = pg.drop;
-    const shared = { database: { type: 'postgres' as const, url: pg.url, sqlitePath: '', logging: false }, redisUrl: REDIS_URL, serverSecret: crypto.randomBytes(32).toString('base64') };
+    const prefix = `portico-test:${crypto.randomBytes(6).toString('hex')}`;
+    redisPrefix = prefix;
+    const shared = {
+      database: { type: 'postgres' as const, url: pg.url, sqlitePath: '', logging: false },
+      redisUrl: REDIS_URL,
+      serverSecret: crypto.randomBytes(32).toString('base64'),
+      // The shared MQTT state of this test's cluster, apart from any other on the machine's Redis.
+      scaleOut: { redisKeyPrefix: prefix },
+    };
     a = await startTestApp({ config: shared });
     b = await startTestApp({ config: shared });
     const user = await signUp(a);
@@ -35,6 +45,7 @@ describe('scale-out: two instances on PostgreSQL + Redis', () => {
     await a?.stop();
     await b?.stop();
     await dropDb?.();
+    if (redisPrefix) await dropRedisPrefix(REDIS_URL, redisPrefix);
   });
 
   async function device(name: string) {
@@ -132,6 +143,35 @@ describe('scale-out: two instances on PostgreSQL + Redis', () => {
     const closed = nextEvent(c, 'close');
     await a.gql('mutation($d:ID!){ disconnectDevice(id:$d){ id } }', { d: d.id }, token);
     await closed;
+  });
+
+  it('shares retained messages and persistent sessions: a session subscribed on A gets on B what was queued through B', async () => {
+    const publisher = await connect(b, await device('publisher'));
+    await publisher.publishAsync('config/led', 'on', { qos: 1, retain: true });
+    const d = await device('sleeper');
+    const login = { host: '127.0.0.1', clientId: d.clientId, username: d.username, password: d.key, reconnectPeriod: 0, clean: false };
+    const first = mqtt.connect({ ...login, port: a.mqtt.port! });
+    clients.push(first);
+    await nextEvent(first, 'connect');
+    await first.subscribeAsync('cmd/#', { qos: 1 });
+    await first.endAsync();
+    for (let i = 1; i <= 5; i++) await publisher.publishAsync('cmd/light', `m${i}`, { qos: 1 });
+    // [MQTT-3.1.2-4] the session is resumed (on the other instance) and the queued QoS 1 messages arrive, in order.
+    const again = mqtt.connect({ ...login, port: b.mqtt.port! });
+    clients.push(again);
+    const got: string[] = [];
+    again.on('message', (_topic, payload) => got.push(payload.toString()));
+    const connack = await nextEvent<{ sessionPresent: boolean }>(again, 'connect');
+    expect(connack.sessionPresent).toBe(true);
+    while (got.length < 5) await nextEvent(again, 'message');
+    expect(got).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+    // [MQTT-3.3.1-6] a new subscriber on A gets the retained message published through B.
+    const reader = await connect(a, await device('reader'));
+    const retained = new Promise<{ topic: string; payload: string; retain: boolean }>((resolve) =>
+      reader.once('message', (topic, payload, packet) => resolve({ topic, payload: payload.toString(), retain: packet.retain })),
+    );
+    await reader.subscribeAsync('config/#', { qos: 1 });
+    expect(await retained).toEqual({ topic: 'config/led', payload: 'on', retain: true });
   });
 
   it('refuses to start, saying so, when Redis does not answer', async () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { bool, ConfigError, type Env, int, list, oneOf, port, wsPath } from './env.js';
+import { bool, ConfigError, type Env, int, keyPrefix, list, oneOf, port, wsPath } from './env.js';
 
 
 /**
@@ -87,6 +87,8 @@ export interface MqttConfig {
   retentionIntervalMs: number;
   /** Latest value per device and topic: at most this many topics per device (0 = latest values are not kept). */
   latestTopicsPerDevice: number;
+  /** MQTT 5: the Server Reference sent with DISCONNECT 0x8B when this instance shuts down (another server to use); null = none. */
+  serverReference: string | null;
 }
 
 /** History queries (connection log, device events): run off the event loop, bounded in time. */
@@ -127,7 +129,18 @@ export interface ScaleOutConfig {
    * seen, and re-checks its sessions when it missed some (ms). It also compares at once whenever Redis comes back.
    */
   registryCheckIntervalMs: number;
-  /** With Redis: a question routed to the instance holding a session (Device.connection) gives up after this long (ms). */
+  /**
+   * With Redis: every key and channel of the shared MQTT state, instance leases and test client routing starts with
+   * `<redisKeyPrefix>:` (instances that share a database must share it; a test uses one of its own).
+   */
+  redisKeyPrefix: string;
+  /**
+   * With Redis: an instance renews its lease every quarter of this; once a lease has run out, a surviving instance
+   * takes over what the dead one held (its devices go OFFLINE, logged `instance lost`; its wills and sessions are
+   * handled) within this plus a quarter of it (ms).
+   */
+  instanceLeaseMs: number;
+  /** With Redis: an operation routed to the instance holding a session (test client, Device.connection) gives up after this long (ms). */
   routeTimeoutMs: number;
 }
 
@@ -282,6 +295,7 @@ export function loadConfig(env: Env = process.env): Config {
       },
       retentionIntervalMs: int(env, 'PORTICO_RETENTION_INTERVAL_MS', 10 * 60_000, 1),
       latestTopicsPerDevice: int(env, 'PORTICO_LATEST_TOPICS_PER_DEVICE', 100),
+      serverReference: env.PORTICO_MQTT_SERVER_REFERENCE || null,
     },
     reads: {
       workers: int(env, 'PORTICO_READ_WORKERS', 2, 1),
@@ -334,6 +348,8 @@ export function loadConfig(env: Env = process.env): Config {
     redisStartTimeoutMs: int(env, 'PORTICO_REDIS_START_TIMEOUT_MS', 10_000, 1),
     scaleOut: {
       registryCheckIntervalMs: int(env, 'PORTICO_REGISTRY_CHECK_INTERVAL_MS', 5000, 10),
+      redisKeyPrefix: keyPrefix(env, 'PORTICO_REDIS_KEY_PREFIX', 'portico'),
+      instanceLeaseMs: int(env, 'PORTICO_INSTANCE_LEASE_MS', 10_000, 200),
       routeTimeoutMs: int(env, 'PORTICO_ROUTE_TIMEOUT_MS', 15_000, 100),
     },
     graphiqlDir: path.resolve(env.PORTICO_GRAPHIQL_DIR || path.join(packageRoot(), 'dist', 'graphiql')),
@@ -342,8 +358,11 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
+/** Settings to change from the defaults (sections merged field by field). */
+export type ConfigOverrides = Partial<Omit<Config, 'scaleOut'>> & { scaleOut?: Partial<ScaleOutConfig> };
+
 /** A Config for tests and embedding: defaults, with overrides merged in. */
-export function makeConfig(overrides: Partial<Config> & { dataDir: string }): Config {
+export function makeConfig(overrides: ConfigOverrides & { dataDir: string }): Config {
   const base = loadConfig({});
   const dataDir = path.resolve(overrides.dataDir);
   return {

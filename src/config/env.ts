@@ -54,3 +54,10 @@ export function wsPath(env: Env): string {
   }
   return raw;
 }
+
+/** A Redis key prefix: letters, digits and `_ . : -`, at most 64 characters. */
+export function keyPrefix(env: Env, name: string, fallback: string): string {
+  const raw = env[name] || fallback;
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(raw)) throw new ConfigError(`${name} may only use letters, digits and _ . : - (at most 64), got "${raw}"`);
+  return raw;
+}

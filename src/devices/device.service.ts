@@ -276,6 +276,27 @@ export class DeviceService {
   }
 
   /**
+   * A lost instance's devices: marks OFFLINE those still ONLINE on behalf of `instanceId` that connected no later than
+   * `connectedBefore` (a device that connected after the instance was claimed lost is a newer run's) and returns them.
+   */
+  async releaseHeldBy(instanceId: string, connectedBefore: Date, at: Date): Promise<DeviceEntity[]> {
+    const held = await this.repo
+      .createQueryBuilder('d')
+      .where('d.status = :online AND d.connected_instance = :instanceId AND (d.last_connected_at IS NULL OR d.last_connected_at <= :before)', {
+        online: DeviceStatus.ONLINE,
+        instanceId,
+        before: connectedBefore.getTime(),
+      })
+      .getMany();
+    const released: DeviceEntity[] = [];
+    for (const device of held) {
+      const result = await this.repo.update({ id: device.id, connectedInstance: instanceId, status: DeviceStatus.ONLINE }, { status: DeviceStatus.OFFLINE, lastDisconnectedAt: at, connectedInstance: null });
+      if (result.affected) released.push(Object.assign(device, { status: DeviceStatus.OFFLINE, lastDisconnectedAt: at, connectedInstance: null }));
+    }
+    return released;
+  }
+
+  /**
    * Marks OFFLINE the devices this instance held when it stopped (no session outlives the process), and any
    * ONLINE device no instance claims. Devices held by other running instances stay ONLINE.
    */

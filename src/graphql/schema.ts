@@ -26,7 +26,7 @@ function containerFor(services: Services): ContainerType {
     [PkiResolver, new PkiResolver(services.pki)],
     [CertificateResolver, new CertificateResolver(services.certificates)],
     [DeviceCertificatesResolver, new DeviceCertificatesResolver()],
-    [TestClientResolver, new TestClientResolver(services.testClients)],
+    [TestClientResolver, new TestClientResolver(services.testClientRoutes)],
     [ConnectionLogResolver, new ConnectionLogResolver()],
     [DeviceEventResolver, new DeviceEventResolver()],
     [DeviceStatusResolver, new DeviceStatusResolver()],

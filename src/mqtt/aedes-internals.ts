@@ -16,6 +16,8 @@ import type { Aedes, Client } from 'aedes';
  * - `client.clean`: aedes 2.0.0-beta.1 derives it from the Session Expiry Interval alone and drops the queued
  *   messages of an MQTT 5 client that resumes its session (Clean Start 0) with an interval of 0, against
  *   [MQTT-3.1.2-5]; `resumeQueuedMessages` sets it back for that connection (the session still ends with it).
+ * - `broker.clients`, `broker.clearSessionExpiry(id)`, `broker.clearDelayedWill(id)`: in scale-out, a session taken
+ *   over on another instance must not be expired (nor its delayed will published) by this one's timers.
  */
 interface ClientInternals {
   _parser: EventEmitter;
@@ -40,6 +42,28 @@ export function checkAedesInternals(broker: Aedes): void {
   client.close();
   probe.destroy();
   if (!ok) throw new Error('aedes clients have no packet parser to namespace filters on: check the pinned aedes version');
+  const timers = broker as unknown as Partial<BrokerInternals>;
+  if (typeof timers.clearSessionExpiry !== 'function' || typeof timers.clearDelayedWill !== 'function' || typeof timers.clients !== 'object') {
+    throw new Error('aedes lacks clients/clearSessionExpiry/clearDelayedWill: check the pinned aedes version');
+  }
+}
+
+interface BrokerInternals {
+  clients: Record<string, Client | undefined>;
+  clearSessionExpiry(clientId: string): void;
+  clearDelayedWill(clientId: string): void;
+}
+
+/** Whether this broker has a connection registered for `clientId` now. */
+export function hasLocalClient(broker: Aedes, clientId: string): boolean {
+  return Boolean((broker as unknown as BrokerInternals).clients[clientId]);
+}
+
+/** Cancels this broker's session-expiry and delayed-will timers of `clientId` (its session continues elsewhere). */
+export function cancelSessionTimers(broker: Aedes, clientId: string): void {
+  const b = broker as unknown as BrokerInternals;
+  b.clearSessionExpiry(clientId);
+  b.clearDelayedWill(clientId);
 }
 
 /** Runs `listener` on each packet parsed for `client`, before aedes handles it. */
@@ -60,9 +84,11 @@ export function holdsIncomingPacket(broker: Aedes, client: Client, packet: { mes
   );
 }
 
-/** Drops the stored session (subscriptions, queued messages) of a client id. */
+/** Drops the stored session (subscriptions; with the shared persistence, queued messages too) of a client id. */
 export async function dropStoredSession(broker: Aedes, clientId: string): Promise<void> {
-  await (broker as unknown as { persistence: PersistenceInternals }).persistence.cleanSubscriptions({ id: clientId });
+  const persistence = (broker as unknown as { persistence: PersistenceInternals & { wipeSession?(id: string): Promise<void> } }).persistence;
+  if (persistence.wipeSession) await persistence.wipeSession(clientId);
+  else await persistence.cleanSubscriptions({ id: clientId });
 }
 
 /** Client ids of the stored (persistent) sessions subscribed to `topic` with QoS > 0: where a QoS 1/2 message is queued. */

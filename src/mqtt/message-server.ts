@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import MQEmitterRedis from 'mqemitter-redis';
 import { Aedes, type Client } from 'aedes';
 import type { MqttConfig } from '../config/config.js';
 import type { RegistryBus } from '../common/events.js';
@@ -14,7 +13,7 @@ import type { ConnectionLogService } from '../broker/connection-log.service.js';
 import type { DeviceEventService } from '../broker/device-event.service.js';
 import { Retention, type RetentionResult } from '../broker/retention.js';
 import type { RetainedMessages } from '../broker/retained.service.js';
-import { beforeEachPacket, checkAedesInternals, redisEmitterState, resumeQueuedMessages } from './aedes-internals.js';
+import { beforeEachPacket, checkAedesInternals, resumeQueuedMessages } from './aedes-internals.js';
 import { RegistryWatch } from './registry-watch.js';
 import { type AuthOutcome, connackWithReasonCode, DeviceAuthenticator } from './device-auth.js';
 import { Listeners, type MessageServerPorts, type MessageServerTlsDeps } from './listeners.js';
@@ -26,6 +25,8 @@ import { Presence } from './presence.js';
 import { ConnackReturnCode, ReasonCode } from './reason-codes.js';
 import { describeError, Session, SessionState } from './session.js';
 import { advertiseSharedSubscriptions } from './shared-subscriptions.js';
+import { lostWillPublisher } from './shared/lost-instance.js';
+import { SharedState, type SharedStateDeps } from './shared/shared-state.js';
 import { TopicHooks } from './topic-hooks.js';
 import { type ByteSocket, WireGuard } from './wire-guard.js';
 
@@ -35,8 +36,9 @@ export interface MessageServerDeps {
   config: MqttConfig;
   /** This instance's id: the aedes broker id, and the owner of the device statuses it sets. */
   instanceId: string;
-  /** Scale-out: MQTT messages and client-id takeovers cross instances through Redis (mqemitter-redis). */
+  /** Scale-out: MQTT messages cross instances through Redis, and every piece of MQTT state is kept there. */
   redisUrl?: string;
+  cluster?: Pick<SharedStateDeps, 'redis' | 'membership'>;
   clock: Clock;
   log: Logger;
   bus: RegistryBus;
@@ -81,6 +83,7 @@ export class MessageServer extends EventEmitter {
   private readonly watch: RegistryWatch;
   /** Connection log rows, log lines and counts of connects, refusals, disconnects and messages. */
   readonly observer: MqttObserver;
+  private readonly shared: SharedState | null = null;
 
   constructor(private readonly d: MessageServerDeps) {
     super();
@@ -94,6 +97,13 @@ export class MessageServer extends EventEmitter {
     const helpers = { track: (p: Promise<unknown>) => this.track(p) };
     this.watch = new RegistryWatch({ ...watched, ...helpers }, d.bus, this.auth, d.devices, d.connectionLog, d.deviceEvents, d.log);
     this.topics = new TopicHooks((client) => (client ? this.everSeen.get(client) : undefined), d.deviceEvents, d.log, this.observer);
+    if (d.redisUrl && d.cluster) {
+      const shared = { ...d.cluster, redisUrl: d.redisUrl, clock: d.clock, log: d.log, publishWill: lostWillPublisher(() => this.broker, d.devices, d.deviceEvents) };
+      this.shared = new SharedState({ ...shared, onTakenOver: (id, by) => this.takenOverRemotely(id, by) });
+      this.topics.holdsBack = (id, packet) => this.shared!.persistence.holdsBack(id, packet);
+      // This run may have been taken for lost meanwhile: its devices are ONLINE again.
+      d.cluster.membership.onLeaseLost(() => [...this.sessions.values()].forEach((s) => s.device && s.state === SessionState.ONLINE && void this.presence.hold(s.device, s)));
+    }
   }
 
   get ports(): MessageServerPorts {
@@ -136,8 +146,7 @@ export class MessageServer extends EventEmitter {
     if (!cfg.enabled) return this.ports;
     await recoverAfterRestart(this.d.devices, this.d.connectionLog, this.d.clock, this.d.instanceId, this.d.log);
     const broker = await Aedes.createBroker({
-      id: this.d.instanceId,
-      ...(this.d.redisUrl ? { mq: this.sharedEmitter(this.d.redisUrl) } : {}),
+      ...(this.shared ? await this.shared.brokerOptions() : { id: this.d.instanceId }),
       // Client ids are device numbers (≤ 64 characters), also for MQTT 3.1 clients.
       maxClientsIdLength: 128,
       connectTimeout: cfg.connectTimeoutMs,
@@ -157,6 +166,8 @@ export class MessageServer extends EventEmitter {
     this.hookBroker(broker);
     // One instance's in-memory store starts empty: retained messages are put back (scale-out shares them instead).
     await this.d.retained?.attach(broker, (client) => this.everSeen.get(client)?.device?.id ?? null, !this.d.redisUrl);
+    this.shared?.attach(broker);
+    await this.d.cluster?.membership.start(); // before devices connect: no survivor takes this run's devices for a dead run's
     this.watch.start();
     await this.endpoints.open(tlsDeps, {
       accept: (socket, listener) => this.accept(socket, listener),
@@ -179,10 +190,12 @@ export class MessageServer extends EventEmitter {
     this.closing = true;
     this.watch.stop();
     const listenersClosed = this.endpoints.close();
-    for (const s of this.sessions.values()) {
-      s.setReason('server shutdown');
-      if (s.state === SessionState.ONLINE) s.disconnect(ReasonCode.SERVER_SHUTTING_DOWN);
-    }
+    const told = [...this.sessions.values()].filter((s) => s.state === SessionState.ONLINE);
+    for (const s of this.sessions.values()) s.setReason('server shutdown');
+    // MQTT 5 clients may be told another server to use (Server Reference, MQTT 5.0 §3.14.2.2.5).
+    for (const s of told) s.disconnect(ReasonCode.SERVER_SHUTTING_DOWN, undefined, this.d.config.serverReference);
+    // Those connections end first (at most a second): the broker's own close would send each a second DISCONNECT.
+    await Promise.race([Promise.all(told.map((s) => s.endedPromise)), new Promise((r) => setTimeout(r, 1000).unref())]);
     if (this.broker) {
       await new Promise<void>((resolve) => this.broker!.close(() => resolve()));
     }
@@ -190,6 +203,7 @@ export class MessageServer extends EventEmitter {
     for (const socket of this.sockets) socket.destroy();
     await listenersClosed;
     await this.settle();
+    await this.shared?.close();
     this.presence.close();
     await this.retention.stop();
     await this.d.connectionLog.close();
@@ -250,29 +264,14 @@ export class MessageServer extends EventEmitter {
     else if (s.prefix && packet.cmd === 'unsubscribe') namespaceFilters(s.prefix, packet, (f, group) => s.filters.remove(f, group));
   }
 
-  /**
-   * The Redis-backed emitter shared by every instance. aedes announces each new client on
-   * `$SYS/<broker id>/new/clients` and closes its own client with that id when another instance announces it;
-   * this listener marks that session as taken over and tells an MQTT 5 client so.
-   */
-  private sharedEmitter(redisUrl: string): MQEmitterRedis.MQEmitterRedis {
-    const mq = MQEmitterRedis({ connectionString: redisUrl });
-    // ioredis reconnects by itself; unheard, a Redis outage would be an uncaught 'error' and end the process.
-    redisEmitterState(mq).on('error', (err: Error) => this.d.log.warn(`Redis (MQTT messages): ${err.message}`));
-    mq.on('$SYS/+/new/clients', (packet, done) => {
-      const serverId = packet.topic.split('/')[1];
-      const clientId = String(packet.payload);
-      if (serverId !== this.d.instanceId) {
-        for (const s of this.sessions.values()) {
-          if (s.clientId !== clientId || s.state !== SessionState.ONLINE) continue;
-          s.takenOver = true;
-          s.setReason(`taken over by a new connection on instance ${serverId}`);
-          s.disconnect(ReasonCode.SESSION_TAKEN_OVER);
-        }
-      }
-      done();
-    });
-    return mq;
+  /** Another instance (run `serverId`) registered `clientId`: aedes closes this instance's connection with it. */
+  private takenOverRemotely(clientId: string, serverId: string): void {
+    for (const s of this.sessions.values()) {
+      if (s.clientId !== clientId || s.state !== SessionState.ONLINE) continue;
+      s.takenOver = true;
+      s.setReason(`taken over by a new connection on instance ${serverId.slice(0, serverId.lastIndexOf('~'))}`);
+      s.disconnect(ReasonCode.SESSION_TAKEN_OVER);
+    }
   }
 
   private hookBroker(broker: Aedes): void {

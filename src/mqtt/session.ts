@@ -64,8 +64,9 @@ export class Session {
   }
 
   /** Ends the connection; an MQTT 5 client is told why first (DISCONNECT with a reason code). */
-  disconnect(reasonCode: ReasonCode, reasonString?: string): void {
-    this.client.disconnect({ reasonCode, ...(reasonString ? { properties: { reasonString } } : {}) });
+  disconnect(reasonCode: ReasonCode, reasonString?: string, serverReference?: string | null): void {
+    const properties = { ...(reasonString ? { reasonString } : {}), ...(serverReference ? { serverReference } : {}) };
+    this.client.disconnect({ reasonCode, ...(Object.keys(properties).length ? { properties } : {}) });
   }
 
   /** Two-way TLS: the client certificate (DER). */

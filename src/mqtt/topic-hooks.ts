@@ -15,6 +15,8 @@ import { SharedDelivery } from './shared-subscriptions.js';
  */
 export class TopicHooks {
   private readonly shared = new SharedDelivery();
+  /** Scale-out: whether a live copy of a queued message is not to be sent now (see RedisPersistence.holdsBack). */
+  holdsBack: ((clientId: string, packet: AedesPublishPacket) => boolean) | null = null;
 
   constructor(
     private readonly sessionOf: (client: Client | null) => Session | undefined,
@@ -65,6 +67,8 @@ export class TopicHooks {
   authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
     const s = this.sessionOf(client);
     if (!s?.prefix) return null;
+    // [MQTT-4.6.0-6] a resumed session gets what was queued for it before what arrives live meanwhile.
+    if (this.holdsBack && packet.qos > 0 && !client.clean && this.holdsBack(client.id, packet)) return null;
     // aedes hands each subscriber its own copy of the packet: rewriting it in place is safe (and needed for
     // messages replayed from a stored session, whose returned copy aedes ignores).
     if (s.filters.hasShared && !this.chosenFor(s, packet)) return null;

@@ -21,14 +21,9 @@ import { DeviceEntity } from '../devices/device.entity.js';
 import { Permission } from '../access/index.js';
 import { ORGANIZATION_ID } from '../devices/device.resolver.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import type { TestClientService } from './test-client.service.js';
-import {
-  MessageDirection,
-  TestClientSession,
-  TestClientState,
-  TestClientTransport,
-  type TestMessage,
-} from './test-client.session.js';
+import type { TestClientRoutes } from './test-client.routes.js';
+import { MessageDirection, TestClientState, TestClientTransport, type TestMessage } from './test-client.session.js';
+import type { TestClientSessionLike } from './test-client.view.js';
 
 registerEnumType(TestClientState, { name: 'TestClientState' });
 registerEnumType(TestClientTransport, {
@@ -170,19 +165,19 @@ export class TestClientSessionType {
 
 @Resolver(() => TestClientSessionType)
 export class TestClientResolver {
-  constructor(private readonly service: TestClientService) {}
+  constructor(private readonly service: TestClientRoutes) {}
 
-  @Query(() => [TestClientSessionType], { description: "An organization's test client sessions (on this instance)." })
+  @Query(() => [TestClientSessionType], { description: "An organization's test client sessions, on every instance." })
   async testClientSessions(
     @Ctx() ctx: GraphQLContext,
     @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId?: string | null,
-  ): Promise<TestClientSession[]> {
+  ): Promise<TestClientSessionLike[]> {
     return this.service.list((await ctx.access.organization(organizationId, Permission.READ)).organizationId);
   }
 
   @Query(() => TestClientSessionType)
-  async testClientSession(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<TestClientSession> {
-    return (await this.service.authorize(ctx.access, id, Permission.READ)).session;
+  testClientSession(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<TestClientSessionLike> {
+    return this.service.get(ctx.access, id);
   }
 
   @Mutation(() => TestClientSessionType, {
@@ -192,7 +187,7 @@ export class TestClientResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('deviceId', () => ID) deviceId: string,
     @Arg('options', () => TestClientOptions, { nullable: true }) options?: TestClientOptions | null,
-  ): Promise<TestClientSession> {
+  ): Promise<TestClientSessionLike> {
     return this.service.start(ctx.access, deviceId, options ?? {});
   }
 
@@ -215,12 +210,12 @@ export class TestClientResolver {
     @Arg('sessionId', () => ID) sessionId: string,
     @Arg('topicFilter') topicFilter: string,
     @Arg('qos', () => Int, { defaultValue: 0 }) qos: number,
-  ): Promise<TestClientSession> {
+  ): Promise<TestClientSessionLike> {
     return this.service.subscribe(ctx.access, sessionId, topicFilter, qos);
   }
 
   @Mutation(() => TestClientSessionType)
-  testClientUnsubscribe(@Ctx() ctx: GraphQLContext, @Arg('sessionId', () => ID) sessionId: string, @Arg('topicFilter') topicFilter: string): Promise<TestClientSession> {
+  testClientUnsubscribe(@Ctx() ctx: GraphQLContext, @Arg('sessionId', () => ID) sessionId: string, @Arg('topicFilter') topicFilter: string): Promise<TestClientSessionLike> {
     return this.service.unsubscribe(ctx.access, sessionId, topicFilter);
   }
 
@@ -233,7 +228,7 @@ export class TestClientResolver {
       description: 'Close the connection without DISCONNECT, as a device losing power would: the broker publishes the will message.',
     })
     abrupt: boolean,
-  ): Promise<TestClientSession> {
+  ): Promise<TestClientSessionLike> {
     return this.service.stop(ctx.access, sessionId, abrupt);
   }
 
@@ -241,7 +236,7 @@ export class TestClientResolver {
     description: 'Reported and received messages of a session: first those buffered after `after`, then live ones.',
     subscribe: ({ args, context }) => {
       const ctx = context as GraphQLContext;
-      const svc = ctx.services.testClients;
+      const svc = ctx.services.testClientRoutes;
       return svc.messages(ctx.access, String(args.sessionId), parseAfter(args.after as string | null));
     },
   })
@@ -257,30 +252,30 @@ export class TestClientResolver {
     description: 'The session now, then whenever its state or subscriptions change; completes when it has ended.',
     subscribe: ({ args, context }) => {
       const ctx = context as GraphQLContext;
-      return ctx.services.testClients.stateChanges(ctx.access, String(args.sessionId));
+      return ctx.services.testClientRoutes.stateChanges(ctx.access, String(args.sessionId));
     },
   })
-  testClientStateChanged(@Root() session: TestClientSession, @Arg('sessionId', () => ID) _sessionId: string): TestClientSession {
+  testClientStateChanged(@Root() session: TestClientSessionLike, @Arg('sessionId', () => ID) _sessionId: string): TestClientSessionLike {
     return session;
   }
 
   @FieldResolver(() => DeviceEntity)
-  device(@Root() session: TestClientSession, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity> {
-    return ctx.loaders.device.load(session.device.id).then((d) => d ?? session.device);
+  device(@Root() session: TestClientSessionLike, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity> {
+    return ctx.loaders.device.load(session.device.id).then((d) => d ?? (session.device as DeviceEntity));
   }
 
   @FieldResolver(() => [TestSubscriptionType])
-  subscriptions(@Root() session: TestClientSession): TestSubscriptionType[] {
+  subscriptions(@Root() session: TestClientSessionLike): TestSubscriptionType[] {
     return [...session.subscriptions].map(([topicFilter, qos]) => ({ topicFilter, qos }));
   }
 
   @FieldResolver(() => [TestMessageType], { description: 'Messages the device reported (published) since the session connected.' })
-  reported(@Root() session: TestClientSession): TestMessageType[] {
+  reported(@Root() session: TestClientSessionLike): TestMessageType[] {
     return session.list(MessageDirection.REPORTED).map(toMessage);
   }
 
   @FieldResolver(() => [TestMessageType], { description: 'Messages the device received on its subscriptions since the session connected.' })
-  received(@Root() session: TestClientSession): TestMessageType[] {
+  received(@Root() session: TestClientSessionLike): TestMessageType[] {
     return session.list(MessageDirection.RECEIVED).map(toMessage);
   }
 }

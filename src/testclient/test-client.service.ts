@@ -14,6 +14,7 @@ import { SubscriberCounter } from '../realtime/subscribers.js';
 import { allows, isRole, Permission, type Principal, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService } from '../audit/index.js';
 import type { RegistryBus } from '../common/events.js';
+import { checkQos, checkWill, parseJsonPayload } from './test-client.checks.js';
 import { sessionMessages, sessionStates } from './test-client.streams.js';
 import {
   describeConnectError,
@@ -24,7 +25,6 @@ import {
   TestClientSession,
   TestClientState,
   TestClientTransport,
-  type WillOptions,
 } from './test-client.session.js';
 
 /**
@@ -35,6 +35,8 @@ export class TestClientService {
   private readonly sessions = new Map<string, TestClientSession>();
   /** Subscriptions watching each session. */
   private readonly watchers = new SubscriberCounter();
+  /** Told when a session is kept and forgotten (scale-out: the routes to it from other instances). */
+  observer: { added(session: TestClientSession): void; removed(session: TestClientSession): void } | null = null;
 
   constructor(
     private readonly config: TestClientConfig,
@@ -104,7 +106,7 @@ export class TestClientService {
     if (!Number.isInteger(keepalive) || keepalive < 0 || keepalive > 65535) throw badInput('keepalive must be 0–65535 seconds', 'keepalive');
     const mqttVersion = options.mqttVersion ?? 4;
     if (mqttVersion !== 4 && mqttVersion !== 5 && mqttVersion !== 3) throw badInput('mqttVersion must be 3 (3.1), 4 (3.1.1) or 5', 'mqttVersion');
-    const will = options.will ? this.checkWill(options.will) : undefined;
+    const will = options.will ? checkWill(options.will, this.maxPayloadBytes) : undefined;
 
     const own = this.startedBy(principal.userId).filter((s) => s.active);
     if (own.length >= this.config.maxSessionsPerUser) {
@@ -158,35 +160,17 @@ export class TestClientService {
 
     // Ended sessions stay listed (with their messages) until stopped; keep only the newest few of them.
     const ended = this.startedBy(principal.userId).filter((s) => !s.active);
-    for (const old of ended.slice(0, Math.max(0, ended.length - this.config.maxSessionsPerUser + 1))) this.sessions.delete(old.id);
+    for (const old of ended.slice(0, Math.max(0, ended.length - this.config.maxSessionsPerUser + 1))) {
+      this.sessions.delete(old.id);
+      this.observer?.removed(old);
+    }
     this.sessions.set(session.id, session);
+    this.observer?.added(session);
     this.touch(session, principal);
     this.log.info('test client starting', { sessionId: session.id, deviceId: device.id, transport, force: !!options.force });
     await this.audit.record(scope, AuditAction.TEST_CLIENT_STARTED, { type: 'DEVICE', id: device.id, label: device.name }, { sessionId: session.id, transport, force: !!options.force });
     await this.connect(session, connectOptions);
     return session;
-  }
-
-  private checkWill(will: WillOptions): NonNullable<IClientOptions['will']> {
-    const problem = publishTopicProblem(will.topic);
-    if (problem) throw badInput(`will: ${problem}`, 'will.topic');
-    this.parseJson(will.payload, 'will.payload');
-    const qos = this.checkQos(will.qos ?? 0, 'will.qos');
-    return { topic: will.topic, payload: Buffer.from(will.payload), qos, retain: will.retain ?? false };
-  }
-
-  private checkQos(qos: number, field = 'qos'): 0 | 1 | 2 {
-    if (qos !== 0 && qos !== 1 && qos !== 2) throw badInput('qos must be 0, 1 or 2', field);
-    return qos;
-  }
-
-  private parseJson(payload: string, field: string): unknown {
-    if (Buffer.byteLength(payload) > this.maxPayloadBytes) throw badInput(`payload must be at most ${this.maxPayloadBytes} bytes`, field);
-    try {
-      return JSON.parse(payload) as unknown;
-    } catch {
-      throw badInput('payload must be valid JSON', field);
-    }
   }
 
   /** Connects and resolves once the outcome is known (connected, refused, failed or timed out). */
@@ -318,13 +302,13 @@ export class TestClientService {
     return message;
   }
 
-  async publish(access: RequestAccess, sessionId: string, topic: string, payload: string, qos = 0, retain = false, properties: MessageProperties | null = null): Promise<TestMessage> {
-    const { session, scope } = await this.authorize(access, sessionId, Permission.TEST_CLIENT);
-    const { principal } = scope.actor;
+  // The operations below act on a session the caller was authorized for (TestClientRoutes does it, on any instance).
+
+  async publishIn(session: TestClientSession, principal: Principal, topic: string, payload: string, qos = 0, retain = false, properties: MessageProperties | null = null): Promise<TestMessage> {
     const problem = publishTopicProblem(topic);
     if (problem) throw badInput(problem, 'topic');
-    this.parseJson(payload, 'payload');
-    const q = this.checkQos(qos);
+    parseJsonPayload(payload, 'payload', this.maxPayloadBytes);
+    const q = checkQos(qos);
     const props = packetProperties(properties);
     if (props && session.mqttVersion !== 5) throw badInput('properties need an MQTT 5 session (options.mqttVersion: 5)', 'properties');
     if (props?.responseTopic !== undefined && publishTopicProblem(props.responseTopic)) throw badInput('responseTopic must be a topic name without wildcards', 'properties');
@@ -334,12 +318,10 @@ export class TestClientService {
     return this.record(session, MessageDirection.REPORTED, topic, Buffer.from(payload), q, retain, messageProperties(props));
   }
 
-  async subscribe(access: RequestAccess, sessionId: string, topicFilter: string, qos = 0): Promise<TestClientSession> {
-    const { session, scope } = await this.authorize(access, sessionId, Permission.TEST_CLIENT);
-    const { principal } = scope.actor;
+  async subscribeIn(session: TestClientSession, principal: Principal, topicFilter: string, qos = 0): Promise<TestClientSession> {
     const problem = topicFilterProblem(topicFilter);
     if (problem) throw badInput(problem, 'topicFilter');
-    const q = this.checkQos(qos);
+    const q = checkQos(qos);
     const client = this.requireConnected(session);
     this.touch(session, principal);
     const granted = await client.subscribeAsync(topicFilter, { qos: q });
@@ -350,9 +332,7 @@ export class TestClientService {
     return session;
   }
 
-  async unsubscribe(access: RequestAccess, sessionId: string, topicFilter: string): Promise<TestClientSession> {
-    const { session, scope } = await this.authorize(access, sessionId, Permission.TEST_CLIENT);
-    const { principal } = scope.actor;
+  async unsubscribeIn(session: TestClientSession, principal: Principal, topicFilter: string): Promise<TestClientSession> {
     if (!session.subscriptions.has(topicFilter)) throw badInput(`not subscribed to "${topicFilter}"`, 'topicFilter');
     const client = this.requireConnected(session);
     this.touch(session, principal);
@@ -366,10 +346,10 @@ export class TestClientService {
    * Disconnects and forgets the session; returns its final state. `abrupt`: close the socket without DISCONNECT,
    * as a device that loses power would, so the broker publishes the session's will message.
    */
-  async stop(access: RequestAccess, sessionId: string, abrupt = false): Promise<TestClientSession> {
-    const { session } = await this.authorize(access, sessionId, Permission.TEST_CLIENT);
+  async stopSession(session: TestClientSession, abrupt = false): Promise<TestClientSession> {
     await this.end(session, TestClientState.DISCONNECTED, abrupt ? 'dropped by the user without DISCONNECT (will message published)' : 'stopped by the user', !abrupt);
     this.sessions.delete(session.id);
+    this.observer?.removed(session);
     return session;
   }
 
@@ -377,15 +357,13 @@ export class TestClientService {
    * Messages of a session: those still buffered after `afterSeq`, then live ones, with no gap and no duplicate.
    * Ends when the session ends.
    */
-  async messages(access: RequestAccess, sessionId: string, afterSeq = 0): Promise<AsyncIterableIterator<TestMessage>> {
-    const { session, scope } = await this.authorize(access, sessionId, Permission.READ);
-    return access.service.guard(scope, Permission.READ, sessionMessages(session, this.watchers, this.config.bufferSize, afterSeq));
+  messagesOf(session: TestClientSession, afterSeq = 0): AsyncGenerator<TestMessage> {
+    return sessionMessages(session, this.watchers, this.config.bufferSize, afterSeq);
   }
 
   /** The session now, then at each change (connect, disconnect, subscriptions); ends after the session ends. */
-  async stateChanges(access: RequestAccess, sessionId: string): Promise<AsyncIterableIterator<TestClientSession>> {
-    const { session, scope } = await this.authorize(access, sessionId, Permission.READ);
-    return access.service.guard(scope, Permission.READ, sessionStates(session, this.watchers));
+  statesOf(session: TestClientSession): AsyncGenerator<TestClientSession> {
+    return sessionStates(session, this.watchers);
   }
 
   /** Resolves once a subscription watches the session, at once if one already does (for tests and tools). */
@@ -397,6 +375,7 @@ export class TestClientService {
   async close(): Promise<void> {
     this.bus.off('membershipChanged', this.onMembershipChanged);
     await Promise.all([...this.sessions.values()].map((session) => this.end(session, TestClientState.DISCONNECTED, 'server shutting down', true)));
+    for (const session of this.sessions.values()) this.observer?.removed(session);
     this.sessions.clear();
   }
 }

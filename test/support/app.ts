@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { type App, type AppOptions, createApp } from '../../src/app';
-import { type Config, makeConfig } from '../../src/config/config';
+import { type Config, type ConfigOverrides, makeConfig } from '../../src/config/config';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -45,7 +45,7 @@ export function tempDir(prefix = 'portico-test-'): string {
 }
 
 export async function startTestApp(
-  opts: { db?: DbKind; dataDir?: string; config?: Partial<Config>; app?: AppOptions } = {},
+  opts: { db?: DbKind; dataDir?: string; config?: ConfigOverrides; app?: AppOptions } = {},
 ): Promise<TestApp> {
   const dataDir = opts.dataDir ?? tempDir();
   let dropDb: (() => Promise<void>) | undefined;

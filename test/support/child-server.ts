@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 
@@ -18,7 +19,7 @@ export interface ChildServer {
  * Starts Portico as a real process (`src/main.ts`, transpiled on load) on ephemeral ports with SQLite in `dataDir`,
  * and resolves once it printed its ready line. For tests that kill it (`SIGKILL`) or stop it (`SIGTERM`).
  */
-export function startChildServer(dataDir: string, env: Record<string, string> = {}): Promise<ChildServer> {
+export function startChildServer(dataDir: string, env: Record<string, string> = {}, opts: { stderrFile?: string } = {}): Promise<ChildServer> {
   const proc = spawn(process.execPath, ['-r', path.join(ROOT, 'test', 'support', 'ts-register.js'), path.join(ROOT, 'src', 'main.ts')], {
     cwd: ROOT,
     env: {
@@ -39,6 +40,7 @@ export function startChildServer(dataDir: string, env: Record<string, string> = 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
   let stderr = '';
   proc.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  if (opts.stderrFile) proc.stderr!.pipe(fs.createWriteStream(opts.stderrFile, { flags: 'a' }));
   return new Promise((resolve, reject) => {
     const lines = readline.createInterface({ input: proc.stdout! });
     const timer = setTimeout(() => {

@@ -101,3 +101,66 @@ export class Publisher {
     this.client.end(true);
   }
 }
+
+/**
+ * A device publishing one QoS 1 message `<tag>-<seq>` every `intervalMs` (steady traffic, not flat out), through
+ * reconnects, remembering which were acknowledged and how the server ended its connections (MQTT 5 DISCONNECT).
+ */
+export class PacedPublisher {
+  readonly acked = new Set<string>();
+  readonly disconnects: Array<{ reasonCode?: number; serverReference?: string }> = [];
+  readonly client: MqttClient;
+  private seq = 0;
+  private inflight = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private drained: (() => void) | null = null;
+
+  constructor(
+    private readonly tag: string,
+    o: PublisherOptions & { intervalMs: number; sessionExpiryInterval?: number },
+  ) {
+    this.client = mqtt.connect({
+      host: '127.0.0.1',
+      port: o.port,
+      clientId: o.clientId,
+      username: o.username,
+      password: o.password,
+      protocolVersion: o.protocolVersion ?? 4,
+      clean: false,
+      reconnectPeriod: o.reconnectPeriod ?? 200,
+      connectTimeout: 5000,
+      ...(o.protocolVersion === 5 ? { properties: { sessionExpiryInterval: o.sessionExpiryInterval ?? 300 } } : {}),
+    });
+    this.client.on('error', () => undefined);
+    this.client.on('disconnect', (packet) => this.disconnects.push({ reasonCode: packet.reasonCode, serverReference: packet.properties?.serverReference }));
+    const topic = o.topic ?? 'telemetry';
+    const tick = () => {
+      const payload = `${this.tag}-${this.seq++}`;
+      this.inflight += 1;
+      this.client.publish(topic, payload, { qos: 1 }, (err) => {
+        this.inflight -= 1;
+        if (!err) this.acked.add(payload);
+        if (this.inflight === 0) this.drained?.();
+      });
+    };
+    // Start at a random point of the interval, so that devices do not publish in lockstep.
+    this.timer = setTimeout(() => {
+      tick();
+      this.timer = setInterval(tick, o.intervalMs);
+    }, Math.floor(Math.random() * o.intervalMs));
+  }
+
+  get published(): number {
+    return this.seq;
+  }
+
+  /** Stops publishing; resolves when every message published was acknowledged. */
+  stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    return new Promise<void>((resolve) => {
+      this.drained = resolve;
+      if (this.inflight === 0) resolve();
+    });
+  }
+}

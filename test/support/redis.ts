@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 
 /** A port nothing listens on right now (the OS picks it). */
 export async function freePort(): Promise<number> {
@@ -62,5 +63,15 @@ export class ThrowawayRedis {
     const exited = once(child, 'exit');
     child.kill('SIGKILL');
     await exited;
+  }
+}
+
+/** Deletes every key under `<prefix>:` (what a test's cluster left in a shared Redis). */
+export async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
+  const r = new Redis(url);
+  try {
+    for await (const keys of r.scanStream({ match: `${prefix}:*`, count: 500 })) if ((keys as string[]).length) await r.del(...(keys as string[]));
+  } finally {
+    r.disconnect();
   }
 }
