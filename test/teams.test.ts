@@ -106,6 +106,25 @@ describe.each<DbKind>(['sqlite', 'postgres'])('teams on %s', (db) => {
     expect(errorCode(await gql('mutation($o:ID!,$u:ID!){ removeMember(organizationId:$o, userId:$u){ role } }', { o: orgId, u: owner.id }, owner.token))).toBe('CONFLICT');
   }, 120_000);
 
+  it('streams the organization to every role over graphql-ws, and NOT_FOUND to an outsider', async () => {
+    const d = await newDevice(owner.token, 'streamed');
+    const subs = ROLES.map((role) => subscribe(app.graphqlUrl, team[role].token, 'subscription($o:ID){ deviceEventAdded(organizationId:$o){ topic payload } }', { o: orgId }));
+    const outsiderSub = subscribe(app.graphqlUrl, outsider.token, 'subscription($o:ID){ deviceEventAdded(organizationId:$o){ topic } }', { o: orgId });
+    try {
+      expect((await outsiderSub.next()).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      const topic = app.services.deviceEvents.topic(orgId);
+      // Each member's subscription is a pub/sub subscriber of its own (executions are shared per user only).
+      const deadline = Date.now() + 5000;
+      while (app.services.pubSub.subscriberCount(topic) < ROLES.length && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+      const c = await connect(app, { deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey });
+      await c.publishAsync('team/news', 'hello team', { qos: 1 });
+      for (const sub of subs) expect((await sub.next()).data).toEqual({ deviceEventAdded: { topic: 'team/news', payload: 'hello team' } });
+      await c.endAsync();
+    } finally {
+      await Promise.all([...subs, outsiderSub].map((x) => x.close()));
+    }
+  });
+
   it('gives a VIEWER API key read access only, and no key a role above its creator', async () => {
     const created = await gqlOk(app, 'mutation($o:ID){ createApiKey(organizationId:$o, name:"wall", role:VIEWER){ key apiKey { role organizationId expiresAt } } }', { o: orgId }, owner.token);
     expect(created.createApiKey.apiKey).toEqual({ role: 'VIEWER', organizationId: orgId, expiresAt: null });
