@@ -11,7 +11,8 @@ import { type BenchOptions, parseOptions, type ServerName, USAGE } from './lib/o
 import { stopAll } from './lib/procs.js';
 import { type BenchResults, computeRatios, markdown } from './lib/report.js';
 import { runFanin } from './scenarios/fanin.js';
-import { runDevicesQuery, runFanout } from './scenarios/graphql.js';
+import { ME_QUERY, runDevicesQuery, runFanout } from './scenarios/graphql.js';
+import { buildBaseline } from './lib/baseline.js';
 import { runStorm } from './scenarios/storm.js';
 import { runThroughput } from './scenarios/throughput.js';
 import { mosquittoVersion, startBareAedes, startMosquitto } from './servers/baselines.js';
@@ -25,6 +26,35 @@ async function start(name: ServerName, root: string, o: BenchOptions): Promise<T
   if (name === 'mosquitto') return startMosquitto();
   if (name === 'aedes') return startBareAedes(path.join(root, 'dist', 'bench'));
   return startPortico(root, o.porticoEnv, o.porticoNodeArgs);
+}
+
+/**
+ * The GraphQL requests on this build and on `--gql-baseline` (built in a temporary worktree), each on a fresh server
+ * with the same 50 devices, one after the other: the ratios compare builds, not machines.
+ */
+async function attemptBaseline(root: string, o: BenchOptions, results: BenchResults): Promise<void> {
+  const ref = o.graphql.baseline!;
+  let base: ReturnType<typeof buildBaseline> | null = null;
+  try {
+    base = buildBaseline(root, ref);
+    const measure = async (at: string) => {
+      const target = await startPortico(at, o.porticoEnv, o.porticoNodeArgs);
+      try {
+        await target.devices(50, 'gql');
+        return { devicesQuery: await runDevicesQuery(target, o.graphql), meQuery: await runDevicesQuery(target, o.graphql, ME_QUERY) };
+      } finally {
+        await target.stop();
+      }
+    };
+    const baseline = await measure(base.root);
+    const current = await measure(root);
+    results.graphql.baseline = { ref, commit: base.commit, ...baseline, current };
+  } catch (err) {
+    log(`graphql baseline ${ref} failed: ${String((err as Error).stack ?? err)}`);
+    results.errors.push({ server: `portico ${ref}`, scenario: 'graphql baseline', error: String((err as Error).message ?? err) });
+  } finally {
+    base?.remove();
+  }
 }
 
 async function main(): Promise<void> {
@@ -129,6 +159,10 @@ async function main(): Promise<void> {
     } catch (err) {
       results.errors.push({ server: `portico (${variant})`, scenario: 'start', error: String(err) });
     }
+  }
+
+  if (o.graphql.baseline && o.scenarios.includes('graphql') && o.servers.includes('portico')) {
+    await attemptBaseline(root, o, results);
   }
 
   results.ratios = computeRatios(results);

@@ -31,7 +31,14 @@ export interface BenchOptions {
     porticoVariantEnv: Record<string, string> | null;
   };
   storm: { devices: number; concurrency: number; tls: boolean };
-  graphql: { seconds: number; connections: number; fanoutClients: number; fanoutEvents: number };
+  graphql: {
+    seconds: number;
+    connections: number;
+    fanoutClients: number;
+    fanoutEvents: number;
+    /** A git ref built and measured with the same GraphQL requests in the same run (null: none). */
+    baseline: string | null;
+  };
   /** Extra environment for the Portico child (KEY=VALUE pairs). */
   porticoEnv: Record<string, string>;
   /** Extra node arguments for the Portico child (e.g. --cpu-prof), space-separated. */
@@ -52,6 +59,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--key=value ...]   (or 
                               (default in full runs: PORTICO_EVENT_FLUSH_INTERVAL_MS=5)
   --storm-devices=N           --storm-concurrency=N        --storm-tls=true|false
   --gql-seconds=N             --gql-connections=N          --fanout-clients=N   --fanout-events=N
+  --gql-baseline=REF          also build git REF (e.g. a commit of an earlier main) and measure its GraphQL requests/s,
+                              printed as ratios
   --portico-env=K=V,K=V       extra environment for Portico (e.g. PORTICO_EVENT_FLUSH_INTERVAL_MS=10)
   --portico-node-args="..."   extra node arguments for Portico (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
   --out=DIR                   results directory (default bench/results)`;
@@ -79,7 +88,7 @@ function defaults(quick: boolean, root: string): BenchOptions {
       porticoVariantEnv: quick ? null : { PORTICO_EVENT_FLUSH_INTERVAL_MS: '5' },
     },
     storm: { devices: quick ? 1000 : 10_000, concurrency: 100, tls: true },
-    graphql: { seconds: quick ? 2 : 10, connections: 10, fanoutClients: quick ? 100 : 1000, fanoutEvents: quick ? 3 : 5 },
+    graphql: { seconds: quick ? 2 : 10, connections: 10, fanoutClients: quick ? 100 : 1000, fanoutEvents: quick ? 3 : 5, baseline: null },
     porticoEnv: {},
     porticoNodeArgs: [],
     outDir: path.join(root, 'bench', 'results'),
@@ -155,6 +164,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: strin
       case 'gql-connections': o.graphql.connections = positiveInt(key, v); break;
       case 'fanout-clients': o.graphql.fanoutClients = positiveInt(key, v); break;
       case 'fanout-events': o.graphql.fanoutEvents = positiveInt(key, v); break;
+      case 'gql-baseline': o.graphql.baseline = v || null; break;
       case 'portico-env':
         o.porticoEnv = envPairs(key, v);
         break;

@@ -18,7 +18,12 @@ export interface BenchResults {
   storm: StormResult[];
   /** Portico: devices created through GraphQL for the connect storm, per second. */
   deviceCreation?: { devices: number; perSec: number };
-  graphql: { devicesQuery?: DevicesQueryResult; fanout?: FanoutResult };
+  graphql: {
+    devicesQuery?: DevicesQueryResult;
+    fanout?: FanoutResult;
+    /** `--gql-baseline`: the same requests on a build of `ref` and on this build, fresh servers, 50 devices each. */
+    baseline?: { ref: string; commit: string; devicesQuery: DevicesQueryResult; meQuery: DevicesQueryResult; current: { devicesQuery: DevicesQueryResult; meQuery: DevicesQueryResult } };
+  };
   ratios: Ratios;
   errors: Array<{ server: string; scenario: string; error: string }>;
 }
@@ -157,11 +162,19 @@ export function markdown(r: BenchResults): string {
     if (present.includes('portico')) lines.push('', `Portico (plain) ÷ Mosquitto: connects/s ${x(q.connectsPerSecVsMosquitto)}, memory per connection ${x(q.memPerConnVsMosquitto)}; ÷ aedes: ${x(q.connectsPerSecVsAedes)}, ${x(q.memPerConnVsAedes)}.`);
   }
   const g = r.graphql;
-  if (g.devicesQuery || g.fanout) {
+  if (g.devicesQuery || g.fanout || g.baseline) {
     lines.push('', '## 4. GraphQL (Portico)', '');
     if (g.devicesQuery) {
       const d = g.devicesQuery;
       lines.push(`- \`devices(first: 50) { nodes { id name credentials { deviceKey } lastConnectedAt } }\`: **${num(d.requestsPerSec)} requests/s** (autocannon, ${d.connections} connections, ${d.seconds} s), latency p50 ${d.latencyMs.p50} ms / p99 ${d.latencyMs.p99} ms, ${num(d.serverCpuMicrosPerRequest)} server CPU-µs per request, non-2xx ${d.non2xx}, errors ${d.errors}.`);
+    }
+    if (g.baseline) {
+      const b = g.baseline;
+      const row = (name: string, now: DevicesQueryResult, then: DevicesQueryResult) =>
+        `| ${name} | ${num(then.requestsPerSec)} | ${num(now.requestsPerSec)} | **${x(now.requestsPerSec / then.requestsPerSec)}** | ${num(then.serverCpuMicrosPerRequest)} → ${num(now.serverCpuMicrosPerRequest)} |`;
+      lines.push('', `Against \`${b.ref}\` (${b.commit}), fresh servers with 50 devices each, measured one after the other:`, '');
+      lines.push('| request | baseline req/s | this build req/s | ratio | server CPU-µs per request |', '| --- | --- | --- | --- | --- |');
+      lines.push(row('`devices(first: 50) { … credentials { deviceKey } … }`', b.current.devicesQuery, b.devicesQuery), row('`{ me { id } }`', b.current.meQuery, b.meQuery));
     }
     if (g.fanout) {
       const f = g.fanout;

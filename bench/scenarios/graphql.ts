@@ -10,6 +10,7 @@ import type { PorticoTarget } from '../servers/portico.js';
 import { connectDevice } from './throughput.js';
 
 export const DEVICES_QUERY = '{ devices(first: 50) { nodes { id name credentials { deviceKey } lastConnectedAt } } }';
+export const ME_QUERY = '{ me { id } }';
 
 export interface DevicesQueryResult {
   query: string;
@@ -40,9 +41,9 @@ export interface FanoutResult {
   missing: number;
 }
 
-/** `devices(first: 50)` with credentials and last connection, POSTed by autocannon. */
-export async function runDevicesQuery(target: PorticoTarget, o: BenchOptions['graphql']): Promise<DevicesQueryResult> {
-  const probe = await gql<{ devices: { nodes: Array<{ lastConnectedAt: string | null }> } }>(target.graphqlUrl, DEVICES_QUERY, undefined, target.token);
+/** `devices(first: 50)` with credentials and last connection (or another query), POSTed by autocannon. */
+export async function runDevicesQuery(target: PorticoTarget, o: BenchOptions['graphql'], query = DEVICES_QUERY): Promise<DevicesQueryResult> {
+  const probe = query === DEVICES_QUERY ? await gql<{ devices: { nodes: Array<{ lastConnectedAt: string | null }> } }>(target.graphqlUrl, DEVICES_QUERY, undefined, target.token) : { devices: { nodes: [] } };
   await waitIdle(target.server.pid, 15_000);
   const meter = new CpuMeter(target.server.pid);
   const result = await autocannon({
@@ -51,12 +52,12 @@ export async function runDevicesQuery(target: PorticoTarget, o: BenchOptions['gr
     connections: o.connections,
     duration: o.seconds,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${target.token}` },
-    body: JSON.stringify({ query: DEVICES_QUERY }),
+    body: JSON.stringify({ query }),
   });
   const cpu = meter.read();
   const total = result.requests.total;
   const r: DevicesQueryResult = {
-    query: DEVICES_QUERY,
+    query,
     connections: o.connections,
     seconds: o.seconds,
     requestsPerSec: result.requests.average,
@@ -68,7 +69,7 @@ export async function runDevicesQuery(target: PorticoTarget, o: BenchOptions['gr
     serverCpuMicrosPerRequest: total ? cpu.serverCpuMicros / total : NaN,
     benchCoreShare: cpu.benchCoreShare,
   };
-  log(`  portico devices(first: 50): ${Math.round(r.requestsPerSec)} req/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+  log(`  ${target.label} ${query.slice(0, 30)}…: ${Math.round(r.requestsPerSec)} req/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
   return r;
 }
 

@@ -33,8 +33,8 @@ export class UserService {
   private readonly apiKeys: Repository<ApiKeyEntity>;
   /** A hash to verify against when the user does not exist, so timing does not reveal which e-mails exist. */
   private dummyHash?: Promise<string>;
-  /** What a token's user resolves to (e-mail and personal organization never change): no query per request. */
-  private readonly tokenUsers = new LRUCache<string, { email: string; personalOrganizationId: string }>({ max: 10_000 });
+  /** Users by id, as tokens resolve them (their fields never change): no query per request. */
+  private readonly tokenUsers = new LRUCache<string, UserEntity>({ max: 10_000 });
   /**
    * API keys by keyed hash, for a few seconds: revocation (here or, through the bus, on another instance) and a
    * registry resync drop them at once; expiry is checked on every use.
@@ -135,8 +135,17 @@ export class UserService {
     return ids.map((id) => map.get(id) ?? null);
   }
 
+  /** A user without the password hash, cached (nothing about a user changes once it exists). */
+  private async cachedUser(id: string): Promise<UserEntity | null> {
+    const cached = this.tokenUsers.get(id);
+    if (cached) return cached;
+    const row = isUuid(id) ? await this.users.findOne({ where: { id }, select: { id: true, email: true, personalOrganizationId: true, createdAt: true, updatedAt: true } }) : null;
+    if (row) this.tokenUsers.set(id, row);
+    return row;
+  }
+
   async getUser(id: string): Promise<UserEntity> {
-    const user = isUuid(id) ? await this.users.findOneBy({ id }) : null;
+    const user = await this.cachedUser(id);
     if (!user) throw notFound('User');
     return user;
   }
@@ -154,13 +163,8 @@ export class UserService {
     if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
     const claims = verifyToken(this.secrets.tokenKey, credential, this.clock());
     if (!claims) throw unauthenticated('invalid or expired token');
-    let user = this.tokenUsers.get(claims.sub);
-    if (!user) {
-      const row = isUuid(claims.sub) ? await this.users.findOne({ where: { id: claims.sub }, select: { id: true, email: true, personalOrganizationId: true } }) : null;
-      if (!row) throw unauthenticated('invalid or expired token');
-      user = { email: row.email, personalOrganizationId: row.personalOrganizationId };
-      this.tokenUsers.set(claims.sub, user);
-    }
+    const user = await this.cachedUser(claims.sub);
+    if (!user) throw unauthenticated('invalid or expired token');
     return { userId: claims.sub, defaultOrganizationId: user.personalOrganizationId, tokenExpiresAt: new Date(claims.exp * 1000), label: user.email };
   }
 
