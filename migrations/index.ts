@@ -10,6 +10,7 @@ import { RegistryGeneration1764001400000 } from './1764001400000-RegistryGenerat
 import { DeviceLatest1764001700000 } from './1764001700000-DeviceLatest.js';
 import { EventDirection1764001900000 } from './1764001900000-EventDirection.js';
 import { Organizations1764002000000 } from './1764002000000-Organizations.js';
+import { Fleet1764002300000 } from './1764002300000-Fleet.js';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   DeviceLatest1764001700000,
   EventDirection1764001900000,
   Organizations1764002000000,
+  Fleet1764002300000,
 ];

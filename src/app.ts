@@ -109,8 +109,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     services.audit.startRetention((err) => log.error('audit trail retention failed', err));
     cleanups.push(async () => services.audit.stopRetention());
     // The message server stops after the test clients (cleanups run in reverse) and before the database.
+    // The fleet view writes what it buffered after the message server has ended every session.
+    cleanups.push(() => services.fleet.close());
     cleanups.push(() => services.messageServer.close());
     const mqtt = await services.messageServer.start({ pki: services.pki, certificates: services.certificates });
+    services.fleet.start(config.mqtt.enabled ? services.messageServer : null);
     if (config.mqtt.enabled) {
       services.mqttEndpoints.current = { host: localAddressOf(config.mqtt.host), ...mqtt, tlsServerName: config.mqtt.tlsHosts[0] ?? 'localhost' };
     }

@@ -13,6 +13,7 @@ import { CommandService } from './commands/commands.service.js';
 import { CertificateService } from './certificates/certificate.service.js';
 import { CredentialService } from './credentials/credential.service.js';
 import { DeviceService } from './devices/device.service.js';
+import { FleetService } from './fleet/index.js';
 import { PkiService } from './pki/pki.service.js';
 import { StorageHealth, storageProbe } from './db/health.js';
 import { createReadPool } from './db/read-pool.js';
@@ -70,6 +71,8 @@ export interface Services {
   messageServer: MessageServer;
   /** The platform publishing to devices (commands, group control). */
   commands: CommandService;
+  /** Last seen times, counters, fleet summary, inactivity (createApp starts it with the message server). */
+  fleet: FleetService;
 }
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger, instanceId: string): Services {
@@ -105,5 +108,6 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const deviceEvents = new DeviceEventService(storeOptions, latest);
   const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, clock, log, bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle });
   const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes, audit);
-  return { access, audit, organizations, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
+  const fleet = new FleetService({ ds, config: config.fleet, retention: { maxAgeDays: config.mqtt.deviceEventRetention.maxAgeDays, intervalMs: config.mqtt.retentionIntervalMs }, clock, log, pubSub, bus, devices, connectionLog });
+  return { fleet, access, audit, organizations, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bool, ConfigError, type Env, int, list, oneOf, port, wsPath } from './env.js';
+import { type FleetConfig, fleetConfig } from './fleet.js';
 
 
 /**
@@ -197,6 +198,8 @@ export interface Config {
   /** Throttling of failed logins and MQTT authentications; aggregation of AUTH_FAILED log rows. */
   throttle: ThrottleConfig;
   graphql: GraphQLLimitsConfig;
+  /** Last seen times, counters and inactivity of devices (src/fleet). */
+  fleet: FleetConfig;
   /** Redis for scale-out (MQTT message fan-out, GraphQL subscription events across instances). */
   redisUrl?: string;
   /** This instance's id; generated into `<dataDir>/instance-id` when not configured. */
@@ -327,6 +330,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxSubscriptionsPerSocket: int(env, 'PORTICO_GRAPHQL_MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1),
       maxSocketBufferedBytes: int(env, 'PORTICO_GRAPHQL_MAX_SOCKET_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
     },
+    fleet: fleetConfig(env),
     redisUrl: env.REDIS_URL || undefined,
     instanceId: env.PORTICO_INSTANCE_ID || undefined,
     redisStartTimeoutMs: int(env, 'PORTICO_REDIS_START_TIMEOUT_MS', 10_000, 1),
@@ -370,5 +374,6 @@ export function makeConfig(overrides: Partial<Config> & { dataDir: string }): Co
       mqttAuth: { ...base.throttle.mqttAuth, ...overrides.throttle?.mqttAuth },
     },
     graphql: { ...base.graphql, ...overrides.graphql },
+    fleet: { ...base.fleet, ...overrides.fleet },
   };
 }
