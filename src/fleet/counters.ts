@@ -43,16 +43,6 @@ export class CounterBuffer {
     return this.tallies.size === 0;
   }
 
-  /** What is buffered for one device (all minutes), e.g. to show unwritten counts. */
-  pendingFor(deviceId: string): Array<{ minute: number; tally: Tally }> {
-    const out: Array<{ minute: number; tally: Tally }> = [];
-    for (const [minute, devices] of this.tallies) {
-      const tally = devices.get(deviceId);
-      if (tally) out.push({ minute, tally });
-    }
-    return out;
-  }
-
   take(): Tallies {
     const taken = this.tallies;
     this.tallies = new Map();
