@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gitCommit, machine, repoRoot } from './lib/env.js';
 import { log, now, waitIdle } from './lib/measure.js';
-import { type BenchOptions, parseOptions, type ServerName, USAGE } from './lib/options.js';
+import { type BenchOptions, parseOptions, SCENARIOS, SERVER_NAMES, type ServerName, USAGE } from './lib/options.js';
 import { stopAll } from './lib/procs.js';
 import { type BenchResults, computeRatios, markdown } from './lib/report.js';
 import { runFanin } from './scenarios/fanin.js';
+import { runFleetCost } from './scenarios/fleet-cost.js';
 import { ME_QUERY, runDevicesQuery, runFanout } from './scenarios/graphql.js';
 import { buildBaseline } from './lib/baseline.js';
 import { runStorm } from './scenarios/storm.js';
@@ -164,6 +165,15 @@ async function main(): Promise<void> {
   if (o.graphql.baseline && o.scenarios.includes('graphql') && o.servers.includes('portico')) {
     await attemptBaseline(root, o, results);
   }
+  // Its own fresh servers (with and without latest state and counters), after everything else.
+  if (o.scenarios.includes('fleet') && o.servers.includes('portico')) {
+    try {
+      results.fleetCost = await runFleetCost(root, o);
+    } catch (err) {
+      log(`portico fleet cost failed: ${String((err as Error).stack ?? err)}`);
+      results.errors.push({ server: 'portico', scenario: 'fleet', error: String((err as Error).message ?? err) });
+    }
+  }
 
   results.ratios = computeRatios(results);
   results.finishedAt = new Date().toISOString();
@@ -173,8 +183,9 @@ async function main(): Promise<void> {
   const jsonFile = path.join(o.outDir, `${stamp}${o.quick ? '-quick' : ''}.json`);
   fs.writeFileSync(jsonFile, JSON.stringify(results, null, 2) + '\n');
   const md = markdown(results);
-  // Quick runs never replace the table of the last full run.
-  const mdFile = path.join(o.outDir, o.quick ? 'latest-quick.md' : 'latest.md');
+  // Quick runs, and runs of some servers or scenarios only, never replace the table of the last full run.
+  const partial = o.servers.length < SERVER_NAMES.length || o.scenarios.length < SCENARIOS.length;
+  const mdFile = path.join(o.outDir, o.quick ? 'latest-quick.md' : partial ? 'latest-partial.md' : 'latest.md');
   fs.writeFileSync(mdFile, md);
   process.stdout.write(md);
   log(`done in ${results.durationSeconds} s: ${path.relative(process.cwd(), jsonFile)}, ${path.relative(process.cwd(), mdFile)}`);

@@ -11,6 +11,7 @@ import { DeviceLatest1764001700000 } from './1764001700000-DeviceLatest.js';
 import { EventDirection1764001900000 } from './1764001900000-EventDirection.js';
 import { Organizations1764002000000 } from './1764002000000-Organizations.js';
 import { RetainedMessages1764002050000 } from './1764002050000-RetainedMessages.js';
+import { Fleet1764002300000 } from './1764002300000-Fleet.js';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   EventDirection1764001900000,
   Organizations1764002000000,
   RetainedMessages1764002050000,
+  Fleet1764002300000,
 ];

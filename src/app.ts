@@ -125,11 +125,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const membership = services.cluster?.membership;
     if (membership) cleanups.push(() => membership.stop());
     // The message server stops after the test clients (cleanups run in reverse) and before the database.
+    // The fleet view writes what it buffered after the message server has ended every session.
+    cleanups.push(() => services.fleet.close());
     cleanups.push(() => services.messageServer.close());
     const mqtt = await services.messageServer.start({ pki: services.pki, certificates: services.certificates });
     // Takes over this instance's previous run (wills, sessions), then watches for lost instances (the message server
     // has done so already when it runs).
     await membership?.start();
+    services.fleet.start(config.mqtt.enabled ? services.messageServer : null);
     if (config.mqtt.enabled) {
       services.mqttEndpoints.current = { host: localAddressOf(config.mqtt.host), ...mqtt, tlsServerName: config.mqtt.tlsHosts[0] ?? 'localhost' };
     }

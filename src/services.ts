@@ -16,6 +16,7 @@ import { CommandService } from './commands/commands.service.js';
 import { CertificateService } from './certificates/certificate.service.js';
 import { CredentialService } from './credentials/credential.service.js';
 import { DeviceService } from './devices/device.service.js';
+import { FleetService } from './fleet/index.js';
 import { PkiService } from './pki/pki.service.js';
 import { StorageHealth, storageProbe } from './db/health.js';
 import { createReadPool } from './db/read-pool.js';
@@ -90,6 +91,8 @@ export interface Services {
   metrics: AppMetrics;
   /** Scale-out (with Redis): the cluster's shared state and this run's lease; createApp starts and stops it. */
   cluster: { redis: ClusterRedis; membership: Membership } | null;
+  /** Last seen times, counters, fleet summary, inactivity (createApp starts it with the message server). */
+  fleet: FleetService;
 }
 
 export function createServices(config: Config, ds: DataSource, secrets: Secrets, clock: Clock, log: Logger, instanceId: string): Services {
@@ -144,5 +147,6 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const rpc = new InstanceRpc(pubSub, instanceId, config.scaleOut.routeTimeoutMs, log);
   const deviceConnections = new DeviceConnections(messageServer, rpc, connectionLog, instanceId);
   const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes, audit, retained);
-  return { testClientRoutes, cluster, rpc, deviceConnections, retained, access, audit, organizations, metrics, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
+  const fleet = new FleetService({ ds, config: config.fleet, retention: { maxAgeDays: config.mqtt.deviceEventRetention.maxAgeDays, intervalMs: config.mqtt.retentionIntervalMs }, clock, log, pubSub, bus, devices, connectionLog });
+  return { fleet, testClientRoutes, cluster, rpc, deviceConnections, retained, access, audit, organizations, metrics, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 
 export const SERVER_NAMES = ['mosquitto', 'aedes', 'portico'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
-export const SCENARIOS = ['throughput', 'fanin', 'storm', 'graphql'] as const;
+export const SCENARIOS = ['throughput', 'fanin', 'storm', 'graphql', 'fleet'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -39,6 +39,8 @@ export interface BenchOptions {
     /** A git ref built and measured with the same GraphQL requests in the same run (null: none). */
     baseline: string | null;
   };
+  /** Portico with and without latest state and counters (fresh servers, alternating), on throughput cells. */
+  fleetCost: { rounds: number; publishers: number; payloadBytes: number; qos: Array<0 | 1> };
   /** Extra environment for the Portico child (KEY=VALUE pairs). */
   porticoEnv: Record<string, string>;
   /** Extra node arguments for the Portico child (e.g. --cpu-prof), space-separated. */
@@ -49,7 +51,7 @@ export interface BenchOptions {
 export const USAGE = `usage: npm run bench -- [--quick] [--key=value ...]   (or BENCH_<KEY>=value in the environment)
   --quick                     ~1 minute run with small sizes
   --servers=mosquitto,aedes,portico
-  --scenarios=throughput,fanin,storm,graphql
+  --scenarios=throughput,fanin,storm,graphql,fleet
   --tp-seconds=N              length of one throughput cell (s)
   --tp-max-messages=N         messages per throughput cell, at most
   --tp-window=N               messages in flight (published, not yet received), at most
@@ -61,6 +63,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--key=value ...]   (or 
   --gql-seconds=N             --gql-connections=N          --fanout-clients=N   --fanout-events=N
   --gql-baseline=REF          also build git REF (e.g. a commit of an earlier main) and measure its GraphQL requests/s,
                               printed as ratios
+  --fleet-rounds=N            --fleet-publishers=N  --fleet-payload=N  --fleet-qos=0,1
+                              (Portico with and without latest state and counters; uses the --tp-* cell length)
   --portico-env=K=V,K=V       extra environment for Portico (e.g. PORTICO_EVENT_FLUSH_INTERVAL_MS=10)
   --portico-node-args="..."   extra node arguments for Portico (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
   --out=DIR                   results directory (default bench/results)`;
@@ -89,6 +93,7 @@ function defaults(quick: boolean, root: string): BenchOptions {
     },
     storm: { devices: quick ? 1000 : 10_000, concurrency: 100, tls: true },
     graphql: { seconds: quick ? 2 : 10, connections: 10, fanoutClients: quick ? 100 : 1000, fanoutEvents: quick ? 3 : 5, baseline: null },
+    fleetCost: { rounds: quick ? 1 : 2, publishers: 100, payloadBytes: 16, qos: [0, 1] },
     porticoEnv: {},
     porticoNodeArgs: [],
     outDir: path.join(root, 'bench', 'results'),
@@ -165,6 +170,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: strin
       case 'fanout-clients': o.graphql.fanoutClients = positiveInt(key, v); break;
       case 'fanout-events': o.graphql.fanoutEvents = positiveInt(key, v); break;
       case 'gql-baseline': o.graphql.baseline = v || null; break;
+      case 'fleet-rounds': o.fleetCost.rounds = positiveInt(key, v); break;
+      case 'fleet-publishers': o.fleetCost.publishers = positiveInt(key, v); break;
+      case 'fleet-payload': o.fleetCost.payloadBytes = positiveInt(key, v); break;
+      case 'fleet-qos': o.fleetCost.qos = qosList(key, v); break;
       case 'portico-env':
         o.porticoEnv = envPairs(key, v);
         break;

@@ -1,4 +1,5 @@
 import type { FaninResult, FaninStep } from '../scenarios/fanin.js';
+import { type FleetCostResult, fleetCostSummary } from '../scenarios/fleet-cost.js';
 import type { DevicesQueryResult, FanoutResult } from '../scenarios/graphql.js';
 import type { StormResult } from '../scenarios/storm.js';
 import type { ThroughputResult } from '../scenarios/throughput.js';
@@ -24,6 +25,8 @@ export interface BenchResults {
     /** `--gql-baseline`: the same requests on a build of `ref` and on this build, fresh servers, 50 devices each. */
     baseline?: { ref: string; commit: string; devicesQuery: DevicesQueryResult; meQuery: DevicesQueryResult; current: { devicesQuery: DevicesQueryResult; meQuery: DevicesQueryResult } };
   };
+  /** Portico with and without latest state and counters. */
+  fleetCost?: FleetCostResult[];
   ratios: Ratios;
   errors: Array<{ server: string; scenario: string; error: string }>;
 }
@@ -180,6 +183,17 @@ export function markdown(r: BenchResults): string {
       const f = g.fanout;
       lines.push(`- Subscription fan-out: one device event → ${num(f.subscribed)} graphql-ws clients: all delivered after **${ms(f.allDeliveredMs.p50)} ms** (p50 of ${f.events} events, max ${ms(f.allDeliveredMs.max)} ms); per client p50 ${ms(f.perClientMs.p50)} / p99 ${ms(f.perClientMs.p99)} ms; missing ${f.missing}.`);
     }
+  }
+  if (r.fleetCost?.length) {
+    const rounds = r.fleetCost[0].withCpu.length;
+    lines.push('', `## 5. Cost of latest state and counters (Portico; median of ${rounds} fresh server${rounds === 1 ? '' : 's'} each)`, '');
+    lines.push('| QoS | devices → 1 | payload | with (default): msg/s (CPU-µs/msg) | without: msg/s (CPU-µs/msg) | extra CPU per message |', '| --- | --- | --- | --- | --- | --- |');
+    for (const c of r.fleetCost) {
+      const s = fleetCostSummary(c);
+      const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)];
+      lines.push(`| ${c.qos} | ${c.publishers} | ${c.payloadBytes} B | ${num(med(c.withMsgsPerSec))} (${num(s.withCpu, 1)}) | ${num(med(c.withoutMsgsPerSec))} (${num(s.withoutCpu, 1)}) | ${num(s.extraMicros, 1)} µs (${s.extraPercent >= 0 ? '+' : ''}${num(s.extraPercent, 1)} %)${c.allStored ? '' : ' – not all stored'} |`);
+    }
+    lines.push('', 'Without = `PORTICO_LATEST_TOPICS_PER_DEVICE=0 PORTICO_FLEET_TRACKING=false` (no latest values, no last seen times or counters); every device publishes on a topic of its own.');
   }
   if (r.errors.length) {
     lines.push('', '## Errors', '');

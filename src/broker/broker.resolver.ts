@@ -245,7 +245,7 @@ export class DeviceConnectionLogResolver {
 }
 
 /** Filters an async iterable, passing `return()` through (so unsubscribing ends the source at once). */
-function filterIterable<T>(source: AsyncIterable<T>, keep: (value: T) => boolean): AsyncIterableIterator<T> {
+export function filterIterable<T>(source: AsyncIterable<T>, keep: (value: T) => boolean): AsyncIterableIterator<T> {
   const it = source[Symbol.asyncIterator]();
   const filtered: AsyncIterableIterator<T> = {
     async next() {

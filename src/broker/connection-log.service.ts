@@ -33,6 +33,8 @@ export interface AuthFailedFolding {
  */
 export class ConnectionLogService extends RecordStore<ConnectionLogEntity> {
   private readonly folder: FailureFolder | null;
+  /** Told of every row recorded, also of AUTH_FAILED rows folded into a later count row (counters: src/fleet). */
+  readonly observers = new Set<(row: ConnectionLogEntity) => void>();
 
   constructor(o: StoreOptions, folding: AuthFailedFolding = { windowMs: 0, maxKeys: 1 }) {
     super(o, ConnectionLogEntity, 'connectionLog');
@@ -62,6 +64,7 @@ export class ConnectionLogService extends RecordStore<ConnectionLogEntity> {
       count: 1,
       time: this.o.clock(),
     });
+    for (const observe of this.observers) observe(row);
     if (row.eventType !== ConnectionEventType.AUTH_FAILED || !this.folder || this.folder.offer(row)) void this.writer.add(row);
     return row;
   }

@@ -1,6 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { bool, ConfigError, type Env, int, keyPrefix, list, oneOf, port, wsPath } from './env.js';
+import { bool, ConfigError, type Env, int, list, oneOf, port, wsPath } from './env.js';
+import { type FleetConfig, fleetConfig } from './fleet.js';
+import { type ScaleOutConfig, scaleOutConfig } from './scale-out.js';
+
+export type { ScaleOutConfig } from './scale-out.js';
 
 
 /**
@@ -123,27 +127,6 @@ export interface TestClientConfig {
   connectTimeoutMs: number;
 }
 
-export interface ScaleOutConfig {
-  /**
-   * With Redis: how often each instance compares the database's registry generation with the registry events it has
-   * seen, and re-checks its sessions when it missed some (ms). It also compares at once whenever Redis comes back.
-   */
-  registryCheckIntervalMs: number;
-  /**
-   * With Redis: every key and channel of the shared MQTT state, instance leases and test client routing starts with
-   * `<redisKeyPrefix>:` (instances that share a database must share it; a test uses one of its own).
-   */
-  redisKeyPrefix: string;
-  /**
-   * With Redis: an instance renews its lease every quarter of this; once a lease has run out, a surviving instance
-   * takes over what the dead one held (its devices go OFFLINE, logged `instance lost`; its wills and sessions are
-   * handled) within this plus a quarter of it (ms).
-   */
-  instanceLeaseMs: number;
-  /** With Redis: an operation routed to the instance holding a session (test client, Device.connection) gives up after this long (ms). */
-  routeTimeoutMs: number;
-}
-
 /** How many failed attempts one key may make before it is refused for a while. */
 export interface FailureLimit {
   /** Failures allowed per account / client id within `windowSeconds`; 0 switches the throttle off. */
@@ -212,6 +195,8 @@ export interface Config {
   /** Throttling of failed logins and MQTT authentications; aggregation of AUTH_FAILED log rows. */
   throttle: ThrottleConfig;
   graphql: GraphQLLimitsConfig;
+  /** Last seen times, counters and inactivity of devices (src/fleet). */
+  fleet: FleetConfig;
   /** Redis for scale-out (MQTT message fan-out, GraphQL subscription events across instances). */
   redisUrl?: string;
   /** This instance's id; generated into `<dataDir>/instance-id` when not configured. */
@@ -343,15 +328,11 @@ export function loadConfig(env: Env = process.env): Config {
       maxSubscriptionsPerSocket: int(env, 'PORTICO_GRAPHQL_MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1),
       maxSocketBufferedBytes: int(env, 'PORTICO_GRAPHQL_MAX_SOCKET_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
     },
+    fleet: fleetConfig(env),
     redisUrl: env.REDIS_URL || undefined,
     instanceId: env.PORTICO_INSTANCE_ID || undefined,
     redisStartTimeoutMs: int(env, 'PORTICO_REDIS_START_TIMEOUT_MS', 10_000, 1),
-    scaleOut: {
-      registryCheckIntervalMs: int(env, 'PORTICO_REGISTRY_CHECK_INTERVAL_MS', 5000, 10),
-      redisKeyPrefix: keyPrefix(env, 'PORTICO_REDIS_KEY_PREFIX', 'portico'),
-      instanceLeaseMs: int(env, 'PORTICO_INSTANCE_LEASE_MS', 10_000, 200),
-      routeTimeoutMs: int(env, 'PORTICO_ROUTE_TIMEOUT_MS', 15_000, 100),
-    },
+    scaleOut: scaleOutConfig(env),
     graphiqlDir: path.resolve(env.PORTICO_GRAPHIQL_DIR || path.join(packageRoot(), 'dist', 'graphiql')),
     logLevel: oneOf(env, 'PORTICO_LOG_LEVEL', ['silent', 'error', 'warn', 'info', 'debug'] as const, 'info'),
     shutdownTimeoutMs: int(env, 'PORTICO_SHUTDOWN_TIMEOUT_MS', 10_000, 100),
@@ -392,5 +373,6 @@ export function makeConfig(overrides: ConfigOverrides & { dataDir: string }): Co
       mqttAuth: { ...base.throttle.mqttAuth, ...overrides.throttle?.mqttAuth },
     },
     graphql: { ...base.graphql, ...overrides.graphql },
+    fleet: { ...base.fleet, ...overrides.fleet },
   };
 }

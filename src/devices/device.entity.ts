@@ -71,6 +71,17 @@ export class DeviceEntity {
   @Column({ name: 'connected_instance', type: 'varchar', length: 64, nullable: true })
   connectedInstance!: string | null;
 
+  /** Fleet view (src/fleet exposes these): the last packet written (any instance), the inactivity flag and timeout. */
+  @Column({ name: 'last_seen_at', ...timestampColumn(true) })
+  lastSeenAt!: Date | null;
+
+  @Column({ type: 'boolean', default: false })
+  active!: boolean;
+
+  /** Seconds; null: the configured default. */
+  @Column({ name: 'inactivity_timeout', type: 'integer', nullable: true })
+  inactivityTimeout!: number | null;
+
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Free-form JSON object.' })
   @Column({ type: 'text', transformer: jsonText, nullable: true })
   metadata!: Record<string, unknown> | null;

@@ -10,6 +10,8 @@ registerEnumType(DeviceSortField, { name: 'DeviceSortField' });
 
 export const ORGANIZATION_ID = 'An organization you belong to (NOT_FOUND otherwise); default: your personal organization, or your API key\'s.';
 
+const INACTIVITY_TIMEOUT = 'Seconds without any packet after which the device is flagged inactive (Device.active false); 0 = never. Default: PORTICO_DEVICE_INACTIVITY_TIMEOUT_SECONDS.';
+
 @InputType()
 export class CreateDeviceInput {
   @Field({ description: 'Display name, 1–100 characters.' })
@@ -29,6 +31,9 @@ export class CreateDeviceInput {
 
   @Field(() => GraphQLJSONObject, { nullable: true })
   metadata?: Record<string, unknown> | null;
+
+  @Field(() => Int, { nullable: true, description: INACTIVITY_TIMEOUT })
+  inactivityTimeout?: number | null;
 }
 
 @InputType()
@@ -50,6 +55,9 @@ export class UpdateDeviceInput {
 
   @Field(() => GraphQLJSONObject, { nullable: true })
   metadata?: Record<string, unknown> | null;
+
+  @Field(() => Int, { nullable: true, description: INACTIVITY_TIMEOUT })
+  inactivityTimeout?: number | null;
 }
 
 @InputType()

@@ -26,6 +26,8 @@ export interface CreateDeviceData {
   username?: string | null;
   authType?: DeviceAuthType | null;
   metadata?: Record<string, unknown> | null;
+  /** Seconds without a packet after which the device is flagged inactive (0 = never); default: the configured one. */
+  inactivityTimeout?: number | null;
 }
 
 export interface UpdateDeviceData {
@@ -35,6 +37,7 @@ export interface UpdateDeviceData {
   authType?: DeviceAuthType | null;
   blocked?: boolean | null;
   metadata?: Record<string, unknown> | null;
+  inactivityTimeout?: number | null;
 }
 
 export enum DeviceSortField {
@@ -76,6 +79,15 @@ function checkClientIdLike(field: 'deviceNumber' | 'username', raw: string): str
   return raw;
 }
 
+/** A year, in seconds. */
+export const MAX_INACTIVITY_TIMEOUT = 365 * 24 * 3600;
+
+function checkInactivityTimeout(raw: number | null | undefined): number | null {
+  if (raw == null) return null;
+  if (!Number.isInteger(raw) || raw < 0 || raw > MAX_INACTIVITY_TIMEOUT) throw badInput(`inactivityTimeout must be 0 (never) to ${MAX_INACTIVITY_TIMEOUT} seconds`, 'inactivityTimeout');
+  return raw;
+}
+
 function checkMetadata(raw: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
   if (raw == null) return null;
   if (Buffer.byteLength(JSON.stringify(raw)) > MAX_METADATA_BYTES) {
@@ -93,6 +105,7 @@ const auditedFields = (d: DeviceEntity): Record<string, unknown> => ({
   authType: d.authType,
   blocked: d.blocked,
   metadata: d.metadata,
+  inactivityTimeout: d.inactivityTimeout,
 });
 
 export class DeviceService {
@@ -157,6 +170,9 @@ export class DeviceService {
       lastConnectedAt: null,
       lastDisconnectedAt: null,
       metadata: checkMetadata(data.metadata),
+      lastSeenAt: null,
+      active: false,
+      inactivityTimeout: checkInactivityTimeout(data.inactivityTimeout),
       createdAt: now,
       updatedAt: now,
     });
@@ -188,6 +204,7 @@ export class DeviceService {
     if (data.name != null) device.name = checkName(data.name);
     if (data.description !== undefined) device.description = checkDescription(data.description);
     if (data.metadata !== undefined) device.metadata = checkMetadata(data.metadata);
+    if (data.inactivityTimeout != null) device.inactivityTimeout = checkInactivityTimeout(data.inactivityTimeout);
     if (data.username != null && data.username !== device.username) {
       device.username = checkClientIdLike('username', data.username);
       credentialsChanged = 'username changed';

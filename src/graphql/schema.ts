@@ -9,6 +9,7 @@ import { CommandResolver } from '../commands/commands.resolver.js';
 import { CertificateResolver, DeviceCertificatesResolver } from '../certificates/certificate.resolver.js';
 import { AuditResolver } from '../audit/index.js';
 import { DeviceCredentialsResolver, DeviceResolver } from '../devices/device.resolver.js';
+import { DeviceFleetResolver, FleetResolver } from '../fleet/index.js';
 import { MemberResolver, OrganizationResolver } from '../organizations/index.js';
 import { PkiResolver } from '../pki/pki.resolver.js';
 import { createAppPubSub } from '../realtime/pubsub.js';
@@ -16,7 +17,7 @@ import type { Services } from '../services.js';
 import { TestClientResolver } from '../testclient/test-client.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 
-export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver, ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver, DeviceLatestResolver, LatestValueResolver, CommandResolver, DeviceCredentialsResolver, OrganizationResolver, MemberResolver, AuditResolver, RetainedMessageResolver, DeviceConnectionResolver] as const;
+export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver, ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver, DeviceLatestResolver, LatestValueResolver, CommandResolver, DeviceCredentialsResolver, OrganizationResolver, MemberResolver, AuditResolver, RetainedMessageResolver, DeviceConnectionResolver, DeviceFleetResolver, FleetResolver] as const;
 
 /** Constructs each resolver with the services it needs (no global container). */
 function containerFor(services: Services): ContainerType {
@@ -40,6 +41,8 @@ function containerFor(services: Services): ContainerType {
     [AuditResolver, new AuditResolver(services.audit)],
     [RetainedMessageResolver, new RetainedMessageResolver()],
     [DeviceConnectionResolver, new DeviceConnectionResolver()],
+    [DeviceFleetResolver, new DeviceFleetResolver(services.fleet)],
+    [FleetResolver, new FleetResolver(services.fleet)],
   ]);
   return {
     get(cls: unknown) {

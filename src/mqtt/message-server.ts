@@ -106,9 +106,9 @@ export class MessageServer extends EventEmitter {
     }
   }
 
-  get ports(): MessageServerPorts {
-    return this.endpoints.ports;
-  }
+  /** For observers (src/fleet): the running aedes broker (null before start) and the device each client authenticated as. */
+  readonly observed = { broker: () => this.broker, deviceOf: (client: Client) => this.everSeen.get(client)?.device ?? null };
+  get ports(): MessageServerPorts { return this.endpoints.ports; }
 
   get maxPacketBytes(): number {
     return this.d.config.maxPayloadBytes + PACKET_OVERHEAD;

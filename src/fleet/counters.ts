@@ -1,0 +1,113 @@
+import type { EntityManager } from 'typeorm';
+import { COUNT_COLUMNS, type Counts, zeroCounts } from './counter.entity.js';
+
+export const MINUTE_MS = 60_000;
+
+/** The minute `at` (epoch ms) falls in, as the epoch ms of its start. */
+export const minuteOf = (at: number): number => at - (((at % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
+
+/** One device's counts in one minute, not yet written. */
+export interface Tally extends Counts {
+  organizationId: string;
+}
+
+/** Minute → device id → counts. */
+export type Tallies = Map<number, Map<string, Tally>>;
+
+/**
+ * Counts of this instance not yet written, per minute and device. Adding to it is a couple of map lookups (it runs
+ * for every message); `take()` hands everything to a write and starts afresh, `restore()` puts back what a failed
+ * write could not store.
+ */
+export class CounterBuffer {
+  private tallies: Tallies = new Map();
+  private lastMinute = Number.NaN;
+  private lastDevices: Map<string, Tally> | null = null;
+
+  /** The device's counts of the minute `at` falls in, to add to. */
+  tally(organizationId: string, deviceId: string, at: number): Tally {
+    const minute = minuteOf(at);
+    let devices = minute === this.lastMinute ? this.lastDevices : null;
+    if (!devices) {
+      devices = this.tallies.get(minute) ?? null;
+      if (!devices) this.tallies.set(minute, (devices = new Map()));
+      this.lastMinute = minute;
+      this.lastDevices = devices;
+    }
+    let t = devices.get(deviceId);
+    if (!t) devices.set(deviceId, (t = { organizationId, ...zeroCounts() }));
+    return t;
+  }
+
+  get empty(): boolean {
+    return this.tallies.size === 0;
+  }
+
+  take(): Tallies {
+    const taken = this.tallies;
+    this.tallies = new Map();
+    this.lastMinute = Number.NaN;
+    this.lastDevices = null;
+    return taken;
+  }
+
+  restore(taken: Tallies): void {
+    for (const [minute, devices] of taken) {
+      for (const [deviceId, t] of devices) {
+        const into = this.tally(t.organizationId, deviceId, minute);
+        for (const [field] of COUNT_COLUMNS) into[field] += t[field];
+      }
+    }
+  }
+}
+
+/** Rows per statement: well below both databases' bound-parameter limits. */
+const CHUNK = 1000;
+
+/**
+ * Adds the tallies to the per-device and per-organization minute rows (one upsert per chunk, rows in key order so
+ * concurrent writers on several instances lock them in the same order).
+ */
+export async function writeTallies(m: EntityManager, taken: Tallies, postgres: boolean): Promise<void> {
+  const deviceRows: Array<[string, number, string, Counts]> = [];
+  const orgRows = new Map<string, [string, number, Counts]>();
+  for (const [minute, devices] of taken) {
+    for (const [deviceId, t] of devices) {
+      deviceRows.push([deviceId, minute, t.organizationId, t]);
+      const key = `${t.organizationId}\u0000${minute}`;
+      let org = orgRows.get(key);
+      if (!org) orgRows.set(key, (org = [t.organizationId, minute, zeroCounts()]));
+      for (const [field] of COUNT_COLUMNS) org[2][field] += t[field];
+    }
+  }
+  const byKey = (a: [string, number, ...unknown[]], b: [string, number, ...unknown[]]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]);
+  deviceRows.sort(byKey);
+  const orgList = [...orgRows.values()].sort(byKey);
+  const counts = COUNT_COLUMNS.map(([, column]) => column);
+  const add = (table: string) => counts.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ');
+  for (let i = 0; i < deviceRows.length; i += CHUNK) {
+    const params: unknown[] = [];
+    const tuples = deviceRows.slice(i, i + CHUNK).map(([deviceId, minute, organizationId, c]) => {
+      params.push(deviceId, organizationId);
+      return `(${mark(params.length - 1, postgres)}, ${minute}, ${mark(params.length, postgres)}, ${COUNT_COLUMNS.map(([f]) => c[f]).join(', ')})`;
+    });
+    await m.query(
+      `INSERT INTO device_counters (device_id, bucket, organization_id, ${counts.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (device_id, bucket) DO UPDATE SET ${add('device_counters')}`,
+      params,
+    );
+  }
+  for (let i = 0; i < orgList.length; i += CHUNK) {
+    const params: unknown[] = [];
+    const tuples = orgList.slice(i, i + CHUNK).map(([organizationId, minute, c]) => {
+      params.push(organizationId);
+      return `(${mark(params.length, postgres)}, ${minute}, ${COUNT_COLUMNS.map(([f]) => c[f]).join(', ')})`;
+    });
+    await m.query(
+      `INSERT INTO organization_counters (organization_id, bucket, ${counts.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (organization_id, bucket) DO UPDATE SET ${add('organization_counters')}`,
+      params,
+    );
+  }
+}
+
+/** The n-th (1-based) bound parameter. */
+export const mark = (n: number, postgres: boolean): string => (postgres ? `$${n}` : '?');
