@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { connect, endAll, nextLogRow } from './support/mqtt';
 import { createPgDatabase, createTokenDevice, gqlOk, signUp, startTestApp, type TestApp } from './support/app';
 
-const CONNECTION = '{ online since remoteAddress listener protocolVersion keepalive cleanSession subscriptions { topicFilter qos } lastDisconnectReason willPublished }';
+const CONNECTION = '{ online since lastSeenAt remoteAddress listener protocolVersion keepalive cleanSession subscriptions { topicFilter qos } lastDisconnectReason willPublished }';
 const query = (app: TestApp, token: string, id: string) => gqlOk(app, `query($id:ID!){ device(id:$id){ connection ${CONNECTION} } }`, { id }, token).then((d) => d.device.connection);
 
 /** Issue #12: Device.connection — the live session (from whichever instance holds it) and how the last one ended. */
@@ -26,6 +26,7 @@ describe('Device.connection', () => {
     let info = await query(app, user.token, d.id);
     expect(info).toMatchObject({ online: true, remoteAddress: '127.0.0.1', listener: 'MQTT', protocolVersion: 5, keepalive: 30, cleanSession: false });
     expect(new Date(info.since).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(new Date(info.lastSeenAt).getTime()).toBeGreaterThanOrEqual(new Date(info.since).getTime() - 1000);
     expect(info.subscriptions).toEqual([
       { topicFilter: '$share/g/c', qos: 2 },
       { topicFilter: 'a/+', qos: 1 },

@@ -7,7 +7,7 @@ import { DeviceConnectionInfo } from './device-connection.js';
 @Resolver(() => DeviceEntity)
 export class DeviceConnectionResolver {
   @FieldResolver(() => DeviceConnectionInfo, { description: 'The MQTT session: live facts from whichever instance holds it (remote address, listener, protocol, keepalive, subscriptions), and how the last one ended.' })
-  connection(@Root() device: DeviceEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceConnectionInfo> {
-    return ctx.services.deviceConnections.of(device);
+  async connection(@Root() device: DeviceEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceConnectionInfo> {
+    return { ...(await ctx.services.deviceConnections.of(device)), lastSeenAt: ctx.services.fleet.lastSeenAt(device) };
   }
 }

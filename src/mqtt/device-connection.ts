@@ -41,6 +41,9 @@ export class DeviceConnectionInfo {
   @Field(() => [SubscriptionInfo], { nullable: true, description: "The live session's subscriptions; null when the instance holding it did not answer." })
   subscriptions!: SubscriptionInfo[] | null;
 
+  @Field(() => Date, { nullable: true, description: 'The last packet from the device (any packet), as Device.lastSeenAt.' })
+  lastSeenAt!: Date | null;
+
   @Field(() => String, { nullable: true, description: 'How the last session ended (as in the connection log).' })
   lastDisconnectReason!: string | null;
 
@@ -106,6 +109,7 @@ export class DeviceConnections {
       keepalive: live?.keepalive ?? connected?.keepalive ?? null,
       cleanSession: live?.cleanSession ?? connected?.cleanSession ?? null,
       subscriptions: live ? live.subscriptions : null,
+      lastSeenAt: null,
       lastDisconnectReason: lastEnd?.reason ?? null,
       willPublished,
     };
