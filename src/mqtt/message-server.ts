@@ -23,7 +23,7 @@ import { recoverAfterRestart } from './recovery.js';
 import { MqttObserver } from './observer.js';
 import { Presence } from './presence.js';
 import { ConnackReturnCode, ReasonCode } from './reason-codes.js';
-import { describeError, Session, SessionState } from './session.js';
+import { describeError, markTakenOver, Session, SessionState } from './session.js';
 import { advertiseSharedSubscriptions } from './shared-subscriptions.js';
 import { lostWillPublisher } from './shared/lost-instance.js';
 import { SharedState, type SharedStateDeps } from './shared/shared-state.js';
@@ -331,7 +331,10 @@ export class MessageServer extends EventEmitter {
           this.authenticated(s, outcome.device, outcome.fingerprint);
           if (s.protocolVersion === 5 && s.clean === false && client.sessionExpiryInterval === 0) resumeQueuedMessages(client);
           // The device is ONLINE (in the database) before its CONNACK leaves.
-          void this.presence.hold(outcome.device, s).then(() => cb(null, true));
+          void this.presence.hold(outcome.device, s).then(() => {
+            markTakenOver(this.sessions.values(), s); // aedes now registers s, closing an older session of its client id
+            cb(null, true);
+          });
           return;
         }
         this.refused(s, outcome);
@@ -351,13 +354,6 @@ export class MessageServer extends EventEmitter {
     s.device = device;
     s.fingerprint = fingerprint;
     s.prefix = namespacePrefix(device.organizationId);
-    // [MQTT-3.1.4-2] aedes closes an older session with this client id when this one registers (MQTT 5 clients
-    // get 0x8E): the older one is logged as taken over.
-    for (const old of this.sessions.values()) {
-      if (old === s || old.clientId !== s.clientId || old.state !== SessionState.ONLINE) continue;
-      old.takenOver = true;
-      old.setReason(`taken over by a new connection${s.conn.remoteAddress ? ` from ${s.conn.remoteAddress}:${s.conn.remotePort}` : ''}`);
-    }
   }
 
   private refused(s: Session, outcome: Extract<AuthOutcome, { ok: false }>): void {

@@ -95,6 +95,19 @@ export class Session {
   }
 }
 
+/**
+ * [MQTT-3.1.4-2] aedes closes an older session with the client id of `s` when `s` registers (MQTT 5 clients get
+ * 0x8E): the older ones online are logged as taken over. Called right before `s` is accepted (aedes then registers
+ * it, closing the older one before it reports the new client).
+ */
+export function markTakenOver(sessions: Iterable<Session>, s: Session): void {
+  for (const old of sessions) {
+    if (old === s || old.clientId !== s.clientId || old.state !== SessionState.ONLINE) continue;
+    old.takenOver = true;
+    old.setReason(`taken over by a new connection${s.conn.remoteAddress ? ` from ${s.conn.remoteAddress}:${s.conn.remotePort}` : ''}`);
+  }
+}
+
 /** A connection error as the connection log states it. */
 export function describeError(err: Error & { code?: string; size?: number; maximumPacketSize?: number }): string {
   if (err.message === 'keep alive timeout') return 'keepalive timeout';
