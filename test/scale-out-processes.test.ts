@@ -74,6 +74,14 @@ describe('scale-out: three instances as processes on PostgreSQL + Redis', () => 
     token = up.data.signUp.token;
   });
 
+  // A test that failed midway may have left an instance down: each test starts with all three up.
+  beforeEach(async () => {
+    for (const name of ['a', 'b', 'c'] as const) {
+      const s = servers[name];
+      if (s && (s.proc.exitCode !== null || s.proc.signalCode !== null)) await start(name);
+    }
+  });
+
   afterAll(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
     for (const s of Object.values(servers)) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
@@ -94,10 +102,12 @@ describe('scale-out: three instances as processes on PostgreSQL + Redis', () => 
     return { id: d.id, deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey };
   }
 
-  async function connect(server: ChildServer, d: Device, opts: Partial<IClientOptions> = {}): Promise<{ client: MqttClient; sessionPresent: boolean }> {
+  /** `setup` runs before the CONNECT goes out: queued messages may arrive in the same read as the CONNACK. */
+  async function connect(server: ChildServer, d: Device, opts: Partial<IClientOptions> = {}, setup?: (client: MqttClient) => void): Promise<{ client: MqttClient; sessionPresent: boolean }> {
     const client = mqtt.connect({ host: '127.0.0.1', port: server.mqttPort, clientId: d.deviceNumber, username: d.username, password: d.key, reconnectPeriod: 0, ...opts });
     clients.push(client);
     client.on('error', () => undefined);
+    setup?.(client);
     const connack = await nextEvent<{ sessionPresent: boolean }>(client, 'connect', 10_000);
     return { client, sessionPresent: connack.sessionPresent };
   }
@@ -173,10 +183,9 @@ describe('scale-out: three instances as processes on PostgreSQL + Redis', () => 
     expect(other).toEqual({ status: 'OFFLINE', last: { eventType: 'DISCONNECTED', reason: 'instance lost' } });
 
     // The sleeper resumes its session on C (Clean Start 0) and gets every queued message once, in order.
-    const s2 = await connect(servers.c, sleeper, persistent);
-    expect(s2.sessionPresent).toBe(true);
     const got: string[] = [];
-    s2.client.on('message', (_topic, payload) => got.push(payload.toString()));
+    const s2 = await connect(servers.c, sleeper, persistent, (c) => c.on('message', (_topic, payload) => got.push(payload.toString())));
+    expect(s2.sessionPresent).toBe(true);
     await p.client.publishAsync('cmd/light', 'end', { qos: 1 });
     await until('the queued messages on C', () => (got.includes('end') ? true : undefined)).catch((err) => {
       throw new Error(`${err.message}: got ${JSON.stringify(got)}`);
@@ -300,6 +309,8 @@ describe('scale-out: three instances as processes on PostgreSQL + Redis', () => 
           `${lost.length} acknowledged and not stored, ${told.length} DISCONNECT 0x8B to MQTT 5 devices; ${restarts.join('; ')}`,
       );
     } finally {
+      // Their publish timers too: a test that failed midway must not keep the process alive.
+      for (const p of publishers) void p.stop();
       await Promise.all(publishers.map((p) => p.client.endAsync(true)));
       await lb.close();
     }
