@@ -12,6 +12,15 @@ export function checkName(raw: string, field = 'name'): string {
   return name;
 }
 
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** An e-mail address as stored (trimmed, lower case), or BAD_USER_INPUT when it is not one. */
+export function normalizeEmail(raw: string, field = 'email'): string {
+  const email = raw.trim().toLowerCase();
+  if (email.length > 254 || !EMAIL_RE.test(email)) throw badInput(`${field} is not a valid e-mail address`, field);
+  return email;
+}
+
 /**
  * A case-insensitive "contains" search as a LIKE pattern (use with `LOWER(column) LIKE :pattern ESCAPE '\'`),
  * or null when the search is blank. LIKE wildcards in the text match literally.

@@ -3,11 +3,11 @@ import { type DataSource, type EntityManager, IsNull, type Repository } from 'ty
 import { MembershipEntity, OrganizationEntity, OrganizationRole, Permission, type Principal, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService } from '../audit/index.js';
 import { CertificateEntity } from '../certificates/certificate.entity.js';
-import { AppError, badInput, conflict, forbidden, notFound } from '../common/errors.js';
+import { AppError, conflict, forbidden, notFound } from '../common/errors.js';
 import type { RegistryBus } from '../common/events.js';
 import { isUuid, newId } from '../common/ids.js';
 import type { Clock } from '../common/runtime.js';
-import { checkName } from '../common/validate.js';
+import { checkName, normalizeEmail } from '../common/validate.js';
 import { DeviceEntity } from '../devices/device.entity.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { ApiKeyEntity, UserEntity } from '../users/user.entity.js';
@@ -94,8 +94,7 @@ export class OrganizationService {
   /** An invitation token for `email` (shown once; the inviter passes it on). Only owners invite owners. */
   async invite(scope: Scope, emailInput: string, role: OrganizationRole): Promise<{ token: string; invitation: InvitationEntity }> {
     if (role === OrganizationRole.OWNER && scope.role !== OrganizationRole.OWNER) throw ownersOnly();
-    const email = emailInput.trim().toLowerCase();
-    if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw badInput('email is not a valid e-mail address', 'email');
+    const email = normalizeEmail(emailInput);
     const member = await this.ds.getRepository(UserEntity).findOneBy({ email });
     if (member && (await this.members.existsBy({ organizationId: scope.organizationId, userId: member.id }))) throw conflict('already a member of this organization', 'email');
     const token = INVITATION_PREFIX + crypto.randomBytes(24).toString('base64url');

@@ -6,7 +6,7 @@ import { hashPassword, verifyPassword } from '../auth/password.js';
 import { signToken, verifyToken } from '../auth/token.js';
 import { badInput, conflict, notFound, unauthenticated } from '../common/errors.js';
 import { isUuid, newId } from '../common/ids.js';
-import { checkName } from '../common/validate.js';
+import { checkName, normalizeEmail } from '../common/validate.js';
 import type { RegistryBus } from '../common/events.js';
 import type { Clock } from '../common/runtime.js';
 import type { Secrets } from '../secrets/secrets.js';
@@ -18,7 +18,6 @@ import { AuditAction, type AuditService } from '../audit/index.js';
 import { ApiKeyEntity, UserEntity } from './user.entity.js';
 
 export const API_KEY_PREFIX = 'pk_';
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface Session {
   token: string;
@@ -59,12 +58,6 @@ export class UserService {
     bus.on('registryResync', () => this.apiKeyRows.clear());
   }
 
-  private static normalizeEmail(email: string): string {
-    const e = email.trim().toLowerCase();
-    if (e.length > 254 || !EMAIL_RE.test(e)) throw badInput('email is not a valid e-mail address', 'email');
-    return e;
-  }
-
   private static checkPassword(password: string): void {
     if (password.length < 8) throw badInput('password must be at least 8 characters', 'password');
     if (password.length > 200) throw badInput('password must be at most 200 characters', 'password');
@@ -76,7 +69,7 @@ export class UserService {
   }
 
   async signUp(emailInput: string, password: string): Promise<Session> {
-    const email = UserService.normalizeEmail(emailInput);
+    const email = normalizeEmail(emailInput);
     UserService.checkPassword(password);
     if (await this.users.existsBy({ email })) throw conflict('an account with this e-mail already exists', 'email');
     const now = this.clock();
