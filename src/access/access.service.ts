@@ -150,9 +150,4 @@ export class RequestAccess {
     return this.service.decide(actor, organizationId, await this.roleIn(organizationId), permission, what);
   }
 
-  /** Whether the caller has `permission` in the organization (field-level checks). */
-  async may(organizationId: string, permission: Permission): Promise<boolean> {
-    const role = this.principal && !this.authError ? await this.roleIn(organizationId) : null;
-    return role !== null && allows(role, permission);
-  }
 }

@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
-import { forbiddenFor, OrganizationRole, Permission } from '../access/index.js';
+import { Permission } from '../access/index.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { ConnectionType, type Connection, SortDirectionEnum, toConnection } from '../graphql/relay.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
@@ -178,7 +178,7 @@ export class DeviceCredentialsResolver {
   @FieldResolver(() => String, { nullable: true, description: 'The MQTT password (DEVELOPER or higher; FORBIDDEN for VIEWER); null for CERTIFICATE devices.' })
   async deviceKey(@Root() credentials: DeviceCredentials, @Ctx() ctx: GraphQLContext): Promise<string | null> {
     const { device } = credentials;
-    if (!(await ctx.access.may(device.organizationId, Permission.SECRETS))) throw forbiddenFor(Permission.SECRETS, (await ctx.access.roleIn(device.organizationId)) ?? OrganizationRole.VIEWER);
+    await ctx.access.within(device.organizationId, Permission.SECRETS, 'Device');
     return device.authType === DeviceAuthType.TOKEN ? ctx.loaders.deviceKey.load(device.id) : null;
   }
 }
