@@ -44,7 +44,7 @@ export const ConnectionLogConnection = ConnectionType('ConnectionLogEntry', Conn
 export const DeviceEventConnection = ConnectionType('DeviceEvent', DeviceEventEntity);
 
 /** The row's device through the request's device loader (no N+1), while it is still in the row's organization. */
-function deviceFor(ctx: GraphQLContext, row: { deviceId: string | null; organizationId: string | null }): Promise<DeviceEntity | null> {
+export function deviceFor(ctx: GraphQLContext, row: { deviceId: string | null; organizationId: string | null }): Promise<DeviceEntity | null> {
   if (!row.deviceId) return Promise.resolve(null);
   return ctx.loaders.device.load(row.deviceId).then((d) => (d && d.organizationId === row.organizationId ? d : null));
 }

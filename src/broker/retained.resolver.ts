@@ -2,8 +2,10 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Permission } from '../access/index.js';
 import { DeviceEntity } from '../devices/device.entity.js';
+import { ORGANIZATION_ID } from '../devices/device.resolver.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { ConnectionType, type Connection, toConnection } from '../graphql/relay.js';
+import { deviceFor } from './broker.resolver.js';
 import { payloadJson } from './device-event.service.js';
 import { RetainedMessageEntity } from './retained.entity.js';
 
@@ -14,14 +16,13 @@ export class RetainedMessageFilter {
 }
 
 export const RetainedMessageConnection = ConnectionType('RetainedMessage', RetainedMessageEntity);
-const ORG = "An organization you belong to (NOT_FOUND otherwise); default: your personal organization, or your API key's.";
 
 @Resolver(() => RetainedMessageEntity)
 export class RetainedMessageResolver {
   @Query(() => RetainedMessageConnection, { description: "An organization's retained messages, by topic." })
   async retainedMessages(
     @Ctx() ctx: GraphQLContext,
-    @Arg('organizationId', () => ID, { nullable: true, description: ORG }) organizationId?: string | null,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId?: string | null,
     @Arg('filter', () => RetainedMessageFilter, { nullable: true }) filter?: RetainedMessageFilter | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
@@ -35,7 +36,7 @@ export class RetainedMessageResolver {
   async clearRetainedMessage(
     @Ctx() ctx: GraphQLContext,
     @Arg('topic') topic: string,
-    @Arg('organizationId', () => ID, { nullable: true, description: ORG }) organizationId?: string | null,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId?: string | null,
   ): Promise<boolean> {
     return ctx.services.commands.clearRetained(await ctx.access.organization(organizationId, Permission.COMMANDS), topic);
   }
@@ -51,9 +52,7 @@ export class RetainedMessageResolver {
   }
 
   @FieldResolver(() => DeviceEntity, { nullable: true, description: 'The device that published it, while it exists.' })
-  async device(@Root() row: RetainedMessageEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity | null> {
-    if (!row.deviceId) return null;
-    const d = await ctx.loaders.device.load(row.deviceId);
-    return d && d.organizationId === row.organizationId ? d : null;
+  device(@Root() row: RetainedMessageEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity | null> {
+    return deviceFor(ctx, row);
   }
 }

@@ -3,12 +3,12 @@ import { badInput } from '../common/errors.js';
 import { Permission } from '../access/index.js';
 import { filterIterable, readScope } from '../broker/broker.resolver.js';
 import { DeviceEntity } from '../devices/device.entity.js';
+import { ORGANIZATION_ID } from '../devices/device.resolver.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { deviceActivityTopic, type FleetService } from './fleet.service.js';
 import { FleetSummary, MetricsBucket, MetricsPoint } from './fleet.types.js';
 import { requestedExpiryDays, summaryChanges } from './summary-stream.js';
 
-const ORG = "An organization you belong to (NOT_FOUND otherwise); default: your personal organization, or your API key's.";
 const DEVICE = 'A device of an organization you belong to (NOT_FOUND otherwise); when omitted, the whole organization (organizationId).';
 /** fleetSummaryChanged: reads at most this often, and at least this often. */
 export const MIN_SUMMARY_INTERVAL_MS = 250;
@@ -46,7 +46,7 @@ export class FleetResolver {
   constructor(private readonly fleet: FleetService) {}
 
   @Query(() => FleetSummary, { description: "An organization's fleet now: device counts, certificates about to expire, message and failure rates." })
-  async fleetSummary(@Ctx() ctx: GraphQLContext, @Arg('organizationId', () => ID, { nullable: true, description: ORG }) organizationId?: string | null): Promise<FleetSummary> {
+  async fleetSummary(@Ctx() ctx: GraphQLContext, @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId?: string | null): Promise<FleetSummary> {
     const scope = await ctx.access.organization(organizationId, Permission.READ);
     return this.fleet.queries.summary(scope.organizationId);
   }
@@ -63,7 +63,7 @@ export class FleetResolver {
     @Arg('to', () => Date, { nullable: true, description: 'Exclusive; default: now.' }) to?: Date | null,
     @Arg('bucket', () => MetricsBucket, { defaultValue: MetricsBucket.MINUTE }) bucket: MetricsBucket = MetricsBucket.MINUTE,
     @Arg('deviceId', () => ID, { nullable: true, description: DEVICE }) deviceId?: string | null,
-    @Arg('organizationId', () => ID, { nullable: true, description: ORG }) organizationId?: string | null,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId?: string | null,
   ): Promise<MetricsPoint[]> {
     const { scope, deviceId: id } = await readScope(ctx, deviceId, organizationId);
     return this.fleet.queries.metrics(scope.organizationId, id, from, to ?? ctx.services.clock(), bucket);
@@ -92,7 +92,7 @@ export class FleetResolver {
   })
   fleetSummaryChanged(
     @Root() summary: FleetSummary,
-    @Arg('organizationId', () => ID, { nullable: true, description: ORG }) _organizationId?: string | null,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) _organizationId?: string | null,
     @Arg('intervalMs', () => Int, { defaultValue: 1000, description: `Reads at most this often (${MIN_SUMMARY_INTERVAL_MS} to ${MAX_SUMMARY_INTERVAL_MS} ms).` }) _intervalMs?: number,
   ): FleetSummary {
     return summary;
@@ -111,7 +111,7 @@ export class FleetResolver {
   deviceActivityChanged(
     @Root() device: DeviceEntity,
     @Arg('deviceId', () => ID, { nullable: true, description: DEVICE }) _deviceId?: string | null,
-    @Arg('organizationId', () => ID, { nullable: true, description: ORG }) _organizationId?: string | null,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) _organizationId?: string | null,
   ): DeviceEntity {
     return device;
   }
