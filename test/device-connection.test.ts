@@ -1,6 +1,5 @@
-import crypto from 'node:crypto';
 import { connect, endAll, nextLogRow } from './support/mqtt';
-import { createPgDatabase, createTokenDevice, gqlOk, signUp, startTestApp, type TestApp } from './support/app';
+import { clusterConfig, createTokenDevice, gqlOk, signUp, startTestApp, type TestApp } from './support/app';
 
 const CONNECTION = '{ online since lastSeenAt remoteAddress listener protocolVersion keepalive cleanSession subscriptions { topicFilter qos } lastDisconnectReason willPublished }';
 const query = (app: TestApp, token: string, id: string) => gqlOk(app, `query($id:ID!){ device(id:$id){ connection ${CONNECTION} } }`, { id }, token).then((d) => d.device.connection);
@@ -57,11 +56,10 @@ describe('Device.connection across two instances', () => {
   let b: TestApp;
   let dropDb: () => Promise<void>;
   beforeAll(async () => {
-    const pg = await createPgDatabase();
-    dropDb = pg.drop;
-    const shared = { database: { type: 'postgres' as const, url: pg.url, sqlitePath: '', logging: false }, redisUrl: 'redis://127.0.0.1:6379', serverSecret: crypto.randomBytes(32).toString('base64') };
-    a = await startTestApp({ config: shared });
-    b = await startTestApp({ config: shared });
+    const cluster = await clusterConfig();
+    dropDb = cluster.drop;
+    a = await startTestApp({ config: cluster.config });
+    b = await startTestApp({ config: cluster.config });
   });
   afterAll(async () => {
     await endAll();

@@ -1,5 +1,4 @@
-import crypto from 'node:crypto';
-import { createPgDatabase, createTokenDevice, gqlOk, signUp, startTestApp, type TestApp } from './support/app';
+import { clusterConfig, createTokenDevice, gqlOk, signUp, startTestApp, type TestApp } from './support/app';
 import { messagesCounted } from './support/fleet';
 import { connect, endAll } from './support/mqtt';
 import { subscribe } from './support/ws';
@@ -8,7 +7,6 @@ import { subscribe } from './support/ws';
  * Issue #13, the fleet view in scale-out: what one instance saw is written to the shared database, so the other reads
  * it (last seen, counters, summary rates), and an activity change made on one reaches subscribers on the other.
  */
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const MINUTE = 60_000;
 
 describe('fleet view across two instances (PostgreSQL + Redis)', () => {
@@ -17,16 +15,10 @@ describe('fleet view across two instances (PostgreSQL + Redis)', () => {
   let dropDb: () => Promise<void>;
 
   beforeAll(async () => {
-    const pg = await createPgDatabase();
-    dropDb = pg.drop;
-    const shared = {
-      database: { type: 'postgres' as const, url: pg.url, sqlitePath: '', logging: false },
-      redisUrl: REDIS_URL,
-      serverSecret: crypto.randomBytes(32).toString('base64'),
-      fleet: { trackingEnabled: true, flushIntervalMs: 1000, inactivityTimeoutSeconds: 600, inactivitySweepIntervalMs: 600_000 },
-    };
-    a = await startTestApp({ config: shared });
-    b = await startTestApp({ config: shared });
+    const cluster = await clusterConfig({ fleet: { trackingEnabled: true, flushIntervalMs: 1000, inactivityTimeoutSeconds: 600, inactivitySweepIntervalMs: 600_000 } });
+    dropDb = cluster.drop;
+    a = await startTestApp({ config: cluster.config });
+    b = await startTestApp({ config: cluster.config });
   });
   afterEach(() => endAll());
   afterAll(async () => {

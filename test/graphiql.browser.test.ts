@@ -1,13 +1,11 @@
-import fs from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import mqtt from 'mqtt';
 import { deviceStatusTopic } from '../src/devices/status-topic';
 import { signUp, startTestApp, type TestApp } from './support/app';
+import { haveChromium, offlinePage, warnIfNoChromium } from './support/browser';
 import { nextEvent } from './support/events';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`skipping the GraphiQL browser test: ${CHROMIUM} is missing (apt-get install chromium)`);
+warnIfNoChromium('the GraphiQL browser test');
 
 /** Replaces the text of a Monaco editor inside `container`. */
 async function setEditor(page: Page, container: string, text: string): Promise<void> {
@@ -21,22 +19,12 @@ async function setEditor(page: Page, container: string, text: string): Promise<v
   let app: TestApp;
   let browser: Browser;
   let page: Page;
-  const outside: string[] = [];
+  let outside: string[];
 
   beforeAll(async () => {
     app = await startTestApp();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
-    page = await browser.newPage();
-    // Nothing may be fetched from anywhere but this server.
-    await page.route('**/*', (route) => {
-      const url = new URL(route.request().url());
-      if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
-      outside.push(url.href);
-      return route.abort();
-    });
+    // Nothing may be fetched from anywhere but this server (Monaco's workers and fonts load from data: and blob:).
+    ({ browser, page, outside } = await offlinePage(['data:', 'blob:']));
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,32 +1,20 @@
-import fs from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createTokenDevice, gqlOk, signUp, startTestApp, type TestApp } from './support/app';
+import { haveChromium, offlinePage, warnIfNoChromium } from './support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`skipping the MQTT-in-a-browser test: ${CHROMIUM} is missing (apt-get install chromium)`);
+warnIfNoChromium('the MQTT-in-a-browser test');
 
 /** Issue #12: a browser page, mqtt.js from this server's own /assets (no CDN), is a Token device over ws://…/mqtt. */
 (haveChromium ? describe : describe.skip)('MQTT from a browser page, offline', () => {
   let app: TestApp;
   let browser: Browser;
   let page: Page;
-  const outside: string[] = [];
+  let outside: string[];
 
   beforeAll(async () => {
     app = await startTestApp();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
-    page = await browser.newPage();
     // Nothing may be fetched from anywhere but this server.
-    await page.route('**/*', (route) => {
-      const url = new URL(route.request().url());
-      if (url.hostname === '127.0.0.1') return route.continue();
-      outside.push(url.href);
-      return route.abort();
-    });
+    ({ browser, page, outside } = await offlinePage());
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

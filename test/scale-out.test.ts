@@ -1,39 +1,27 @@
-import crypto from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
-import { createPgDatabase, signUp, startTestApp, type TestApp } from './support/app';
+import { clusterConfig, signUp, startTestApp, type TestApp } from './support/app';
 import { nextEvent } from './support/events';
-import { dropRedisPrefix } from './support/redis';
 import { subscribe } from './support/ws';
 
 /**
  * Two Portico instances on this machine's real PostgreSQL and Redis act as one service: one registry, MQTT
  * messages across instances, subscriptions that see what the other instance recorded, takeover across instances.
  */
-const REDIS_URL = 'redis://127.0.0.1:6379';
 
 describe('scale-out: two instances on PostgreSQL + Redis', () => {
   let a: TestApp;
   let b: TestApp;
   let dropDb: () => Promise<void>;
-  let redisPrefix = '';
   let token: string;
   let organizationId: string;
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
-    const pg = await createPgDatabase();
-    dropDb = pg.drop;
-    const prefix = `portico-test:${crypto.randomBytes(6).toString('hex')}`;
-    redisPrefix = prefix;
-    const shared = {
-      database: { type: 'postgres' as const, url: pg.url, sqlitePath: '', logging: false },
-      redisUrl: REDIS_URL,
-      serverSecret: crypto.randomBytes(32).toString('base64'),
-      // The shared MQTT state of this test's cluster, apart from any other on the machine's Redis.
-      scaleOut: { redisKeyPrefix: prefix },
-    };
-    a = await startTestApp({ config: shared });
-    b = await startTestApp({ config: shared });
+    // The shared MQTT state of this test's cluster lives apart from any other on the machine's Redis.
+    const cluster = await clusterConfig();
+    dropDb = cluster.drop;
+    a = await startTestApp({ config: cluster.config });
+    b = await startTestApp({ config: cluster.config });
     const user = await signUp(a);
     token = user.token;
     organizationId = user.orgId;
@@ -45,7 +33,6 @@ describe('scale-out: two instances on PostgreSQL + Redis', () => {
     await a?.stop();
     await b?.stop();
     await dropDb?.();
-    if (redisPrefix) await dropRedisPrefix(REDIS_URL, redisPrefix);
   });
 
   async function device(name: string) {

@@ -1,9 +1,11 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { type App, type AppOptions, createApp } from '../../src/app';
 import { type Config, type ConfigOverrides, makeConfig } from '../../src/config/config';
+import { dropRedisPrefix } from './redis';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -36,6 +38,32 @@ export async function createPgDatabase(): Promise<{ url: string; drop: () => Pro
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
+    },
+  };
+}
+
+/** This machine's Redis. */
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+
+/**
+ * What instances that act as one share: a PostgreSQL database of the test's own, Redis with every key under a
+ * prefix of the test's own, one server secret (plus `extra`). `drop` removes the database and the keys.
+ */
+export async function clusterConfig(extra: ConfigOverrides = {}, redisUrl = REDIS_URL): Promise<{ config: ConfigOverrides; drop: () => Promise<void> }> {
+  const pg = await createPgDatabase();
+  const prefix = `portico-test:${crypto.randomBytes(6).toString('hex')}`;
+  const config = {
+    ...extra,
+    database: { type: 'postgres' as const, url: pg.url, sqlitePath: '', logging: false },
+    redisUrl,
+    serverSecret: crypto.randomBytes(32).toString('base64'),
+    scaleOut: { redisKeyPrefix: prefix, ...extra.scaleOut },
+  };
+  return {
+    config,
+    drop: async () => {
+      await pg.drop();
+      await dropRedisPrefix(redisUrl, prefix);
     },
   };
 }
