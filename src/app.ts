@@ -29,7 +29,7 @@ import { createServices, type Services } from './services.js';
 import { createLogger } from './observability/logger.js';
 import { requestIdOf, requestLog } from './observability/request-log.js';
 import { InternalErrors, observabilityPlugin } from './graphql/observability-plugin.js';
-import { MqttListener } from './broker/connection-log.entity.js';
+import { MqttListener } from './history/connection-log.entity.js';
 import { mqttWebSocketServer, routeMqttUpgrades } from './mqtt/websocket.js';
 import type { ByteSocket } from './mqtt/wire-guard.js';
 

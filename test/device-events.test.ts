@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
-import { DeviceEventEntity } from '../src/broker/device-event.entity';
-import { ConnectionLogEntity } from '../src/broker/connection-log.entity';
+import { DeviceEventEntity } from '../src/history/device-event.entity';
+import { ConnectionLogEntity } from '../src/history/connection-log.entity';
 import { type DbKind, errorCode, signUp, startTestApp, tempDir, type TestApp } from './support/app';
 import { closed, connect, end, endAll, nextMessage } from './support/mqtt';
 import { subscribe } from './support/ws';

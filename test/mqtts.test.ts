@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import mqttPacket from 'mqtt-packet';
-import { ConnectionEventType, MqttListener } from '../src/broker/connection-log.entity';
+import { ConnectionEventType, MqttListener } from '../src/history/connection-log.entity';
 import { createCaCertificate, issueCertificate } from '../src/pki/x509';
 import { signUp, startTestApp, tempDir, type TestApp } from './support/app';
 import { connect, end, endAll, nextLogRow, nextMessage, tryConnect } from './support/mqtt';

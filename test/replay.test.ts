@@ -1,5 +1,5 @@
-import { replayThenLive } from '../src/broker/replay';
-import { sortableId } from '../src/broker/ids';
+import { replayThenLive } from '../src/history/replay';
+import { sortableId } from '../src/common/ids';
 import { topicFilterRegex, topicMatches } from '../src/common/topics';
 import { createAppPubSub } from '../src/realtime/pubsub';
 

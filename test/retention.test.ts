@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { In, IsNull } from 'typeorm';
-import { ConnectionLogEntity, ConnectionEventType, MqttListener } from '../src/broker/connection-log.entity';
-import { DeviceEventEntity } from '../src/broker/device-event.entity';
-import { OWNER_BATCH, RetentionQueries } from '../src/broker/retention-queries';
+import { ConnectionLogEntity, ConnectionEventType, MqttListener } from '../src/history/connection-log.entity';
+import { DeviceEventEntity } from '../src/history/device-event.entity';
+import { OWNER_BATCH, RetentionQueries } from '../src/history/retention-queries';
 import { loadConfig } from '../src/config/config';
 import { ConfigError } from '../src/config/env';
 import { type DbKind, signUp, startTestApp, type TestApp } from './support/app';

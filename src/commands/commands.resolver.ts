@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, registerEnumType, Resolver } from 'type-graphql';
 import { MessageProperties } from '../common/message-properties.js';
-import { DeviceEventEntity } from '../broker/device-event.entity.js';
+import { DeviceEventEntity } from '../history/device-event.entity.js';
 import { Permission } from '../access/index.js';
 import { ORGANIZATION_ID } from '../devices/device.resolver.js';
 import type { GraphQLContext } from '../graphql/context.js';

@@ -1,10 +1,10 @@
 import { MembershipEntity, OrganizationEntity } from '../access/index.js';
 import { AuditEntryEntity } from '../audit/index.js';
 import { InvitationEntity } from '../organizations/invitation.entity.js';
-import { ConnectionLogEntity } from '../broker/connection-log.entity.js';
-import { DeviceEventEntity } from '../broker/device-event.entity.js';
-import { LatestValueEntity } from '../broker/latest-value.entity.js';
-import { RetainedMessageEntity } from '../broker/retained.entity.js';
+import { ConnectionLogEntity } from '../history/connection-log.entity.js';
+import { DeviceEventEntity } from '../history/device-event.entity.js';
+import { LatestValueEntity } from '../history/latest-value.entity.js';
+import { RetainedMessageEntity } from '../history/retained.entity.js';
 import { CertificateDeviceEntity, CertificateEntity } from '../certificates/certificate.entity.js';
 import { DeviceCredentialEntity } from '../credentials/credential.entity.js';
 import { DeviceEntity } from '../devices/device.entity.js';

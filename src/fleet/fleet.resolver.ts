@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { badInput } from '../common/errors.js';
 import { Permission } from '../access/index.js';
-import { filterIterable, readScope } from '../broker/broker.resolver.js';
+import { filterIterable, readScope } from '../history/connection-log-and-events.resolver.js';
 import { DeviceEntity } from '../devices/device.entity.js';
 import { ORGANIZATION_ID } from '../devices/device.resolver.js';
 import type { GraphQLContext } from '../graphql/context.js';

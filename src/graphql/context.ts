@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { AppError } from '../common/errors.js';
-import type { LatestValueEntity } from '../broker/latest-value.entity.js';
+import type { LatestValueEntity } from '../history/latest-value.entity.js';
 import type { CertificateEntity } from '../certificates/certificate.entity.js';
 import type { DeviceEntity } from '../devices/device.entity.js';
 import type { Services } from '../services.js';

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
-import { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver } from '../broker/broker.resolver.js';
-import { DeviceLatestResolver, LatestValueResolver } from '../broker/latest.resolver.js';
-import { RetainedMessageResolver } from '../broker/retained.resolver.js';
+import { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver } from '../history/connection-log-and-events.resolver.js';
+import { DeviceLatestResolver, LatestValueResolver } from '../history/latest.resolver.js';
+import { RetainedMessageResolver } from '../history/retained.resolver.js';
 import { DeviceConnectionResolver } from '../mqtt/device-connection.resolver.js';
 import { CommandResolver } from '../commands/commands.resolver.js';
 import { CertificateResolver, DeviceCertificatesResolver } from '../certificates/certificate.resolver.js';

@@ -1,5 +1,5 @@
 import { type Clock, timerAt } from '../common/runtime.js';
-import { sortableId } from './ids.js';
+import { sortableId } from '../common/ids.js';
 import type { ConnectionLogEntity } from './connection-log.entity.js';
 
 interface Window {

@@ -1,5 +1,5 @@
 import type { Page } from '../common/pagination.js';
-import { sortableId } from './ids.js';
+import { sortableId } from '../common/ids.js';
 import { FailureFolder } from './connection-log.aggregator.js';
 import { ConnectionEventType, ConnectionLogEntity, MqttListener } from './connection-log.entity.js';
 import { type ListQuery, RecordStore, type StoreOptions } from './record-store.js';

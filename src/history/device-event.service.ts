@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Page } from '../common/pagination.js';
 import { DeviceEventEntity, EventDirection, PayloadEncoding } from './device-event.entity.js';
 import type { MessageProperties } from '../common/message-properties.js';
-import { sortableId } from './ids.js';
+import { sortableId } from '../common/ids.js';
 import type { LatestValues } from './latest-values.js';
 import { type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';

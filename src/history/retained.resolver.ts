@@ -5,7 +5,7 @@ import { DeviceEntity } from '../devices/device.entity.js';
 import { ORGANIZATION_ID } from '../devices/device.resolver.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { ConnectionType, type Connection, toConnection } from '../graphql/relay.js';
-import { deviceFor } from './broker.resolver.js';
+import { deviceFor } from './connection-log-and-events.resolver.js';
 import { payloadJson } from './device-event.service.js';
 import { RetainedMessageEntity } from './retained.entity.js';
 

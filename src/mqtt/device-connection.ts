@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { ConnectionEventType, MqttListener } from '../broker/connection-log.entity.js';
-import type { ConnectionLogService } from '../broker/connection-log.service.js';
+import { ConnectionEventType, MqttListener } from '../history/connection-log.entity.js';
+import type { ConnectionLogService } from '../history/connection-log.service.js';
 import { DeviceStatus, type DeviceEntity } from '../devices/device.entity.js';
 import type { InstanceRpc } from '../realtime/instance-rpc.js';
 import type { MessageServer } from './message-server.js';

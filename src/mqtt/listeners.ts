@@ -3,7 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { MqttConfig } from '../config/config.js';
 import type { Logger } from '../common/runtime.js';
-import { MqttListener } from '../broker/connection-log.entity.js';
+import { MqttListener } from '../history/connection-log.entity.js';
 import type { DeviceCertificateVerifier } from './device-auth.js';
 import type { ByteSocket } from './wire-guard.js';
 import { mqttWebSocketServer } from './websocket.js';

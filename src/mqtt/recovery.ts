@@ -1,4 +1,4 @@
-import type { ConnectionLogService } from '../broker/connection-log.service.js';
+import type { ConnectionLogService } from '../history/connection-log.service.js';
 import type { Clock, Logger } from '../common/runtime.js';
 import type { DeviceService } from '../devices/device.service.js';
 

@@ -1,6 +1,6 @@
 import type { Aedes, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from '../common/runtime.js';
-import type { DeviceEventService } from '../broker/device-event.service.js';
+import type { DeviceEventService } from '../history/device-event.service.js';
 import { holdsIncomingPacket } from './aedes-internals.js';
 import { messageProperties } from '../common/message-properties.js';
 import { isForbiddenPublishTopic, publishWireSize, topicForDevice } from './namespace.js';

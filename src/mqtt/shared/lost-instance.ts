@@ -1,6 +1,6 @@
 import type { Aedes, PublishPacket } from 'aedes';
-import type { ConnectionLogService } from '../../broker/connection-log.service.js';
-import type { DeviceEventService } from '../../broker/device-event.service.js';
+import type { ConnectionLogService } from '../../history/connection-log.service.js';
+import type { DeviceEventService } from '../../history/device-event.service.js';
 import { messageProperties } from '../../common/message-properties.js';
 import type { Clock, Logger } from '../../common/runtime.js';
 import type { DeviceService } from '../../devices/device.service.js';
