@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { createApp } from '../src/app.js';
+import { createApp } from '../src/app/index.js';
 import { makeConfig } from '../src/config/config.js';
 import { RawMqttClient } from './lib/mqtt-raw.js';
 import { gql } from './lib/graphql.js';

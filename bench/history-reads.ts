@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Client } from 'pg';
-import { createApp } from '../src/app.js';
+import { createApp } from '../src/app/index.js';
 import { type Config, makeConfig } from '../src/config/config.js';
 
 const ROWS = Number(process.env.ROWS || 1_000_000);

@@ -1,4 +1,4 @@
-import { createApp } from './app.js';
+import { createApp } from './app/index.js';
 import { type Config, loadConfig } from './config/config.js';
 import type { Logger } from './common/runtime.js';
 import { createLogger } from './observability/logger.js';

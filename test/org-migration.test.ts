@@ -4,6 +4,7 @@ import { migrations } from '../migrations';
 import { Organizations1764002000000 } from '../migrations/1764002000000-Organizations';
 import { hashPassword } from '../src/auth/password';
 import { makeConfig } from '../src/config/config';
+import { entities } from '../src/app/entities';
 import { createDataSource } from '../src/db/data-source';
 import { loadSecrets } from '../src/secrets/secrets';
 import { connect, endAll } from './support/mqtt';
@@ -74,7 +75,7 @@ describe.each<DbKind>(['sqlite', 'postgres'])('migration to organizations on %s'
     const dataDir = tempDir();
     const pg = db === 'postgres' ? await createPgDatabase() : null;
     const database = pg ? { type: 'postgres' as const, url: pg.url } : { type: 'sqlite' as const, sqlitePath: path.join(dataDir, 'portico.sqlite') };
-    const options = createDataSource({ ...makeConfig({ dataDir }).database, ...database }).options;
+    const options = createDataSource({ ...makeConfig({ dataDir }).database, ...database }, entities).options;
     const old = new DataSource({ ...options, migrations: migrations.filter((m) => m !== Organizations1764002000000) });
     await old.initialize();
     await old.runMigrations({ transaction: 'each' });

@@ -10,7 +10,7 @@ import { DeviceCredentialEntity } from '../credentials/credential.entity.js';
 import { DeviceEntity } from '../devices/device.entity.js';
 import { DeviceCounterEntity, OrganizationCounterEntity } from '../fleet/counter.entity.js';
 import { PlatformCaEntity } from '../pki/platform-ca.entity.js';
-import { RegistryGenerationEntity } from './registry-generation.js';
+import { RegistryGenerationEntity } from '../db/registry-generation.js';
 import { ApiKeyEntity, UserEntity } from '../users/user.entity.js';
 
 /** Every TypeORM entity. Features add theirs here. */

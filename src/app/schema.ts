@@ -13,7 +13,7 @@ import { DeviceFleetResolver, FleetResolver } from '../fleet/index.js';
 import { MemberResolver, OrganizationResolver } from '../organizations/index.js';
 import { PkiResolver } from '../pki/pki.resolver.js';
 import { createAppPubSub } from '../realtime/pubsub.js';
-import type { Services } from '../services.js';
+import type { Services } from './services.js';
 import { TestClientResolver } from '../testclient/test-client.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 

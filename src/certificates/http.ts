@@ -2,7 +2,7 @@ import express, { type Request, type Response } from 'express';
 import { RequestAccess } from '../access/index.js';
 import { httpClientAddress } from '../security/address.js';
 import { AppError, type ErrorCode } from '../common/errors.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import { createZip } from './zip.js';
 
 const PEM_TYPE = 'application/x-pem-file';

@@ -3,11 +3,13 @@ import path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/config.js';
 import { migrations } from '../../migrations/index.js';
-import { entities } from './entities.js';
 import { guardSqliteWrites } from './sqlite-writes.js';
 
+/** Every entity class of the app (the composition root lists them; db/ knows no feature). */
+export type EntityList = NonNullable<DataSourceOptions['entities']>;
+
 /** Builds (does not open) the DataSource for the configured database. Schema changes only through migrations. */
-export function createDataSource(db: DatabaseConfig): DataSource {
+export function createDataSource(db: DatabaseConfig, entities: EntityList): DataSource {
   const common = { entities, migrations, synchronize: false, migrationsRun: false, logging: db.logging } as const;
   let options: DataSourceOptions;
   if (db.type === 'postgres') {
@@ -31,8 +33,8 @@ export function createDataSource(db: DatabaseConfig): DataSource {
 }
 
 /** Opens the DataSource and applies pending migrations. */
-export async function openDatabase(db: DatabaseConfig): Promise<DataSource> {
-  const ds = createDataSource(db);
+export async function openDatabase(db: DatabaseConfig, entities: EntityList): Promise<DataSource> {
+  const ds = createDataSource(db, entities);
   await ds.initialize();
   try {
     await ds.runMigrations({ transaction: 'each' });

@@ -3,7 +3,7 @@ import { AppError } from '../common/errors.js';
 import type { LatestValueEntity } from '../history/latest-value.entity.js';
 import type { CertificateEntity } from '../certificates/certificate.entity.js';
 import type { DeviceEntity } from '../devices/device.entity.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { type Principal, RequestAccess } from '../access/index.js';
 

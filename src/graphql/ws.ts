@@ -4,7 +4,7 @@ import type { Context } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { AppError, formatError } from '../common/errors.js';
 import { timerAt } from '../common/runtime.js';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 import { type Principal, RequestAccess } from '../access/index.js';
 import { createLoaders, type GraphQLContext, type Loaders } from './context.js';
 import { checkOperationCost } from './cost.js';

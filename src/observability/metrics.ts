@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Services } from '../services.js';
+import type { Services } from '../app/services.js';
 
 /** Operation names kept as label values; later new names count as `other` (a client chooses them). */
 const MAX_OPERATION_NAMES = 200;
