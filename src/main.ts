@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const app = await createApp(config, { log: root });
   // The app's logger: every line carries the instance id.
   log = app.services.log;
-  const mqtt = app.services.mqttEndpoints.current;
+  const mqtt = app.mqttEndpoints;
   // One machine-readable line, for scripts and benchmarks that start the server on ephemeral ports.
   process.stdout.write(
     JSON.stringify({ ready: true, http: app.port, mqtt: mqtt?.port ?? null, mqtts: mqtt?.tlsPort ?? null, mqttsMutual: mqtt?.mutualTlsPort ?? null, mqttWss: app.mqtt.wssPort }) + '\n',

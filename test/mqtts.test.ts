@@ -38,7 +38,7 @@ describe('one-way TLS listener (8883) and the seed samples', () => {
     expect(app.mqtt.port).toBeGreaterThan(0);
     expect(app.mqtt.tlsPort).toBeGreaterThan(0);
     expect(app.mqtt.mutualTlsPort).toBeGreaterThan(0);
-    expect(app.services.mqttEndpoints.current).toMatchObject({ host: '127.0.0.1', ...app.mqtt, tlsServerName: 'localhost' });
+    expect(app.mqttEndpoints).toMatchObject({ host: '127.0.0.1', ...app.mqtt, tlsServerName: 'localhost' });
   });
 
   it.each([4, 5] as const)('authenticates token devices over TLS verified against the platform CA (MQTT protocol %i)', async (protocolVersion) => {

@@ -25,7 +25,7 @@ async function createDevice(app: TestApp, token: string, name: string, authType 
 
 /** A real device: mqtt.js over a real socket, with its own credentials; resolves once connected. */
 async function connectDevice(app: TestApp, d: Device, extra: IClientOptions = {}): Promise<MqttClient> {
-  const ep = app.services.mqttEndpoints.current!;
+  const ep = app.mqttEndpoints!;
   const client = mqtt.connect({
     host: '127.0.0.1',
     port: ep.port!,

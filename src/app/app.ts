@@ -8,6 +8,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { DataSource } from 'typeorm';
 import type { MessageServerPorts } from '../mqtt/message-server.js';
+import type { MqttEndpoints } from '../testclient/test-client.session.js';
 import type { Config } from '../config/config.js';
 import { formatError } from '../common/errors.js';
 import { isStorageUnavailable } from '../common/storage-errors.js';
@@ -15,7 +16,7 @@ import { childLogger, type Clock, type Logger, systemClock } from '../common/run
 import { openDatabase } from '../db/data-source.js';
 import { entities } from './entities.js';
 import { certificatesRouter } from '../certificates/http.js';
-import { buildContext, type GraphQLContext } from '../graphql/context.js';
+import { buildContext, type Callers, type GraphQLContext } from '../graphql/context.js';
 import { httpClientAddress } from '../security/address.js';
 import { graphiqlRouter } from '../graphql/graphiql.js';
 import { browserClientRouter } from '../mqtt/browser-client.js';
@@ -50,6 +51,8 @@ export interface App {
   port: number;
   /** Bound MQTT listener ports (null = off): plain, one-way TLS, two-way TLS. */
   mqtt: MessageServerPorts;
+  /** Where this process reaches the embedded message server (null: MQTT off). */
+  mqttEndpoints: MqttEndpoints | null;
   services: Services;
   close(): Promise<void>;
 }
@@ -134,12 +137,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // has done so already when it runs).
     await membership?.start();
     services.fleet.start(config.mqtt.enabled ? services.messageServer : null);
-    if (config.mqtt.enabled) {
-      services.mqttEndpoints.current = { host: localAddressOf(config.mqtt.host), ...mqtt, tlsServerName: config.mqtt.tlsHosts[0] ?? 'localhost' };
-    }
+    const mqttEndpoints: MqttEndpoints | null = config.mqtt.enabled ? { host: localAddressOf(config.mqtt.host), ...mqtt, tlsServerName: config.mqtt.tlsHosts[0] ?? 'localhost' } : null;
+    // The test clients connect to the listeners now bound.
+    services.testClients.useListeners(mqttEndpoints);
     cleanups.push(() => services.testClientRoutes.close());
     await services.testClientRoutes.listen();
-    const schema = await createSchema(services);
+    const { schema, root } = await createSchema(services);
+    const callers: Callers = { authenticate: (authorization) => services.users.authenticate(authorization), access: services.access };
 
     const expressApp = express();
     expressApp.disable('x-powered-by');
@@ -147,7 +151,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     expressApp.use(requestLog(httpLog));
     const httpServer = http.createServer(expressApp);
 
-    const subscriptions = attachSubscriptions(httpServer, schema, services);
+    const subscriptions = attachSubscriptions(httpServer, schema, { limits: config.graphql, callers, bus: services.bus, root, clock: services.clock, log: services.log });
     let disposed: Promise<void> | null = null;
     const disposeSubscriptions = () => (disposed ??= subscriptions.dispose());
     // MQTT over WebSocket shares the HTTP server (after graphql-ws, whose upgrades it passes on).
@@ -215,7 +219,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           const requestId = requestIdOf(res);
           try {
             const address = httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.throttle.trustProxy);
-            return { ...(await buildContext(services, req.headers.authorization, address)), ...(requestId ? { requestId } : {}) };
+            return { ...(await buildContext(callers, req.headers.authorization, address)), ...(requestId ? { requestId } : {}) };
           } catch (err) {
             graphqlLog.error('could not build the GraphQL context', { requestId, err });
             throw err;
@@ -246,7 +250,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const host = localAddressOf(config.host);
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     log.info(`Portico listening on ${url}/graphql`, { http: url, mqtt: { host: config.mqtt.host, ...mqtt } });
-    return { url, graphqlUrl: `${url}/graphql`, port, mqtt, services, close };
+    return { url, graphqlUrl: `${url}/graphql`, port, mqtt, mqttEndpoints, services, close };
   } catch (err) {
     await close();
     throw err;

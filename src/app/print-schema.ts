@@ -1,9 +1,9 @@
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { createSchema } from './schema.js';
+import { printableSchema } from './schema.js';
 
 /** The SDL checked in as schema/schema.graphql. */
 export async function schemaSdl(): Promise<string> {
-  return printSchema(lexicographicSortSchema(await createSchema())) + '\n';
+  return printSchema(lexicographicSortSchema(await printableSchema())) + '\n';
 }
 
 if (require.main === module) {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
-import { buildSchema, type ContainerType } from 'type-graphql';
+import { buildSchema } from 'type-graphql';
 import { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver } from '../history/connection-log-and-events.resolver.js';
 import { DeviceLatestResolver, LatestValueResolver } from '../history/latest.resolver.js';
 import { RetainedMessageResolver } from '../history/retained.resolver.js';
@@ -12,6 +12,7 @@ import { DeviceCredentialsResolver, DeviceResolver } from '../devices/device.res
 import { DeviceFleetResolver, FleetResolver } from '../fleet/index.js';
 import { MemberResolver, OrganizationResolver } from '../organizations/index.js';
 import { PkiResolver } from '../pki/pki.resolver.js';
+import { SubscriptionRoot } from '../graphql/subscription-root.js';
 import { createAppPubSub } from '../realtime/pubsub.js';
 import type { Services } from './services.js';
 import { TestClientResolver } from '../testclient/test-client.resolver.js';
@@ -19,46 +20,53 @@ import { UserResolver } from '../users/user.resolver.js';
 
 export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver, ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver, DeviceLatestResolver, LatestValueResolver, CommandResolver, DeviceCredentialsResolver, OrganizationResolver, MemberResolver, AuditResolver, RetainedMessageResolver, DeviceConnectionResolver, DeviceFleetResolver, FleetResolver] as const;
 
-/** Constructs each resolver with the services it needs (no global container). */
-function containerFor(services: Services): ContainerType {
-  const instances = new Map<unknown, unknown>([
-    [UserResolver, new UserResolver(services.users)],
-    [DeviceResolver, new DeviceResolver(services.devices)],
-    [PkiResolver, new PkiResolver(services.pki)],
-    [CertificateResolver, new CertificateResolver(services.certificates)],
-    [DeviceCertificatesResolver, new DeviceCertificatesResolver()],
-    [TestClientResolver, new TestClientResolver(services.testClientRoutes)],
-    [ConnectionLogResolver, new ConnectionLogResolver()],
-    [DeviceEventResolver, new DeviceEventResolver()],
-    [DeviceStatusResolver, new DeviceStatusResolver()],
-    [DeviceConnectionLogResolver, new DeviceConnectionLogResolver()],
-    [DeviceLatestResolver, new DeviceLatestResolver()],
-    [LatestValueResolver, new LatestValueResolver()],
-    [CommandResolver, new CommandResolver(services.commands)],
-    [DeviceCredentialsResolver, new DeviceCredentialsResolver()],
-    [OrganizationResolver, new OrganizationResolver(services.organizations)],
-    [MemberResolver, new MemberResolver()],
-    [AuditResolver, new AuditResolver(services.audit)],
-    [RetainedMessageResolver, new RetainedMessageResolver()],
-    [DeviceConnectionResolver, new DeviceConnectionResolver()],
-    [DeviceFleetResolver, new DeviceFleetResolver(services.fleet)],
-    [FleetResolver, new FleetResolver(services.fleet)],
+/** Constructs each resolver with the services it needs (no global container): the one place services reach resolvers. */
+function resolverInstances(s: Services): Map<unknown, unknown> {
+  return new Map<unknown, unknown>([
+    [UserResolver, new UserResolver(s.users)],
+    [DeviceResolver, new DeviceResolver(s.devices)],
+    [PkiResolver, new PkiResolver(s.pki)],
+    [CertificateResolver, new CertificateResolver(s.certificates, s.pki)],
+    [DeviceCertificatesResolver, new DeviceCertificatesResolver(s.certificates)],
+    [TestClientResolver, new TestClientResolver(s.testClientRoutes, s.devices)],
+    [ConnectionLogResolver, new ConnectionLogResolver(s.connectionLog, s.devices, s.pubSub, s.clock)],
+    [DeviceEventResolver, new DeviceEventResolver(s.deviceEvents, s.devices, s.pubSub, s.clock)],
+    [DeviceStatusResolver, new DeviceStatusResolver(s.devices, s.pubSub)],
+    [DeviceConnectionLogResolver, new DeviceConnectionLogResolver(s.connectionLog, s.deviceEvents)],
+    [DeviceLatestResolver, new DeviceLatestResolver(s.deviceEvents)],
+    [LatestValueResolver, new LatestValueResolver(s.deviceEvents, s.devices, s.pubSub)],
+    [CommandResolver, new CommandResolver(s.commands)],
+    [DeviceCredentialsResolver, new DeviceCredentialsResolver(s.credentials)],
+    [OrganizationResolver, new OrganizationResolver(s.organizations, s.devices)],
+    [MemberResolver, new MemberResolver(s.users)],
+    [AuditResolver, new AuditResolver(s.audit)],
+    [RetainedMessageResolver, new RetainedMessageResolver(s.retained, s.devices)],
+    [DeviceConnectionResolver, new DeviceConnectionResolver(s.deviceConnections, (device) => s.fleet.lastSeenAt(device))],
+    [DeviceFleetResolver, new DeviceFleetResolver(s.fleet)],
+    [FleetResolver, new FleetResolver(s.fleet, s.devices, s.pubSub, s.clock, s.log)],
   ]);
-  return {
+}
+
+/** The app's executable schema, and the root value its subscriptions run with (see SubscriptionRoot). */
+export async function createSchema(services: Services): Promise<{ schema: GraphQLSchema; root: SubscriptionRoot }> {
+  const instances = resolverInstances(services);
+  const container = {
     get(cls: unknown) {
       const instance = instances.get(cls);
       if (!instance) throw new Error(`no resolver instance for ${String((cls as { name?: string }).name)}`);
       return instance;
     },
   };
+  const schema = await buildSchema({ resolvers: resolverClasses, container, validate: false, pubSub: services.pubSub });
+  return { schema, root: new SubscriptionRoot(container) };
 }
 
-/** Builds the executable schema; without services it is good for printing the SDL only. */
-export function createSchema(services?: Services): Promise<GraphQLSchema> {
+/** The schema without services: good for printing the SDL only. */
+export function printableSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: resolverClasses,
-    container: services ? containerFor(services) : { get: () => { throw new Error('schema built without services'); } },
+    container: { get: () => { throw new Error('schema built without services'); } },
     validate: false,
-    pubSub: services ? services.pubSub : createAppPubSub(),
+    pubSub: createAppPubSub(),
   });
 }

@@ -29,7 +29,6 @@ import { Membership, newRunId } from '../realtime/instances.js';
 import { releaseLostDevices } from '../mqtt/shared/lost-instance.js';
 import { TestClientService } from '../testclient/test-client.service.js';
 import { TestClientRoutes } from '../testclient/test-client.routes.js';
-import type { MqttEndpoints } from '../testclient/test-client.session.js';
 import type { Secrets } from '../secrets/secrets.js';
 import { UserService } from '../users/user.service.js';
 import { AppMetrics } from '../observability/metrics.js';
@@ -65,9 +64,7 @@ export interface Services {
   pki: PkiService;
   /** Device certificates: issuing, binding, revocation, CRL, mutual-TLS authentication. */
   certificates: CertificateService;
-  /** Where the embedded message server listens; createApp fills it in once the listeners are bound. */
-  mqttEndpoints: { current: MqttEndpoints | null };
-  /** Server-side MQTT test clients (Test Center → MQTT Client) of this instance. */
+  /** Server-side MQTT test clients (Test Center → MQTT Client) of this instance; createApp gives them the listeners' endpoints (useListeners). */
   testClients: TestClientService;
   /** Test client sessions of any instance (scale-out: operations go to the instance holding the session). */
   testClientRoutes: TestClientRoutes;
@@ -119,8 +116,7 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const devices = new DeviceService(ds, credentials, bus, clock, audit);
   const pki = new PkiService(ds, secrets, config, clock, childLogger(log, { component: 'pki' }));
   const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, childLogger(log, { component: 'certificates' }), audit);
-  const mqttEndpoints: Services['mqttEndpoints'] = { current: null };
-  const testClients = new TestClientService(config.testClient, config.mqtt.maxPayloadBytes, devices, credentials, certificates, pki, () => mqttEndpoints.current, clock, childLogger(log, { component: 'testclient' }), bus, audit);
+  const testClients = new TestClientService(config.testClient, config.mqtt.maxPayloadBytes, devices, credentials, certificates, pki, clock, childLogger(log, { component: 'testclient' }), bus, audit);
   const testClientRoutes = new TestClientRoutes(testClients, cluster, pubSub, config.scaleOut.routeTimeoutMs, log);
   const reader = new Reader(ds, createReadPool(config.database, config.reads, storageLog));
   const storeOptions = {
@@ -148,5 +144,5 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const deviceConnections = new DeviceConnections(messageServer, rpc, connectionLog, instanceId);
   const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes, audit, retained);
   const fleet = new FleetService({ ds, config: config.fleet, retention: { maxAgeDays: config.mqtt.deviceEventRetention.maxAgeDays, intervalMs: config.mqtt.retentionIntervalMs }, clock, log, pubSub, bus, devices, connectionLog });
-  return { fleet, testClientRoutes, cluster, rpc, deviceConnections, retained, access, audit, organizations, metrics, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, mqttEndpoints, testClients, reader, connectionLog, deviceEvents, messageServer };
+  return { fleet, testClientRoutes, cluster, rpc, deviceConnections, retained, access, audit, organizations, metrics, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, testClients, reader, connectionLog, deviceEvents, messageServer };
 }

@@ -7,6 +7,7 @@ import { ConnectionType, type Connection, toConnection } from '../graphql/relay.
 import { KeyAlgorithmEnum } from '../pki/pki.resolver.js';
 import { CertificateEntity, CertificateStatus } from './certificate.entity.js';
 import type { CertificateService } from './certificate.service.js';
+import type { PkiService } from '../pki/pki.service.js';
 
 @InputType()
 export class CertificateFilter {
@@ -21,7 +22,10 @@ export const CertificateConnection = ConnectionType('Certificate', CertificateEn
 
 @Resolver(() => CertificateEntity)
 export class CertificateResolver {
-  constructor(private readonly service: CertificateService) {}
+  constructor(
+    private readonly service: CertificateService,
+    private readonly pki: PkiService,
+  ) {}
 
   @Query(() => CertificateEntity, { description: 'A certificate of an organization you belong to; NOT_FOUND otherwise.' })
   async certificate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<CertificateEntity> {
@@ -96,8 +100,8 @@ export class CertificateResolver {
   }
 
   @FieldResolver(() => String, { description: 'The platform root CA (PEM), the bundle\'s root_ca.crt.' })
-  rootCaPem(@Ctx() ctx: GraphQLContext): string {
-    return ctx.services.pki.caCertificatePem();
+  rootCaPem(): string {
+    return this.pki.caCertificatePem();
   }
 
   @FieldResolver(() => String, { description: 'Path of the zip bundle (root_ca.crt, <name>.crt, <name>.key), relative to the server URL; send the bearer token.' })
@@ -107,7 +111,12 @@ export class CertificateResolver {
 
   @FieldResolver(() => [DeviceEntity], { description: 'Devices bound to this certificate.' })
   async devices(@Root() cert: CertificateEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity[]> {
-    const devices = await ctx.loaders.certificateDevices.load(cert.id);
+    const devices = await ctx.loaders
+      .get('certificates.devices', async (ids: readonly string[]) => {
+        const map = await this.service.devicesFor(ids);
+        return ids.map((id) => map.get(id) ?? []);
+      })
+      .load(cert.id);
     return devices.filter((d) => d.organizationId === cert.organizationId);
   }
 }
@@ -115,9 +124,16 @@ export class CertificateResolver {
 /** `Device.certificates`, kept with the certificates feature. */
 @Resolver(() => DeviceEntity)
 export class DeviceCertificatesResolver {
+  constructor(private readonly service: CertificateService) {}
+
   @FieldResolver(() => [CertificateEntity], { description: 'Certificates this device may authenticate with (CERTIFICATE devices), newest first.' })
   async certificates(@Root() device: DeviceEntity, @Ctx() ctx: GraphQLContext): Promise<CertificateEntity[]> {
-    const certs = await ctx.loaders.deviceCertificates.load(device.id);
+    const certs = await ctx.loaders
+      .get('certificates.byDevice', async (ids: readonly string[]) => {
+        const map = await this.service.certificatesFor(ids);
+        return ids.map((id) => map.get(id) ?? []);
+      })
+      .load(device.id);
     return certs.filter((c) => c.organizationId === device.organizationId);
   }
 }

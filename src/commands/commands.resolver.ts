@@ -99,4 +99,13 @@ export class CommandResolver {
     const scope = await ctx.access.organization(organizationId, Permission.COMMANDS);
     return this.commands.publishToTopic(scope, { ...input, properties: input.properties ?? null });
   }
+
+  @Mutation(() => Boolean, { description: 'Clears the retained message of a topic (publishes an empty retained message there, as MQTT does); false when there was none. DEVELOPER or higher.' })
+  async clearRetainedMessage(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('topic') topic: string,
+    @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId?: string | null,
+  ): Promise<boolean> {
+    return this.commands.clearRetained(await ctx.access.organization(organizationId, Permission.COMMANDS), topic);
+  }
 }

@@ -5,6 +5,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { ConnectionType, type Connection, SortDirectionEnum, toConnection } from '../graphql/relay.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 import { type DeviceService, DeviceSortField } from './device.service.js';
+import type { CredentialService } from '../credentials/credential.service.js';
 
 registerEnumType(DeviceSortField, { name: 'DeviceSortField' });
 
@@ -175,10 +176,18 @@ export class DeviceResolver {
 
 @Resolver(() => DeviceCredentials)
 export class DeviceCredentialsResolver {
+  constructor(private readonly credentials: CredentialService) {}
+
   @FieldResolver(() => String, { nullable: true, description: 'The MQTT password (DEVELOPER or higher; FORBIDDEN for VIEWER); null for CERTIFICATE devices.' })
   async deviceKey(@Root() credentials: DeviceCredentials, @Ctx() ctx: GraphQLContext): Promise<string | null> {
     const { device } = credentials;
     await ctx.access.within(device.organizationId, Permission.SECRETS, 'Device');
-    return device.authType === DeviceAuthType.TOKEN ? ctx.loaders.deviceKey.load(device.id) : null;
+    return device.authType === DeviceAuthType.TOKEN ? ctx.loaders
+          .get('credentials.deviceKey', async (ids: readonly string[]) => {
+            const keys = await this.credentials.keysFor(ids);
+            return ids.map((id) => keys.get(id) ?? null);
+          })
+          .load(device.id)
+      : null;
   }
 }

@@ -5,6 +5,10 @@ import { filterIterable, readScope } from '../history/connection-log-and-events.
 import { DeviceEntity } from '../devices/device.entity.js';
 import { ORGANIZATION_ID } from '../devices/device.resolver.js';
 import type { GraphQLContext } from '../graphql/context.js';
+import { resolverOf } from '../graphql/subscription-root.js';
+import type { Clock, Logger } from '../common/runtime.js';
+import type { DeviceService } from '../devices/device.service.js';
+import type { AppPubSub } from '../realtime/pubsub.js';
 import { deviceActivityTopic, type FleetService } from './fleet.service.js';
 import { FleetSummary, MetricsBucket, MetricsPoint } from './fleet.types.js';
 import { requestedExpiryDays, summaryChanges } from './summary-stream.js';
@@ -43,7 +47,13 @@ export class DeviceFleetResolver {
 /** Dashboards: the fleet summary, counter series, activity changes. */
 @Resolver(() => FleetSummary)
 export class FleetResolver {
-  constructor(private readonly fleet: FleetService) {}
+  constructor(
+    private readonly fleet: FleetService,
+    private readonly devices: DeviceService,
+    private readonly pubSub: AppPubSub,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
 
   @Query(() => FleetSummary, { description: "An organization's fleet now: device counts, certificates about to expire, message and failure rates." })
   async fleetSummary(@Ctx() ctx: GraphQLContext, @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId?: string | null): Promise<FleetSummary> {
@@ -65,20 +75,21 @@ export class FleetResolver {
     @Arg('deviceId', () => ID, { nullable: true, description: DEVICE }) deviceId?: string | null,
     @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId?: string | null,
   ): Promise<MetricsPoint[]> {
-    const { scope, deviceId: id } = await readScope(ctx, deviceId, organizationId);
-    return this.fleet.queries.metrics(scope.organizationId, id, from, to ?? ctx.services.clock(), bucket);
+    const { scope, deviceId: id } = await readScope(ctx, this.devices, deviceId, organizationId);
+    return this.fleet.queries.metrics(scope.organizationId, id, from, to ?? this.clock(), bucket);
   }
 
   @Subscription(() => FleetSummary, {
     description: 'The fleet summary at once, then again whenever a figure changed, read at most every intervalMs.',
-    subscribe: async ({ args, context, info }) => {
+    subscribe: async ({ source, args, context, info }) => {
       const ctx = context as GraphQLContext;
+      const self = resolverOf(source, FleetResolver);
       const intervalMs = (args.intervalMs as number | undefined) ?? 1000;
       if (!Number.isInteger(intervalMs) || intervalMs < MIN_SUMMARY_INTERVAL_MS || intervalMs > MAX_SUMMARY_INTERVAL_MS) {
         throw badInput(`intervalMs must be ${MIN_SUMMARY_INTERVAL_MS} to ${MAX_SUMMARY_INTERVAL_MS}`, 'intervalMs');
       }
       const scope = await ctx.access.organization(args.organizationId as string | null | undefined, Permission.READ);
-      const { queries } = ctx.services.fleet;
+      const { queries } = self.fleet;
       const days = requestedExpiryDays(info);
       const read = async () => {
         const summary = await queries.summary(scope.organizationId);
@@ -86,7 +97,7 @@ export class FleetResolver {
         for (const d of days) summary.expiring[d] = await queries.certificatesExpiring(scope.organizationId, d);
         return summary;
       };
-      const failed = (err: unknown) => ctx.services.log.warn(`fleetSummaryChanged: a read failed: ${err instanceof Error ? err.message : String(err)}`);
+      const failed = (err: unknown) => self.log.warn(`fleetSummaryChanged: a read failed: ${err instanceof Error ? err.message : String(err)}`);
       return ctx.access.service.guard(scope, Permission.READ, summaryChanges(await read(), read, intervalMs, failed));
     },
   })
@@ -100,11 +111,12 @@ export class FleetResolver {
 
   @Subscription(() => DeviceEntity, {
     description: 'A device, or any device of an organization, each time its `active` flag changes (once per change).',
-    subscribe: async ({ args, context }) => {
+    subscribe: async ({ source: root, args, context }) => {
       const ctx = context as GraphQLContext;
-      const { scope, deviceId } = await readScope(ctx, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
+      const self = resolverOf(root, FleetResolver);
+      const { scope, deviceId } = await readScope(ctx, self.devices, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
       const owner = scope.organizationId;
-      const source = ctx.services.pubSub.subscribe(deviceActivityTopic(owner)) as AsyncIterable<DeviceEntity>;
+      const source = self.pubSub.subscribe(deviceActivityTopic(owner)) as AsyncIterable<DeviceEntity>;
       return ctx.access.service.guard(scope, Permission.READ, filterIterable(source, (d) => d.organizationId === owner && (!deviceId || d.id === deviceId)));
     },
   })

@@ -3,16 +3,31 @@ import { type DocumentNode, type ExecutionArgs, type ExecutionResult, getOperati
 import type { Context } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { AppError, formatError } from '../common/errors.js';
-import { timerAt } from '../common/runtime.js';
-import type { Services } from '../app/services.js';
+import type { RegistryBus } from '../common/events.js';
+import { type Clock, type Logger, timerAt } from '../common/runtime.js';
+import type { GraphQLLimitsConfig } from '../config/config.js';
 import { type Principal, RequestAccess } from '../access/index.js';
-import { createLoaders, type GraphQLContext, type Loaders } from './context.js';
+import type { Callers, GraphQLContext } from './context.js';
+import { RequestLoaders } from './loaders.js';
+import type { SubscriptionRoot } from './subscription-root.js';
 import { checkOperationCost } from './cost.js';
 import { DocumentCache, SubscriptionQuota } from './operations.js';
 import { SharedExecution } from './shared-execution.js';
 import { serveGraphqlWs, type WsExtra } from './ws-server.js';
 
 type WsContext = Context<Record<string, unknown>, WsExtra>;
+
+/** What the subscription server needs from the app. */
+export interface SubscriptionDeps {
+  limits: GraphQLLimitsConfig;
+  callers: Callers;
+  /** API key revocations (any instance) close the sockets they authenticated. */
+  bus: RegistryBus;
+  /** The root value of subscription operations (the app's resolvers). */
+  root: SubscriptionRoot;
+  clock: Clock;
+  log: Logger;
+}
 
 /**
  * GraphQL subscriptions over graphql-ws on the HTTP server's `/graphql` path. Clients authenticate with
@@ -24,10 +39,10 @@ type WsContext = Context<Record<string, unknown>, WsExtra>;
  * counted against the per-user and per-socket subscription limits (LIMIT_EXCEEDED; the socket stays open).
  * Subscription events are executed and serialized once per distinct selection (SharedExecution).
  */
-export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSchema, services: Services): { dispose: () => Promise<void>; openSubscriptions: () => number } {
+export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSchema, deps: SubscriptionDeps): { dispose: () => Promise<void>; openSubscriptions: () => number } {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const principals = new WeakMap<object, Principal | null>();
-  const limits = services.config.graphql;
+  const limits = deps.limits;
   const documents = new DocumentCache(schema);
   const quota = new SubscriptionQuota(limits.maxSubscriptionsPerUser, limits.maxSubscriptionsPerSocket);
   const shared = new SharedExecution();
@@ -46,7 +61,7 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
   const onRevoked = ({ apiKeyId }: { apiKeyId: string }) => {
     for (const socket of byApiKey.get(apiKeyId) ?? []) socket.close(4403, 'API key revoked');
   };
-  services.bus.on('apiKeyRevoked', onRevoked);
+  deps.bus.on('apiKeyRevoked', onRevoked);
   const server = serveGraphqlWs(
     wss,
     {
@@ -56,12 +71,12 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
         const params = (ctx.connectionParams ?? {}) as { authorization?: unknown; Authorization?: unknown; token?: unknown };
         const header = params.authorization ?? params.Authorization ?? (typeof params.token === 'string' ? `Bearer ${params.token}` : undefined);
         try {
-          const principal = await services.users.authenticate(typeof header === 'string' ? header : undefined);
+          const principal = await deps.callers.authenticate(typeof header === 'string' ? header : undefined);
           principals.set(ctx, principal);
           if (principal?.tokenExpiresAt) {
             // A session token's subscriptions end with it: the socket closes when the token expires.
             const socket = ctx.extra.socket;
-            const timer = timerAt(principal.tokenExpiresAt, services.clock, () => socket.close(4401, 'Token expired'));
+            const timer = timerAt(principal.tokenExpiresAt, deps.clock, () => socket.close(4401, 'Token expired'));
             socket.once('close', () => clearTimeout(timer));
           }
           ctx.extra.socket.once('close', () => {
@@ -92,7 +107,7 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
         if (!operation) return [new GraphQLError('Unable to identify operation')];
         const tooComplex = checkOperationCost(schema, document, payload.operationName, payload.variables, limits);
         if (tooComplex) return [tooComplex];
-        const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+        const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, ...(operation.operation === 'subscription' ? { rootValue: deps.root } : {}) };
         // Queries and mutations over the socket end at once: only subscriptions count against the limits.
         if (operation.operation !== 'subscription') return args;
         const principal = principals.get(ctx) ?? null;
@@ -112,7 +127,7 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
         return args;
       },
       context: (ctx, _id, payload, args): GraphQLContext => {
-        const context = subscriptionContext(principals.get(ctx) ?? null, services, ctx.extra.request.socket.remoteAddress);
+        const context = subscriptionContext(principals.get(ctx) ?? null, deps.callers, ctx.extra.request.socket.remoteAddress);
         const principal = principals.get(ctx);
         if (principal && sharable.has(args)) shareKeys.set(context, JSON.stringify([principal.userId, principal.apiKey?.id ?? null, payload.operationName ?? null, payload.variables ?? null]));
         return context;
@@ -127,13 +142,13 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
         return releasingOnEnd(result, done);
       },
       onComplete: (ctx, id) => release(ctx, id),
-      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult, services),
-      onError: (_ctx, _id, _payload, errors) => formatResult({ errors }, services).errors as GraphQLError[],
+      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult, deps.log),
+      onError: (_ctx, _id, _payload, errors) => formatResult({ errors }, deps.log).errors as GraphQLError[],
     },
-    { keepAliveMs: 12_000, maxBufferedBytes: limits.maxSocketBufferedBytes, assemble: (data) => shared.assemble(data), log: services.log },
+    { keepAliveMs: 12_000, maxBufferedBytes: limits.maxSocketBufferedBytes, assemble: (data) => shared.assemble(data), log: deps.log },
   );
   const dispose = async () => {
-    services.bus.off('apiKeyRevoked', onRevoked);
+    deps.bus.off('apiKeyRevoked', onRevoked);
     await server.dispose();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   };
@@ -181,25 +196,21 @@ function releasingOnEnd<T>(inner: AsyncIterableIterator<T>, done: () => void): A
   return iterator;
 }
 
-/** A subscription's context; its loaders (uncached: each event sees current data) are made on first use. */
-function subscriptionContext(principal: Principal | null, services: Services, remoteAddress: string | undefined): GraphQLContext {
-  let loaders: Loaders | undefined;
+/** A subscription's context; its loaders are uncached (each event sees current data). */
+function subscriptionContext(principal: Principal | null, callers: Callers, remoteAddress: string | undefined): GraphQLContext {
   return {
     principal,
-    services,
-    access: new RequestAccess(services.access, principal, undefined, remoteAddress, false),
-    get loaders() {
-      return (loaders ??= createLoaders(services, { cache: false }));
-    },
+    access: new RequestAccess(callers.access, principal, undefined, remoteAddress, false),
+    loaders: new RequestLoaders(false),
   };
 }
 
-function formatResult(result: ExecutionResult, services: Services): ExecutionResult {
+function formatResult(result: ExecutionResult, log: Logger): ExecutionResult {
   if (!result.errors?.length) return result;
   return {
     ...result,
     errors: result.errors.map((e) => {
-      const f = formatError(e, e, (err) => services.log.error('unexpected error in GraphQL subscription', err));
+      const f = formatError(e, e, (err) => log.error('unexpected error in GraphQL subscription', err));
       return new GraphQLError(f.message, { path: e.path, extensions: f.extensions });
     }),
   };

@@ -3,12 +3,18 @@ import { encodeCursor } from '../common/pagination.js';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { DeviceEntity } from '../devices/device.entity.js';
+import { loadDevice } from '../devices/device.loader.js';
+import type { DeviceService } from '../devices/device.service.js';
 import { Permission, type Scope } from '../access/index.js';
 import type { GraphQLContext } from '../graphql/context.js';
+import { resolverOf } from '../graphql/subscription-root.js';
+import type { Clock } from '../common/runtime.js';
+import type { AppPubSub } from '../realtime/pubsub.js';
 import { ConnectionType, type Connection, toConnection } from '../graphql/relay.js';
 import { ConnectionEventType, ConnectionLogEntity } from './connection-log.entity.js';
 import { DeviceEventEntity, EventDirection } from './device-event.entity.js';
-import { payloadJson } from './device-event.service.js';
+import { type DeviceEventService, payloadJson } from './device-event.service.js';
+import type { ConnectionLogService } from './connection-log.service.js';
 import { deviceStatusTopic } from '../devices/status-topic.js';
 import { replayThenLive } from './replay.js';
 import { checkTopicFilter, topicMatches } from '../common/topics.js';
@@ -44,18 +50,18 @@ export const ConnectionLogConnection = ConnectionType('ConnectionLogEntry', Conn
 export const DeviceEventConnection = ConnectionType('DeviceEvent', DeviceEventEntity);
 
 /** The row's device through the request's device loader (no N+1), while it is still in the row's organization. */
-export function deviceFor(ctx: GraphQLContext, row: { deviceId: string | null; organizationId: string | null }): Promise<DeviceEntity | null> {
+export function deviceFor(ctx: GraphQLContext, devices: DeviceService, row: { deviceId: string | null; organizationId: string | null }): Promise<DeviceEntity | null> {
   if (!row.deviceId) return Promise.resolve(null);
-  return ctx.loaders.device.load(row.deviceId).then((d) => (d && d.organizationId === row.organizationId ? d : null));
+  return loadDevice(ctx.loaders, devices, row.deviceId).then((d) => (d && d.organizationId === row.organizationId ? d : null));
 }
 
 /**
  * What a history query or subscription reads: one device (its organization decides; NOT_FOUND for non-members), or
  * every device of the named organization (default: the caller's).
  */
-export async function readScope(ctx: GraphQLContext, deviceId: string | null | undefined, organizationId: string | null | undefined): Promise<{ scope: Scope; deviceId: string | null }> {
+export async function readScope(ctx: GraphQLContext, devices: DeviceService, deviceId: string | null | undefined, organizationId: string | null | undefined): Promise<{ scope: Scope; deviceId: string | null }> {
   if (deviceId != null) {
-    const { device, scope } = await ctx.services.devices.authorize(ctx.access, deviceId, Permission.READ);
+    const { device, scope } = await devices.authorize(ctx.access, deviceId, Permission.READ);
     return { scope, deviceId: device.id };
   }
   return { scope: await ctx.access.organization(organizationId, Permission.READ), deviceId: null };
@@ -80,6 +86,13 @@ const AFTER_DESCRIPTION = 'A cursor (from a query edge or an earlier subscriptio
 
 @Resolver(() => ConnectionLogEntity)
 export class ConnectionLogResolver {
+  constructor(
+    private readonly store: ConnectionLogService,
+    private readonly devices: DeviceService,
+    private readonly pubSub: AppPubSub,
+    private readonly clock: Clock,
+  ) {}
+
   @Query(() => ConnectionLogConnection, { description: "Connection log of a device or of an organization's devices, newest first." })
   async connectionLog(
     @Ctx() ctx: GraphQLContext,
@@ -89,21 +102,22 @@ export class ConnectionLogResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('organizationId', () => ID, { nullable: true, description: ORG_DESCRIPTION }) organizationId?: string | null,
   ): Promise<Connection<ConnectionLogEntity>> {
-    const { scope, deviceId: id } = await readScope(ctx, deviceId, organizationId);
-    return toConnection(await ctx.services.connectionLog.list(scope.organizationId, { ...filter, deviceId: id, first, after }));
+    const { scope, deviceId: id } = await readScope(ctx, this.devices, deviceId, organizationId);
+    return toConnection(await this.store.list(scope.organizationId, { ...filter, deviceId: id, first, after }));
   }
 
   @Subscription(() => ConnectionLogEntity, {
     description: "New connection log rows of a device or of an organization's devices, as they are recorded.",
-    subscribe: async ({ args, context }) => {
+    subscribe: async ({ source, args, context }) => {
       const ctx = context as GraphQLContext;
-      const { scope, deviceId } = await readScope(ctx, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
+      const self = resolverOf(source, ConnectionLogResolver);
+      const { scope, deviceId } = await readScope(ctx, self.devices, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
       const owner = scope.organizationId;
-      const store = ctx.services.connectionLog;
+      const store = self.store;
       const after = args.after ? store.decode(args.after as string) : null;
       const types = (args.eventTypes as ConnectionEventType[] | null | undefined) ?? null;
-      const start = encodeCursor(store.kind, ctx.services.clock().getTime(), '');
-      const live = ctx.services.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
+      const start = encodeCursor(store.kind, self.clock().getTime(), '');
+      const live = self.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
       return ctx.access.service.guard(scope, Permission.READ, replayThenLive<ConnectionLogEntity>({
         live,
         after,
@@ -125,18 +139,25 @@ export class ConnectionLogResolver {
   }
 
   @FieldResolver(() => String, { description: 'Position of this row, for `after` in queries and subscriptions.' })
-  cursor(@Root() row: ConnectionLogEntity, @Ctx() ctx: GraphQLContext): string {
-    return ctx.services.connectionLog.cursorOf(row);
+  cursor(@Root() row: ConnectionLogEntity): string {
+    return this.store.cursorOf(row);
   }
 
   @FieldResolver(() => DeviceEntity, { nullable: true, description: 'The device, while it exists.' })
   device(@Root() row: ConnectionLogEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity | null> {
-    return deviceFor(ctx, row);
+    return deviceFor(ctx, this.devices, row);
   }
 }
 
 @Resolver(() => DeviceEventEntity)
 export class DeviceEventResolver {
+  constructor(
+    private readonly store: DeviceEventService,
+    private readonly devices: DeviceService,
+    private readonly pubSub: AppPubSub,
+    private readonly clock: Clock,
+  ) {}
+
   @Query(() => DeviceEventConnection, { description: "Messages of a device or of an organization's devices, newest first." })
   async deviceEvents(
     @Ctx() ctx: GraphQLContext,
@@ -146,21 +167,22 @@ export class DeviceEventResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('organizationId', () => ID, { nullable: true, description: ORG_DESCRIPTION }) organizationId?: string | null,
   ): Promise<Connection<DeviceEventEntity>> {
-    const { scope, deviceId: id } = await readScope(ctx, deviceId, organizationId);
-    return toConnection(await ctx.services.deviceEvents.list(scope.organizationId, { ...filter, deviceId: id, first, after }));
+    const { scope, deviceId: id } = await readScope(ctx, this.devices, deviceId, organizationId);
+    return toConnection(await this.store.list(scope.organizationId, { ...filter, deviceId: id, first, after }));
   }
 
   @Subscription(() => DeviceEventEntity, {
     description: "Messages of a device or of an organization's devices, as they are recorded.",
-    subscribe: async ({ args, context }) => {
+    subscribe: async ({ source, args, context }) => {
       const ctx = context as GraphQLContext;
-      const { scope, deviceId } = await readScope(ctx, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
+      const self = resolverOf(source, DeviceEventResolver);
+      const { scope, deviceId } = await readScope(ctx, self.devices, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
       const owner = scope.organizationId;
       const topic = args.topic != null ? checkTopicFilter(args.topic as string) : null;
-      const store = ctx.services.deviceEvents;
+      const store = self.store;
       const after = args.after ? store.decode(args.after as string) : null;
-      const start = encodeCursor(store.kind, ctx.services.clock().getTime(), '');
-      const live = ctx.services.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
+      const start = encodeCursor(store.kind, self.clock().getTime(), '');
+      const live = self.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
       return ctx.access.service.guard(scope, Permission.READ, replayThenLive<DeviceEventEntity>({
         live,
         after,
@@ -182,8 +204,8 @@ export class DeviceEventResolver {
   }
 
   @FieldResolver(() => String, { description: 'Position of this event, for `after` in queries and subscriptions.' })
-  cursor(@Root() row: DeviceEventEntity, @Ctx() ctx: GraphQLContext): string {
-    return ctx.services.deviceEvents.cursorOf(row);
+  cursor(@Root() row: DeviceEventEntity): string {
+    return this.store.cursorOf(row);
   }
 
   @FieldResolver(() => GraphQLJSON, { nullable: true, description: 'The payload parsed as JSON, when it is valid JSON.' })
@@ -193,19 +215,25 @@ export class DeviceEventResolver {
 
   @FieldResolver(() => DeviceEntity, { nullable: true, description: 'The device, while it exists.' })
   device(@Root() row: DeviceEventEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity | null> {
-    return deviceFor(ctx, row);
+    return deviceFor(ctx, this.devices, row);
   }
 }
 
 @Resolver()
 export class DeviceStatusResolver {
+  constructor(
+    private readonly devices: DeviceService,
+    private readonly pubSub: AppPubSub,
+  ) {}
+
   @Subscription(() => DeviceEntity, {
     description: "A device, or an organization's devices, as they go ONLINE or OFFLINE (status, lastConnectedAt, lastDisconnectedAt).",
-    subscribe: async ({ args, context }) => {
+    subscribe: async ({ source: root, args, context }) => {
       const ctx = context as GraphQLContext;
-      const { scope, deviceId } = await readScope(ctx, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
+      const self = resolverOf(root, DeviceStatusResolver);
+      const { scope, deviceId } = await readScope(ctx, self.devices, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
       const owner = scope.organizationId;
-      const source = ctx.services.pubSub.subscribe(deviceStatusTopic(owner)) as AsyncIterable<DeviceEntity>;
+      const source = self.pubSub.subscribe(deviceStatusTopic(owner)) as AsyncIterable<DeviceEntity>;
       return ctx.access.service.guard(scope, Permission.READ, filterIterable(source, (d) => d.organizationId === owner && (!deviceId || d.id === deviceId)));
     },
   })
@@ -221,26 +249,29 @@ export class DeviceStatusResolver {
 /** `Device.connectionLogs` and `Device.events`, kept with the message server feature. */
 @Resolver(() => DeviceEntity)
 export class DeviceConnectionLogResolver {
+  constructor(
+    private readonly connectionLog: ConnectionLogService,
+    private readonly deviceEvents: DeviceEventService,
+  ) {}
+
   @FieldResolver(() => ConnectionLogConnection, { description: 'This device\'s connection log, newest first.' })
   async connectionLogs(
     @Root() device: DeviceEntity,
-    @Ctx() ctx: GraphQLContext,
     @Arg('filter', () => ConnectionLogFilter, { nullable: true }) filter?: ConnectionLogFilter | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<Connection<ConnectionLogEntity>> {
-    return toConnection(await ctx.services.connectionLog.list(device.organizationId, { ...filter, deviceId: device.id, first, after }));
+    return toConnection(await this.connectionLog.list(device.organizationId, { ...filter, deviceId: device.id, first, after }));
   }
 
   @FieldResolver(() => DeviceEventConnection, { description: 'Upstream messages of this device, newest first.' })
   async events(
     @Root() device: DeviceEntity,
-    @Ctx() ctx: GraphQLContext,
     @Arg('filter', () => DeviceEventFilter, { nullable: true }) filter?: DeviceEventFilter | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<Connection<DeviceEventEntity>> {
-    return toConnection(await ctx.services.deviceEvents.list(device.organizationId, { ...filter, deviceId: device.id, first, after }));
+    return toConnection(await this.deviceEvents.list(device.organizationId, { ...filter, deviceId: device.id, first, after }));
   }
 }
 

@@ -5,8 +5,11 @@ import { checkTopicFilter, topicMatches } from '../common/topics.js';
 import { DeviceEntity } from '../devices/device.entity.js';
 import { Permission } from '../access/index.js';
 import type { GraphQLContext } from '../graphql/context.js';
+import { resolverOf } from '../graphql/subscription-root.js';
+import type { DeviceService } from '../devices/device.service.js';
+import type { AppPubSub } from '../realtime/pubsub.js';
 import { type DeviceEventEntity, EventDirection } from './device-event.entity.js';
-import { payloadJson } from './device-event.service.js';
+import { type DeviceEventService, payloadJson } from './device-event.service.js';
 import { LatestValueEntity } from './latest-value.entity.js';
 import { LATEST_TOPIC_MAX_CHARS, latestOf } from './latest-values.js';
 
@@ -17,6 +20,8 @@ const LATEST_BACKLOG = 1000;
 /** `Device.latest`: the last message per topic ("latest state"), for dashboards. */
 @Resolver(() => DeviceEntity)
 export class DeviceLatestResolver {
+  constructor(private readonly deviceEvents: DeviceEventService) {}
+
   @FieldResolver(() => [LatestValueEntity], { description: 'The last message this device published on each topic (at most PORTICO_LATEST_TOPICS_PER_DEVICE topics), by topic.' })
   async latest(
     @Root() device: DeviceEntity,
@@ -24,13 +29,25 @@ export class DeviceLatestResolver {
     @Arg('topic', () => String, { nullable: true, description: TOPIC_DESCRIPTION }) topic?: string | null,
   ): Promise<LatestValueEntity[]> {
     const filter = topic != null ? checkTopicFilter(topic) : null;
-    const rows = await ctx.loaders.latestValues.load(device.id);
+    const rows = await ctx.loaders
+      .get('history.latestValues', async (ids: readonly string[]) => {
+        const latest = this.deviceEvents.latest;
+        const map = latest ? await latest.forDevices(ids) : new Map<string, LatestValueEntity[]>();
+        return ids.map((id) => map.get(id) ?? []);
+      })
+      .load(device.id);
     return filter == null ? rows : rows.filter((r) => topicMatches(filter, r.topic));
   }
 }
 
 @Resolver(() => LatestValueEntity)
 export class LatestValueResolver {
+  constructor(
+    private readonly deviceEvents: DeviceEventService,
+    private readonly devices: DeviceService,
+    private readonly pubSub: AppPubSub,
+  ) {}
+
   @FieldResolver(() => GraphQLJSON, { nullable: true, description: 'The payload parsed as JSON, when it is valid JSON.' })
   json(@Root() row: LatestValueEntity): unknown {
     return payloadJson(row) ?? null;
@@ -38,15 +55,16 @@ export class LatestValueResolver {
 
   @Subscription(() => LatestValueEntity, {
     description: "A device's latest values: first the current ones (by topic), then each new one as it is recorded.",
-    subscribe: async ({ args, context }) => {
+    subscribe: async ({ source, args, context }) => {
       const ctx = context as GraphQLContext;
-      const { device, scope } = await ctx.services.devices.authorize(ctx.access, args.deviceId as string, Permission.READ);
+      const self = resolverOf(source, LatestValueResolver);
+      const { device, scope } = await self.devices.authorize(ctx.access, args.deviceId as string, Permission.READ);
       const owner = scope.organizationId;
       const deviceId = device.id;
       const filter = args.topic != null ? checkTopicFilter(args.topic as string) : null;
-      const store = ctx.services.deviceEvents;
+      const store = self.deviceEvents;
       // Subscribed before the current values are read: nothing recorded in between is missed.
-      const live = ctx.services.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
+      const live = self.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
       const current = store.latest ? await store.latest.forDevice(deviceId, filter) : [];
       const wanted = (row: DeviceEventEntity) => row.deviceId === deviceId && row.direction !== EventDirection.DOWNSTREAM && row.topic.length <= LATEST_TOPIC_MAX_CHARS && (filter == null || topicMatches(filter, row.topic));
       return ctx.access.service.guard(scope, Permission.READ, new Repeater<LatestValueEntity>(async (push, stop) => {

@@ -1,13 +1,16 @@
 import { GraphQLJSON } from 'graphql-scalars';
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root } from 'type-graphql';
+import { checkTopicFilter } from '../common/topics.js';
 import { Permission } from '../access/index.js';
 import { DeviceEntity } from '../devices/device.entity.js';
+import type { DeviceService } from '../devices/device.service.js';
 import { ORGANIZATION_ID } from '../devices/device.resolver.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { ConnectionType, type Connection, toConnection } from '../graphql/relay.js';
 import { deviceFor } from './connection-log-and-events.resolver.js';
 import { payloadJson } from './device-event.service.js';
 import { RetainedMessageEntity } from './retained.entity.js';
+import type { RetainedMessages } from './retained.service.js';
 
 @InputType()
 export class RetainedMessageFilter {
@@ -19,6 +22,11 @@ export const RetainedMessageConnection = ConnectionType('RetainedMessage', Retai
 
 @Resolver(() => RetainedMessageEntity)
 export class RetainedMessageResolver {
+  constructor(
+    private readonly retained: RetainedMessages,
+    private readonly devices: DeviceService,
+  ) {}
+
   @Query(() => RetainedMessageConnection, { description: "An organization's retained messages, by topic." })
   async retainedMessages(
     @Ctx() ctx: GraphQLContext,
@@ -28,17 +36,8 @@ export class RetainedMessageResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<Connection<RetainedMessageEntity>> {
     const scope = await ctx.access.organization(organizationId, Permission.READ);
-    const topic = filter?.topic != null ? ctx.services.commands.checkFilter(filter.topic) : null;
-    return toConnection(await ctx.services.retained.list(scope.organizationId, { topic, first, after }));
-  }
-
-  @Mutation(() => Boolean, { description: 'Clears the retained message of a topic (publishes an empty retained message there, as MQTT does); false when there was none. DEVELOPER or higher.' })
-  async clearRetainedMessage(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('topic') topic: string,
-    @Arg('organizationId', () => ID, { nullable: true, description: ORGANIZATION_ID }) organizationId?: string | null,
-  ): Promise<boolean> {
-    return ctx.services.commands.clearRetained(await ctx.access.organization(organizationId, Permission.COMMANDS), topic);
+    const topic = filter?.topic != null ? checkTopicFilter(filter.topic) : null;
+    return toConnection(await this.retained.list(scope.organizationId, { topic, first, after }));
   }
 
   @FieldResolver(() => GraphQLJSON, { nullable: true, description: 'The payload parsed as JSON, when it is valid JSON.' })
@@ -53,6 +52,6 @@ export class RetainedMessageResolver {
 
   @FieldResolver(() => DeviceEntity, { nullable: true, description: 'The device that published it, while it exists.' })
   device(@Root() row: RetainedMessageEntity, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity | null> {
-    return deviceFor(ctx, row);
+    return deviceFor(ctx, this.devices, row);
   }
 }

@@ -1,9 +1,11 @@
 import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { MembershipEntity, OrganizationEntity, OrganizationRole, Permission } from '../access/index.js';
 import { DeviceConnection, DeviceFilter, DeviceOrder } from '../devices/device.resolver.js';
+import type { DeviceService } from '../devices/device.service.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { type Connection, toConnection } from '../graphql/relay.js';
 import { UserEntity } from '../users/user.entity.js';
+import type { UserService } from '../users/user.service.js';
 import { InvitationEntity } from './invitation.entity.js';
 import type { OrganizationService } from './organization.service.js';
 
@@ -18,7 +20,10 @@ export class CreatedInvitation {
 
 @Resolver(() => OrganizationEntity)
 export class OrganizationResolver {
-  constructor(private readonly orgs: OrganizationService) {}
+  constructor(
+    private readonly orgs: OrganizationService,
+    private readonly deviceService: DeviceService,
+  ) {}
 
   @Query(() => [OrganizationEntity], { description: 'The organizations you belong to (an API key: its own).' })
   organizations(@Ctx() ctx: GraphQLContext): Promise<OrganizationEntity[]> {
@@ -104,16 +109,18 @@ export class OrganizationResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<Connection<unknown>> {
     const scope = await ctx.access.organization(org.id, Permission.READ);
-    const page = await ctx.services.devices.list(scope.organizationId, { ...filter, sortField: orderBy?.field, direction: orderBy?.direction, first, after });
+    const page = await this.deviceService.list(scope.organizationId, { ...filter, sortField: orderBy?.field, direction: orderBy?.direction, first, after });
     return toConnection(page);
   }
 }
 
 @Resolver(() => MembershipEntity)
 export class MemberResolver {
+  constructor(private readonly users: UserService) {}
+
   @FieldResolver(() => UserEntity)
   async user(@Root() member: MembershipEntity, @Ctx() ctx: GraphQLContext): Promise<UserEntity> {
-    const user = await ctx.loaders.user.load(member.userId);
+    const user = await ctx.loaders.get('users.byId', (ids: readonly string[]) => this.users.byIds(ids)).load(member.userId);
     if (!user) throw new Error(`member ${member.userId} has no user`);
     return user;
   }

@@ -18,9 +18,12 @@ import {
 } from 'type-graphql';
 import { badInput } from '../common/errors.js';
 import { DeviceEntity } from '../devices/device.entity.js';
+import { loadDevice } from '../devices/device.loader.js';
+import type { DeviceService } from '../devices/device.service.js';
 import { Permission } from '../access/index.js';
 import { ORGANIZATION_ID } from '../devices/device.resolver.js';
 import type { GraphQLContext } from '../graphql/context.js';
+import { resolverOf } from '../graphql/subscription-root.js';
 import type { TestClientRoutes } from './test-client.routes.js';
 import { MessageDirection, TestClientState, TestClientTransport, type TestMessage } from './test-client.session.js';
 import type { TestClientSessionLike } from './test-client.view.js';
@@ -165,7 +168,10 @@ export class TestClientSessionType {
 
 @Resolver(() => TestClientSessionType)
 export class TestClientResolver {
-  constructor(private readonly service: TestClientRoutes) {}
+  constructor(
+    private readonly service: TestClientRoutes,
+    private readonly devices: DeviceService,
+  ) {}
 
   @Query(() => [TestClientSessionType], { description: "An organization's test client sessions, on every instance." })
   async testClientSessions(
@@ -234,9 +240,9 @@ export class TestClientResolver {
 
   @Subscription(() => TestMessageType, {
     description: 'Reported and received messages of a session: first those buffered after `after`, then live ones.',
-    subscribe: ({ args, context }) => {
+    subscribe: ({ source, args, context }) => {
       const ctx = context as GraphQLContext;
-      const svc = ctx.services.testClientRoutes;
+      const svc = resolverOf(source, TestClientResolver).service;
       return svc.messages(ctx.access, String(args.sessionId), parseAfter(args.after as string | null));
     },
   })
@@ -250,9 +256,9 @@ export class TestClientResolver {
 
   @Subscription(() => TestClientSessionType, {
     description: 'The session now, then whenever its state or subscriptions change; completes when it has ended.',
-    subscribe: ({ args, context }) => {
+    subscribe: ({ source, args, context }) => {
       const ctx = context as GraphQLContext;
-      return ctx.services.testClientRoutes.stateChanges(ctx.access, String(args.sessionId));
+      return resolverOf(source, TestClientResolver).service.stateChanges(ctx.access, String(args.sessionId));
     },
   })
   testClientStateChanged(@Root() session: TestClientSessionLike, @Arg('sessionId', () => ID) _sessionId: string): TestClientSessionLike {
@@ -261,7 +267,7 @@ export class TestClientResolver {
 
   @FieldResolver(() => DeviceEntity)
   device(@Root() session: TestClientSessionLike, @Ctx() ctx: GraphQLContext): Promise<DeviceEntity> {
-    return ctx.loaders.device.load(session.device.id).then((d) => d ?? (session.device as DeviceEntity));
+    return loadDevice(ctx.loaders, this.devices, session.device.id).then((d) => d ?? (session.device as DeviceEntity));
   }
 
   @FieldResolver(() => [TestSubscriptionType])

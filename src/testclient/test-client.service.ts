@@ -38,6 +38,9 @@ export class TestClientService {
   /** Told when a session is kept and forgotten (scale-out: the routes to it from other instances). */
   observer: { added(session: TestClientSession): void; removed(session: TestClientSession): void } | null = null;
 
+  /** Set by useListeners(); no session starts before. */
+  private endpoints: MqttEndpoints | null = null;
+
   constructor(
     private readonly config: TestClientConfig,
     /** The message server's PUBLISH payload limit: a larger payload is refused here rather than cut off there. */
@@ -46,13 +49,17 @@ export class TestClientService {
     private readonly credentials: CredentialService,
     private readonly certificates: CertificateService,
     private readonly pki: PkiService,
-    private readonly endpoints: () => MqttEndpoints | null,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly bus: RegistryBus,
     private readonly audit: AuditService,
   ) {
     bus.on('membershipChanged', this.onMembershipChanged);
+  }
+
+  /** Where the embedded message server listens (null: MQTT off); createApp calls it once the listeners are bound. */
+  useListeners(endpoints: MqttEndpoints | null): void {
+    this.endpoints = endpoints;
   }
 
   /** The session and the caller's scope in its organization: NOT_FOUND for non-members, FORBIDDEN below `permission`. */
@@ -122,7 +129,7 @@ export class TestClientService {
       );
     }
 
-    const endpoints = this.endpoints();
+    const endpoints = this.endpoints;
     const port =
       transport === TestClientTransport.MQTT ? endpoints?.port : transport === TestClientTransport.MQTTS ? endpoints?.tlsPort : endpoints?.mutualTlsPort;
     if (!endpoints || port == null) throw badInput(`the ${transport} listener is not enabled on this server`, 'transport');
