@@ -206,7 +206,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const ready = storage && !closing;
       res.status(ready ? 200 : 503).json({ ready, storage: storage ? 'ok' : 'unavailable', shuttingDown: Boolean(closing) });
     });
-    expressApp.use(certificatesRouter(services));
+    expressApp.use(certificatesRouter({ pki: services.pki, certificates: services.certificates, callers, trustProxy: config.throttle.trustProxy, clock: services.clock, log: services.log }));
     expressApp.use(browserClientRouter());
     const graphiql = graphiqlRouter(config.graphiqlDir);
     expressApp.use('/graphiql', graphiql.assets);

@@ -8,7 +8,8 @@ import { DeviceConnectionResolver } from '../mqtt/device-connection.resolver.js'
 import { CommandResolver } from '../commands/commands.resolver.js';
 import { CertificateResolver, DeviceCertificatesResolver } from '../certificates/certificate.resolver.js';
 import { AuditResolver } from '../audit/index.js';
-import { DeviceCredentialsResolver, DeviceResolver } from '../devices/device.resolver.js';
+import { DeviceCredentialsResolver } from '../credentials/credential.resolver.js';
+import { DeviceResolver } from '../devices/device.resolver.js';
 import { DeviceFleetResolver, FleetResolver } from '../fleet/index.js';
 import { MemberResolver, OrganizationResolver } from '../organizations/index.js';
 import { PkiResolver } from '../pki/pki.resolver.js';

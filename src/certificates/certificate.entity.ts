@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { timestampColumn } from '../db/columns.js';
-import { KeyAlgorithmEnum } from '../pki/pki.resolver.js';
+import { KeyAlgorithmEnum } from '../pki/pki.types.js';
 
 export enum CertificateStatus {
   ACTIVE = 'ACTIVE',

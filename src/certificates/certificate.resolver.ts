@@ -4,7 +4,7 @@ import { Permission } from '../access/index.js';
 import { ORGANIZATION_ID } from '../devices/device.resolver.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { ConnectionType, type Connection, toConnection } from '../graphql/relay.js';
-import { KeyAlgorithmEnum } from '../pki/pki.resolver.js';
+import { KeyAlgorithmEnum } from '../pki/pki.types.js';
 import { CertificateEntity, CertificateStatus } from './certificate.entity.js';
 import type { CertificateService } from './certificate.service.js';
 import type { PkiService } from '../pki/pki.service.js';

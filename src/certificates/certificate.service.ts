@@ -11,7 +11,7 @@ import type { Clock, Logger } from '../common/runtime.js';
 import { bumpRegistryGeneration } from '../db/registry-generation.js';
 import { DeviceAuthType, DeviceEntity } from '../devices/device.entity.js';
 import type { DeviceService } from '../devices/device.service.js';
-import { KeyAlgorithmEnum } from '../pki/pki.resolver.js';
+import { KeyAlgorithmEnum } from '../pki/pki.types.js';
 import type { PkiService } from '../pki/pki.service.js';
 import { fingerprintOf } from '../pki/x509.js';
 import type { Secrets } from '../secrets/secrets.js';

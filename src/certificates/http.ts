@@ -2,7 +2,11 @@ import express, { type Request, type Response } from 'express';
 import { RequestAccess } from '../access/index.js';
 import { httpClientAddress } from '../security/address.js';
 import { AppError, type ErrorCode } from '../common/errors.js';
-import type { Services } from '../app/services.js';
+import type { Clock, Logger } from '../common/runtime.js';
+import type { ThrottleConfig } from '../config/config.js';
+import type { Callers } from '../graphql/context.js';
+import type { PkiService } from '../pki/pki.service.js';
+import type { CertificateService } from './certificate.service.js';
 import { createZip } from './zip.js';
 
 const PEM_TYPE = 'application/x-pem-file';
@@ -14,6 +18,16 @@ function sendError(res: Response, status: number, code: string, message: string,
   res.status(status).set('Cache-Control', 'no-store').json({ error: { code, message, ...details } });
 }
 
+/** What the downloads need from the app. */
+export interface CertificateRoutesDeps {
+  pki: PkiService;
+  certificates: CertificateService;
+  callers: Callers;
+  trustProxy: ThrottleConfig['trustProxy'];
+  clock: Clock;
+  log: Logger;
+}
+
 /**
  * HTTP downloads of the PKI:
  * - `GET /pki/ca.pem`: the platform root CA certificate (public);
@@ -22,30 +36,30 @@ function sendError(res: Response, status: number, code: string, message: string,
  *   certificates (DEVELOPER or higher: it holds the private key; 403 FORBIDDEN for a VIEWER);
  *   `Authorization: Bearer <token or API key>`. A certificate of an organization the caller is not in is 404, like a missing one.
  */
-export function certificatesRouter(services: Services): express.Router {
+export function certificatesRouter(deps: CertificateRoutesDeps): express.Router {
   const router = express.Router();
 
   router.get('/pki/ca.pem', (_req: Request, res: Response) => {
-    res.type(PEM_TYPE).set('Content-Disposition', 'inline; filename="root_ca.crt"').send(services.pki.caCertificatePem());
+    res.type(PEM_TYPE).set('Content-Disposition', 'inline; filename="root_ca.crt"').send(deps.pki.caCertificatePem());
   });
 
   router.get('/pki/crl.pem', async (_req: Request, res: Response) => {
     try {
-      const pem = await services.certificates.crlPem();
+      const pem = await deps.certificates.crlPem();
       res.type(PEM_TYPE).set('Cache-Control', 'no-cache').send(pem);
     } catch (err) {
-      services.log.error('could not produce the CRL', err);
+      deps.log.error('could not produce the CRL', err);
       sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     }
   });
 
   router.get('/certificates/:id/bundle.zip', async (req: Request, res: Response) => {
     try {
-      const principal = await services.users.authenticate(req.headers.authorization);
+      const principal = await deps.callers.authenticate(req.headers.authorization);
       if (!principal) return sendError(res, 401, 'UNAUTHENTICATED', 'Authentication required');
-      const access = new RequestAccess(services.access, principal, undefined, httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], services.config.throttle.trustProxy));
-      const { fileBase, files } = await services.certificates.bundle(access, String(req.params.id));
-      const zip = createZip(files.map((f) => ({ ...f, date: services.clock() })));
+      const access = new RequestAccess(deps.callers.access, principal, undefined, httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], deps.trustProxy));
+      const { fileBase, files } = await deps.certificates.bundle(access, String(req.params.id));
+      const zip = createZip(files.map((f) => ({ ...f, date: deps.clock() })));
       res
         .status(200)
         .type('application/zip')
@@ -57,7 +71,7 @@ export function certificatesRouter(services: Services): express.Router {
         const status = ERROR_STATUS[err.code] ?? 400;
         return sendError(res, status, err.code, err.message, err.details);
       }
-      services.log.error('certificate bundle download failed', err);
+      deps.log.error('certificate bundle download failed', err);
       sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     }
   });

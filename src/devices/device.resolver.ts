@@ -5,7 +5,6 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { ConnectionType, type Connection, SortDirectionEnum, toConnection } from '../graphql/relay.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 import { type DeviceService, DeviceSortField } from './device.service.js';
-import type { CredentialService } from '../credentials/credential.service.js';
 
 registerEnumType(DeviceSortField, { name: 'DeviceSortField' });
 
@@ -171,23 +170,5 @@ export class DeviceResolver {
   @FieldResolver(() => ID, { description: 'The organization the device belongs to.' })
   organizationId(@Root() device: DeviceEntity): string {
     return device.organizationId;
-  }
-}
-
-@Resolver(() => DeviceCredentials)
-export class DeviceCredentialsResolver {
-  constructor(private readonly credentials: CredentialService) {}
-
-  @FieldResolver(() => String, { nullable: true, description: 'The MQTT password (DEVELOPER or higher; FORBIDDEN for VIEWER); null for CERTIFICATE devices.' })
-  async deviceKey(@Root() credentials: DeviceCredentials, @Ctx() ctx: GraphQLContext): Promise<string | null> {
-    const { device } = credentials;
-    await ctx.access.within(device.organizationId, Permission.SECRETS, 'Device');
-    return device.authType === DeviceAuthType.TOKEN ? ctx.loaders
-          .get('credentials.deviceKey', async (ids: readonly string[]) => {
-            const keys = await this.credentials.keysFor(ids);
-            return ids.map((id) => keys.get(id) ?? null);
-          })
-          .load(device.id)
-      : null;
   }
 }

@@ -1,4 +1,4 @@
-import type { DataSource, Repository } from 'typeorm';
+import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { In } from 'typeorm';
 import { badInput, conflict, notFound } from '../common/errors.js';
 import type { RegistryBus } from '../common/events.js';
@@ -6,7 +6,6 @@ import { isUuid, newId, randomHex } from '../common/ids.js';
 import { checkName, searchPattern } from '../common/validate.js';
 import { keysetPage, type Page, type SortDirection } from '../common/pagination.js';
 import type { Clock } from '../common/runtime.js';
-import type { CredentialService } from '../credentials/credential.service.js';
 import { bumpRegistryGeneration } from '../db/registry-generation.js';
 import { Permission, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService, type AuditTarget, diff } from '../audit/index.js';
@@ -108,12 +107,18 @@ const auditedFields = (d: DeviceEntity): Record<string, unknown> => ({
   inactivityTimeout: d.inactivityTimeout,
 });
 
+/** Issues device keys (the credentials feature, above devices, provides it: devices know only this shape). */
+export interface DeviceKeys {
+  /** Generates and stores a new key for the device (inside the caller's transaction when given). Returns the key. */
+  setNewKey(deviceId: string, manager?: EntityManager): Promise<string>;
+}
+
 export class DeviceService {
   private readonly repo: Repository<DeviceEntity>;
 
   constructor(
     private readonly ds: DataSource,
-    private readonly credentials: CredentialService,
+    private readonly credentials: DeviceKeys,
     private readonly bus: RegistryBus,
     private readonly clock: Clock,
     private readonly audit: AuditService,

@@ -1,13 +1,43 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Services } from '../app/services.js';
 
 /** Operation names kept as label values; later new names count as `other` (a client chooses them). */
 const MAX_OPERATION_NAMES = 200;
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
 
+/** A batch writer's figures. */
+interface WriterCounts {
+  readonly written: number;
+  readonly dropped: number;
+  readonly pending: number;
+}
+
+/**
+ * The services' counters the metrics read when scraped, by shape only: the app passes its services, and
+ * observability/ (low in the layers) imports no feature.
+ */
+export interface ScrapedServices {
+  storageHealth: { readonly ok: boolean };
+  messageServer: {
+    connectionsByListener(): Iterable<[string, number]>;
+    observer: {
+      counts: {
+        connects: { values(): Iterable<{ listener: string; result: string; count: number }> };
+        authFailures: Iterable<[string, number]>;
+        messagesReceived: number;
+        messagesSent: number;
+        payloadBytesReceived: number;
+        payloadBytesSent: number;
+      };
+    };
+  };
+  deviceEvents: { readonly droppedQos0: number; writer: WriterCounts };
+  connectionLog: { writer: WriterCounts };
+  testClients: { readonly activeSessions: number };
+}
+
 /** What the metrics read from outside the services when scraped. */
 export interface MetricSources {
-  services: Services;
+  services: ScrapedServices;
   /** Open graphql-ws subscriptions on this instance. */
   openSubscriptions: () => number;
 }

@@ -1,11 +1,7 @@
-import { Field, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
+import { Field, ObjectType, Query, Resolver } from 'type-graphql';
 import type { PkiService } from './pki.service.js';
+import { KeyAlgorithmEnum } from './pki.types.js';
 
-export enum KeyAlgorithmEnum {
-  ECDSA = 'ECDSA',
-  RSA = 'RSA',
-}
-registerEnumType(KeyAlgorithmEnum, { name: 'KeyAlgorithm', description: 'ECDSA: P-256 with SHA-256. RSA: 2048-bit with SHA-256.' });
 
 @ObjectType('PlatformCa', { description: 'The platform root CA: devices verify the message server with it (root_ca.crt), and it signs device certificates.' })
 export class PlatformCaType {
