@@ -1,7 +1,7 @@
 import { createApp } from './app/index.js';
-import { type Config, loadConfig } from './config/config.js';
-import type { Logger } from './common/runtime.js';
-import { createLogger } from './observability/logger.js';
+import { type Config, loadConfig } from './config/index.js';
+import type { Logger } from './common/index.js';
+import { createLogger } from './observability/index.js';
 
 let log: Logger | null = null;
 

@@ -1,9 +1,7 @@
 import { Repeater } from '@graphql-yoga/subscription';
 import { LRUCache } from 'lru-cache';
 import type { DataSource, Repository } from 'typeorm';
-import { AppError, notFound, unauthenticated } from '../common/errors.js';
-import type { RegistryBus } from '../common/events.js';
-import { isUuid } from '../common/ids.js';
+import { AppError, isUuid, notFound, type RegistryBus, unauthenticated } from '../common/index.js';
 import { MembershipEntity } from './membership.entity.js';
 import type { Actor, Principal, Scope } from './principal.js';
 import { allows, isRole, lowerRole, type OrganizationRole, type Permission, REQUIRED_ROLE } from './roles.js';

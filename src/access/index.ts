@@ -1,3 +1,5 @@
+import 'reflect-metadata';
+
 export { AccessService, RequestAccess, forbiddenFor } from './access.service.js';
 export { MembershipEntity } from './membership.entity.js';
 export { OrganizationEntity } from './organization.entity.js';

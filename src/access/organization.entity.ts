@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { timestampColumn } from '../db/columns.js';
+import { timestampColumn } from '../db/index.js';
 
 /**
  * An organization: it owns devices, certificates, API keys, test client sessions, logs, events and retained

@@ -1,23 +1,21 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver } from '../history/connection-log-and-events.resolver.js';
-import { DeviceLatestResolver, LatestValueResolver } from '../history/latest.resolver.js';
-import { RetainedMessageResolver } from '../history/retained.resolver.js';
-import { DeviceConnectionResolver } from '../mqtt/device-connection.resolver.js';
-import { CommandResolver } from '../commands/commands.resolver.js';
-import { CertificateResolver, DeviceCertificatesResolver } from '../certificates/certificate.resolver.js';
+import { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceLatestResolver, DeviceStatusResolver, LatestValueResolver, RetainedMessageResolver } from '../history/index.js';
+import { DeviceConnectionResolver } from '../mqtt/index.js';
+import { CommandResolver } from '../commands/index.js';
+import { CertificateResolver, DeviceCertificatesResolver } from '../certificates/index.js';
 import { AuditResolver } from '../audit/index.js';
-import { DeviceCredentialsResolver } from '../credentials/credential.resolver.js';
-import { DeviceResolver } from '../devices/device.resolver.js';
+import { DeviceCredentialsResolver } from '../credentials/index.js';
+import { DeviceResolver } from '../devices/index.js';
 import { DeviceFleetResolver, FleetResolver } from '../fleet/index.js';
 import { MemberResolver, OrganizationResolver } from '../organizations/index.js';
-import { PkiResolver } from '../pki/pki.resolver.js';
-import { SubscriptionRoot } from '../graphql/subscription-root.js';
-import { createAppPubSub } from '../realtime/pubsub.js';
+import { PkiResolver } from '../pki/index.js';
+import { SubscriptionRoot } from '../graphql/index.js';
+import { createAppPubSub } from '../realtime/index.js';
 import type { Services } from './services.js';
-import { TestClientResolver } from '../testclient/test-client.resolver.js';
-import { UserResolver } from '../users/user.resolver.js';
+import { TestClientResolver } from '../testclient/index.js';
+import { UserResolver } from '../users/index.js';
 
 export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver, ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver, DeviceLatestResolver, LatestValueResolver, CommandResolver, DeviceCredentialsResolver, OrganizationResolver, MemberResolver, AuditResolver, RetainedMessageResolver, DeviceConnectionResolver, DeviceFleetResolver, FleetResolver] as const;
 

@@ -1,7 +1,6 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Query, Resolver } from 'type-graphql';
 import { Permission } from '../access/index.js';
-import type { GraphQLContext } from '../graphql/context.js';
-import { ConnectionType, type Connection, toConnection } from '../graphql/relay.js';
+import { type Connection, ConnectionType, type GraphQLContext, toConnection } from '../graphql/index.js';
 import { AuditAction, AuditEntryEntity } from './audit.entity.js';
 import type { AuditService } from './audit.service.js';
 

@@ -1,9 +1,7 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import type { Scope } from '../access/index.js';
-import { sortableId } from '../common/ids.js';
-import { keysetPage, type Page } from '../common/pagination.js';
-import type { Clock } from '../common/runtime.js';
+import { type Clock, keysetPage, type Page, sortableId } from '../common/index.js';
 import { AuditAction, AuditActorType, AuditEntryEntity } from './audit.entity.js';
 
 export interface AuditTarget {

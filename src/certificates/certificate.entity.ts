@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { timestampColumn } from '../db/columns.js';
-import { KeyAlgorithmEnum } from '../pki/pki.types.js';
+import { timestampColumn } from '../db/index.js';
+import { KeyAlgorithmEnum } from '../pki/index.js';
 
 export enum CertificateStatus {
   ACTIVE = 'ACTIVE',

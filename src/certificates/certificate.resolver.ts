@@ -1,13 +1,10 @@
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { DeviceEntity } from '../devices/device.entity.js';
+import { DeviceEntity, ORGANIZATION_ID } from '../devices/index.js';
 import { Permission } from '../access/index.js';
-import { ORGANIZATION_ID } from '../devices/device.resolver.js';
-import type { GraphQLContext } from '../graphql/context.js';
-import { ConnectionType, type Connection, toConnection } from '../graphql/relay.js';
-import { KeyAlgorithmEnum } from '../pki/pki.types.js';
+import { type Connection, ConnectionType, type GraphQLContext, toConnection } from '../graphql/index.js';
+import { KeyAlgorithmEnum, type PkiService } from '../pki/index.js';
 import { CertificateEntity, CertificateStatus } from './certificate.entity.js';
 import type { CertificateService } from './certificate.service.js';
-import type { PkiService } from '../pki/pki.service.js';
 
 @InputType()
 export class CertificateFilter {

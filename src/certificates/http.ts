@@ -1,11 +1,10 @@
 import express, { type Request, type Response } from 'express';
 import { RequestAccess } from '../access/index.js';
-import { httpClientAddress } from '../security/address.js';
-import { AppError, type ErrorCode } from '../common/errors.js';
-import type { Clock, Logger } from '../common/runtime.js';
-import type { ThrottleConfig } from '../config/config.js';
-import type { Callers } from '../graphql/context.js';
-import type { PkiService } from '../pki/pki.service.js';
+import { httpClientAddress } from '../security/index.js';
+import { AppError, type Clock, type ErrorCode, type Logger } from '../common/index.js';
+import type { ThrottleConfig } from '../config/index.js';
+import type { Callers } from '../graphql/index.js';
+import type { PkiService } from '../pki/index.js';
 import type { CertificateService } from './certificate.service.js';
 import { createZip } from './zip.js';
 

@@ -1,9 +1,9 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, registerEnumType, Resolver } from 'type-graphql';
-import { MessageProperties } from '../common/message-properties.js';
-import { DeviceEventEntity } from '../history/device-event.entity.js';
+import { MessageProperties } from '../common/index.js';
+import { DeviceEventEntity } from '../history/index.js';
 import { Permission } from '../access/index.js';
-import { ORGANIZATION_ID } from '../devices/device.resolver.js';
-import type { GraphQLContext } from '../graphql/context.js';
+import { ORGANIZATION_ID } from '../devices/index.js';
+import type { GraphQLContext } from '../graphql/index.js';
 import { CommandPayloadEncoding, type CommandService } from './commands.service.js';
 
 registerEnumType(CommandPayloadEncoding, {

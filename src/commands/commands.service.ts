@@ -1,15 +1,11 @@
 import { Permission, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService, type AuditTarget } from '../audit/index.js';
-import type { RetainedMessages } from '../history/retained.service.js';
+import { type DeviceEventEntity, type DeviceEventService, EventDirection, type RetainedMessages } from '../history/index.js';
 import { randomUUID } from 'node:crypto';
-import { AppError, badInput } from '../common/errors.js';
-import { type MessageProperties, packetProperties } from '../common/message-properties.js';
-import { checkTopicFilter, publishTopicProblem } from '../common/topics.js';
-import { type DeviceEventEntity, EventDirection } from '../history/device-event.entity.js';
-import type { DeviceEventService } from '../history/device-event.service.js';
-import type { DeviceService } from '../devices/device.service.js';
-import type { MessageServer } from '../mqtt/message-server.js';
-import type { AppPubSub } from '../realtime/pubsub.js';
+import { AppError, badInput, checkTopicFilter, type MessageProperties, packetProperties, publishTopicProblem } from '../common/index.js';
+import type { DeviceService } from '../devices/index.js';
+import type { MessageServer } from '../mqtt/index.js';
+import type { AppPubSub } from '../realtime/index.js';
 
 export enum CommandPayloadEncoding {
   /** The payload string as UTF-8. */

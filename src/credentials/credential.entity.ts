@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { timestampColumn } from '../db/columns.js';
+import { timestampColumn } from '../db/index.js';
 
 /** A device's key (its MQTT password): encrypted at rest, plus a keyed hash for verification. */
 @Entity({ name: 'device_credentials' })

@@ -1,8 +1,7 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { Permission } from '../access/index.js';
-import { DeviceAuthType } from '../devices/device.entity.js';
-import { DeviceCredentials } from '../devices/device.resolver.js';
-import type { GraphQLContext } from '../graphql/context.js';
+import { DeviceAuthType, DeviceCredentials } from '../devices/index.js';
+import type { GraphQLContext } from '../graphql/index.js';
 import type { CredentialService } from './credential.service.js';
 
 /** `DeviceCredentials.deviceKey`, kept with the credentials feature. */

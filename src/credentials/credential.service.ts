@@ -1,9 +1,8 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { In } from 'typeorm';
-import { randomHex } from '../common/ids.js';
-import type { Clock } from '../common/runtime.js';
-import { DeviceAuthType, DeviceEntity } from '../devices/device.entity.js';
-import type { Secrets } from '../secrets/secrets.js';
+import { type Clock, randomHex } from '../common/index.js';
+import { DeviceAuthType, DeviceEntity } from '../devices/index.js';
+import type { Secrets } from '../secrets/index.js';
 import { DeviceCredentialEntity } from './credential.entity.js';
 
 /** Length of a generated device key (the MQTT password), as in the seed guide's samples. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import type { DatabaseConfig } from '../config/config.js';
+import type { DatabaseConfig } from '../config/index.js';
 import { migrations } from '../../migrations/index.js';
 import { guardSqliteWrites } from './sqlite-writes.js';
 

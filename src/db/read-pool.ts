@@ -1,8 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { Pool } from 'pg';
-import type { DatabaseConfig, ReadsConfig } from '../config/config.js';
-import { AppError } from '../common/errors.js';
-import type { Logger } from '../common/runtime.js';
+import type { DatabaseConfig, ReadsConfig } from '../config/index.js';
+import { AppError, type Logger } from '../common/index.js';
 import { SQLITE_READ_WORKER_SOURCE } from './sqlite-read-worker.js';
 
 export type RawRow = Record<string, unknown>;

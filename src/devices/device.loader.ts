@@ -1,4 +1,4 @@
-import type { RequestLoaders } from '../graphql/loaders.js';
+import type { RequestLoaders } from '../graphql/index.js';
 import type { DeviceEntity } from './device.entity.js';
 import type { DeviceService } from './device.service.js';
 

@@ -1,8 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
 import { Permission } from '../access/index.js';
-import type { GraphQLContext } from '../graphql/context.js';
-import { ConnectionType, type Connection, SortDirectionEnum, toConnection } from '../graphql/relay.js';
+import { type Connection, ConnectionType, type GraphQLContext, SortDirectionEnum, toConnection } from '../graphql/index.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 import { type DeviceService, DeviceSortField } from './device.service.js';
 

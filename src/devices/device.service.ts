@@ -1,12 +1,7 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { In } from 'typeorm';
-import { badInput, conflict, notFound } from '../common/errors.js';
-import type { RegistryBus } from '../common/events.js';
-import { isUuid, newId, randomHex } from '../common/ids.js';
-import { checkName, searchPattern } from '../common/validate.js';
-import { keysetPage, type Page, type SortDirection } from '../common/pagination.js';
-import type { Clock } from '../common/runtime.js';
-import { bumpRegistryGeneration } from '../db/registry-generation.js';
+import { badInput, checkName, type Clock, conflict, isUuid, keysetPage, newId, notFound, type Page, randomHex, type RegistryBus, searchPattern, type SortDirection } from '../common/index.js';
+import { bumpRegistryGeneration } from '../db/index.js';
 import { Permission, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService, type AuditTarget, diff } from '../audit/index.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';

@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { badInput } from '../common/errors.js';
-import type { Clock } from '../common/runtime.js';
+import { badInput, type Clock } from '../common/index.js';
 import { COUNT_COLUMNS, type Counts, zeroCounts } from './counter.entity.js';
 import { MINUTE_MS, mark, minuteOf } from './counters.js';
 import { BUCKET_MS, type FleetSummary, type MetricsBucket, type MetricsPoint } from './fleet.types.js';

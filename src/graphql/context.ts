@@ -1,4 +1,4 @@
-import { AppError } from '../common/errors.js';
+import { AppError } from '../common/index.js';
 import { type AccessService, type Principal, RequestAccess } from '../access/index.js';
 import { RequestLoaders } from './loaders.js';
 

@@ -18,9 +18,8 @@ import {
   TypeNameMetaFieldDef,
   type ValueNode,
 } from 'graphql';
-import { AppError } from '../common/errors.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/pagination.js';
-import type { GraphQLLimitsConfig } from '../config/config.js';
+import { AppError, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/index.js';
+import type { GraphQLLimitsConfig } from '../config/index.js';
 
 export type CostLimits = Pick<GraphQLLimitsConfig, 'maxDepth' | 'maxAliases' | 'maxFields' | 'maxCost'>;
 

@@ -1,7 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { ErrorCode } from '../common/errors.js';
-import type { Logger } from '../common/runtime.js';
+import type { ErrorCode, Logger } from '../common/index.js';
 import { type CostLimits, checkOperationCost } from './cost.js';
 
 /** Refuses an operation over the cost limits before it runs (QUERY_TOO_COMPLEX, HTTP 400). */

@@ -1,5 +1,5 @@
 import { type DocumentNode, GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
-import { AppError } from '../common/errors.js';
+import { AppError } from '../common/index.js';
 
 /**
  * Parsed and validated documents by query text (least recently used dropped first). Every subscription sending

@@ -1,5 +1,5 @@
 import type { ExecutionResult } from 'graphql';
-import { AppError } from '../common/errors.js';
+import { AppError } from '../common/index.js';
 
 type Run = (event: unknown) => ExecutionResult | Promise<ExecutionResult>;
 

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { Logger } from '../common/runtime.js';
+import type { Logger } from '../common/index.js';
 
 /** What graphql-ws hooks get as `ctx.extra` (as with graphql-ws/use/ws). */
 export interface WsExtra {

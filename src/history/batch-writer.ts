@@ -1,6 +1,5 @@
-import type { Logger } from '../common/runtime.js';
-import { isStorageUnavailable, StorageUnavailableError } from '../common/storage-errors.js';
-import type { StorageHealth } from '../db/health.js';
+import { isStorageUnavailable, type Logger, StorageUnavailableError } from '../common/index.js';
+import type { StorageHealth } from '../db/index.js';
 
 export interface BatchWriterOptions<T> {
   /** For log messages. */

@@ -1,23 +1,15 @@
-import { AppError, eventsMissed, isEventsMissed } from '../common/errors.js';
-import { encodeCursor } from '../common/pagination.js';
+import { AppError, checkTopicFilter, type Clock, encodeCursor, eventsMissed, isEventsMissed, topicMatches } from '../common/index.js';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { DeviceEntity } from '../devices/device.entity.js';
-import { loadDevice } from '../devices/device.loader.js';
-import type { DeviceService } from '../devices/device.service.js';
+import { DeviceEntity, type DeviceService, deviceStatusTopic, loadDevice } from '../devices/index.js';
 import { Permission, type Scope } from '../access/index.js';
-import type { GraphQLContext } from '../graphql/context.js';
-import { resolverOf } from '../graphql/subscription-root.js';
-import type { Clock } from '../common/runtime.js';
-import type { AppPubSub } from '../realtime/pubsub.js';
-import { ConnectionType, type Connection, toConnection } from '../graphql/relay.js';
+import { type Connection, ConnectionType, type GraphQLContext, resolverOf, toConnection } from '../graphql/index.js';
+import type { AppPubSub } from '../realtime/index.js';
 import { ConnectionEventType, ConnectionLogEntity } from './connection-log.entity.js';
 import { DeviceEventEntity, EventDirection } from './device-event.entity.js';
 import { type DeviceEventService, payloadJson } from './device-event.service.js';
 import type { ConnectionLogService } from './connection-log.service.js';
-import { deviceStatusTopic } from '../devices/status-topic.js';
 import { replayThenLive } from './replay.js';
-import { checkTopicFilter, topicMatches } from '../common/topics.js';
 
 @InputType({ description: 'Connection log filter. Time range: since ≤ time < until.' })
 export class ConnectionLogFilter {

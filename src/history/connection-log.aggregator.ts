@@ -1,5 +1,4 @@
-import { type Clock, timerAt } from '../common/runtime.js';
-import { sortableId } from '../common/ids.js';
+import { type Clock, sortableId, timerAt } from '../common/index.js';
 import type { ConnectionLogEntity } from './connection-log.entity.js';
 
 interface Window {

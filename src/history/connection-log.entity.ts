@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { timestampColumn } from '../db/columns.js';
+import { timestampColumn } from '../db/index.js';
 
 export enum ConnectionEventType {
   CONNECTED = 'CONNECTED',

@@ -1,5 +1,4 @@
-import type { Page } from '../common/pagination.js';
-import { sortableId } from '../common/ids.js';
+import { type Page, sortableId } from '../common/index.js';
 import { FailureFolder } from './connection-log.aggregator.js';
 import { ConnectionEventType, ConnectionLogEntity, MqttListener } from './connection-log.entity.js';
 import { type ListQuery, RecordStore, type StoreOptions } from './record-store.js';

@@ -1,12 +1,9 @@
 import { isUtf8 } from 'node:buffer';
-import type { Page } from '../common/pagination.js';
+import { checkTopicFilter, type MessageProperties, type Page, planTopicFilter, sortableId, TOPIC_PREFIX_CHARS, topicPrefix } from '../common/index.js';
 import { DeviceEventEntity, EventDirection, PayloadEncoding } from './device-event.entity.js';
-import type { MessageProperties } from '../common/message-properties.js';
-import { sortableId } from '../common/ids.js';
 import type { LatestValues } from './latest-values.js';
 import { type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';
-import { checkTopicFilter, planTopicFilter, TOPIC_PREFIX_CHARS, topicPrefix } from '../common/topics.js';
 
 export interface DeviceEventQuery extends ListQuery {
   /** MQTT topic filter (`+`, `#`). */

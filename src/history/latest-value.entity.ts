@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { timestampColumn } from '../db/columns.js';
+import { timestampColumn } from '../db/index.js';
 import { StoredMessage } from './stored-message.js';
 
 /** The last message a device published on one topic (its latest state there), kept up to date with every event. */

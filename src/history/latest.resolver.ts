@@ -1,13 +1,11 @@
 import { Repeater, SlidingBuffer } from '@graphql-yoga/subscription';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
-import { checkTopicFilter, topicMatches } from '../common/topics.js';
-import { DeviceEntity } from '../devices/device.entity.js';
+import { checkTopicFilter, topicMatches } from '../common/index.js';
+import { DeviceEntity, type DeviceService } from '../devices/index.js';
 import { Permission } from '../access/index.js';
-import type { GraphQLContext } from '../graphql/context.js';
-import { resolverOf } from '../graphql/subscription-root.js';
-import type { DeviceService } from '../devices/device.service.js';
-import type { AppPubSub } from '../realtime/pubsub.js';
+import { type GraphQLContext, resolverOf } from '../graphql/index.js';
+import type { AppPubSub } from '../realtime/index.js';
 import { type DeviceEventEntity, EventDirection } from './device-event.entity.js';
 import { type DeviceEventService, payloadJson } from './device-event.service.js';
 import { LatestValueEntity } from './latest-value.entity.js';

@@ -1,11 +1,8 @@
 import { type DataSource, type EntityManager, type ObjectLiteral, type Repository, type SelectQueryBuilder } from 'typeorm';
-import type { RetentionConfig } from '../config/config.js';
-import { badInput } from '../common/errors.js';
-import { decodeCursor, encodeCursor, keysetQuery, type KeysetOptions, type Page, toPage } from '../common/pagination.js';
-import type { Clock, Logger } from '../common/runtime.js';
-import type { StorageHealth } from '../db/health.js';
-import type { Reader } from '../db/reads.js';
-import type { AppPubSub } from '../realtime/pubsub.js';
+import type { RetentionConfig } from '../config/index.js';
+import { badInput, type Clock, decodeCursor, encodeCursor, type KeysetOptions, keysetQuery, type Logger, type Page, toPage } from '../common/index.js';
+import type { Reader, StorageHealth } from '../db/index.js';
+import type { AppPubSub } from '../realtime/index.js';
 import { BatchWriter } from './batch-writer.js';
 import { RetentionQueries } from './retention-queries.js';
 

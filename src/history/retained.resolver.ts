@@ -1,12 +1,9 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root } from 'type-graphql';
-import { checkTopicFilter } from '../common/topics.js';
+import { checkTopicFilter } from '../common/index.js';
 import { Permission } from '../access/index.js';
-import { DeviceEntity } from '../devices/device.entity.js';
-import type { DeviceService } from '../devices/device.service.js';
-import { ORGANIZATION_ID } from '../devices/device.resolver.js';
-import type { GraphQLContext } from '../graphql/context.js';
-import { ConnectionType, type Connection, toConnection } from '../graphql/relay.js';
+import { DeviceEntity, type DeviceService, ORGANIZATION_ID } from '../devices/index.js';
+import { type Connection, ConnectionType, type GraphQLContext, toConnection } from '../graphql/index.js';
 import { deviceFor } from './connection-log-and-events.resolver.js';
 import { payloadJson } from './device-event.service.js';
 import { RetainedMessageEntity } from './retained.entity.js';

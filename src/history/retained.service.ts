@@ -1,10 +1,6 @@
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import type { DataSource, Repository } from 'typeorm';
-import { isUuid } from '../common/ids.js';
-import { type MessageProperties, messageProperties, type PacketProperties, packetProperties } from '../common/message-properties.js';
-import { decodeCursor, keysetQuery, type Page, pageSize, toPage } from '../common/pagination.js';
-import type { Clock, Logger } from '../common/runtime.js';
-import { planTopicFilter, topicMatches } from '../common/topics.js';
+import { type Clock, decodeCursor, isUuid, keysetQuery, type Logger, type MessageProperties, messageProperties, type PacketProperties, packetProperties, type Page, pageSize, planTopicFilter, toPage, topicMatches } from '../common/index.js';
 import { encodePayload } from './device-event.service.js';
 import { LATEST_TOPIC_MAX_CHARS } from './latest-values.js';
 import { RetainedMessageEntity } from './retained.entity.js';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { MqttConfig } from '../config/config.js';
-import type { Logger } from '../common/runtime.js';
+import type { MqttConfig } from '../config/index.js';
+import type { Logger } from '../common/index.js';
 import type { ConnectionLogService } from './connection-log.service.js';
 import type { DeviceEventService } from './device-event.service.js';
 

@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column } from 'typeorm';
-import { jsonText } from '../db/columns.js';
-import { MessageProperties } from '../common/message-properties.js';
+import { jsonText } from '../db/index.js';
+import { MessageProperties } from '../common/index.js';
 
 export enum PayloadEncoding {
   UTF8 = 'UTF8',

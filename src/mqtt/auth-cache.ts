@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import type { Clock } from '../common/runtime.js';
-import type { DeviceEntity } from '../devices/device.entity.js';
+import type { Clock } from '../common/index.js';
+import type { DeviceEntity } from '../devices/index.js';
 
 interface Entry {
   username: string | undefined;

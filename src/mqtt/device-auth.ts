@@ -1,8 +1,8 @@
 import mqttPacket from 'mqtt-packet';
-import type { Clock } from '../common/runtime.js';
-import type { CredentialCheck, CredentialService } from '../credentials/credential.service.js';
-import type { DeviceEntity } from '../devices/device.entity.js';
-import type { ConnectThrottle } from '../security/connect-throttle.js';
+import type { Clock } from '../common/index.js';
+import type { CredentialCheck, CredentialService } from '../credentials/index.js';
+import type { DeviceEntity } from '../devices/index.js';
+import type { ConnectThrottle } from '../security/index.js';
 import { AuthCache } from './auth-cache.js';
 import { ConnackReturnCode, ReasonCode } from './reason-codes.js';
 

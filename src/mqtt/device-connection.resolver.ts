@@ -1,5 +1,5 @@
 import { FieldResolver, Resolver, Root } from 'type-graphql';
-import { DeviceEntity } from '../devices/device.entity.js';
+import { DeviceEntity } from '../devices/index.js';
 import { DeviceConnectionInfo, type DeviceConnections } from './device-connection.js';
 
 /** `Device.connection`, kept with the message server. */

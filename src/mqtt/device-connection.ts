@@ -1,8 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { ConnectionEventType, MqttListener } from '../history/connection-log.entity.js';
-import type { ConnectionLogService } from '../history/connection-log.service.js';
-import { DeviceStatus, type DeviceEntity } from '../devices/device.entity.js';
-import type { InstanceRpc } from '../realtime/instance-rpc.js';
+import { ConnectionEventType, type ConnectionLogService, MqttListener } from '../history/index.js';
+import { type DeviceEntity, DeviceStatus } from '../devices/index.js';
+import type { InstanceRpc } from '../realtime/index.js';
 import type { MessageServer } from './message-server.js';
 import { subscriptionsOf } from './session-tracking.js';
 

@@ -1,9 +1,9 @@
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { MqttConfig } from '../config/config.js';
-import type { Logger } from '../common/runtime.js';
-import { MqttListener } from '../history/connection-log.entity.js';
+import type { MqttConfig } from '../config/index.js';
+import type { Logger } from '../common/index.js';
+import { MqttListener } from '../history/index.js';
 import type { DeviceCertificateVerifier } from './device-auth.js';
 import type { ByteSocket } from './wire-guard.js';
 import { mqttWebSocketServer } from './websocket.js';

@@ -1,9 +1,8 @@
 import type { Aedes, AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import { LRUCache } from 'lru-cache';
-import type { Logger } from '../common/runtime.js';
-import type { DeviceEntity } from '../devices/device.entity.js';
-import { ConnectionEventType, MqttListener } from '../history/connection-log.entity.js';
-import type { ConnectionLogService } from '../history/connection-log.service.js';
+import type { Logger } from '../common/index.js';
+import type { DeviceEntity } from '../devices/index.js';
+import { ConnectionEventType, type ConnectionLogService, MqttListener } from '../history/index.js';
 import { type AuthOutcome, THROTTLED } from './device-auth.js';
 import { ConnackReturnCode } from './reason-codes.js';
 import type { Session } from './session.js';

@@ -1,6 +1,5 @@
 import type { Aedes, PublishPacket } from 'aedes';
-import { AppError } from '../common/errors.js';
-import type { OutgoingProperties } from '../common/message-properties.js';
+import { AppError, type OutgoingProperties } from '../common/index.js';
 import { storedSubscribers } from './aedes-internals.js';
 import { type Session, SessionState } from './session.js';
 

@@ -1,8 +1,6 @@
-import type { Clock, Logger } from '../common/runtime.js';
-import { type DeviceEntity, DeviceStatus } from '../devices/device.entity.js';
-import type { DeviceService } from '../devices/device.service.js';
-import { deviceStatusTopic } from '../devices/status-topic.js';
-import type { AppPubSub } from '../realtime/pubsub.js';
+import type { Clock, Logger } from '../common/index.js';
+import { type DeviceEntity, type DeviceService, DeviceStatus, deviceStatusTopic } from '../devices/index.js';
+import type { AppPubSub } from '../realtime/index.js';
 
 /**
  * Device presence on this instance: a device is ONLINE while at least one authenticated session holds it.

@@ -1,10 +1,7 @@
 import type { Aedes } from 'aedes';
-import type { RegistryBus, RegistryEvents } from '../common/events.js';
-import type { Logger } from '../common/runtime.js';
-import type { DeviceService } from '../devices/device.service.js';
-import { MqttListener } from '../history/connection-log.entity.js';
-import type { ConnectionLogService } from '../history/connection-log.service.js';
-import type { DeviceEventService } from '../history/device-event.service.js';
+import type { Logger, RegistryBus, RegistryEvents } from '../common/index.js';
+import type { DeviceService } from '../devices/index.js';
+import { type ConnectionLogService, type DeviceEventService, MqttListener } from '../history/index.js';
 import { dropStoredSession } from './aedes-internals.js';
 import type { DeviceAuthenticator, DeviceCertificateVerifier } from './device-auth.js';
 import { ReasonCode } from './reason-codes.js';

@@ -1,5 +1,5 @@
 import mqttPacket from 'mqtt-packet';
-import { topicMatches } from '../common/topics.js';
+import { topicMatches } from '../common/index.js';
 
 /** `$share/<group>/<filter>` (MQTT 5.0 §4.8.2); null when `filter` is not a valid shared subscription. */
 export function parseShared(filter: unknown): { group: string; filter: string } | null {

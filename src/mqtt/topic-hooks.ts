@@ -1,8 +1,7 @@
 import type { Aedes, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
-import type { Logger } from '../common/runtime.js';
-import type { DeviceEventService } from '../history/device-event.service.js';
+import { type Logger, messageProperties } from '../common/index.js';
+import type { DeviceEventService } from '../history/index.js';
 import { holdsIncomingPacket } from './aedes-internals.js';
-import { messageProperties } from '../common/message-properties.js';
 import { isForbiddenPublishTopic, publishWireSize, topicForDevice } from './namespace.js';
 import { ReasonCode } from './reason-codes.js';
 import type { MqttObserver } from './observer.js';

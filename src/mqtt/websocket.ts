@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, type WebSocket, WebSocketServer } from 'ws';
-import type { MqttListener } from '../history/connection-log.entity.js';
+import type { MqttListener } from '../history/index.js';
 import type { ByteSocket } from './wire-guard.js';
 
 /** WebSocket subprotocols MQTT clients ask for (MQTT 3.1.1/5 §6: `mqtt`; MQTT 3.1 clients: `mqttv3.1`). */

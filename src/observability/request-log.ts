@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
-import type { Logger } from '../common/runtime.js';
+import type { Logger } from '../common/index.js';
 
 /** An `x-request-id` a client or proxy may choose: short, printable, no spaces or quotes. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:/+=-]{1,128}$/;

@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { OrganizationRole } from '../access/index.js';
-import { timestampColumn } from '../db/columns.js';
+import { timestampColumn } from '../db/index.js';
 
 /** An invitation to join an organization; its token is shown once to the inviter, only its hash is stored. */
 @ObjectType('Invitation')

@@ -1,11 +1,8 @@
 import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { MembershipEntity, OrganizationEntity, OrganizationRole, Permission } from '../access/index.js';
-import { DeviceConnection, DeviceFilter, DeviceOrder } from '../devices/device.resolver.js';
-import type { DeviceService } from '../devices/device.service.js';
-import type { GraphQLContext } from '../graphql/context.js';
-import { type Connection, toConnection } from '../graphql/relay.js';
-import { UserEntity } from '../users/user.entity.js';
-import type { UserService } from '../users/user.service.js';
+import { DeviceConnection, DeviceFilter, DeviceOrder, type DeviceService } from '../devices/index.js';
+import { type Connection, type GraphQLContext, toConnection } from '../graphql/index.js';
+import { UserEntity, type UserService } from '../users/index.js';
 import { InvitationEntity } from './invitation.entity.js';
 import type { OrganizationService } from './organization.service.js';
 

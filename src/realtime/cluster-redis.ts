@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger } from '../common/runtime.js';
+import type { Logger } from '../common/index.js';
 import { closeRedis, whenResubscribed } from './scale-out.js';
 
 type MessageHandler = (message: Buffer) => void;

@@ -1,5 +1,4 @@
-import { newId } from '../common/ids.js';
-import type { Logger } from '../common/runtime.js';
+import { type Logger, newId } from '../common/index.js';
 import type { AppPubSub } from './pubsub.js';
 
 interface Request {

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Clock, Logger } from '../common/runtime.js';
+import type { Clock, Logger } from '../common/index.js';
 import type { ClusterRedis } from './cluster-redis.js';
 
 /** A run (process lifetime) of an instance that is gone: what it held is to be taken over. */

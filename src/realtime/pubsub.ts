@@ -1,8 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
-import { eventsMissed } from '../common/errors.js';
-import type { Logger } from '../common/runtime.js';
+import { eventsMissed, type Logger } from '../common/index.js';
 import { closeRedis, redisPubSubClients, whenResubscribed } from './scale-out.js';
 import { SubscriberCounter } from './subscribers.js';
 

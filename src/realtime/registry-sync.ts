@@ -1,5 +1,4 @@
-import type { RegistryBus } from '../common/events.js';
-import type { Logger } from '../common/runtime.js';
+import type { Logger, RegistryBus } from '../common/index.js';
 
 /**
  * Scale-out: notices registry events this instance missed (Redis was down, or a publish failed) and then has the

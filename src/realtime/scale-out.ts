@@ -1,8 +1,6 @@
 import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
-import { readOrCreateDataFile } from '../common/data-file.js';
-import type { RegistryBus, RegistryEventName, RegistryEvents } from '../common/events.js';
-import type { Logger } from '../common/runtime.js';
+import { type Logger, readOrCreateDataFile, type RegistryBus, type RegistryEventName, type RegistryEvents } from '../common/index.js';
 
 /**
  * This instance's id: configured, or generated once into `<dataDir>/instance-id` and kept across restarts, so a

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { readOrCreateDataFile } from '../common/data-file.js';
+import { readOrCreateDataFile } from '../common/index.js';
 
 /**
  * Keys derived from the server secret. The secret itself is configured, or generated once into

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Logger } from '../common/runtime.js';
+import type { Logger } from '../common/index.js';
 
 /** Where the counters live: this process's memory, or Redis shared by every instance. */
 export interface CounterStore {

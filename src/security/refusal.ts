@@ -1,4 +1,4 @@
-import { AppError } from '../common/errors.js';
+import { AppError } from '../common/index.js';
 
 /**
  * The GraphQL answer to a throttled attempt: TOO_MANY_REQUESTS, with when to try again in `extensions`

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import type { ThrottleConfig } from '../config/config.js';
-import type { Logger } from '../common/runtime.js';
+import type { ThrottleConfig } from '../config/index.js';
+import type { Logger } from '../common/index.js';
 import { type AttemptThrottle, FailureThrottle } from './attempt-throttle.js';
 import { noConnectThrottle } from './connect-throttle.js';
 import type { CounterStore } from './failure-limiter.js';

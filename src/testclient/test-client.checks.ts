@@ -1,6 +1,5 @@
 import type { IClientOptions } from 'mqtt';
-import { badInput } from '../common/errors.js';
-import { publishTopicProblem } from '../common/topics.js';
+import { badInput, publishTopicProblem } from '../common/index.js';
 import type { WillOptions } from './test-client.session.js';
 
 /** Input checks of the test client: nothing is sent when one fails (BAD_USER_INPUT naming the field). */

@@ -1,4 +1,4 @@
-import { MessageProperties } from '../common/message-properties.js';
+import { badInput, MessageProperties } from '../common/index.js';
 import { GraphQLJSON } from 'graphql-scalars';
 import {
   Arg,
@@ -16,14 +16,9 @@ import {
   Subscription,
   registerEnumType,
 } from 'type-graphql';
-import { badInput } from '../common/errors.js';
-import { DeviceEntity } from '../devices/device.entity.js';
-import { loadDevice } from '../devices/device.loader.js';
-import type { DeviceService } from '../devices/device.service.js';
+import { DeviceEntity, type DeviceService, loadDevice, ORGANIZATION_ID } from '../devices/index.js';
 import { Permission } from '../access/index.js';
-import { ORGANIZATION_ID } from '../devices/device.resolver.js';
-import type { GraphQLContext } from '../graphql/context.js';
-import { resolverOf } from '../graphql/subscription-root.js';
+import { type GraphQLContext, resolverOf } from '../graphql/index.js';
 import type { TestClientRoutes } from './test-client.routes.js';
 import { MessageDirection, TestClientState, TestClientTransport, type TestMessage } from './test-client.session.js';
 import type { TestClientSessionLike } from './test-client.view.js';

@@ -1,12 +1,6 @@
-import type { MessageProperties } from '../common/message-properties.js';
-import { AppError, type ErrorCode, notFound } from '../common/errors.js';
-import { newId } from '../common/ids.js';
-import type { Logger } from '../common/runtime.js';
-import type { ClusterRedis } from '../realtime/cluster-redis.js';
-import type { LostRun, Membership } from '../realtime/instances.js';
-import { type AppPubSub, dateSafeJson } from '../realtime/pubsub.js';
+import { AppError, type ErrorCode, isUuid, type Logger, type MessageProperties, newId, notFound } from '../common/index.js';
+import { type AppPubSub, type ClusterRedis, dateSafeJson, type LostRun, type Membership } from '../realtime/index.js';
 import { Permission, type RequestAccess, type Scope } from '../access/index.js';
-import { isUuid } from '../common/ids.js';
 import type { TestClientService } from './test-client.service.js';
 import type { StartOptions, TestClientSession, TestMessage } from './test-client.session.js';
 import { RemoteTestClientSession, snapshotOf, type TestClientSessionLike, type TestClientSnapshot } from './test-client.view.js';

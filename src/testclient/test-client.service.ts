@@ -1,19 +1,13 @@
-import { type MessageProperties, messageProperties, packetProperties } from '../common/message-properties.js';
+import { AppError, badInput, type Clock, isUuid, type Logger, type MessageProperties, messageProperties, notFound, packetProperties, publishTopicProblem, type RegistryBus, timerAt, topicFilterProblem } from '../common/index.js';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { AppError, badInput, notFound } from '../common/errors.js';
-import { isUuid } from '../common/ids.js';
-import { type Clock, type Logger, timerAt } from '../common/runtime.js';
-import { publishTopicProblem, topicFilterProblem } from '../common/topics.js';
-import type { TestClientConfig } from '../config/config.js';
-import type { CertificateService } from '../certificates/certificate.service.js';
-import type { CredentialService } from '../credentials/credential.service.js';
-import { DeviceAuthType, DeviceStatus } from '../devices/device.entity.js';
-import type { DeviceService } from '../devices/device.service.js';
-import type { PkiService } from '../pki/pki.service.js';
-import { SubscriberCounter } from '../realtime/subscribers.js';
+import type { TestClientConfig } from '../config/index.js';
+import type { CertificateService } from '../certificates/index.js';
+import type { CredentialService } from '../credentials/index.js';
+import { DeviceAuthType, type DeviceService, DeviceStatus } from '../devices/index.js';
+import type { PkiService } from '../pki/index.js';
+import { SubscriberCounter } from '../realtime/index.js';
 import { allows, isRole, Permission, type Principal, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService } from '../audit/index.js';
-import type { RegistryBus } from '../common/events.js';
 import { checkQos, checkWill, parseJsonPayload } from './test-client.checks.js';
 import { sessionMessages, sessionStates } from './test-client.streams.js';
 import {

@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
-import type { MessageProperties } from '../common/message-properties.js';
-import { newId } from '../common/ids.js';
-import type { DeviceEntity } from '../devices/device.entity.js';
+import { type MessageProperties, newId } from '../common/index.js';
+import type { DeviceEntity } from '../devices/index.js';
 
 export enum TestClientState {
   CONNECTING = 'CONNECTING',

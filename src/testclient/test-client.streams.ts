@@ -1,4 +1,4 @@
-import type { SubscriberCounter } from '../realtime/subscribers.js';
+import type { SubscriberCounter } from '../realtime/index.js';
 import type { TestClientSession, TestMessage } from './test-client.session.js';
 
 /**

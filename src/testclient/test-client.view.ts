@@ -1,4 +1,4 @@
-import type { DeviceEntity } from '../devices/device.entity.js';
+import type { DeviceEntity } from '../devices/index.js';
 import { type MessageDirection, type TestClientSession, TestClientState, type TestClientTransport, type TestMessage } from './test-client.session.js';
 
 /** What the API shows of a test client session, wherever it runs: the session itself, or a view of a remote one. */

@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { OrganizationRole } from '../access/index.js';
-import { timestampColumn } from '../db/columns.js';
+import { timestampColumn } from '../db/index.js';
 
 @ObjectType('User')
 @Entity({ name: 'users' })

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { OrganizationRole, Permission } from '../access/index.js';
-import { type GraphQLContext, userId } from '../graphql/context.js';
+import { type GraphQLContext, userId } from '../graphql/index.js';
 import { ApiKeyEntity, UserEntity } from './user.entity.js';
 import type { UserService } from './user.service.js';
 

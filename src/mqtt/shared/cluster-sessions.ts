@@ -1,7 +1,6 @@
 import type { Aedes, Client } from 'aedes';
-import type { Clock, Logger } from '../../common/runtime.js';
-import type { ClusterRedis } from '../../realtime/cluster-redis.js';
-import type { LostRun, Membership } from '../../realtime/instances.js';
+import type { Clock, Logger } from '../../common/index.js';
+import type { ClusterRedis, LostRun, Membership } from '../../realtime/index.js';
 import { cancelSessionTimers, hasLocalClient } from '../aedes-internals.js';
 import { decode, encode, type StoredPacket, type StoredWill } from './codec.js';
 import type { RedisPersistence } from './redis-persistence.js';

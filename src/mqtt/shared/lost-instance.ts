@@ -1,12 +1,8 @@
 import type { Aedes, PublishPacket } from 'aedes';
-import type { ConnectionLogService } from '../../history/connection-log.service.js';
-import type { DeviceEventService } from '../../history/device-event.service.js';
-import { messageProperties } from '../../common/message-properties.js';
-import type { Clock, Logger } from '../../common/runtime.js';
-import type { DeviceService } from '../../devices/device.service.js';
-import { deviceStatusTopic } from '../../devices/status-topic.js';
-import type { LostRun } from '../../realtime/instances.js';
-import type { AppPubSub } from '../../realtime/pubsub.js';
+import type { ConnectionLogService, DeviceEventService } from '../../history/index.js';
+import { type Clock, type Logger, messageProperties } from '../../common/index.js';
+import { type DeviceService, deviceStatusTopic } from '../../devices/index.js';
+import type { AppPubSub, LostRun } from '../../realtime/index.js';
 import { isForbiddenPublishTopic, namespacePrefix } from '../namespace.js';
 import type { StoredPacket } from './codec.js';
 

@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
-import { topicMatches } from '../../common/topics.js';
-import type { Logger } from '../../common/runtime.js';
-import type { ClusterRedis } from '../../realtime/cluster-redis.js';
+import { type Logger, topicMatches } from '../../common/index.js';
+import type { ClusterRedis } from '../../realtime/index.js';
 import { type ClientRef, copyPacket, decode, encode, firstLevel, type StoredPacket, type StoredWill, type SubsChange, type Subscription, type SubscriptionRecord } from './codec.js';
 import { FilterIndex, type IndexedSubscription } from './filter-index.js';
 import { type Scripted, type ScriptedPipeline, withScripts } from './scripts.js';

@@ -1,9 +1,7 @@
 import MQEmitterRedis from 'mqemitter-redis';
 import type { Aedes } from 'aedes';
-import type { Clock, Logger } from '../../common/runtime.js';
-import type { ClusterRedis } from '../../realtime/cluster-redis.js';
-import type { Membership } from '../../realtime/instances.js';
-import { readyRedis } from '../../realtime/cluster-redis.js';
+import type { Clock, Logger } from '../../common/index.js';
+import { type ClusterRedis, type Membership, readyRedis } from '../../realtime/index.js';
 import { redisEmitterState } from '../aedes-internals.js';
 import { ClusterSessions, type WillPublisher } from './cluster-sessions.js';
 import { RedisPersistence } from './redis-persistence.js';

@@ -1,0 +1,2 @@
+export { hashPassword, verifyPassword } from './password.js';
+export { signToken, verifyToken } from './token.js';

@@ -1,0 +1,8 @@
+import 'reflect-metadata';
+
+export { jsonText, timestampColumn } from './columns.js';
+export { openDatabase } from './data-source.js';
+export { StorageHealth, storageProbe } from './health.js';
+export { createReadPool } from './read-pool.js';
+export { Reader } from './reads.js';
+export { bumpRegistryGeneration, readRegistryGeneration, RegistryGenerationEntity } from './registry-generation.js';

@@ -1,0 +1,10 @@
+import 'reflect-metadata';
+
+export { buildContext, type Callers, type GraphQLContext, userId } from './context.js';
+export { graphiqlRouter } from './graphiql.js';
+export { costLimitPlugin, jsonErrorHandler, jsonNotFound } from './http.js';
+export { RequestLoaders } from './loaders.js';
+export { InternalErrors, observabilityPlugin } from './observability-plugin.js';
+export { type Connection, ConnectionType, SortDirectionEnum, toConnection } from './relay.js';
+export { resolverOf, SubscriptionRoot } from './subscription-root.js';
+export { attachSubscriptions } from './ws.js';

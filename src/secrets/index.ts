@@ -1,0 +1,1 @@
+export { loadSecrets, Secrets } from './secrets.js';
