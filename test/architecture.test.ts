@@ -12,6 +12,9 @@ import path from 'node:path';
 const SRC = path.resolve(__dirname, '../src');
 const MAX_LINES = 400;
 
+/** The folders of src/, lowest first: each imports only folders before it (README, "Architecture", lists them so). */
+const LAYERS = ['common', 'config', 'secrets', 'auth', 'observability', 'security', 'realtime', 'db', 'access', 'graphql', 'audit', 'users', 'devices', 'credentials', 'pki', 'certificates', 'organizations', 'history', 'mqtt', 'commands', 'fleet', 'testclient', 'app'];
+
 /** Cross-folder imports allowed to bypass the index, each with its reason (none today). */
 const INDEX_EXCEPTIONS: Record<string, string> = {};
 
@@ -91,6 +94,17 @@ describe('architecture of src/', () => {
       return `  ${a} -> ${b}: ${examples.map((i) => `${rel(i.from)} imports '${i.spec}'`).join('; ')}`;
     });
     expect(cycle ? `cycle ${cycle.join(' -> ')}\n${explain.join('\n')}` : 'no cycle').toBe('no cycle');
+  });
+
+  it('has the folders of the README, each importing only folders below it', () => {
+    const folders = fs.readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect([...folders].sort()).toEqual([...LAYERS].sort());
+    const readme = fs.readFileSync(path.resolve(__dirname, '../README.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain(LAYERS.map((f) => `\`${f}\``).join(', '));
+    const upward = crossFolder
+      .filter((i) => folderOf(i.from) !== '.' && LAYERS.indexOf(folderOf(i.target)) > LAYERS.indexOf(folderOf(i.from)))
+      .map((i) => `${rel(i.from)} imports '${i.spec}' (${folderOf(i.target)} is above ${folderOf(i.from)})`);
+    expect(upward).toEqual([]);
   });
 
   it('imports another folder only through its index.ts', () => {
