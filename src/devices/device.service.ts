@@ -282,6 +282,49 @@ export class DeviceService {
     return result.affected ? this.repo.findOneBy({ id }) : null;
   }
 
+  /**
+   * Several status changes (in order; a device may appear more than once) in one transaction, as
+   * `setConnectionStatus` would apply them one by one. Returns, for each change, the device as it was right after it,
+   * or null when the change did not apply.
+   */
+  async applyConnectionStatuses(changes: ReadonlyArray<{ id: string; status: DeviceStatus; at: Date }>, instanceId: string): Promise<Array<DeviceEntity | null>> {
+    if (!changes.length) return [];
+    const sql = (this.statusSql ??= this.buildStatusSql());
+    const applied = await this.ds.transaction(async (m) => {
+      const out: boolean[] = [];
+      for (const c of changes) {
+        const r = c.status === DeviceStatus.ONLINE ? await m.queryRunner!.query(sql.online, [c.status, c.at.getTime(), instanceId, c.id], true) : await m.queryRunner!.query(sql.offline, [c.status, c.at.getTime(), c.id, instanceId], true);
+        out.push(((r as { affected?: number }).affected ?? 0) > 0);
+      }
+      return out;
+    });
+    const ids = [...new Set(changes.filter((_, i) => applied[i]).map((c) => c.id))];
+    const devices = new Map((ids.length ? await this.repo.findBy({ id: In(ids) }) : []).map((d) => [d.id, d]));
+    // Each change as it was written: the device read back, with the fields of that change.
+    return changes.map((c, i) => {
+      const d = devices.get(c.id);
+      if (!applied[i] || !d) return null;
+      const snapshot = this.repo.merge(this.repo.create(), d, { status: c.status });
+      if (c.status === DeviceStatus.ONLINE) Object.assign(snapshot, { lastConnectedAt: c.at, connectedInstance: instanceId });
+      else Object.assign(snapshot, { lastDisconnectedAt: c.at, connectedInstance: null });
+      return snapshot;
+    });
+  }
+
+  private statusSql: { online: string; offline: string } | null = null;
+
+  /** The two status UPDATEs as text (built once; column names from the entity's metadata). */
+  private buildStatusSql(): { online: string; offline: string } {
+    const meta = this.repo.metadata;
+    const col = (property: keyof DeviceEntity) => this.ds.driver.escape(meta.findColumnWithPropertyName(property)!.databaseName);
+    const mark = (n: number) => (this.ds.options.type === 'postgres' ? `$${n}` : '?');
+    const table = this.ds.driver.escape(meta.tableName);
+    return {
+      online: `UPDATE ${table} SET ${col('status')} = ${mark(1)}, ${col('lastConnectedAt')} = ${mark(2)}, ${col('connectedInstance')} = ${mark(3)} WHERE ${col('id')} = ${mark(4)}`,
+      offline: `UPDATE ${table} SET ${col('status')} = ${mark(1)}, ${col('lastDisconnectedAt')} = ${mark(2)}, ${col('connectedInstance')} = NULL WHERE ${col('id')} = ${mark(3)} AND ${col('connectedInstance')} = ${mark(4)}`,
+    };
+  }
+
   /** Ids of the devices left ONLINE on behalf of `instanceId` (or of no instance): what a crash left open. */
   async onlineHeldBy(instanceId: string): Promise<string[]> {
     const rows = await this.repo
