@@ -113,6 +113,10 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
     await this.latest?.record(m, rows);
   }
 
+  protected override batchFailed(): void {
+    this.latest?.forgetKnown();
+  }
+
   /** Deletes a device's events and its latest values. */
   override async deleteForDevice(deviceId: string): Promise<void> {
     await super.deleteForDevice(deviceId);

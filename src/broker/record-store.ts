@@ -81,7 +81,11 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
       log: o.log,
       health: o.health,
       observeCommit: (seconds) => o.observeCommit?.(this.repo.metadata.tableName, seconds),
-      insert: (rows) => this.insertRows(rows),
+      insert: (rows) =>
+        this.insertRows(rows).catch((err: unknown) => {
+          this.batchFailed();
+          throw err;
+        }),
       committed: (rows) => this.publish(rows),
     });
   }
@@ -214,6 +218,9 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
       await this.alsoInTransaction(m, rows);
     });
   }
+
+  /** A batch's transaction failed (rolled back). */
+  protected batchFailed(): void {}
 
   /** Writes that must commit (or fail) together with a batch of rows, in its transaction. */
   protected async alsoInTransaction(_m: EntityManager, _rows: T[]): Promise<void> {}
