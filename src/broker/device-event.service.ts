@@ -49,6 +49,7 @@ export function payloadJson(row: Pick<DeviceEventEntity, 'payload' | 'payloadEnc
 /** Every upstream PUBLISH of a device, written in batches. */
 export class DeviceEventService extends RecordStore<DeviceEventEntity> {
   private readonly postgres: boolean;
+  protected override readonly timeIndexed = false;
 
   constructor(
     o: StoreOptions,
@@ -136,9 +137,10 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
   }
 
   /**
-   * An MQTT topic filter as indexed predicates on `topic_prefix` (index organization_id, topic_prefix, time): a
-   * range or equality narrows the rows; the exact check after it reads only the index when the literal
-   * part fits the prefix column, and the regular expression of a `+` filter runs on the narrowed rows only.
+   * An MQTT topic filter as predicates on the organization's rows, read newest first on its (organization, time)
+   * index (no index per topic: it would cost every insert): a range or equality on `topic_prefix` first, the whole
+   * topic only when the literal part is longer than the prefix column, and the regular expression of a `+` filter
+   * only on the rows the prefix let through.
    */
   private topicFilter(qb: SelectQueryBuilder<DeviceEventEntity>, filter: string): void {
     const plan = planTopicFilter(filter);

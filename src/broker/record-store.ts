@@ -219,6 +219,9 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
     });
   }
 
+  /** Whether the table has an index on time alone (else retention by age goes owner by owner; every row has one). */
+  protected readonly timeIndexed: boolean = true;
+
   /** A batch's transaction failed (rolled back). */
   protected batchFailed(): void {}
 
@@ -245,11 +248,18 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
   async enforceRetention(cfg: RetentionConfig): Promise<number> {
     const now = this.o.clock().getTime();
     let deleted = 0;
+    const queries = new RetentionQueries(this.repo);
     if (cfg.maxAgeDays > 0) {
       const cutoff = now - cfg.maxAgeDays * DAY_MS;
-      deleted += await this.deleteChunked((qb) => qb.where('r.time < :cutoff', { cutoff }));
+      if (this.timeIndexed) {
+        deleted += await this.deleteChunked((qb) => qb.where('r.time < :cutoff', { cutoff }));
+      } else {
+        // No index on time alone: owner by owner, on the (organization, time) index.
+        for await (const owner of queries.recentOwners(Number.MIN_SAFE_INTEGER)) {
+          deleted += await this.deleteChunked((qb) => qb.where('r.organization_id = :owner AND r.time < :cutoff', { owner, cutoff }));
+        }
+      }
     }
-    const queries = new RetentionQueries(this.repo);
     if (cfg.maxUnownedRows) deleted += await this.trimOwner(queries, null, cfg.maxUnownedRows);
     if (cfg.maxRowsPerOwner > 0) {
       const r = this.retentionState;
