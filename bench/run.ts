@@ -16,6 +16,7 @@ import { ME_QUERY, runDevicesQuery, runFanout } from './scenarios/graphql.js';
 import { buildBaseline } from './lib/baseline.js';
 import { runStorm } from './scenarios/storm.js';
 import { runThroughput } from './scenarios/throughput.js';
+import { measureAppendFloor } from './scenarios/floor.js';
 import { mosquittoVersion, startBareAedes, startMosquitto } from './servers/baselines.js';
 import { type PorticoTarget, startPortico } from './servers/portico.js';
 import type { Target } from './servers/target.js';
@@ -126,6 +127,12 @@ async function main(): Promise<void> {
         });
       }
       if (o.scenarios.includes('throughput')) await attempt('throughput', async () => void results.throughput.push(...(await runThroughput(target, o.throughput))));
+      if (o.scenarios.includes('throughput') && target.name === 'portico') {
+        await attempt('floor', async () => {
+          const cells = o.throughput.publishers.flatMap((publishers) => o.throughput.payloadBytes.map((payloadBytes) => ({ publishers, payloadBytes })));
+          results.floor = measureAppendFloor((target as PorticoTarget).sqlitePath, cells, o.quick ? 20_000 : 100_000, 500);
+        });
+      }
       if (o.scenarios.includes('fanin')) await attempt('fanin', async () => void results.fanin.push(await runFanin(target, o.fanin)));
       if (o.scenarios.includes('graphql') && target.name === 'portico') {
         await attempt('graphql devices', async () => void (results.graphql.devicesQuery = await runDevicesQuery(target as PorticoTarget, o.graphql)));

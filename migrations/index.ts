@@ -12,6 +12,7 @@ import { EventDirection1764001900000 } from './1764001900000-EventDirection.js';
 import { Organizations1764002000000 } from './1764002000000-Organizations.js';
 import { RetainedMessages1764002050000 } from './1764002050000-RetainedMessages.js';
 import { Fleet1764002300000 } from './1764002300000-Fleet.js';
+import { EventIndexes1764002400000 } from './1764002400000-EventIndexes.js';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   Organizations1764002000000,
   RetainedMessages1764002050000,
   Fleet1764002300000,
+  EventIndexes1764002400000,
 ];

@@ -76,7 +76,8 @@ describe.each<DbKind>(['sqlite', 'postgres'])('migration to organizations on %s'
     const pg = db === 'postgres' ? await createPgDatabase() : null;
     const database = pg ? { type: 'postgres' as const, url: pg.url } : { type: 'sqlite' as const, sqlitePath: path.join(dataDir, 'portico.sqlite') };
     const options = createDataSource({ ...makeConfig({ dataDir }).database, ...database }, entities).options;
-    const old = new DataSource({ ...options, migrations: migrations.filter((m) => m !== Organizations1764002000000) });
+    // The schema as it was before organizations: the migrations up to that one.
+    const old = new DataSource({ ...options, migrations: migrations.slice(0, migrations.indexOf(Organizations1764002000000)) });
     await old.initialize();
     await old.runMigrations({ transaction: 'each' });
     const users = await writeOldSchema(old, dataDir);
@@ -96,7 +97,8 @@ describe.each<DbKind>(['sqlite', 'postgres'])('migration to organizations on %s'
     const renamed = (names: string[]) => names.map((n) => n.replace('owner', 'organization'));
     expect(renamed(await indexesOf(ds, 'devices'))).toEqual(renamed(before.devices));
     expect(renamed(await indexesOf(ds, 'certificates'))).toEqual(renamed(before.certificates));
-    expect(await indexesOf(ds, 'device_events')).toEqual(before.events);
+    // ...but two of device_events' four, dropped later for the insert path (issue #11).
+    expect(await indexesOf(ds, 'device_events')).toEqual(before.events.filter((n) => n !== 'ix_device_events_time' && n !== 'ix_device_events_owner_topic'));
 
     for (const u of users) {
       const token = (await gqlOk(app, 'mutation($e:String!,$p:String!){ logIn(email:$e, password:$p){ token } }', { e: u.email, p: PASSWORD })).logIn.token;

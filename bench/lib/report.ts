@@ -2,6 +2,7 @@ import type { FaninResult, FaninStep } from '../scenarios/fanin.js';
 import { type FleetCostResult, fleetCostSummary } from '../scenarios/fleet-cost.js';
 import type { DevicesQueryResult, FanoutResult } from '../scenarios/graphql.js';
 import type { StormResult } from '../scenarios/storm.js';
+import type { FloorResult } from '../scenarios/floor.js';
 import type { ThroughputResult } from '../scenarios/throughput.js';
 import type { BenchOptions } from './options.js';
 import { ratio } from './stats.js';
@@ -27,13 +28,15 @@ export interface BenchResults {
   };
   /** Portico with and without latest state and counters. */
   fleetCost?: FleetCostResult[];
+  /** One prepared append per message into Portico's SQLite file (the storage floor). */
+  floor?: FloorResult[];
   ratios: Ratios;
   errors: Array<{ server: string; scenario: string; error: string }>;
 }
 
 export interface Ratios {
   throughput: Array<{ qos: number; publishers: number; payloadBytes: number; msgsPerSecVsMosquitto: number | null; msgsPerSecVsAedes: number | null; cpuPerMsgVsMosquitto: number | null; cpuPerMsgVsAedes: number | null }>;
-  storm: { connectsPerSecVsMosquitto: number | null; connectsPerSecVsAedes: number | null; memPerConnVsMosquitto: number | null; memPerConnVsAedes: number | null };
+  storm: { connectsPerSecVsMosquitto: number | null; connectsPerSecVsAedes: number | null; memPerConnVsMosquitto: number | null; memPerConnVsAedes: number | null; tlsConnectsPerSecVsMosquitto?: number | null; tlsCpuPerConnectVsMosquitto?: number | null };
   fanin: { maxSustainedVsMosquitto: number | null; maxSustainedVsAedes: number | null };
 }
 
@@ -55,6 +58,7 @@ export function computeRatios(r: Pick<BenchResults, 'throughput' | 'storm' | 'fa
       };
     });
   const storm = (server: string) => r.storm.find((s) => s.server === server && !s.tls);
+  const tlsStorm = (server: string) => r.storm.find((s) => s.server === server && s.tls);
   const fanin = (server: string) => r.fanin.find((f) => f.server === server && !f.variant)?.maxSustainedRate;
   return {
     throughput,
@@ -63,6 +67,8 @@ export function computeRatios(r: Pick<BenchResults, 'throughput' | 'storm' | 'fa
       connectsPerSecVsAedes: ratio(storm('portico')?.connectsPerSec, storm('aedes')?.connectsPerSec),
       memPerConnVsMosquitto: ratio(storm('portico')?.rssBytesPerConnection, storm('mosquitto')?.rssBytesPerConnection),
       memPerConnVsAedes: ratio(storm('portico')?.rssBytesPerConnection, storm('aedes')?.rssBytesPerConnection),
+      tlsConnectsPerSecVsMosquitto: ratio(tlsStorm('portico')?.connectsPerSec, tlsStorm('mosquitto')?.connectsPerSec),
+      tlsCpuPerConnectVsMosquitto: ratio(tlsStorm('portico')?.serverCpuMicrosPerConnect, tlsStorm('mosquitto')?.serverCpuMicrosPerConnect),
     },
     fanin: {
       maxSustainedVsMosquitto: ratio(fanin('portico'), fanin('mosquitto')),
@@ -117,6 +123,7 @@ export function markdown(r: BenchResults): string {
       const all = stored.every((t) => t.stored === t.sent);
       lines.push('', `Portico recorded device events during these runs: ${all ? 'every message was stored' : 'some messages were NOT stored (see JSON)'}.`);
     }
+    if (r.floor?.length) lines.push('', ...floorTable(r));
   }
   if (r.fanin.length) {
     const f0 = r.fanin[0];
@@ -163,6 +170,7 @@ export function markdown(r: BenchResults): string {
     if (r.storm.some((s) => s.tls)) lines.push('', 'The TLS storm runs right after the plain one on the same process, so its RSS growth is measured on an already grown heap.');
     const q = r.ratios.storm;
     if (present.includes('portico')) lines.push('', `Portico (plain) ÷ Mosquitto: connects/s ${x(q.connectsPerSecVsMosquitto)}, memory per connection ${x(q.memPerConnVsMosquitto)}; ÷ aedes: ${x(q.connectsPerSecVsAedes)}, ${x(q.memPerConnVsAedes)}.`);
+    if (present.includes('portico') && q.tlsConnectsPerSecVsMosquitto != null) lines.push('', `Portico TLS ÷ Mosquitto TLS (both P-256 server certificates): connects/s ${x(q.tlsConnectsPerSecVsMosquitto)}, server CPU per connect ${x(q.tlsCpuPerConnectVsMosquitto ?? null)}.`);
   }
   const g = r.graphql;
   if (g.devicesQuery || g.fanout || g.baseline) {
@@ -201,4 +209,24 @@ export function markdown(r: BenchResults): string {
   }
   lines.push('');
   return lines.join('\n');
+}
+
+/**
+ * The physical floor of each throughput cell: what bare aedes spends per message plus one prepared append per message
+ * into Portico's SQLite file; Portico's distance to it.
+ */
+function floorTable(r: BenchResults): string[] {
+  const lines = [
+    '**Physical floor** (same run): bare aedes CPU per message + one prepared INSERT per message into Portico\'s own SQLite file (its device_events table and indexes, WAL, synchronous=NORMAL, 500 rows per transaction, rows spread over the cell\'s devices).',
+    '',
+    '| QoS | devices → 1 | payload | append CPU-µs/row | bare aedes CPU-µs/msg | floor CPU-µs/msg | Portico CPU-µs/msg | Portico ÷ floor |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const p of r.throughput.filter((t) => t.server === 'portico')) {
+    const f = r.floor?.find((x) => x.publishers === p.publishers && x.payloadBytes === p.payloadBytes);
+    const a = r.throughput.find((t) => t.server === 'aedes' && t.qos === p.qos && t.publishers === p.publishers && t.payloadBytes === p.payloadBytes);
+    const floor = f && a ? f.cpuMicrosPerRow + a.serverCpuMicrosPerMsg : null;
+    lines.push(`| ${p.qos} | ${p.publishers} | ${p.payloadBytes} B | ${num(f?.cpuMicrosPerRow, 1)} | ${num(a?.serverCpuMicrosPerMsg, 1)} | ${num(floor, 1)} | ${num(p.serverCpuMicrosPerMsg, 1)} | ${x(ratio(p.serverCpuMicrosPerMsg, floor))} |`);
+  }
+  return lines;
 }

@@ -21,16 +21,24 @@ export function mosquittoVersion(): string | null {
   return 'unknown';
 }
 
-/** Starts a private Mosquitto (own config: one anonymous listener on a free 127.0.0.1 port, no persistence). */
+/** Starts a private Mosquitto (own config: anonymous listeners, plain and TLS, on free 127.0.0.1 ports; no persistence). */
 export async function startMosquitto(): Promise<Target> {
   const version = mosquittoVersion();
   if (!version) throw new Error(`${MOSQUITTO_BIN} not found`);
   const dir = makeTempDir('portico-bench-mosquitto-');
   const port = await freePort();
+  const tlsPort = await freePort();
+  // A TLS listener with a P-256 certificate, like Portico's (its platform CA issues P-256 server certificates).
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
   const conf = path.join(dir, 'mosquitto.conf');
   fs.writeFileSync(
     conf,
     [
+      `listener ${tlsPort} 127.0.0.1`,
+      `certfile ${cert}`,
+      `keyfile ${key}`,
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
       'persistence false',
@@ -45,7 +53,7 @@ export async function startMosquitto(): Promise<Target> {
     ].join('\n'),
   );
   fs.chmodSync(dir, 0o755);
-  fs.chmodSync(conf, 0o644);
+  for (const f of [conf, cert, key]) fs.chmodSync(f, 0o644);
   let server: Server;
   try {
     ({ server } = await startChild('mosquitto', MOSQUITTO_BIN, ['-c', conf], {}));
@@ -55,6 +63,7 @@ export async function startMosquitto(): Promise<Target> {
   }
   try {
     await waitForPort(port);
+    await waitForPort(tlsPort);
   } catch (err) {
     await server.stop(1000);
     removeTempDir(dir);
@@ -66,6 +75,8 @@ export async function startMosquitto(): Promise<Target> {
     server,
     host: '127.0.0.1',
     mqttPort: port,
+    mqttsPort: tlsPort,
+    caPem: fs.readFileSync(cert, 'utf8'),
     authenticates: false,
     devices: async (count, tag) => anonymousDevices(count, tag),
     async stop() {

@@ -1,15 +1,13 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { In } from 'typeorm';
 import { type Clock, randomHex } from '../common/index.js';
+import { hydrate, selectAllColumns } from '../db/index.js';
 import { DeviceAuthType, DeviceEntity } from '../devices/index.js';
 import type { Secrets } from '../secrets/index.js';
 import { DeviceCredentialEntity } from './credential.entity.js';
 
 /** Length of a generated device key (the MQTT password), as in the seed guide's samples. */
 export const DEVICE_KEY_LENGTH = 36;
-
-/** A device id no device has (looked up for unknown client ids). */
-const NO_DEVICE_ID = '00000000-0000-0000-0000-000000000000';
 
 export type CredentialCheck =
   | { ok: true; device: DeviceEntity }
@@ -24,8 +22,10 @@ export class CredentialService {
   /** Hash compared when the device does not exist, so timing does not reveal which client ids exist. */
   private readonly decoyHash: string;
 
+  private lookupSql: string | null = null;
+
   constructor(
-    ds: DataSource,
+    private readonly ds: DataSource,
     private readonly secrets: Secrets,
     private readonly clock: Clock,
   ) {
@@ -60,10 +60,17 @@ export class CredentialService {
    * username, password = device key. The key is compared in constant time against its keyed hash.
    */
   async verifyDeviceCredentials(clientId: string, username: string | undefined, password: string | Buffer | undefined): Promise<CredentialCheck> {
-    // The same two lookups (and the hash comparison below) whether the client id exists or not: refusing an
+    // The same lookup (and the hash comparison below) whether the client id exists or not: refusing an
     // unknown client id faster would let anyone probe which device numbers exist.
-    const device = await this.devices.findOneBy({ deviceNumber: clientId });
-    const cred = await this.repo.findOneBy({ deviceId: device?.id ?? NO_DEVICE_ID });
+    // One statement, built once (the query builder costs more than the lookup itself in a connect storm).
+    this.lookupSql ??= selectAllColumns(this.devices, this.devices.createQueryBuilder('d'))
+      .leftJoin(DeviceCredentialEntity, 'c', 'c.device_id = d.id')
+      .addSelect('c.key_hash', 'portico_key_hash')
+      .where('d.device_number = :clientId', { clientId: '' })
+      .getQueryAndParameters()[0];
+    const rows = (await this.ds.query(this.lookupSql, [clientId])) as Array<Record<string, unknown>>;
+    const device = rows[0] ? hydrate(this.devices, rows[0]) : null;
+    const cred = rows[0] && typeof rows[0].portico_key_hash === 'string' ? { keyHash: rows[0].portico_key_hash } : null;
     const candidate = password === undefined ? '' : Buffer.isBuffer(password) ? password.toString('utf8') : password;
     const keyOk = this.secrets.verifyKeyedHash(candidate, cred?.keyHash ?? this.decoyHash);
     if (!device || !cred || !keyOk || username !== device.username) {

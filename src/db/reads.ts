@@ -1,5 +1,6 @@
 import type { DataSource, ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
 import type { ReadPool } from './read-pool.js';
+import { hydrate, selectAllColumns } from './rows.js';
 
 /**
  * Runs TypeORM-built SELECTs on a ReadPool (off the event loop) and turns the raw rows into entities the
@@ -8,23 +9,15 @@ import type { ReadPool } from './read-pool.js';
  */
 export class Reader {
   constructor(
-    private readonly ds: DataSource,
+    readonly ds: DataSource,
     readonly pool: ReadPool,
   ) {}
 
   /** Every column of the query's main entity, hydrated; `qb` itself is left unchanged. */
   async many<T extends ObjectLiteral>(repo: Repository<T>, qb: SelectQueryBuilder<T>): Promise<T[]> {
-    const columns = repo.metadata.columns;
-    const select = qb.clone().select([]);
-    for (const c of columns) select.addSelect(`${qb.alias}.${c.databaseName}`, c.databaseName);
-    const [sql, params] = select.getQueryAndParameters();
+    const [sql, params] = selectAllColumns(repo, qb.clone()).getQueryAndParameters();
     const rows = await this.pool.all(sql, params);
-    const driver = this.ds.driver;
-    return rows.map((raw) => {
-      const entity = repo.create();
-      for (const c of columns) c.setEntityValue(entity, driver.prepareHydratedValue(raw[c.databaseName], c));
-      return entity;
-    });
+    return rows.map((raw) => hydrate(repo, raw));
   }
 
   /** COUNT(*) of the query's rows (its order and limit dropped). */

@@ -21,6 +21,28 @@ interface RawSqlite {
   exec(sql: string): unknown;
 }
 
+/** A prepared statement of the better-sqlite3 connection (the part of its API the hot write paths use). */
+export interface SqliteStatement {
+  run(...params: unknown[]): { changes: number };
+}
+
+/** The better-sqlite3 connection TypeORM writes through, for prepared statements on hot write paths. */
+export interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+}
+
+/**
+ * The connection behind TypeORM's better-sqlite3 driver (null on PostgreSQL). Its statements run in whatever
+ * transaction the connection has open: use them only inside `ds.transaction(...)`, whose flow holds the write lock
+ * (see below), never on their own.
+ */
+export function sqliteConnection(ds: DataSource): SqliteConnection | null {
+  if (ds.options.type !== 'better-sqlite3') return null;
+  const raw = (ds.driver as unknown as { databaseConnection?: Partial<SqliteConnection> }).databaseConnection;
+  if (!raw || typeof raw.prepare !== 'function') throw new Error('typeorm: the better-sqlite3 connection is not reachable; review src/db/sqlite-writes.ts');
+  return raw as SqliteConnection;
+}
+
 /** The members of TypeORM's runner this module uses (`transactionDepth` is protected in its typings). */
 interface RunnerInternals {
   isTransactionActive: boolean;

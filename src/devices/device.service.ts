@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { In } from 'typeorm';
 import { badInput, checkName, type Clock, conflict, isUuid, keysetPage, newId, notFound, type Page, randomHex, type RegistryBus, searchPattern, type SortDirection } from '../common/index.js';
-import { bumpRegistryGeneration } from '../db/index.js';
+import { bumpRegistryGeneration, hydrate, selectAllColumns } from '../db/index.js';
 import { Permission, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService, type AuditTarget, diff } from '../audit/index.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
@@ -280,6 +280,52 @@ export class DeviceService {
         ? await this.repo.update({ id }, { status, lastConnectedAt: at, connectedInstance: instanceId })
         : await this.repo.update({ id, connectedInstance: instanceId }, { status, lastDisconnectedAt: at, connectedInstance: null });
     return result.affected ? this.repo.findOneBy({ id }) : null;
+  }
+
+  /**
+   * Several status changes (in order; a device may appear more than once) in one transaction, as
+   * `setConnectionStatus` would apply them one by one. Returns, for each change, the device as it was right after it,
+   * or null when the change did not apply.
+   */
+  async applyConnectionStatuses(changes: ReadonlyArray<{ id: string; status: DeviceStatus; at: Date }>, instanceId: string): Promise<Array<DeviceEntity | null>> {
+    if (!changes.length) return [];
+    const sql = (this.statusSql ??= this.buildStatusSql());
+    const devices = new Map<string, DeviceEntity>();
+    const applied = await this.ds.transaction(async (m) => {
+      const out: boolean[] = [];
+      for (const c of changes) {
+        const r = c.status === DeviceStatus.ONLINE ? await m.queryRunner!.query(sql.online, [c.status, c.at.getTime(), instanceId, c.id], true) : await m.queryRunner!.query(sql.offline, [c.status, c.at.getTime(), c.id, instanceId], true);
+        out.push(((r as { affected?: number }).affected ?? 0) > 0);
+      }
+      for (const [i, c] of changes.entries()) {
+        if (!out[i] || devices.has(c.id)) continue;
+        const [raw] = (await m.query(sql.byId, [c.id])) as Array<Record<string, unknown>>;
+        if (raw) devices.set(c.id, hydrate(this.repo, raw));
+      }
+      return out;
+    });
+    // Each change as it was written: the device read back, with the fields of that change.
+    return changes.map((c, i) => {
+      const d = devices.get(c.id);
+      if (!applied[i] || !d) return null;
+      const at = c.status === DeviceStatus.ONLINE ? { lastConnectedAt: c.at, connectedInstance: instanceId } : { lastDisconnectedAt: c.at, connectedInstance: null };
+      return Object.assign(new DeviceEntity(), d, { status: c.status }, at);
+    });
+  }
+
+  private statusSql: { online: string; offline: string; byId: string } | null = null;
+
+  /** The two status UPDATEs as text (built once; column names from the entity's metadata). */
+  private buildStatusSql(): { online: string; offline: string; byId: string } {
+    const meta = this.repo.metadata;
+    const col = (property: keyof DeviceEntity) => this.ds.driver.escape(meta.findColumnWithPropertyName(property)!.databaseName);
+    const mark = (n: number) => (this.ds.options.type === 'postgres' ? `$${n}` : '?');
+    const table = this.ds.driver.escape(meta.tableName);
+    return {
+      online: `UPDATE ${table} SET ${col('status')} = ${mark(1)}, ${col('lastConnectedAt')} = ${mark(2)}, ${col('connectedInstance')} = ${mark(3)} WHERE ${col('id')} = ${mark(4)}`,
+      offline: `UPDATE ${table} SET ${col('status')} = ${mark(1)}, ${col('lastDisconnectedAt')} = ${mark(2)}, ${col('connectedInstance')} = NULL WHERE ${col('id')} = ${mark(3)} AND ${col('connectedInstance')} = ${mark(4)}`,
+      byId: selectAllColumns(this.repo, this.repo.createQueryBuilder('d')).where('d.id = :id', { id: '' }).getQueryAndParameters()[0],
+    };
   }
 
   /** Ids of the devices left ONLINE on behalf of `instanceId` (or of no instance): what a crash left open. */

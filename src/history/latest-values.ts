@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { topicMatches } from '../common/index.js';
 import { type DeviceEventEntity, EventDirection } from './device-event.entity.js';
@@ -26,10 +27,22 @@ export function latestOf(row: DeviceEventEntity): LatestValueEntity {
  * transaction, at most `maxTopicsPerDevice` topics per device (the least recently updated go first).
  */
 export class LatestValues {
+  /**
+   * Topics known to have a row, per device (recently written devices only). A batch that adds no new (device, topic)
+   * cannot put a device over its budget, so it skips the check. Forgotten when a device's rows are deleted or trimmed,
+   * and entirely when a batch fails (its rows were rolled back).
+   */
+  private readonly known = new LRUCache<string, Set<string>>({ max: 50_000 });
+
   constructor(
     private readonly ds: DataSource,
     private readonly maxTopicsPerDevice: number,
   ) {}
+
+  /** The batch's transaction failed: what `known` learned from it may not be stored. */
+  forgetKnown(): void {
+    this.known.clear();
+  }
 
   /** Within the events' transaction: the last event per (device, topic) of the batch replaces the stored one. */
   async record(m: EntityManager, events: DeviceEventEntity[]): Promise<void> {
@@ -60,7 +73,15 @@ export class LatestValues {
       });
       await m.query(`INSERT INTO device_latest (${names.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (device_id, topic) DO UPDATE SET ${updates.join(', ')}`, params);
     }
-    await this.trim(m, [...new Set(rows.map((r) => r.deviceId))]);
+    const added = new Set<string>();
+    for (const row of rows) {
+      let topics = this.known.get(row.deviceId);
+      if (!topics) this.known.set(row.deviceId, (topics = new Set()));
+      if (topics.has(row.topic)) continue;
+      topics.add(row.topic);
+      added.add(row.deviceId);
+    }
+    if (added.size) await this.trim(m, [...added]);
   }
 
   /** Devices over their topic budget lose their least recently updated topics. */
@@ -74,6 +95,7 @@ export class LatestValues {
       .having('COUNT(*) > :max', { max: this.maxTopicsPerDevice })
       .getRawMany()) as Array<{ deviceId: string }>;
     for (const { deviceId } of over) {
+      this.known.delete(deviceId);
       const keep = await m.getRepository(LatestValueEntity).find({ select: { topic: true }, where: { deviceId }, order: { receivedAt: 'DESC', topic: 'ASC' }, take: this.maxTopicsPerDevice });
       await m
         .getRepository(LatestValueEntity)
@@ -104,6 +126,7 @@ export class LatestValues {
   }
 
   async deleteForDevice(deviceId: string): Promise<void> {
+    this.known.delete(deviceId);
     await this.ds.getRepository(LatestValueEntity).delete({ deviceId });
   }
 }

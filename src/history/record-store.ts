@@ -1,7 +1,7 @@
 import { type DataSource, type EntityManager, type ObjectLiteral, type Repository, type SelectQueryBuilder } from 'typeorm';
 import type { RetentionConfig } from '../config/index.js';
 import { badInput, type Clock, decodeCursor, encodeCursor, type KeysetOptions, keysetQuery, type Logger, type Page, toPage } from '../common/index.js';
-import type { Reader, StorageHealth } from '../db/index.js';
+import { type Reader, type SqliteStatement, sqliteConnection, type StorageHealth } from '../db/index.js';
 import type { AppPubSub } from '../realtime/index.js';
 import { BatchWriter } from './batch-writer.js';
 import { RetentionQueries } from './retention-queries.js';
@@ -44,6 +44,9 @@ export interface StoreOptions {
   observeCommit?: (table: string, seconds: number) => void;
 }
 
+/** A column of an entity's metadata. */
+export type ColumnMetadata = Repository<ObjectLiteral>['metadata']['columns'][number];
+
 const DAY_MS = 24 * 3600 * 1000;
 const REPLAY_CHUNK = 500;
 /** Retention: owners with rows newer than the previous pass minus this are checked (late commits, clock skew)... */
@@ -78,7 +81,11 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
       log: o.log,
       health: o.health,
       observeCommit: (seconds) => o.observeCommit?.(this.repo.metadata.tableName, seconds),
-      insert: (rows) => this.insertRows(rows),
+      insert: (rows) =>
+        this.insertRows(rows).catch((err: unknown) => {
+          this.batchFailed();
+          throw err;
+        }),
       committed: (rows) => this.publish(rows),
     });
   }
@@ -184,36 +191,64 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
   }
 
   /**
-   * One multi-row INSERT per chunk, in one transaction. Built by hand: TypeORM's insert builder spends
-   * most of a large batch re-scanning its parameter list.
+   * Writes a batch in one transaction. SQLite: one prepared single-row INSERT run per row (no SQL text to build and
+   * parse per batch). PostgreSQL: one multi-row INSERT per chunk, built by hand (TypeORM's insert builder spends most
+   * of a large batch re-scanning its parameter list).
    */
   private async insertRows(rows: T[]): Promise<void> {
-    const driver = this.o.ds.driver;
-    const columns = this.repo.metadata.columns;
-    const postgres = this.o.ds.options.type === 'postgres';
-    const table = driver.escape(this.repo.metadata.tableName);
-    const names = columns.map((c) => driver.escape(c.databaseName)).join(', ');
-    // Stay well below SQLite's and PostgreSQL's bound-parameter limits.
-    const chunk = Math.max(1, Math.floor(30000 / columns.length));
+    const sqlite = sqliteConnection(this.o.ds);
     await this.o.ds.transaction(async (m) => {
-      for (let i = 0; i < rows.length; i += chunk) {
-        const slice = rows.slice(i, i + chunk);
-        const params: unknown[] = [];
-        const tuples = slice.map((row) => {
-          const marks = columns.map((c) => {
-            params.push(driver.preparePersistentValue(c.getEntityValue(row), c));
-            return postgres ? `$${params.length}` : '?';
-          });
-          return `(${marks.join(', ')})`;
-        });
-        await m.query(`INSERT INTO ${table} (${names}) VALUES ${tuples.join(', ')}`, params);
+      if (sqlite) {
+        const insert = (this.insertStatement ??= sqlite.prepare(this.insertSql(1)));
+        for (const row of rows) insert.run(this.paramsOf(row));
+      } else {
+        await this.insertMultiRow(m, rows);
       }
       await this.alsoInTransaction(m, rows);
     });
   }
 
+  private insertStatement: SqliteStatement | null = null;
+
+  /** The table's columns in the order of `paramsOf` (default: the entity's columns). */
+  protected get insertColumns(): ColumnMetadata[] {
+    return this.repo.metadata.columns;
+  }
+
+  /** `INSERT INTO t (columns) VALUES (…), …` for `count` rows, with `?` (SQLite) or `$n` (PostgreSQL) marks. */
+  private insertSql(count: number): string {
+    const driver = this.o.ds.driver;
+    const columns = this.insertColumns;
+    const postgres = this.o.ds.options.type === 'postgres';
+    const names = columns.map((c) => driver.escape(c.databaseName)).join(', ');
+    let n = 0;
+    const tuples = Array.from({ length: count }, () => `(${columns.map(() => (postgres ? `$${++n}` : '?')).join(', ')})`);
+    return `INSERT INTO ${driver.escape(this.repo.metadata.tableName)} (${names}) VALUES ${tuples.join(', ')}`;
+  }
+
+  /** The row's values in `insertColumns` order, as the database stores them (transformers applied). */
+  protected paramsOf(row: T): unknown[] {
+    const driver = this.o.ds.driver;
+    return this.insertColumns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c));
+  }
+
+  private async insertMultiRow(m: EntityManager, rows: T[]): Promise<void> {
+    // Stay well below PostgreSQL's bound-parameter limit.
+    const chunk = Math.max(1, Math.floor(30000 / this.insertColumns.length));
+    for (let i = 0; i < rows.length; i += chunk) {
+      const slice = rows.slice(i, i + chunk);
+      await m.query(this.insertSql(slice.length), slice.flatMap((row) => this.paramsOf(row)));
+    }
+  }
+
   /** Writes that must commit (or fail) together with a batch of rows, in its transaction. */
   protected async alsoInTransaction(_m: EntityManager, _rows: T[]): Promise<void> {}
+
+  /** Whether the table has an index on time alone (else retention by age goes owner by owner; every row has one). */
+  protected readonly timeIndexed: boolean = true;
+
+  /** A batch's transaction failed (rolled back). */
+  protected batchFailed(): void {}
 
   private publish(rows: T[]): void {
     for (const row of rows) {
@@ -235,11 +270,18 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
   async enforceRetention(cfg: RetentionConfig): Promise<number> {
     const now = this.o.clock().getTime();
     let deleted = 0;
+    const queries = new RetentionQueries(this.repo);
     if (cfg.maxAgeDays > 0) {
       const cutoff = now - cfg.maxAgeDays * DAY_MS;
-      deleted += await this.deleteChunked((qb) => qb.where('r.time < :cutoff', { cutoff }));
+      if (this.timeIndexed) {
+        deleted += await this.deleteChunked((qb) => qb.where('r.time < :cutoff', { cutoff }));
+      } else {
+        // No index on time alone: owner by owner, on the (organization, time) index.
+        for await (const owner of queries.recentOwners(Number.MIN_SAFE_INTEGER)) {
+          deleted += await this.deleteChunked((qb) => qb.where('r.organization_id = :owner AND r.time < :cutoff', { owner, cutoff }));
+        }
+      }
     }
-    const queries = new RetentionQueries(this.repo);
     if (cfg.maxUnownedRows) deleted += await this.trimOwner(queries, null, cfg.maxUnownedRows);
     if (cfg.maxRowsPerOwner > 0) {
       const r = this.retentionState;

@@ -6,9 +6,26 @@ import type { AppPubSub } from '../realtime/index.js';
  * Device presence on this instance: a device is ONLINE while at least one authenticated session holds it.
  * Status writes of one device are applied in order and each change is published to its owner.
  */
+interface StatusChange {
+  device: DeviceEntity;
+  status: DeviceStatus;
+  at: Date;
+  done: () => void;
+}
+
+/**
+ * Device presence on this instance: a device is ONLINE while at least one authenticated session holds it.
+ * Status changes are written in order, in batches (every change waiting when the previous batch ends goes into the
+ * next transaction: a connect storm costs one transaction per batch, not per device), and each change is published
+ * to its owner.
+ */
 export class Presence {
   private readonly holders = new Map<string, Set<object>>();
-  private readonly chains = new Map<string, Promise<void>>();
+  /** Changes waiting for the next batch. */
+  private queue: StatusChange[] = [];
+  /** Changes queued or being written, per device. */
+  private readonly inFlight = new Map<string, number>();
+  private flushing: Promise<void> | null = null;
   /** Devices whose last status write failed (database unavailable): written again until it succeeds. */
   private readonly unsaved = new Map<string, DeviceEntity>();
   private retryTimer: NodeJS.Timeout | null = null;
@@ -23,7 +40,7 @@ export class Presence {
 
   /** Pending status writes (for settling). */
   get pending(): Array<Promise<void>> {
-    return [...this.chains.values()];
+    return this.flushing ? [this.flushing] : [];
   }
 
   /** `holder` keeps the device ONLINE; resolves once ONLINE is written. */
@@ -53,25 +70,46 @@ export class Presence {
     this.unsaved.clear();
   }
 
+  /** Resolves once the change is written (or has failed and is queued for retry). */
   private setStatus(device: DeviceEntity, status: DeviceStatus): Promise<void> {
-    const at = this.clock();
-    const previous = this.chains.get(device.id) ?? Promise.resolve();
-    const next = previous
-      .then(async () => {
-        const updated = await this.devices.setConnectionStatus(device.id, status, at, this.instanceId);
-        this.unsaved.delete(device.id);
-        if (updated) this.pubSub.publish(deviceStatusTopic(updated.organizationId), updated);
-      })
-      .catch((err: unknown) => {
-        if (!this.unsaved.has(device.id)) this.log.error(`could not set device ${device.id} ${status}; will retry`, err);
-        this.unsaved.set(device.id, device);
+    this.inFlight.set(device.id, (this.inFlight.get(device.id) ?? 0) + 1);
+    const written = new Promise<void>((done) => this.queue.push({ device, status, at: this.clock(), done }));
+    this.flushing ??= this.flush();
+    return written;
+  }
+
+  /** Writes batches until the queue is empty. */
+  private async flush(): Promise<void> {
+    // Let the connects of this turn of the event loop join the first batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.queue.length) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        const written = await this.devices.applyConnectionStatuses(
+          batch.map((c) => ({ id: c.device.id, status: c.status, at: c.at })),
+          this.instanceId,
+        );
+        batch.forEach((c, i) => {
+          this.unsaved.delete(c.device.id);
+          const updated = written[i];
+          if (updated) this.pubSub.publish(deviceStatusTopic(updated.organizationId), updated);
+        });
+      } catch (err) {
+        for (const c of batch) {
+          if (!this.unsaved.has(c.device.id)) this.log.error(`could not set device ${c.device.id} ${c.status}; will retry`, err);
+          this.unsaved.set(c.device.id, c.device);
+        }
         this.retryLater();
-      });
-    this.chains.set(device.id, next);
-    void next.then(() => {
-      if (this.chains.get(device.id) === next) this.chains.delete(device.id);
-    });
-    return next;
+      }
+      for (const c of batch) {
+        const left = (this.inFlight.get(c.device.id) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(c.device.id, left);
+        else this.inFlight.delete(c.device.id);
+        c.done();
+      }
+    }
+    this.flushing = null;
   }
 
   /** Writes again, every second, the status each device should have now, until the database takes it. */
@@ -84,7 +122,7 @@ export class Presence {
         return;
       }
       for (const device of [...this.unsaved.values()]) {
-        if (this.chains.has(device.id)) continue;
+        if (this.inFlight.has(device.id)) continue;
         void this.setStatus(device, this.holders.has(device.id) ? DeviceStatus.ONLINE : DeviceStatus.OFFLINE);
       }
     }, 1000);

@@ -1,0 +1,84 @@
+import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
+import { log } from '../lib/measure.js';
+
+/** The part of better-sqlite3's API used here. */
+interface Sqlite {
+  pragma(s: string): unknown;
+  prepare(sql: string): { run(...params: unknown[]): unknown; all(...params: unknown[]): unknown[] };
+  transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
+  close(): void;
+}
+
+export interface FloorResult {
+  publishers: number;
+  payloadBytes: number;
+  rows: number;
+  /** CPU of one prepared INSERT per message (user + system of this process), µs per row. */
+  cpuMicrosPerRow: number;
+}
+
+/**
+ * The physical floor of storing a message: one prepared INSERT per message into Portico's own SQLite file (its
+ * device_events table with its indexes, WAL, synchronous=NORMAL), in transactions of `batch` rows, rows spread over
+ * `publishers` devices like the throughput cells. Nothing else: no id generation beyond a counter, no broker.
+ */
+export function measureAppendFloor(sqlitePath: string, cells: Array<{ publishers: number; payloadBytes: number }>, rows: number, batch: number): FloorResult[] {
+  const Database = createRequire(__filename)('better-sqlite3') as new (file: string) => Sqlite;
+  const db = new Database(sqlitePath);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    const columns = (db.prepare('PRAGMA table_info(device_events)').all() as Array<{ name: string }>).map((c) => c.name);
+    const insert = db.prepare(`INSERT INTO device_events (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+    const out: FloorResult[] = [];
+    const prefix = crypto.randomBytes(4).toString('hex');
+    let seq = 0;
+    for (const cell of cells) {
+      const payload = 'a'.repeat(cell.payloadBytes);
+      const values = (device: string, time: number): unknown[] =>
+        columns.map((c) => {
+          switch (c) {
+            case 'id':
+              return `${time.toString(16).padStart(12, '0')}-${prefix}-${(seq++).toString(16).padStart(16, '0')}`;
+            case 'organization_id':
+              return 'bench-floor';
+            case 'device_id':
+              return device;
+            case 'topic':
+            case 'topic_prefix':
+              return 'bench/floor';
+            case 'payload':
+              return payload;
+            case 'payload_encoding':
+              return 'UTF8';
+            case 'size':
+              return cell.payloadBytes;
+            case 'time':
+              return time;
+            case 'direction':
+              return 'UPSTREAM';
+            case 'properties':
+              return null;
+            default:
+              return 0;
+          }
+        });
+      const write = db.transaction((from: number, count: number) => {
+        const time = Date.now();
+        for (let i = from; i < from + count; i++) insert.run(...values(`bench-floor-${i % cell.publishers}`, time));
+      });
+      const c0 = process.cpuUsage();
+      for (let done = 0; done < rows; done += batch) write(done, Math.min(batch, rows - done));
+      const c = process.cpuUsage(c0);
+      const r = { ...cell, rows, cpuMicrosPerRow: (c.user + c.system) / rows };
+      log(`  floor: ${cell.publishers} devices, ${cell.payloadBytes} B: ${r.cpuMicrosPerRow.toFixed(1)} CPU-µs per appended row`);
+      out.push(r);
+    }
+    db.prepare("DELETE FROM device_events WHERE organization_id = 'bench-floor'").run();
+    return out;
+  } finally {
+    db.close();
+  }
+}
