@@ -1,5 +1,6 @@
 import { AppError, eventsMissed, isEventsMissed } from '../common/errors.js';
 import { encodeCursor } from '../common/pagination.js';
+import { filter, pipe } from '@graphql-yoga/subscription';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { DeviceEntity } from '../devices/device.entity.js';
@@ -206,7 +207,7 @@ export class DeviceStatusResolver {
       const { scope, deviceId } = await readScope(ctx, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
       const owner = scope.organizationId;
       const source = ctx.services.pubSub.subscribe(deviceStatusTopic(owner)) as AsyncIterable<DeviceEntity>;
-      return ctx.access.service.guard(scope, Permission.READ, filterIterable(source, (d) => d.organizationId === owner && (!deviceId || d.id === deviceId)));
+      return ctx.access.service.guard(scope, Permission.READ, pipe(source, filter((d: DeviceEntity) => d.organizationId === owner && (!deviceId || d.id === deviceId))));
     },
   })
   deviceStatusChanged(
@@ -242,27 +243,6 @@ export class DeviceConnectionLogResolver {
   ): Promise<Connection<DeviceEventEntity>> {
     return toConnection(await ctx.services.deviceEvents.list(device.organizationId, { ...filter, deviceId: device.id, first, after }));
   }
-}
-
-/** Filters an async iterable, passing `return()` through (so unsubscribing ends the source at once). */
-export function filterIterable<T>(source: AsyncIterable<T>, keep: (value: T) => boolean): AsyncIterableIterator<T> {
-  const it = source[Symbol.asyncIterator]();
-  const filtered: AsyncIterableIterator<T> = {
-    async next() {
-      for (;;) {
-        const r = await it.next();
-        if (r.done || keep(r.value)) return r;
-      }
-    },
-    async return() {
-      await it.return?.();
-      return { done: true, value: undefined };
-    },
-    [Symbol.asyncIterator]() {
-      return filtered;
-    },
-  };
-  return filtered;
 }
 
 export const brokerResolvers = [ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver] as const;

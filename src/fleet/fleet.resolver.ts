@@ -1,7 +1,8 @@
+import { filter, pipe } from '@graphql-yoga/subscription';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { badInput } from '../common/errors.js';
 import { Permission } from '../access/index.js';
-import { filterIterable, readScope } from '../broker/broker.resolver.js';
+import { readScope } from '../broker/broker.resolver.js';
 import { DeviceEntity } from '../devices/device.entity.js';
 import { ORGANIZATION_ID } from '../devices/device.resolver.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -105,7 +106,7 @@ export class FleetResolver {
       const { scope, deviceId } = await readScope(ctx, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
       const owner = scope.organizationId;
       const source = ctx.services.pubSub.subscribe(deviceActivityTopic(owner)) as AsyncIterable<DeviceEntity>;
-      return ctx.access.service.guard(scope, Permission.READ, filterIterable(source, (d) => d.organizationId === owner && (!deviceId || d.id === deviceId)));
+      return ctx.access.service.guard(scope, Permission.READ, pipe(source, filter((d: DeviceEntity) => d.organizationId === owner && (!deviceId || d.id === deviceId))));
     },
   })
   deviceActivityChanged(

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { createPubSub, type PubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
+import { createPubSub, type PubSub, type PubSubEventTarget, Repeater } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
 import { eventsMissed } from '../common/errors.js';
 import type { Logger } from '../common/runtime.js';
@@ -103,7 +103,7 @@ export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): A
   let eventTarget: PubSubEventTarget<PubSubTopics> | undefined;
   let ready: Promise<unknown> = Promise.resolve();
   /** Ends one live subscription with an error. */
-  const live = new Set<(err: Error) => void>();
+  const live = new Set<(err: Error) => unknown>();
   const endLive = (): number => {
     const ended = [...live];
     live.clear();
@@ -130,57 +130,20 @@ export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): A
   const subscribers = new SubscriberCounter();
   return {
     publish: inner.publish,
-    subscribe(topic: string) {
-      const iterator = (inner.subscribe(topic) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-      const uncount = subscribers.add(topic);
-      let failure: Error | null = null;
-      let interrupt: ((err: Error) => void) | null = null;
-      const finish = () => {
-        live.delete(fail);
-        uncount();
-      };
-      // Ends it with `err`: the pending next() rejects, or else the next one does.
-      const fail = (err: Error) => {
-        finish();
-        void Promise.resolve(iterator.return?.()).catch(() => undefined);
-        if (interrupt) interrupt(err);
-        else failure = err;
-      };
-      live.add(fail);
-      const wrapped = {
-        next: async () => {
-          // Ended by endLive(): the error once, then done.
-          if (failure) {
-            const err = failure;
-            failure = null;
-            throw err;
-          }
-          try {
-            const r = await Promise.race([iterator.next(), new Promise<never>((_resolve, reject) => (interrupt = reject))]);
-            if (r.done) finish();
-            return r;
-          } catch (err) {
-            finish();
-            throw err;
-          } finally {
-            interrupt = null;
-          }
-        },
-        return: async (value?: unknown) => {
-          finish();
-          return iterator.return ? iterator.return(value) : { done: true as const, value: undefined };
-        },
-        throw: async (err?: unknown) => {
-          finish();
-          if (iterator.throw) return iterator.throw(err);
-          throw err;
-        },
-        [Symbol.asyncIterator]() {
-          return wrapped;
-        },
-      };
-      return wrapped as never;
-    },
+    /** Listens from the first next(); `endLive()` ends it with EVENTS_MISSED once what it received is read. */
+    subscribe: (topic: string) =>
+      new Repeater<unknown>(async (push, stop) => {
+        const source = inner.subscribe(topic);
+        const uncount = subscribers.add(topic);
+        live.add(stop);
+        void stop.then(() => {
+          live.delete(stop);
+          uncount();
+          return source.return();
+        });
+        for await (const value of source) await push(value);
+        stop();
+      }),
     whenSubscribed: (topic: string) => subscribers.whenAny(topic),
     subscriberCount: (topic: string) => subscribers.count(topic),
     endLive,

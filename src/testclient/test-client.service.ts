@@ -357,12 +357,12 @@ export class TestClientService {
    * Messages of a session: those still buffered after `afterSeq`, then live ones, with no gap and no duplicate.
    * Ends when the session ends.
    */
-  messagesOf(session: TestClientSession, afterSeq = 0): AsyncGenerator<TestMessage> {
+  messagesOf(session: TestClientSession, afterSeq = 0): AsyncIterableIterator<TestMessage> {
     return sessionMessages(session, this.watchers, this.config.bufferSize, afterSeq);
   }
 
   /** The session now, then at each change (connect, disconnect, subscriptions); ends after the session ends. */
-  statesOf(session: TestClientSession): AsyncGenerator<TestClientSession> {
+  statesOf(session: TestClientSession): AsyncIterableIterator<TestClientSession> {
     return sessionStates(session, this.watchers);
   }
 
