@@ -63,8 +63,8 @@ export class UserService {
     if (password.length > 200) throw badInput('password must be at most 200 characters', 'password');
   }
 
-  private issue(user: UserEntity): Session {
-    const { token, expiresAt } = signToken(this.secrets.tokenKey, user.id, this.config.tokenTtlSeconds, this.clock());
+  private async issue(user: UserEntity): Promise<Session> {
+    const { token, expiresAt } = await signToken(this.secrets.tokenKey, user.id, this.config.tokenTtlSeconds, this.clock());
     return { token, expiresAt, user };
   }
 
@@ -154,7 +154,7 @@ export class UserService {
     if (!match) throw unauthenticated('Authorization must be "Bearer <token>"');
     const credential = match[1]!;
     if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
-    const claims = verifyToken(this.secrets.tokenKey, credential, this.clock());
+    const claims = await verifyToken(this.secrets.tokenKey, credential, this.clock());
     if (!claims) throw unauthenticated('invalid or expired token');
     const user = await this.cachedUser(claims.sub);
     if (!user) throw unauthenticated('invalid or expired token');
