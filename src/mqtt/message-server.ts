@@ -278,7 +278,7 @@ export class MessageServer extends EventEmitter {
     // What the client sent after its CONNECT is read once the CONNACK is out, so aedes handles it in order.
     broker.on('connackSent', (packet, client) => {
       const conn = this.sessions.get(client)?.conn;
-      if (!conn || (packet.returnCode !== 0 && packet.reasonCode !== 0)) return;
+      if (!conn || (packet.returnCode !== ConnackReturnCode.ACCEPTED && packet.reasonCode !== ReasonCode.SUCCESS)) return;
       if (client.version === 5) conn.limitInflight(client.receiveMaximum);
       conn.release();
     });

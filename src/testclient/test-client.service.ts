@@ -15,6 +15,7 @@ import { allows, isRole, Permission, type Principal, type RequestAccess, type Sc
 import { AuditAction, type AuditService } from '../audit/index.js';
 import type { RegistryBus } from '../common/events.js';
 import { checkQos, checkWill, parseJsonPayload } from './test-client.checks.js';
+import { ReasonCode } from '../mqtt/reason-codes.js';
 import { sessionMessages, sessionStates } from './test-client.streams.js';
 import {
   describeConnectError,
@@ -197,8 +198,8 @@ export class TestClientService {
         settle();
       });
       client.on('disconnect', (packet) => {
-        const code = packet.reasonCode ?? 0;
-        session.error = code === 0x8e ? 'disconnected by the server: another client connected with the same client id' : `disconnected by the server (reason code ${code})`;
+        const code = packet.reasonCode ?? ReasonCode.SUCCESS;
+        session.error = code === ReasonCode.SESSION_TAKEN_OVER ? 'disconnected by the server: another client connected with the same client id' : `disconnected by the server (reason code ${code})`;
       });
       client.on('message', (topic, payload, packet) => {
         this.record(session, MessageDirection.RECEIVED, topic, payload, packet.qos, packet.retain, messageProperties(packet.properties));
