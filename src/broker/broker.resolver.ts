@@ -206,8 +206,8 @@ export class DeviceStatusResolver {
       const ctx = context as GraphQLContext;
       const { scope, deviceId } = await readScope(ctx, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
       const owner = scope.organizationId;
-      const source = ctx.services.pubSub.subscribe(deviceStatusTopic(owner)) as AsyncIterable<DeviceEntity>;
-      return ctx.access.service.guard(scope, Permission.READ, pipe(source, filter((d: DeviceEntity) => d.organizationId === owner && (!deviceId || d.id === deviceId))));
+      const source = ctx.services.pubSub.subscribe(deviceStatusTopic(owner));
+      return ctx.access.service.guard(scope, Permission.READ, pipe(source, filter((d) => d.organizationId === owner && (!deviceId || d.id === deviceId))));
     },
   })
   deviceStatusChanged(

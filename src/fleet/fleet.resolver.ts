@@ -105,8 +105,8 @@ export class FleetResolver {
       const ctx = context as GraphQLContext;
       const { scope, deviceId } = await readScope(ctx, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
       const owner = scope.organizationId;
-      const source = ctx.services.pubSub.subscribe(deviceActivityTopic(owner)) as AsyncIterable<DeviceEntity>;
-      return ctx.access.service.guard(scope, Permission.READ, pipe(source, filter((d: DeviceEntity) => d.organizationId === owner && (!deviceId || d.id === deviceId))));
+      const source = ctx.services.pubSub.subscribe(deviceActivityTopic(owner));
+      return ctx.access.service.guard(scope, Permission.READ, pipe(source, filter((d) => d.organizationId === owner && (!deviceId || d.id === deviceId))));
     },
   })
   deviceActivityChanged(

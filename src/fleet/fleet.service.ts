@@ -15,7 +15,14 @@ import { CounterBuffer, writeTallies } from './counters.js';
 import { FleetQueries } from './fleet.queries.js';
 
 /** The live topic of an organization's activity changes (payload: the Device, `active` as changed). */
-export const deviceActivityTopic = (organizationId: string): string => `deviceActivity:${organizationId}`;
+export const deviceActivityTopic = (organizationId: string): `deviceActivity:${string}` => `deviceActivity:${organizationId}`;
+
+declare module '../realtime/pubsub.js' {
+  interface PubSubTopics {
+    /** A device whose `active` flag changed. */
+    [topic: `deviceActivity:${string}`]: DeviceEntity;
+  }
+}
 
 export interface FleetDeps {
   ds: DataSource;

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { createPubSub, type PubSub, type PubSubEventTarget, Repeater } from '@graphql-yoga/subscription';
+import { createPubSub, type PubSubEventTarget, Repeater } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
 import { eventsMissed } from '../common/errors.js';
 import type { Logger } from '../common/runtime.js';
@@ -10,9 +10,24 @@ import { SubscriberCounter } from './subscribers.js';
  * Live events for GraphQL subscriptions. Topics are namespaced by owner (e.g. `deviceStatus:<organizationId>`),
  * so a subscriber can only ever listen to its own user's events.
  */
-export type PubSubTopics = Record<string, [unknown]>;
+type RawTopics = Record<string, [unknown]>;
 
-export interface AppPubSub extends PubSub<PubSubTopics> {
+/**
+ * Topic → payload of the app's pub/sub. Each feature declares its topics next to their topic function, by declaration
+ * merging (`declare module '../realtime/pubsub.js' { interface PubSubTopics { [topic: \`deviceStatus:${string}\`]:
+ * DeviceEntity } }`), so publishers and subscribers agree on the payload without casts. Other topics carry `unknown`.
+ */
+export interface PubSubTopics {
+  [topic: string]: unknown;
+}
+
+/** A topic of the map, and what it carries. */
+export type PubSubTopic = keyof PubSubTopics & string;
+
+export interface AppPubSub {
+  publish<T extends PubSubTopic>(topic: T, payload: PubSubTopics[T]): void;
+  /** Listens from the first next(); `endLive()` ends it with EVENTS_MISSED once what it received is read. */
+  subscribe<T extends PubSubTopic>(topic: T): Repeater<PubSubTopics[T]>;
   /** Resolves once someone subscribes to `topic` (or at once if someone already does); for tests and tools. */
   whenSubscribed(topic: string): Promise<void>;
   /** How many subscribers `topic` has now. */
@@ -58,7 +73,7 @@ function redisEventTarget(
   publishClient: Redis,
   subscribeClient: Redis,
   prefix: string,
-): { target: PubSubEventTarget<PubSubTopics>; ready: Promise<unknown>; resubscribe: () => Promise<unknown> } {
+): { target: PubSubEventTarget<RawTopics>; ready: Promise<unknown>; resubscribe: () => Promise<unknown> } {
   const listeners = new Map<string, Set<Listener>>();
   subscribeClient.on('pmessage', (_pattern: string, channel: string, text: string) => {
     const set = listeners.get(channel.slice(prefix.length));
@@ -89,7 +104,7 @@ function redisEventTarget(
     },
   };
   const resubscribe = () => subscribeClient.psubscribe(`${prefix}*`);
-  return { target: target as unknown as PubSubEventTarget<PubSubTopics>, ready: resubscribe(), resubscribe };
+  return { target: target as unknown as PubSubEventTarget<RawTopics>, ready: resubscribe(), resubscribe };
 }
 
 /**
@@ -100,7 +115,7 @@ function redisEventTarget(
  */
 export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): AppPubSub {
   let redis: Redis[] = [];
-  let eventTarget: PubSubEventTarget<PubSubTopics> | undefined;
+  let eventTarget: PubSubEventTarget<RawTopics> | undefined;
   let ready: Promise<unknown> = Promise.resolve();
   /** Ends one live subscription with an error. */
   const live = new Set<(err: Error) => unknown>();
@@ -124,13 +139,12 @@ export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): A
     // One listener per GraphQL subscription: many per topic is normal, not a leak (Node warns past 10).
     const local = new EventTarget();
     setMaxListeners(0, local);
-    eventTarget = local as PubSubEventTarget<PubSubTopics>;
+    eventTarget = local as PubSubEventTarget<RawTopics>;
   }
-  const inner = createPubSub<PubSubTopics>({ eventTarget });
+  const inner = createPubSub<RawTopics>({ eventTarget });
   const subscribers = new SubscriberCounter();
   return {
-    publish: inner.publish,
-    /** Listens from the first next(); `endLive()` ends it with EVENTS_MISSED once what it received is read. */
+    publish: (topic: string, payload: unknown) => inner.publish(topic, payload),
     subscribe: (topic: string) =>
       new Repeater<unknown>(async (push, stop) => {
         const source = inner.subscribe(topic);

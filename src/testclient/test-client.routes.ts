@@ -26,7 +26,13 @@ interface Reply {
   error?: { code: ErrorCode; message: string; details?: Record<string, unknown> };
 }
 
-const eventTopic = (sessionId: string): string => `testClient:${sessionId}`;
+const eventTopic = (sessionId: string): `testClient:${string}` => `testClient:${sessionId}`;
+
+declare module '../realtime/pubsub.js' {
+  interface PubSubTopics {
+    [topic: `testClient:${string}`]: SessionEvent;
+  }
+}
 
 /**
  * Test client sessions from any instance. A session lives in the instance that started it (its mqtt.js client is
@@ -298,7 +304,7 @@ export class TestClientRoutes {
 
   /** A session's events, listened to from now on (buffered until read). */
   private follow(id: string): AsyncGenerator<SessionEvent> {
-    const live = this.pubSub.subscribe(eventTopic(id)) as unknown as AsyncIterator<SessionEvent>;
+    const live = this.pubSub.subscribe(eventTopic(id));
     const queue: SessionEvent[] = [];
     let wake = null as (() => void) | null;
     let done = false;
