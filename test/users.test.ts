@@ -48,7 +48,7 @@ describe('users, tokens and API keys', () => {
   it('refuses missing, forged and expired tokens', async () => {
     const { token, id } = await signUp(app);
     expect(errorCode(await app.gql('{ me { id } }'))).toBe('UNAUTHENTICATED');
-    const forged = signToken(Buffer.alloc(32, 7), id, 3600).token;
+    const forged = (await signToken(Buffer.alloc(32, 7), id, 3600)).token;
     const refused = await app.gql('{ me { id } }', {}, forged);
     expect(refused.status).toBe(200);
     expect(errorCode(refused)).toBe('UNAUTHENTICATED');

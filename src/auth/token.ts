@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
 
 /** Claims carried by a session token (a compact HS256 JWT). */
 export interface TokenClaims {
@@ -7,32 +7,25 @@ export interface TokenClaims {
   exp: number;
 }
 
-const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+const ALGORITHM = 'HS256';
 
-export function signToken(key: Buffer, userId: string, ttlSeconds: number, now: Date = new Date()): { token: string; expiresAt: Date } {
+export async function signToken(key: Buffer, userId: string, ttlSeconds: number, now: Date = new Date()): Promise<{ token: string; expiresAt: Date }> {
   const iat = Math.floor(now.getTime() / 1000);
-  const claims: TokenClaims = { sub: userId, iat, exp: iat + ttlSeconds };
-  const body = `${HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  const sig = crypto.createHmac('sha256', key).update(body).digest('base64url');
-  return { token: `${body}.${sig}`, expiresAt: new Date(claims.exp * 1000) };
+  const token = await new SignJWT()
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setSubject(userId)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttlSeconds)
+    .sign(key);
+  return { token, expiresAt: new Date((iat + ttlSeconds) * 1000) };
 }
 
 /** Returns the claims of a valid, unexpired token, else null (forged, malformed or expired alike). */
-export function verifyToken(key: Buffer, token: string, now: Date = new Date()): TokenClaims | null {
-  const parts = token.split('.');
-  if (parts.length !== 3) return null;
-  const [header, payload, sig] = parts as [string, string, string];
-  if (header !== HEADER) return null;
-  const expected = crypto.createHmac('sha256', key).update(`${header}.${payload}`).digest();
-  const given = Buffer.from(sig, 'base64url');
-  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
-  let claims: TokenClaims;
+export async function verifyToken(key: Buffer, token: string, now: Date = new Date()): Promise<TokenClaims | null> {
   try {
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TokenClaims;
+    const { payload } = await jwtVerify(token, key, { algorithms: [ALGORITHM], typ: 'JWT', currentDate: now, requiredClaims: ['sub', 'exp'] });
+    return typeof payload.sub === 'string' && typeof payload.exp === 'number' ? { sub: payload.sub, iat: payload.iat ?? 0, exp: payload.exp } : null;
   } catch {
     return null;
   }
-  if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number') return null;
-  if (claims.exp * 1000 <= now.getTime()) return null;
-  return claims;
 }

@@ -10,3 +10,4 @@ export { childLogger, type Clock, type Logger, type LogLevel, systemClock, timer
 export { isStorageUnavailable, StorageUnavailableError } from './storage-errors.js';
 export { checkTopicFilter, planTopicFilter, publishTopicProblem, TOPIC_PREFIX_CHARS, topicFilterProblem, topicMatches, topicPrefix } from './topics.js';
 export { checkName, normalizeEmail, searchPattern } from './validate.js';
+export { MqttListener, TestClientTransport } from './listener.js';

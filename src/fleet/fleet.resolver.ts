@@ -1,7 +1,8 @@
+import { filter, pipe } from '@graphql-yoga/subscription';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { badInput, type Clock, type Logger } from '../common/index.js';
 import { Permission } from '../access/index.js';
-import { filterIterable, readScope } from '../history/index.js';
+import { readScope } from '../history/index.js';
 import { DeviceEntity, type DeviceService, ORGANIZATION_ID } from '../devices/index.js';
 import { type GraphQLContext, resolverOf } from '../graphql/index.js';
 import type { AppPubSub } from '../realtime/index.js';
@@ -112,8 +113,8 @@ export class FleetResolver {
       const self = resolverOf(root, FleetResolver);
       const { scope, deviceId } = await readScope(ctx, self.devices, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
       const owner = scope.organizationId;
-      const source = self.pubSub.subscribe(deviceActivityTopic(owner)) as AsyncIterable<DeviceEntity>;
-      return ctx.access.service.guard(scope, Permission.READ, filterIterable(source, (d) => d.organizationId === owner && (!deviceId || d.id === deviceId)));
+      const source = self.pubSub.subscribe(deviceActivityTopic(owner));
+      return ctx.access.service.guard(scope, Permission.READ, pipe(source, filter((d) => d.organizationId === owner && (!deviceId || d.id === deviceId))));
     },
   })
   deviceActivityChanged(

@@ -12,7 +12,14 @@ import { CounterBuffer, writeTallies } from './counters.js';
 import { FleetQueries } from './fleet.queries.js';
 
 /** The live topic of an organization's activity changes (payload: the Device, `active` as changed). */
-export const deviceActivityTopic = (organizationId: string): string => `deviceActivity:${organizationId}`;
+export const deviceActivityTopic = (organizationId: string): `deviceActivity:${string}` => `deviceActivity:${organizationId}`;
+
+declare module '../realtime/pubsub.js' {
+  interface PubSubTopics {
+    /** A device whose `active` flag changed. */
+    [topic: `deviceActivity:${string}`]: DeviceEntity;
+  }
+}
 
 export interface FleetDeps {
   ds: DataSource;
@@ -49,31 +56,31 @@ export class FleetService implements TrafficSink {
   private lastFailureLog = 0;
   private readonly postgres: boolean;
 
-  constructor(private readonly d: FleetDeps) {
-    this.queries = new FleetQueries(d.ds, d.clock);
-    this.postgres = d.ds.options.type === 'postgres';
+  constructor(private readonly deps: FleetDeps) {
+    this.queries = new FleetQueries(deps.ds, deps.clock);
+    this.postgres = deps.ds.options.type === 'postgres';
   }
 
   /** Starts watching the message server's traffic (when tracking is on) and the periodic flush, sweep and retention. */
   start(server: MessageServer | null): void {
     const broker = server?.observed.broker();
-    if (this.d.config.trackingEnabled && server && broker) {
+    if (this.deps.config.trackingEnabled && server && broker) {
       this.detach.push(tapBroker(broker, server.observed.deviceOf, this));
       const observe = (row: ConnectionLogEntity) => this.logged(row);
-      this.d.connectionLog.observers.add(observe);
-      this.detach.push(() => this.d.connectionLog.observers.delete(observe));
+      this.deps.connectionLog.observers.add(observe);
+      this.detach.push(() => this.deps.connectionLog.observers.delete(observe));
     }
     const onDeleted = (e: { deviceId: string }) => void this.forgetIfDeleted(e.deviceId);
-    this.d.bus.on('deviceCredentialsChanged', onDeleted);
-    this.detach.push(() => this.d.bus.off('deviceCredentialsChanged', onDeleted));
+    this.deps.bus.on('deviceCredentialsChanged', onDeleted);
+    this.detach.push(() => this.deps.bus.off('deviceCredentialsChanged', onDeleted));
     const every = (ms: number, task: () => Promise<unknown>, what: string) => {
       const timer = setInterval(() => void task().catch((err: unknown) => this.failed(what, err)), ms);
       timer.unref();
       this.timers.push(timer);
     };
-    every(this.d.config.flushIntervalMs, () => this.flush(), 'fleet counters and last seen times');
-    every(this.d.config.inactivitySweepIntervalMs, () => this.sweep(), 'inactivity sweep');
-    every(this.d.retention.intervalMs, () => this.runRetention(), 'counter retention');
+    every(this.deps.config.flushIntervalMs, () => this.flush(), 'fleet counters and last seen times');
+    every(this.deps.config.inactivitySweepIntervalMs, () => this.sweep(), 'inactivity sweep');
+    every(this.deps.retention.intervalMs, () => this.runRetention(), 'counter retention');
   }
 
   /** Stops watching and the timers; writes what is buffered. */
@@ -86,15 +93,15 @@ export class FleetService implements TrafficSink {
   // ---- traffic (every packet: kept cheap) ----------------------------------------------------------------
 
   seen(device: TappedDevice): void {
-    this.seenPending.set(device.id, this.d.clock().getTime());
+    this.seenPending.set(device.id, this.deps.clock().getTime());
   }
 
   connected(device: TappedDevice): void {
-    this.counters.tally(device.organizationId, device.id, this.d.clock().getTime()).connects += 1;
+    this.counters.tally(device.organizationId, device.id, this.deps.clock().getTime()).connects += 1;
   }
 
   messageIn(device: TappedDevice, bytes: number, live: boolean): void {
-    const now = this.d.clock().getTime();
+    const now = this.deps.clock().getTime();
     const t = this.counters.tally(device.organizationId, device.id, now);
     t.messagesIn += 1;
     t.bytesIn += bytes;
@@ -102,7 +109,7 @@ export class FleetService implements TrafficSink {
   }
 
   messageOut(device: TappedDevice, bytes: number): void {
-    const t = this.counters.tally(device.organizationId, device.id, this.d.clock().getTime());
+    const t = this.counters.tally(device.organizationId, device.id, this.deps.clock().getTime());
     t.messagesOut += 1;
     t.bytesOut += bytes;
   }
@@ -125,12 +132,12 @@ export class FleetService implements TrafficSink {
   /** Whole seconds since the device's last packet; null when it was never seen. */
   silentFor(device: Pick<DeviceEntity, 'id' | 'lastSeenAt'>): number | null {
     const last = this.lastSeenAt(device);
-    return last ? Math.max(0, Math.floor((this.d.clock().getTime() - last.getTime()) / 1000)) : null;
+    return last ? Math.max(0, Math.floor((this.deps.clock().getTime() - last.getTime()) / 1000)) : null;
   }
 
   /** The device's inactivity timeout in seconds (its own, else the configured default; 0 = never inactive). */
   inactivityTimeout(device: Pick<DeviceEntity, 'inactivityTimeout'>): number {
-    return device.inactivityTimeout ?? this.d.config.inactivityTimeoutSeconds;
+    return device.inactivityTimeout ?? this.deps.config.inactivityTimeoutSeconds;
   }
 
   // ---- writes -----------------------------------------------------------------------------------------------
@@ -145,9 +152,9 @@ export class FleetService implements TrafficSink {
     return this.serial(async () => {
       await this.write();
       // Other instances' last seen times reach the database up to a flush interval late: never flag early.
-      const grace = 2 * this.d.config.flushIntervalMs;
-      const run = (sql: string, params: unknown[]) => this.d.ds.query(sql, params);
-      const flipped = await sweepInactive(run, this.d.clock().getTime(), this.d.config.inactivityTimeoutSeconds, grace);
+      const grace = 2 * this.deps.config.flushIntervalMs;
+      const run = (sql: string, params: unknown[]) => this.deps.ds.query(sql, params);
+      const flipped = await sweepInactive(run, this.deps.clock().getTime(), this.deps.config.inactivityTimeoutSeconds, grace);
       await this.publishActivity(flipped, false);
       return flipped.length;
     });
@@ -156,14 +163,14 @@ export class FleetService implements TrafficSink {
   /** Deletes counter rows older than the device events' maximum age; returns how many. */
   runRetention(): Promise<number> {
     return this.serial(async () => {
-      if (this.d.retention.maxAgeDays <= 0) return 0;
-      const cutoff = this.d.clock().getTime() - this.d.retention.maxAgeDays * DAY_MS;
+      if (this.deps.retention.maxAgeDays <= 0) return 0;
+      const cutoff = this.deps.clock().getTime() - this.deps.retention.maxAgeDays * DAY_MS;
       let deleted = 0;
       for (const [entity, key] of [[DeviceCounterEntity, 'device_id'], [OrganizationCounterEntity, 'organization_id']] as const) {
-        const table = this.d.ds.getMetadata(entity).tableName;
+        const table = this.deps.ds.getMetadata(entity).tableName;
         for (;;) {
           const oldest = `SELECT ${key}, bucket FROM ${table} WHERE bucket < ${cutoff} ORDER BY bucket LIMIT ${RETENTION_CHUNK}`;
-          const result = await this.d.ds.createQueryBuilder().delete().from(entity).where(`(${key}, bucket) IN (${oldest})`).execute();
+          const result = await this.deps.ds.createQueryBuilder().delete().from(entity).where(`(${key}, bucket) IN (${oldest})`).execute();
           const n = result.affected ?? 0;
           deleted += n;
           if (n < RETENTION_CHUNK) break;
@@ -188,7 +195,7 @@ export class FleetService implements TrafficSink {
     this.seenWriting = seen;
     let flipped: Flipped[];
     try {
-      flipped = await this.d.ds.transaction(async (m) => {
+      flipped = await this.deps.ds.transaction(async (m) => {
         await writeTallies(m, tallies, this.postgres);
         return writeSeen(m, seen, this.postgres);
       });
@@ -206,25 +213,25 @@ export class FleetService implements TrafficSink {
   /** One event per device whose flag changed (the device as it is now, `active` as changed). */
   private async publishActivity(flipped: Flipped[], active: boolean): Promise<void> {
     if (!flipped.length) return;
-    const devices = await this.d.devices.byIds(flipped.map((f) => f.id));
+    const devices = await this.deps.devices.byIds(flipped.map((f) => f.id));
     for (const device of devices) {
       if (!device) continue;
       device.active = active;
-      this.d.pubSub.publish(deviceActivityTopic(device.organizationId), device);
+      this.deps.pubSub.publish(deviceActivityTopic(device.organizationId), device);
     }
   }
 
   /** A deleted device's counter rows go with it (its organization's totals stay). */
   private async forgetIfDeleted(deviceId: string): Promise<void> {
-    const [device] = await this.d.devices.byIds([deviceId]);
+    const [device] = await this.deps.devices.byIds([deviceId]);
     if (device) return;
-    await this.serial(() => this.d.ds.query(`DELETE FROM device_counters WHERE device_id = ${this.postgres ? '$1' : '?'}`, [deviceId])).catch((err: unknown) => this.failed('counter clean-up', err));
+    await this.serial(() => this.deps.ds.query(`DELETE FROM device_counters WHERE device_id = ${this.postgres ? '$1' : '?'}`, [deviceId])).catch((err: unknown) => this.failed('counter clean-up', err));
   }
 
   private failed(what: string, err: unknown): void {
     const now = Date.now();
     if (now - this.lastFailureLog < 10_000) return;
     this.lastFailureLog = now;
-    this.d.log.warn(`${what} failed (retried later): ${err instanceof Error ? err.message : String(err)}`);
+    this.deps.log.warn(`${what} failed (retried later): ${err instanceof Error ? err.message : String(err)}`);
   }
 }

@@ -1,7 +1,8 @@
 import type http from 'node:http';
-import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import { handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../common/index.js';
+import { WsCloseCode } from './close-codes.js';
 
 /** What graphql-ws hooks get as `ctx.extra` (as with graphql-ws/use/ws). */
 export interface WsExtra {
@@ -18,9 +19,6 @@ export interface WsTransportOptions {
   assemble: (data: string) => string;
   log: Logger;
 }
-
-/** Close code for a socket whose reader fell too far behind (graphql-ws leaves 4000-4399 to applications). */
-export const CLOSE_TOO_SLOW = 4008;
 
 /**
  * graphql-ws over a `ws` server, through graphql-ws's public `makeServer`: what graphql-ws/use/ws does, plus
@@ -52,7 +50,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>>(
         : null;
     const tooSlow = () => {
       o.log.warn(`graphql-ws socket from ${request.socket.remoteAddress ?? '?'} closed: more than ${o.maxBufferedBytes} bytes waiting to be read`);
-      socket.close(CLOSE_TOO_SLOW, 'Subscriber too slow');
+      socket.close(WsCloseCode.SUBSCRIBER_TOO_SLOW, 'Subscriber too slow');
       // The close frame waits behind the unread data: do not keep that data for long.
       setTimeout(() => socket.terminate(), 1000).unref();
     };
@@ -72,7 +70,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>>(
               await cb(message.toString());
             } catch (err) {
               o.log.error('unexpected error handling a graphql-ws message', err);
-              socket.close(CloseCode.InternalServerError, 'Internal server error');
+              socket.close(WsCloseCode.INTERNAL_SERVER_ERROR, 'Internal server error');
             }
           }),
       },
@@ -85,7 +83,7 @@ export function serveGraphqlWs<P extends Record<string, unknown>>(
   });
   return {
     async dispose() {
-      for (const client of wss.clients) client.close(1001, 'Going away');
+      for (const client of wss.clients) client.close(WsCloseCode.GOING_AWAY, 'Going away');
       wss.removeAllListeners();
     },
   };

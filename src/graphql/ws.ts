@@ -10,6 +10,7 @@ import { RequestLoaders } from './loaders.js';
 import type { SubscriptionRoot } from './subscription-root.js';
 import { checkOperationCost } from './cost.js';
 import { DocumentCache, SubscriptionQuota } from './operations.js';
+import { WsCloseCode } from './close-codes.js';
 import { SharedExecution } from './shared-execution.js';
 import { serveGraphqlWs, type WsExtra } from './ws-server.js';
 
@@ -57,7 +58,7 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
   /** Open sockets by the API key that authenticated them, closed when the key is revoked (on any instance). */
   const byApiKey = new Map<string, Set<WebSocket>>();
   const onRevoked = ({ apiKeyId }: { apiKeyId: string }) => {
-    for (const socket of byApiKey.get(apiKeyId) ?? []) socket.close(4403, 'API key revoked');
+    for (const socket of byApiKey.get(apiKeyId) ?? []) socket.close(WsCloseCode.FORBIDDEN, 'API key revoked');
   };
   deps.bus.on('apiKeyRevoked', onRevoked);
   const server = serveGraphqlWs(
@@ -74,7 +75,7 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
           if (principal?.tokenExpiresAt) {
             // A session token's subscriptions end with it: the socket closes when the token expires.
             const socket = ctx.extra.socket;
-            const timer = timerAt(principal.tokenExpiresAt, deps.clock, () => socket.close(4401, 'Token expired'));
+            const timer = timerAt(principal.tokenExpiresAt, deps.clock, () => socket.close(WsCloseCode.UNAUTHORIZED, 'Token expired'));
             socket.once('close', () => clearTimeout(timer));
           }
           ctx.extra.socket.once('close', () => {

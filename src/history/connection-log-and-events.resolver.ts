@@ -1,3 +1,4 @@
+import { filter, pipe } from '@graphql-yoga/subscription';
 import { AppError, checkTopicFilter, type Clock, encodeCursor, eventsMissed, isEventsMissed, topicMatches } from '../common/index.js';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
@@ -225,8 +226,8 @@ export class DeviceStatusResolver {
       const self = resolverOf(root, DeviceStatusResolver);
       const { scope, deviceId } = await readScope(ctx, self.devices, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
       const owner = scope.organizationId;
-      const source = self.pubSub.subscribe(deviceStatusTopic(owner)) as AsyncIterable<DeviceEntity>;
-      return ctx.access.service.guard(scope, Permission.READ, filterIterable(source, (d) => d.organizationId === owner && (!deviceId || d.id === deviceId)));
+      const source = self.pubSub.subscribe(deviceStatusTopic(owner));
+      return ctx.access.service.guard(scope, Permission.READ, pipe(source, filter((d) => d.organizationId === owner && (!deviceId || d.id === deviceId))));
     },
   })
   deviceStatusChanged(
@@ -265,27 +266,6 @@ export class DeviceConnectionLogResolver {
   ): Promise<Connection<DeviceEventEntity>> {
     return toConnection(await this.deviceEvents.list(device.organizationId, { ...filter, deviceId: device.id, first, after }));
   }
-}
-
-/** Filters an async iterable, passing `return()` through (so unsubscribing ends the source at once). */
-export function filterIterable<T>(source: AsyncIterable<T>, keep: (value: T) => boolean): AsyncIterableIterator<T> {
-  const it = source[Symbol.asyncIterator]();
-  const filtered: AsyncIterableIterator<T> = {
-    async next() {
-      for (;;) {
-        const r = await it.next();
-        if (r.done || keep(r.value)) return r;
-      }
-    },
-    async return() {
-      await it.return?.();
-      return { done: true, value: undefined };
-    },
-    [Symbol.asyncIterator]() {
-      return filtered;
-    },
-  };
-  return filtered;
 }
 
 export const brokerResolvers = [ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver] as const;

@@ -1,6 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { timestampColumn } from '../db/index.js';
+import { MqttListener } from '../common/index.js';
 
 export enum ConnectionEventType {
   CONNECTED = 'CONNECTED',
@@ -9,15 +10,7 @@ export enum ConnectionEventType {
   TAKEN_OVER = 'TAKEN_OVER',
 }
 
-export enum MqttListener {
-  MQTT = 'MQTT',
-  MQTTS = 'MQTTS',
-  MQTTS_MUTUAL = 'MQTTS_MUTUAL',
-  /** MQTT over WebSocket on the HTTP server (Token authentication). */
-  WS = 'WS',
-  /** MQTT over a TLS WebSocket listener (Token authentication). */
-  WSS = 'WSS',
-}
+export { MqttListener };
 
 registerEnumType(ConnectionEventType, {
   name: 'ConnectionEventType',

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 
-export { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, filterIterable, readScope } from './connection-log-and-events.resolver.js';
+export { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, readScope } from './connection-log-and-events.resolver.js';
 export { ConnectionEventType, ConnectionLogEntity, MqttListener } from './connection-log.entity.js';
 export { ConnectionLogService } from './connection-log.service.js';
 export { DeviceEventEntity, EventDirection } from './device-event.entity.js';

@@ -1,3 +1,4 @@
+import { FixedBuffer, Repeater } from '@graphql-yoga/subscription';
 import type { TimeSeriesRow } from './record-store.js';
 
 export interface Position {
@@ -37,113 +38,61 @@ export const DEFAULT_MAX_BACKLOG = 10_000;
 
 /**
  * Replays stored rows after a cursor, then continues with live rows: no gap (the live subscription
- * exists before the replay query) and no duplicate (live rows not after the last replayed position are
- * skipped). Hand-written rather than an async generator so that `return()` (client unsubscribes) ends it
- * at once even while it waits for the next live row.
+ * exists before the replay query, and is read from the start into a bounded backlog) and no duplicate (live rows
+ * not after the last replayed position are skipped). Ending it (`return()`) ends the live subscription and the
+ * replay at once, even while it waits for the next live row.
  */
-export function replayThenLive<T extends TimeSeriesRow>(o: ReplayThenLiveOptions<T>): AsyncIterableIterator<T> {
-  const queue: T[] = [];
-  let replay = o.replay ?? null;
-  let last: Position | null = o.after ?? null;
-  let finished = false;
-  let liveEnded = false;
-  let failure: unknown = null;
-  /** The live subscription failed (rather than overflowed): `failure` goes through `liveFailed` when thrown. */
-  let liveFailure = false;
-  let waiting: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
-  const done = (): IteratorResult<T> => ({ done: true, value: undefined });
+export function replayThenLive<T extends TimeSeriesRow>(options: ReplayThenLiveOptions<T>): AsyncIterableIterator<T> {
+  const { live, replay, match } = options;
+  const backlog = new FixedBuffer(options.maxBacklog ?? DEFAULT_MAX_BACKLOG);
+  let overflowed = false;
+  const liveRows = new Repeater<T>(async (push, stop) => {
+    void stop.then(() => live.return?.());
+    for (let r = await live.next(); !r.done; r = await live.next()) {
+      if (backlog.full) {
+        overflowed = true;
+        break;
+      }
+      void push(r.value as T);
+    }
+    stop();
+  }, backlog);
+  // Read from now on (the pub/sub listener attaches on the first next()), not when the subscriber first reads.
+  let firstLive: Promise<IteratorResult<T>> | null = liveRows.next();
+  firstLive.catch(() => undefined);
+  const nextLive = (): Promise<IteratorResult<T>> => {
+    const next = firstLive ?? liveRows.next();
+    firstLive = null;
+    return next;
+  };
 
   let lastDelivered: T | null = null;
-  const maxBacklog = o.maxBacklog ?? DEFAULT_MAX_BACKLOG;
-  const take = (): T | undefined => {
-    while (queue.length) {
-      const row = queue.shift()!;
-      if (last && !isAfter(row, last)) continue;
-      if (o.match(row)) return (lastDelivered = row);
+  return new Repeater<T>(async (push, stop) => {
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+      return Promise.allSettled([liveRows.return(), replay?.return?.(undefined)]);
+    });
+    let last: Position | null = options.after ?? null;
+    const deliver = async (row: T) => {
+      if (!match(row)) return;
+      lastDelivered = row;
+      await push(row);
+    };
+    if (replay) {
+      for (let r = await replay.next(); !r.done && !stopped; r = await replay.next()) {
+        last = positionOf(r.value);
+        await deliver(r.value);
+      }
     }
-    return undefined;
-  };
-
-  const finalFailure = (): unknown => (liveFailure && o.liveFailed ? o.liveFailed(failure, lastDelivered) : failure);
-
-  const deliver = () => {
-    if (!waiting || replay) return;
-    const row = take();
-    const w = waiting;
-    if (row) {
-      waiting = null;
-      w.resolve({ done: false, value: row });
-    } else if (liveEnded) {
-      waiting = null;
-      finished = true;
-      if (failure) w.reject(finalFailure());
-      else w.resolve(done());
-    }
-  };
-
-  // Start pulling at once: the pub/sub listener attaches on the first next().
-  void (async () => {
     try {
-      for (;;) {
-        const r = await o.live.next();
-        if (r.done || finished) break;
-        queue.push(r.value as T);
-        if (queue.length > maxBacklog) {
-          queue.length = 0;
-          failure = o.overflow ? o.overflow(lastDelivered) : new Error('subscriber too slow');
-          void o.live.return?.();
-          break;
-        }
-        deliver();
+      for (let r = await nextLive(); !r.done && !overflowed; r = await nextLive()) {
+        if (!last || isAfter(r.value, last)) await deliver(r.value);
       }
     } catch (err) {
-      failure = err;
-      liveFailure = true;
-    } finally {
-      liveEnded = true;
-      deliver();
+      throw options.liveFailed ? options.liveFailed(err, lastDelivered) : err;
     }
-  })();
-
-  const iterator: AsyncIterableIterator<T> = {
-    async next(): Promise<IteratorResult<T>> {
-      if (finished) return done();
-      while (replay) {
-        const r = await replay.next();
-        if (finished) return done();
-        if (r.done) {
-          replay = null;
-          break;
-        }
-        last = positionOf(r.value);
-        if (o.match(r.value)) {
-          lastDelivered = r.value;
-          return { done: false, value: r.value };
-        }
-      }
-      const row = take();
-      if (row) return { done: false, value: row };
-      if (liveEnded) {
-        finished = true;
-        if (failure) throw finalFailure();
-        return done();
-      }
-      return new Promise((resolve, reject) => {
-        waiting = { resolve, reject };
-      });
-    },
-    async return(): Promise<IteratorResult<T>> {
-      finished = true;
-      const w = waiting;
-      waiting = null;
-      w?.resolve(done());
-      await Promise.allSettled([o.live.return?.(), replay?.return?.(undefined)]);
-      replay = null;
-      return done();
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
+    if (overflowed) throw options.overflow ? options.overflow(lastDelivered) : new Error('subscriber too slow');
+    stop();
+  });
 }

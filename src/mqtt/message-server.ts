@@ -17,7 +17,7 @@ import { recoverAfterRestart } from './recovery.js';
 import { MqttObserver } from './observer.js';
 import { Presence } from './presence.js';
 import { ConnackReturnCode, ReasonCode } from './reason-codes.js';
-import { describeError, markTakenOver, Session, SessionState } from './session.js';
+import { describeError, markTakenOver, ClientConnection, ClientConnectionState } from './session.js';
 import { advertiseSharedSubscriptions } from './shared-subscriptions.js';
 import { lostWillPublisher } from './shared/lost-instance.js';
 import { SharedState, type SharedStateDeps } from './shared/shared-state.js';
@@ -61,9 +61,9 @@ type AuthError = Error & { returnCode: number };
  */
 export class MessageServer extends EventEmitter {
   private broker: Aedes | null = null;
-  private readonly sessions = new Map<Client, Session>();
+  private readonly sessions = new Map<Client, ClientConnection>();
   /** Every session by its client, also after it ended: a delayed will is published after the connection is gone. */
-  private readonly everSeen = new WeakMap<Client, Session>();
+  private readonly everSeen = new WeakMap<Client, ClientConnection>();
   private readonly sockets = new Set<ByteSocket>();
   private readonly background = new Set<Promise<unknown>>();
   private readonly auth: DeviceAuthenticator;
@@ -79,24 +79,24 @@ export class MessageServer extends EventEmitter {
   readonly observer: MqttObserver;
   private readonly shared: SharedState | null = null;
 
-  constructor(private readonly d: MessageServerDeps) {
+  constructor(private readonly deps: MessageServerDeps) {
     super();
-    this.auth = new DeviceAuthenticator(d.credentials, d.config.authCacheTtlMs, d.clock, d.connectThrottle);
-    this.presence = new Presence(d.devices, d.pubSub, d.clock, d.log, d.instanceId);
-    this.endpoints = new Listeners(d.config, d.log, (d.config.maxPayloadBytes + PACKET_OVERHEAD) * 2);
-    this.observer = new MqttObserver(d.connectionLog, d.log);
-    this.retention = new Retention(d.config, d.connectionLog, d.deviceEvents, d.log);
+    this.auth = new DeviceAuthenticator(deps.credentials, deps.config.authCacheTtlMs, deps.clock, deps.connectThrottle);
+    this.presence = new Presence(deps.devices, deps.pubSub, deps.clock, deps.log, deps.instanceId);
+    this.endpoints = new Listeners(deps.config, deps.log, (deps.config.maxPayloadBytes + PACKET_OVERHEAD) * 2);
+    this.observer = new MqttObserver(deps.connectionLog, deps.log);
+    this.retention = new Retention(deps.config, deps.connectionLog, deps.deviceEvents, deps.log);
     this.retention.on('retention', (r) => this.emit('retention', r));
     const watched = { sessions: () => this.sessions.values(), broker: () => this.broker, certificates: () => this.tls.certificates };
     const helpers = { track: (p: Promise<unknown>) => this.track(p) };
-    this.watch = new RegistryWatch({ ...watched, ...helpers }, d.bus, this.auth, d.devices, d.connectionLog, d.deviceEvents, d.log);
-    this.topics = new TopicHooks((client) => (client ? this.everSeen.get(client) : undefined), d.deviceEvents, d.log, this.observer);
-    if (d.redisUrl && d.cluster) {
-      const shared = { ...d.cluster, redisUrl: d.redisUrl, clock: d.clock, log: d.log, publishWill: lostWillPublisher(() => this.broker, d.devices, d.deviceEvents) };
+    this.watch = new RegistryWatch({ ...watched, ...helpers }, deps.bus, this.auth, deps.devices, deps.connectionLog, deps.deviceEvents, deps.log);
+    this.topics = new TopicHooks((client) => (client ? this.everSeen.get(client) : undefined), deps.deviceEvents, deps.log, this.observer);
+    if (deps.redisUrl && deps.cluster) {
+      const shared = { ...deps.cluster, redisUrl: deps.redisUrl, clock: deps.clock, log: deps.log, publishWill: lostWillPublisher(() => this.broker, deps.devices, deps.deviceEvents) };
       this.shared = new SharedState({ ...shared, onTakenOver: (id, by) => this.takenOverRemotely(id, by) });
       this.topics.holdsBack = (id, packet) => this.shared!.persistence.holdsBack(id, packet);
       // This run may have been taken for lost meanwhile: its devices are ONLINE again.
-      d.cluster.membership.onLeaseLost(() => [...this.sessions.values()].forEach((s) => s.device && s.state === SessionState.ONLINE && void this.presence.hold(s.device, s)));
+      deps.cluster.membership.onLeaseLost(() => [...this.sessions.values()].forEach((s) => s.device && s.state === ClientConnectionState.ONLINE && void this.presence.hold(s.device, s)));
     }
   }
 
@@ -105,12 +105,12 @@ export class MessageServer extends EventEmitter {
   get ports(): MessageServerPorts { return this.endpoints.ports; }
 
   get maxPacketBytes(): number {
-    return this.d.config.maxPayloadBytes + PACKET_OVERHEAD;
+    return this.deps.config.maxPayloadBytes + PACKET_OVERHEAD;
   }
 
   /** The live sessions (ONLINE) of a device on this instance. */
-  liveSessions(deviceId: string): Session[] {
-    return [...this.sessions.values()].filter((s) => s.state === SessionState.ONLINE && s.device?.id === deviceId);
+  liveSessions(deviceId: string): ClientConnection[] {
+    return [...this.sessions.values()].filter((s) => s.state === ClientConnectionState.ONLINE && s.device?.id === deviceId);
   }
 
   /** Number of open client connections (authenticated or not). */
@@ -135,12 +135,12 @@ export class MessageServer extends EventEmitter {
 
   /** Starts the broker and its listeners (those configured; TLS ones only with `pki`/`certificates`). */
   async start(tlsDeps: MessageServerTlsDeps = {}): Promise<MessageServerPorts> {
-    const cfg = this.d.config;
+    const cfg = this.deps.config;
     this.tls = tlsDeps;
     if (!cfg.enabled) return this.ports;
-    await recoverAfterRestart(this.d.devices, this.d.connectionLog, this.d.clock, this.d.instanceId, this.d.log);
+    await recoverAfterRestart(this.deps.devices, this.deps.connectionLog, this.deps.clock, this.deps.instanceId, this.deps.log);
     const broker = await Aedes.createBroker({
-      ...(this.shared ? await this.shared.brokerOptions() : { id: this.d.instanceId }),
+      ...(this.shared ? await this.shared.brokerOptions() : { id: this.deps.instanceId }),
       // Client ids are device numbers (≤ 64 characters), also for MQTT 3.1 clients.
       maxClientsIdLength: 128,
       connectTimeout: cfg.connectTimeoutMs,
@@ -156,12 +156,12 @@ export class MessageServer extends EventEmitter {
     });
     this.broker = broker;
     checkAedesInternals(broker);
-    this.observer.attach(broker, (client) => this.sessions.get(client), this.d.clock);
+    this.observer.attach(broker, (client) => this.sessions.get(client), this.deps.clock);
     this.hookBroker(broker);
     // One instance's in-memory store starts empty: retained messages are put back (scale-out shares them instead).
-    await this.d.retained?.attach(broker, (client) => this.everSeen.get(client)?.device?.id ?? null, !this.d.redisUrl);
+    await this.deps.retained?.attach(broker, (client) => this.everSeen.get(client)?.device?.id ?? null, !this.deps.redisUrl);
     this.shared?.attach(broker);
-    await this.d.cluster?.membership.start(); // before devices connect: no survivor takes this run's devices for a dead run's
+    await this.deps.cluster?.membership.start(); // before devices connect: no survivor takes this run's devices for a dead run's
     this.watch.start();
     await this.endpoints.open(tlsDeps, {
       accept: (socket, listener) => this.accept(socket, listener),
@@ -169,7 +169,7 @@ export class MessageServer extends EventEmitter {
     });
     this.retention.start();
     const on = (name: string, port: number | null) => (port != null ? `${name} ${cfg.host}:${port}` : null);
-    this.d.log.info(`MQTT listening: ${[on('mqtt', this.ports.port), on('mqtts', this.ports.tlsPort), on('mqtts-mutual', this.ports.mutualTlsPort)].filter(Boolean).join(', ')}`);
+    this.deps.log.info(`MQTT listening: ${[on('mqtt', this.ports.port), on('mqtts', this.ports.tlsPort), on('mqtts-mutual', this.ports.mutualTlsPort)].filter(Boolean).join(', ')}`);
     return this.ports;
   }
 
@@ -184,10 +184,10 @@ export class MessageServer extends EventEmitter {
     this.closing = true;
     this.watch.stop();
     const listenersClosed = this.endpoints.close();
-    const told = [...this.sessions.values()].filter((s) => s.state === SessionState.ONLINE);
+    const told = [...this.sessions.values()].filter((s) => s.state === ClientConnectionState.ONLINE);
     for (const s of this.sessions.values()) s.setReason('server shutdown');
     // MQTT 5 clients may be told another server to use (Server Reference, MQTT 5.0 §3.14.2.2.5).
-    for (const s of told) s.disconnect(ReasonCode.SERVER_SHUTTING_DOWN, undefined, this.d.config.serverReference);
+    for (const s of told) s.disconnect(ReasonCode.SERVER_SHUTTING_DOWN, undefined, this.deps.config.serverReference);
     // Those connections end first (at most a second): the broker's own close would send each a second DISCONNECT.
     await Promise.race([Promise.all(told.map((s) => s.endedPromise)), new Promise((r) => setTimeout(r, 1000).unref())]);
     if (this.broker) {
@@ -200,9 +200,9 @@ export class MessageServer extends EventEmitter {
     await this.shared?.close();
     this.presence.close();
     await this.retention.stop();
-    await this.d.connectionLog.close();
-    await this.d.deviceEvents.writer.close();
-    await this.d.retained?.close();
+    await this.deps.connectionLog.close();
+    await this.deps.deviceEvents.writer.close();
+    await this.deps.retained?.close();
     this.closed = true;
   }
 
@@ -233,26 +233,26 @@ export class MessageServer extends EventEmitter {
     socket.once('close', () => this.sockets.delete(socket));
     // The guard passes a CONNECT of limited size, then nothing until the CONNACK is out; larger packets than
     // the broker accepts (its own limit answers 0x95) are cut off at their header.
-    const conn = new WireGuard(socket, { connectMaxBytes: this.d.config.connectMaxBytes, maxPacketBytes: this.maxPacketBytes * 2 });
+    const conn = new WireGuard(socket, { connectMaxBytes: this.deps.config.connectMaxBytes, maxPacketBytes: this.maxPacketBytes * 2 });
     // The listener must not throw on socket errors before aedes has attached its own handlers.
     conn.on('error', () => undefined);
     const client = this.broker.handle(conn);
-    const session = new Session(client, conn, listener);
+    const session = new ClientConnection(client, conn, listener);
     this.sessions.set(client, session);
     this.everSeen.set(client, session);
     // Namespacing SUBSCRIBE/UNSUBSCRIBE filters must happen before aedes reads them (aedes has no hook
     // for UNSUBSCRIBE): listen on its packet parser, ahead of aedes itself.
     beforeEachPacket(client, (packet) => this.onPacket(session, packet as AnyPacket));
     conn.once('close', () => {
-      if (conn.problem && session.state !== SessionState.ONLINE) {
-        this.d.log.warn(`MQTT connection from ${conn.remoteAddress}:${conn.remotePort} closed before authentication: ${conn.problem}`);
+      if (conn.problem && session.state !== ClientConnectionState.ONLINE) {
+        this.deps.log.warn(`MQTT connection from ${conn.remoteAddress}:${conn.remotePort} closed before authentication: ${conn.problem}`);
       }
-      if (session.state !== SessionState.ONLINE) this.sessionEnded(session);
+      if (session.state !== ClientConnectionState.ONLINE) this.sessionEnded(session);
     });
   }
 
   /** Every packet of an authenticated client, before aedes handles it (the guard holds packets until then). */
-  private onPacket(s: Session, packet: AnyPacket): void {
+  private onPacket(s: ClientConnection, packet: AnyPacket): void {
     if (packet.cmd === 'disconnect') s.disconnected = true;
     else if (s.prefix && packet.cmd === 'subscribe') namespaceFilters(s.prefix, packet, (f, group) => s.filters.add(f, group));
     else if (s.prefix && packet.cmd === 'unsubscribe') namespaceFilters(s.prefix, packet, (f, group) => s.filters.remove(f, group));
@@ -261,7 +261,7 @@ export class MessageServer extends EventEmitter {
   /** Another instance (run `serverId`) registered `clientId`: aedes closes this instance's connection with it. */
   private takenOverRemotely(clientId: string, serverId: string): void {
     for (const s of this.sessions.values()) {
-      if (s.clientId !== clientId || s.state !== SessionState.ONLINE) continue;
+      if (s.clientId !== clientId || s.state !== ClientConnectionState.ONLINE) continue;
       s.takenOver = true;
       s.setReason(`taken over by a new connection on instance ${serverId.slice(0, serverId.lastIndexOf('~'))}`);
       s.disconnect(ReasonCode.SESSION_TAKEN_OVER);
@@ -272,7 +272,7 @@ export class MessageServer extends EventEmitter {
     // What the client sent after its CONNECT is read once the CONNACK is out, so aedes handles it in order.
     broker.on('connackSent', (packet, client) => {
       const conn = this.sessions.get(client)?.conn;
-      if (!conn || (packet.returnCode !== 0 && packet.reasonCode !== 0)) return;
+      if (!conn || (packet.returnCode !== ConnackReturnCode.ACCEPTED && packet.reasonCode !== ReasonCode.SUCCESS)) return;
       if (client.version === 5) conn.limitInflight(client.receiveMaximum);
       conn.release();
     });
@@ -290,13 +290,13 @@ export class MessageServer extends EventEmitter {
     broker.on('keepaliveTimeout', (client) => this.sessions.get(client)?.setReason('keepalive timeout'));
     broker.on('clientError', (client, err) => {
       const s = this.sessions.get(client);
-      if (s && s.state !== SessionState.REFUSED) s.setReason(describeError(err));
+      if (s && s.state !== ClientConnectionState.REFUSED) s.setReason(describeError(err));
     });
     broker.on('connectionError', (client, err) => {
       const s = this.sessions.get(client);
-      this.d.log.warn(`MQTT connection from ${s?.conn.remoteAddress ?? '?'}:${s?.conn.remotePort ?? '?'} closed before CONNECT completed: ${describeError(err)}`);
+      this.deps.log.warn(`MQTT connection from ${s?.conn.remoteAddress ?? '?'}:${s?.conn.remotePort ?? '?'} closed before CONNECT completed: ${describeError(err)}`);
     });
-    (broker as EventEmitter).on('error', (err: unknown) => this.d.log.error('MQTT broker error', err));
+    (broker as EventEmitter).on('error', (err: unknown) => this.deps.log.error('MQTT broker error', err));
   }
 
   private preConnect(client: Client, packet: AnyPacket, cb: (err: Error | null, ok: boolean) => void): void {
@@ -336,22 +336,22 @@ export class MessageServer extends EventEmitter {
         cb(Object.assign(new Error(outcome.message), { returnCode: outcome.returnCode }), null);
       },
       (err: unknown) => {
-        this.d.log.error('MQTT authentication failed with an internal error', err);
+        this.deps.log.error('MQTT authentication failed with an internal error', err);
         this.refused(s, { ok: false, returnCode: ConnackReturnCode.SERVER_UNAVAILABLE, message: 'server unavailable', device: null, fingerprint: null });
         cb(Object.assign(new Error('server unavailable'), { returnCode: ConnackReturnCode.SERVER_UNAVAILABLE }), null);
       },
     );
   }
 
-  private authenticated(s: Session, device: DeviceEntity, fingerprint: string | null): void {
-    s.state = SessionState.AUTHENTICATED;
+  private authenticated(s: ClientConnection, device: DeviceEntity, fingerprint: string | null): void {
+    s.state = ClientConnectionState.AUTHENTICATED;
     s.device = device;
     s.fingerprint = fingerprint;
     s.prefix = namespacePrefix(device.organizationId);
   }
 
-  private refused(s: Session, outcome: Extract<AuthOutcome, { ok: false }>): void {
-    s.state = SessionState.REFUSED;
+  private refused(s: ClientConnection, outcome: Extract<AuthOutcome, { ok: false }>): void {
+    s.state = ClientConnectionState.REFUSED;
     this.observer.refused(s, outcome);
   }
 
@@ -360,16 +360,16 @@ export class MessageServer extends EventEmitter {
   }
 
   /** The broker registered the client (CONNACK sent). */
-  private sessionStarted(s: Session): void {
-    if (!s.device || s.state !== SessionState.AUTHENTICATED) return;
-    s.state = SessionState.ONLINE;
+  private sessionStarted(s: ClientConnection): void {
+    if (!s.device || s.state !== ClientConnectionState.AUTHENTICATED) return;
+    s.state = ClientConnectionState.ONLINE;
     this.observer.connected(s, s.device);
     this.emit('sessionStarted', s.device.id);
   }
 
-  private sessionEnded(s: Session): void {
+  private sessionEnded(s: ClientConnection): void {
     if (!s.live) return;
-    const wasOnline = s.state === SessionState.ONLINE;
+    const wasOnline = s.state === ClientConnectionState.ONLINE;
     s.end();
     this.sessions.delete(s.client);
     if (!s.device) return;
@@ -382,7 +382,7 @@ export class MessageServer extends EventEmitter {
   }
 
   private track(p: Promise<unknown>): void {
-    const tracked = p.catch((err: unknown) => this.d.log.error('message server background task failed', err));
+    const tracked = p.catch((err: unknown) => this.deps.log.error('message server background task failed', err));
     this.background.add(tracked);
     void tracked.then(() => this.background.delete(tracked));
   }

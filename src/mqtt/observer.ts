@@ -5,7 +5,7 @@ import type { DeviceEntity } from '../devices/index.js';
 import { ConnectionEventType, type ConnectionLogService, MqttListener } from '../history/index.js';
 import { type AuthOutcome, THROTTLED } from './device-auth.js';
 import { ConnackReturnCode } from './reason-codes.js';
-import type { Session } from './session.js';
+import type { ClientConnection } from './session.js';
 import { trackSessions } from './session-tracking.js';
 
 /** Why a CONNECT was refused, as a metric label (few values; the connection log has the full reason). */
@@ -61,7 +61,7 @@ export class MqttObserver {
    * Counts every PUBLISH a client got accepted (aedes emits `publish` once it is stored and forwarded), and keeps
    * each session's connect time and subscriptions (session-tracking.ts).
    */
-  attach(broker: Aedes, sessionOf: (client: Client) => Session | undefined, now: () => Date): void {
+  attach(broker: Aedes, sessionOf: (client: Client) => ClientConnection | undefined, now: () => Date): void {
     trackSessions(broker, sessionOf, now);
     broker.on('publish', (packet, client) => {
       if (!client) return;
@@ -77,13 +77,13 @@ export class MqttObserver {
   }
 
   /** The broker registered an authenticated client (CONNACK sent). */
-  connected(s: Session, device: DeviceEntity): void {
+  connected(s: ClientConnection, device: DeviceEntity): void {
     this.connectionLog.record({ eventType: ConnectionEventType.CONNECTED, organizationId: device.organizationId, deviceId: device.id, certificateFingerprint: s.fingerprint, ...s.details() });
     this.connect(s.listener, 'accepted');
     this.log.info('MQTT client connected', { ...this.fields(s), protocolVersion: s.protocolVersion, keepalive: s.keepalive, cleanSession: s.clean });
   }
 
-  refused(s: Session, outcome: Extract<AuthOutcome, { ok: false }>): void {
+  refused(s: ClientConnection, outcome: Extract<AuthOutcome, { ok: false }>): void {
     this.connectionLog.record({
       eventType: ConnectionEventType.AUTH_FAILED,
       reason: outcome.message,
@@ -111,7 +111,7 @@ export class MqttObserver {
   }
 
   /** A session that was online ended: disconnected, kicked, or taken over by a newer connection. */
-  ended(s: Session, device: DeviceEntity): void {
+  ended(s: ClientConnection, device: DeviceEntity): void {
     const reason = s.closeReason ?? (s.disconnected ? 'client disconnect' : 'connection closed by client');
     // A will goes out when the connection ends without DISCONNECT [MQTT-3.1.2-8] (MQTT 5: after its delay).
     this.lastEnds.set(device.id, { willPublished: s.hasWill && !s.disconnected });
@@ -127,7 +127,7 @@ export class MqttObserver {
   }
 
   /** Open connections by listener (every listener present, 0 where none). */
-  countByListener(sessions: Iterable<Session>): Map<MqttListener, number> {
+  countByListener(sessions: Iterable<ClientConnection>): Map<MqttListener, number> {
     const counts = new Map(Object.values(MqttListener).map((l) => [l, 0]));
     for (const s of sessions) counts.set(s.listener, (counts.get(s.listener) ?? 0) + 1);
     return counts;
@@ -141,7 +141,7 @@ export class MqttObserver {
     if (result !== 'accepted') this.counts.authFailures.set(result, (this.counts.authFailures.get(result) ?? 0) + 1);
   }
 
-  private fields(s: Session) {
+  private fields(s: ClientConnection) {
     return { deviceId: s.device?.id ?? null, clientId: s.clientId, listener: s.listener, remoteAddress: s.conn.remoteAddress ?? null, remotePort: s.conn.remotePort ?? null };
   }
 }

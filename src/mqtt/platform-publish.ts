@@ -1,7 +1,7 @@
 import type { Aedes, PublishPacket } from 'aedes';
 import { AppError, type OutgoingProperties } from '../common/index.js';
 import { storedSubscribers } from './aedes-internals.js';
-import { type Session, SessionState } from './session.js';
+import { type ClientConnection, ClientConnectionState } from './session.js';
 
 /** A message the platform itself publishes to an owner's devices (commands, "group control"). */
 export interface PlatformMessage {
@@ -25,13 +25,13 @@ export interface PlatformPublishResult {
   storedSubscribers: string[];
 }
 
-export async function publishAsPlatform(broker: Aedes | null, prefix: string, sessions: Iterable<Session>, message: PlatformMessage): Promise<PlatformPublishResult> {
+export async function publishAsPlatform(broker: Aedes | null, prefix: string, sessions: Iterable<ClientConnection>, message: PlatformMessage): Promise<PlatformPublishResult> {
   if (!broker) return Promise.reject(new AppError('SERVICE_UNAVAILABLE', 'The message server is not running'));
   const topic = prefix + message.topic;
   let matched = 0;
   const groups = new Set<string>();
   for (const s of sessions) {
-    if (s.prefix !== prefix || s.state !== SessionState.ONLINE) continue;
+    if (s.prefix !== prefix || s.state !== ClientConnectionState.ONLINE) continue;
     const m = s.filters.matching(topic);
     if (m.plain) matched += 1;
     for (const g of m.groups) groups.add(g);

@@ -1,14 +1,16 @@
-/** MQTT 5 reason codes Portico sends (MQTT 5.0 §2.4, table 2-6). */
+/** MQTT 5 reason codes Portico sends or reads (MQTT 5.0 §2.4, table 2-6). */
 export enum ReasonCode {
   SUCCESS = 0x00,
   UNSPECIFIED_ERROR = 0x80,
   MALFORMED_PACKET = 0x81,
   PROTOCOL_ERROR = 0x82,
   IMPLEMENTATION_SPECIFIC_ERROR = 0x83,
+  CLIENT_IDENTIFIER_NOT_VALID = 0x85,
   BAD_USERNAME_OR_PASSWORD = 0x86,
   NOT_AUTHORIZED = 0x87,
   SERVER_UNAVAILABLE = 0x88,
   SERVER_BUSY = 0x89,
+  BANNED = 0x8a,
   SERVER_SHUTTING_DOWN = 0x8b,
   KEEP_ALIVE_TIMEOUT = 0x8d,
   SESSION_TAKEN_OVER = 0x8e,

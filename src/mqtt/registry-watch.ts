@@ -5,11 +5,11 @@ import { type ConnectionLogService, type DeviceEventService, MqttListener } from
 import { dropStoredSession } from './aedes-internals.js';
 import type { DeviceAuthenticator, DeviceCertificateVerifier } from './device-auth.js';
 import { ReasonCode } from './reason-codes.js';
-import type { Session } from './session.js';
+import type { ClientConnection } from './session.js';
 
 /** What the watch needs of the message server. */
 export interface WatchedServer {
-  sessions(): Iterable<Session>;
+  sessions(): Iterable<ClientConnection>;
   broker(): Aedes | null;
   certificates(): DeviceCertificateVerifier | undefined;
   /** Runs a background task the server waits for when it settles. */
@@ -82,8 +82,8 @@ export class RegistryWatch {
     return ended;
   }
 
-  private kick(match: (s: Session) => boolean, reason: string): Session[] {
-    const kicked: Session[] = [];
+  private kick(match: (s: ClientConnection) => boolean, reason: string): ClientConnection[] {
+    const kicked: ClientConnection[] = [];
     for (const s of this.server.sessions()) {
       if (!s.device || !s.live || !match(s)) continue;
       s.setReason(`kicked: ${reason}`);

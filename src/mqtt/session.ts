@@ -7,7 +7,7 @@ import { SessionFilters } from './shared-subscriptions.js';
 import type { WireGuard } from './wire-guard.js';
 
 /** Where one client connection is, from accept to close. */
-export enum SessionState {
+export enum ClientConnectionState {
   /** Accepted; CONNECT not yet authenticated. */
   CONNECTING = 'CONNECTING',
   /** Its CONNECT was refused (the connection log has why). */
@@ -20,8 +20,8 @@ export enum SessionState {
 }
 
 /** One client connection of the message server. */
-export class Session {
-  state = SessionState.CONNECTING;
+export class ClientConnection {
+  state = ClientConnectionState.CONNECTING;
   clientId: string | null = null;
   username: string | null = null;
   protocolVersion: number | null = null;
@@ -56,7 +56,7 @@ export class Session {
   }
 
   get live(): boolean {
-    return this.state !== SessionState.ENDED;
+    return this.state !== ClientConnectionState.ENDED;
   }
 
   setReason(reason: string): void {
@@ -76,7 +76,7 @@ export class Session {
   }
 
   end(): void {
-    this.state = SessionState.ENDED;
+    this.state = ClientConnectionState.ENDED;
     this.resolveEnded();
   }
 
@@ -100,9 +100,9 @@ export class Session {
  * 0x8E): the older ones online are logged as taken over. Called right before `s` is accepted (aedes then registers
  * it, closing the older one before it reports the new client).
  */
-export function markTakenOver(sessions: Iterable<Session>, s: Session): void {
+export function markTakenOver(sessions: Iterable<ClientConnection>, s: ClientConnection): void {
   for (const old of sessions) {
-    if (old === s || old.clientId !== s.clientId || old.state !== SessionState.ONLINE) continue;
+    if (old === s || old.clientId !== s.clientId || old.state !== ClientConnectionState.ONLINE) continue;
     old.takenOver = true;
     old.setReason(`taken over by a new connection${s.conn.remoteAddress ? ` from ${s.conn.remoteAddress}:${s.conn.remotePort}` : ''}`);
   }

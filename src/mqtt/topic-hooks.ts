@@ -5,7 +5,7 @@ import { holdsIncomingPacket } from './aedes-internals.js';
 import { isForbiddenPublishTopic, publishWireSize, topicForDevice } from './namespace.js';
 import { ReasonCode } from './reason-codes.js';
 import type { MqttObserver } from './observer.js';
-import type { Session } from './session.js';
+import type { ClientConnection } from './session.js';
 import { SharedDelivery } from './shared-subscriptions.js';
 
 /**
@@ -18,7 +18,7 @@ export class TopicHooks {
   holdsBack: ((clientId: string, packet: AedesPublishPacket) => boolean) | null = null;
 
   constructor(
-    private readonly sessionOf: (client: Client | null) => Session | undefined,
+    private readonly sessionOf: (client: Client | null) => ClientConnection | undefined,
     private readonly deviceEvents: DeviceEventService,
     private readonly log: Logger,
     private readonly observer: Pick<MqttObserver, 'sent'>,
@@ -85,7 +85,7 @@ export class TopicHooks {
    * [MQTT-4.8.2-3] a message matching a shared subscription goes to one session of the group; a session also
    * subscribed without a group gets it anyway.
    */
-  private chosenFor(s: Session, packet: AedesPublishPacket): boolean {
+  private chosenFor(s: ClientConnection, packet: AedesPublishPacket): boolean {
     const { plain, groups } = s.filters.matching(packet.topic);
     if (plain || !groups.length) return true;
     const messageKey = `${packet.brokerId}:${packet.brokerCounter}`;
@@ -96,7 +96,7 @@ export class TopicHooks {
    * The device event could not be stored. QoS 0 goes on; QoS 1/2 is not acknowledged: the
    * connection ends (MQTT 5: DISCONNECT 0x89 "storage unavailable") and the client sends it again on reconnect.
    */
-  private notStored(s: Session, packet: PublishPacket, err: unknown, publish: () => void, cb: (err?: Error | null) => void): void {
+  private notStored(s: ClientConnection, packet: PublishPacket, err: unknown, publish: () => void, cb: (err?: Error | null) => void): void {
     if ((packet.qos ?? 0) === 0) {
       this.log.warn(`device event of ${s.clientId} not stored (QoS 0, dropped): ${err instanceof Error ? err.message : String(err)}`);
       return publish();

@@ -1,5 +1,5 @@
 import { type Logger, newId } from '../common/index.js';
-import type { AppPubSub } from './pubsub.js';
+import type { AppPubSub, PubSubTopic, PubSubTopics } from './pubsub.js';
 
 interface Request {
   id: string;
@@ -11,6 +11,13 @@ interface Reply {
   id: string;
   value?: unknown;
   failed?: boolean;
+}
+
+declare module './pubsub.js' {
+  interface PubSubTopics {
+    [topic: `rpc:${string}`]: Request;
+    [topic: `rpcReply:${string}`]: Reply;
+  }
 }
 
 /**
@@ -36,8 +43,7 @@ export class InstanceRpc {
   }
 
   start(): void {
-    this.listen(`rpc:${this.instanceId}`, async (message) => {
-      const req = message as Request;
+    this.listen(`rpc:${this.instanceId}`, async (req) => {
       const reply: Reply = { id: req.id };
       try {
         const fn = this.handlers.get(req.method);
@@ -49,8 +55,7 @@ export class InstanceRpc {
       }
       this.pubSub.publish(`rpcReply:${req.from}`, reply);
     });
-    this.listen(`rpcReply:${this.instanceId}`, (message) => {
-      const reply = message as Reply;
+    this.listen(`rpcReply:${this.instanceId}`, (reply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
       this.pending.delete(reply.id);
@@ -75,7 +80,7 @@ export class InstanceRpc {
   }
 
   /** Listens on `topic` until close(), listening again when the pub/sub ends the subscription (a Redis outage). */
-  private listen(topic: string, onMessage: (message: unknown) => Promise<void> | void): void {
+  private listen<T extends PubSubTopic>(topic: T, onMessage: (message: PubSubTopics[T]) => Promise<void> | void): void {
     if (this.closed) return;
     const it = this.pubSub.subscribe(topic)[Symbol.asyncIterator]();
     this.loops.push(it);

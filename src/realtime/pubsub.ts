@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { createPubSub, type PubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
+import { createPubSub, type PubSubEventTarget, Repeater } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
 import { eventsMissed, type Logger } from '../common/index.js';
 import { closeRedis, redisPubSubClients, whenResubscribed } from './scale-out.js';
@@ -9,9 +9,24 @@ import { SubscriberCounter } from './subscribers.js';
  * Live events for GraphQL subscriptions. Topics are namespaced by owner (e.g. `deviceStatus:<organizationId>`),
  * so a subscriber can only ever listen to its own user's events.
  */
-export type PubSubTopics = Record<string, [unknown]>;
+type RawTopics = Record<string, [unknown]>;
 
-export interface AppPubSub extends PubSub<PubSubTopics> {
+/**
+ * Topic → payload of the app's pub/sub. Each feature declares its topics next to their topic function, by declaration
+ * merging (`declare module '../realtime/pubsub.js' { interface PubSubTopics { [topic: \`deviceStatus:${string}\`]:
+ * DeviceEntity } }`), so publishers and subscribers agree on the payload without casts. Other topics carry `unknown`.
+ */
+export interface PubSubTopics {
+  [topic: string]: unknown;
+}
+
+/** A topic of the map, and what it carries. */
+export type PubSubTopic = keyof PubSubTopics & string;
+
+export interface AppPubSub {
+  publish<T extends PubSubTopic>(topic: T, payload: PubSubTopics[T]): void;
+  /** Listens from the first next(); `endLive()` ends it with EVENTS_MISSED once what it received is read. */
+  subscribe<T extends PubSubTopic>(topic: T): Repeater<PubSubTopics[T]>;
   /** Resolves once someone subscribes to `topic` (or at once if someone already does); for tests and tools. */
   whenSubscribed(topic: string): Promise<void>;
   /** How many subscribers `topic` has now. */
@@ -57,7 +72,7 @@ function redisEventTarget(
   publishClient: Redis,
   subscribeClient: Redis,
   prefix: string,
-): { target: PubSubEventTarget<PubSubTopics>; ready: Promise<unknown>; resubscribe: () => Promise<unknown> } {
+): { target: PubSubEventTarget<RawTopics>; ready: Promise<unknown>; resubscribe: () => Promise<unknown> } {
   const listeners = new Map<string, Set<Listener>>();
   subscribeClient.on('pmessage', (_pattern: string, channel: string, text: string) => {
     const set = listeners.get(channel.slice(prefix.length));
@@ -88,7 +103,7 @@ function redisEventTarget(
     },
   };
   const resubscribe = () => subscribeClient.psubscribe(`${prefix}*`);
-  return { target: target as unknown as PubSubEventTarget<PubSubTopics>, ready: resubscribe(), resubscribe };
+  return { target: target as unknown as PubSubEventTarget<RawTopics>, ready: resubscribe(), resubscribe };
 }
 
 /**
@@ -99,10 +114,10 @@ function redisEventTarget(
  */
 export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): AppPubSub {
   let redis: Redis[] = [];
-  let eventTarget: PubSubEventTarget<PubSubTopics> | undefined;
+  let eventTarget: PubSubEventTarget<RawTopics> | undefined;
   let ready: Promise<unknown> = Promise.resolve();
   /** Ends one live subscription with an error. */
-  const live = new Set<(err: Error) => void>();
+  const live = new Set<(err: Error) => unknown>();
   const endLive = (): number => {
     const ended = [...live];
     live.clear();
@@ -123,63 +138,25 @@ export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): A
     // One listener per GraphQL subscription: many per topic is normal, not a leak (Node warns past 10).
     const local = new EventTarget();
     setMaxListeners(0, local);
-    eventTarget = local as PubSubEventTarget<PubSubTopics>;
+    eventTarget = local as PubSubEventTarget<RawTopics>;
   }
-  const inner = createPubSub<PubSubTopics>({ eventTarget });
+  const inner = createPubSub<RawTopics>({ eventTarget });
   const subscribers = new SubscriberCounter();
   return {
-    publish: inner.publish,
-    subscribe(topic: string) {
-      const iterator = (inner.subscribe(topic) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-      const uncount = subscribers.add(topic);
-      let failure: Error | null = null;
-      let interrupt: ((err: Error) => void) | null = null;
-      const finish = () => {
-        live.delete(fail);
-        uncount();
-      };
-      // Ends it with `err`: the pending next() rejects, or else the next one does.
-      const fail = (err: Error) => {
-        finish();
-        void Promise.resolve(iterator.return?.()).catch(() => undefined);
-        if (interrupt) interrupt(err);
-        else failure = err;
-      };
-      live.add(fail);
-      const wrapped = {
-        next: async () => {
-          // Ended by endLive(): the error once, then done.
-          if (failure) {
-            const err = failure;
-            failure = null;
-            throw err;
-          }
-          try {
-            const r = await Promise.race([iterator.next(), new Promise<never>((_resolve, reject) => (interrupt = reject))]);
-            if (r.done) finish();
-            return r;
-          } catch (err) {
-            finish();
-            throw err;
-          } finally {
-            interrupt = null;
-          }
-        },
-        return: async (value?: unknown) => {
-          finish();
-          return iterator.return ? iterator.return(value) : { done: true as const, value: undefined };
-        },
-        throw: async (err?: unknown) => {
-          finish();
-          if (iterator.throw) return iterator.throw(err);
-          throw err;
-        },
-        [Symbol.asyncIterator]() {
-          return wrapped;
-        },
-      };
-      return wrapped as never;
-    },
+    publish: (topic: string, payload: unknown) => inner.publish(topic, payload),
+    subscribe: (topic: string) =>
+      new Repeater<unknown>(async (push, stop) => {
+        const source = inner.subscribe(topic);
+        const uncount = subscribers.add(topic);
+        live.add(stop);
+        void stop.then(() => {
+          live.delete(stop);
+          uncount();
+          return source.return();
+        });
+        for await (const value of source) await push(value);
+        stop();
+      }),
     whenSubscribed: (topic: string) => subscribers.whenAny(topic),
     subscriberCount: (topic: string) => subscribers.count(topic),
     endLive,

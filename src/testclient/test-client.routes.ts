@@ -20,7 +20,13 @@ interface Reply {
   error?: { code: ErrorCode; message: string; details?: Record<string, unknown> };
 }
 
-const eventTopic = (sessionId: string): string => `testClient:${sessionId}`;
+const eventTopic = (sessionId: string): `testClient:${string}` => `testClient:${sessionId}`;
+
+declare module '../realtime/pubsub.js' {
+  interface PubSubTopics {
+    [topic: `testClient:${string}`]: SessionEvent;
+  }
+}
 
 /**
  * Test client sessions from any instance. A session lives in the instance that started it (its mqtt.js client is
@@ -46,7 +52,7 @@ export class TestClientRoutes {
     cluster.membership.onLost((run) => this.forget(run));
   }
 
-  private k(...parts: string[]): string {
+  private key(...parts: string[]): string {
     return this.cluster!.redis.key('tc', ...parts);
   }
 
@@ -54,7 +60,7 @@ export class TestClientRoutes {
   async listen(): Promise<void> {
     if (!this.cluster) return;
     const redis = this.cluster.redis;
-    await redis.listen(this.k('reply', this.me), (msg) => {
+    await redis.listen(this.key('reply', this.me), (msg) => {
       const reply = dateSafeJson.parse(msg.toString()) as Reply;
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
@@ -62,7 +68,7 @@ export class TestClientRoutes {
       clearTimeout(waiting.timer);
       waiting.resolve(reply);
     });
-    await redis.listen(this.k('rpc', this.me), (msg) => this.track(this.serve(dateSafeJson.parse(msg.toString()) as Request)));
+    await redis.listen(this.key('rpc', this.me), (msg) => this.track(this.serve(dateSafeJson.parse(msg.toString()) as Request)));
   }
 
   async close(): Promise<void> {
@@ -94,23 +100,23 @@ export class TestClientRoutes {
       s.events.off('end', onEnd);
     });
     const redis = this.cluster!.redis.cmd;
-    this.track(redis.multi().hset(this.k('sessions'), s.id, `${this.me}|${s.organizationId}`).sadd(this.k('org', s.organizationId), s.id).exec());
+    this.track(redis.multi().hset(this.key('sessions'), s.id, `${this.me}|${s.organizationId}`).sadd(this.key('org', s.organizationId), s.id).exec());
   }
 
   private removed(s: TestClientSession): void {
     this.detach.get(s.id)?.();
     this.detach.delete(s.id);
     const redis = this.cluster!.redis.cmd;
-    this.track(redis.multi().hdel(this.k('sessions'), s.id).srem(this.k('org', s.organizationId), s.id).exec());
+    this.track(redis.multi().hdel(this.key('sessions'), s.id).srem(this.key('org', s.organizationId), s.id).exec());
   }
 
   /** A lost (or restarted) instance's sessions are gone with it. */
   private async forget(run: LostRun): Promise<void> {
     const redis = this.cluster!.redis.cmd;
-    const entries = await redis.hgetall(this.k('sessions'));
+    const entries = await redis.hgetall(this.key('sessions'));
     for (const [id, value] of Object.entries(entries)) {
       const [instanceId, organizationId] = value.split('|');
-      if (instanceId === run.instanceId) await redis.multi().hdel(this.k('sessions'), id).srem(this.k('org', organizationId!), id).exec();
+      if (instanceId === run.instanceId) await redis.multi().hdel(this.key('sessions'), id).srem(this.key('org', organizationId!), id).exec();
     }
   }
 
@@ -122,7 +128,7 @@ export class TestClientRoutes {
       if (!(err instanceof AppError)) this.log.error(`test client operation ${req.op} failed`, err);
       reply = err instanceof AppError ? { id: req.id, ok: false, error: { code: err.code, message: err.message, details: err.details } } : { id: req.id, ok: false, error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } };
     }
-    await this.cluster!.redis.publish(this.k('reply', req.from), dateSafeJson.stringify(reply));
+    await this.cluster!.redis.publish(this.key('reply', req.from), dateSafeJson.stringify(reply));
   }
 
   /** An operation asked by another instance, which authorized the caller for it; args: [sessionId, …]. */
@@ -154,7 +160,7 @@ export class TestClientRoutes {
   private async locate(access: RequestAccess, id: string, permission: Permission): Promise<{ session: TestClientSession | null; instanceId: string; scope: Scope }> {
     const session = this.local.find(id);
     if (session) return { session, instanceId: this.me, scope: (await this.local.authorize(access, id, permission)).scope };
-    const value = this.cluster && isUuid(id) ? await this.cluster.redis.cmd.hget(this.k('sessions'), id) : null;
+    const value = this.cluster && isUuid(id) ? await this.cluster.redis.cmd.hget(this.key('sessions'), id) : null;
     const [instanceId, organizationId] = value ? value.split('|') : [];
     if (!instanceId || !organizationId || instanceId === this.me) throw notFound('Test client session');
     return { session: null, instanceId, scope: await access.within(organizationId, permission, 'Test client session') };
@@ -173,7 +179,7 @@ export class TestClientRoutes {
       }, this.timeoutMs);
       timer.unref();
       this.pending.set(req.id, { resolve, timer });
-      this.cluster!.redis.publish(this.k('rpc', instanceId), dateSafeJson.stringify(req)).then(
+      this.cluster!.redis.publish(this.key('rpc', instanceId), dateSafeJson.stringify(req)).then(
         (receivers) => {
           if (receivers > 0) return;
           clearTimeout(timer);
@@ -208,8 +214,8 @@ export class TestClientRoutes {
     const mine: TestClientSessionLike[] = this.local.list(organizationId);
     if (!this.cluster) return mine;
     const redis = this.cluster.redis.cmd;
-    const ids = await redis.smembers(this.k('org', organizationId));
-    const where = ids.length ? await redis.hmget(this.k('sessions'), ...ids) : [];
+    const ids = await redis.smembers(this.key('org', organizationId));
+    const where = ids.length ? await redis.hmget(this.key('sessions'), ...ids) : [];
     const instances = new Set(where.map((v) => v?.split('|')[0]).filter((i): i is string => Boolean(i) && i !== this.me));
     const remote = await Promise.all([...instances].map((i) => this.call(i, 'list', [organizationId]).catch(() => [])));
     const all = [...mine, ...remote.flatMap((list) => (list as TestClientSnapshot[]).map((s) => this.view(s)))];
@@ -292,7 +298,7 @@ export class TestClientRoutes {
 
   /** A session's events, listened to from now on (buffered until read). */
   private follow(id: string): AsyncGenerator<SessionEvent> {
-    const live = this.pubSub.subscribe(eventTopic(id)) as unknown as AsyncIterator<SessionEvent>;
+    const live = this.pubSub.subscribe(eventTopic(id));
     const queue: SessionEvent[] = [];
     let wake = null as (() => void) | null;
     let done = false;

@@ -9,6 +9,7 @@ import { SubscriberCounter } from '../realtime/index.js';
 import { allows, isRole, Permission, type Principal, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService } from '../audit/index.js';
 import { checkQos, checkWill, parseJsonPayload } from './test-client.checks.js';
+import { ReasonCode } from '../mqtt/index.js';
 import { sessionMessages, sessionStates } from './test-client.streams.js';
 import {
   describeConnectError,
@@ -198,8 +199,8 @@ export class TestClientService {
         settle();
       });
       client.on('disconnect', (packet) => {
-        const code = packet.reasonCode ?? 0;
-        session.error = code === 0x8e ? 'disconnected by the server: another client connected with the same client id' : `disconnected by the server (reason code ${code})`;
+        const code = packet.reasonCode ?? ReasonCode.SUCCESS;
+        session.error = code === ReasonCode.SESSION_TAKEN_OVER ? 'disconnected by the server: another client connected with the same client id' : `disconnected by the server (reason code ${code})`;
       });
       client.on('message', (topic, payload, packet) => {
         this.record(session, MessageDirection.RECEIVED, topic, payload, packet.qos, packet.retain, messageProperties(packet.properties));
@@ -358,12 +359,12 @@ export class TestClientService {
    * Messages of a session: those still buffered after `afterSeq`, then live ones, with no gap and no duplicate.
    * Ends when the session ends.
    */
-  messagesOf(session: TestClientSession, afterSeq = 0): AsyncGenerator<TestMessage> {
+  messagesOf(session: TestClientSession, afterSeq = 0): AsyncIterableIterator<TestMessage> {
     return sessionMessages(session, this.watchers, this.config.bufferSize, afterSeq);
   }
 
   /** The session now, then at each change (connect, disconnect, subscriptions); ends after the session ends. */
-  statesOf(session: TestClientSession): AsyncGenerator<TestClientSession> {
+  statesOf(session: TestClientSession): AsyncIterableIterator<TestClientSession> {
     return sessionStates(session, this.watchers);
   }
 

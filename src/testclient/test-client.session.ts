@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
-import { type MessageProperties, newId } from '../common/index.js';
+import { type MessageProperties, newId, TestClientTransport } from '../common/index.js';
 import type { DeviceEntity } from '../devices/index.js';
+import { ConnackReturnCode, ReasonCode } from '../mqtt/index.js';
 
 export enum TestClientState {
   CONNECTING = 'CONNECTING',
@@ -10,14 +11,7 @@ export enum TestClientState {
   ERROR = 'ERROR',
 }
 
-export enum TestClientTransport {
-  /** Plain MQTT, Token authentication. */
-  MQTT = 'MQTT',
-  /** One-way TLS, Token authentication. */
-  MQTTS = 'MQTTS',
-  /** Two-way TLS, Certificate authentication. */
-  MQTTS_MUTUAL = 'MQTTS_MUTUAL',
-}
+export { TestClientTransport };
 
 export enum MessageDirection {
   REPORTED = 'REPORTED',
@@ -119,16 +113,16 @@ export function describeConnectError(err: Error & { code?: unknown }): string {
   const code = err.code;
   if (typeof code === 'number') {
     const reasons: Record<number, string> = {
-      1: 'refused: unacceptable protocol version',
-      2: 'refused: client identifier rejected',
-      3: 'refused: server unavailable',
-      4: 'refused: bad username or password',
-      5: 'refused: not authorized',
-      0x86: 'refused: bad username or password',
-      0x87: 'refused: not authorized',
-      0x85: 'refused: client identifier not valid',
-      0x88: 'refused: server unavailable',
-      0x8a: 'refused: banned',
+      [ConnackReturnCode.UNACCEPTABLE_PROTOCOL_VERSION]: 'refused: unacceptable protocol version',
+      [ConnackReturnCode.IDENTIFIER_REJECTED]: 'refused: client identifier rejected',
+      [ConnackReturnCode.SERVER_UNAVAILABLE]: 'refused: server unavailable',
+      [ConnackReturnCode.BAD_USERNAME_OR_PASSWORD]: 'refused: bad username or password',
+      [ConnackReturnCode.NOT_AUTHORIZED]: 'refused: not authorized',
+      [ReasonCode.BAD_USERNAME_OR_PASSWORD]: 'refused: bad username or password',
+      [ReasonCode.NOT_AUTHORIZED]: 'refused: not authorized',
+      [ReasonCode.CLIENT_IDENTIFIER_NOT_VALID]: 'refused: client identifier not valid',
+      [ReasonCode.SERVER_UNAVAILABLE]: 'refused: server unavailable',
+      [ReasonCode.BANNED]: 'refused: banned',
     };
     return reasons[code] ?? `refused by the server (reason code ${code})`;
   }

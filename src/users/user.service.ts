@@ -12,7 +12,8 @@ import { ApiKeyEntity, UserEntity } from './user.entity.js';
 
 export const API_KEY_PREFIX = 'pk_';
 
-export interface Session {
+/** What signing up or logging in gives: a session token for the user (not an MQTT or test client session). */
+export interface SignedIn {
   token: string;
   expiresAt: Date;
   user: UserEntity;
@@ -56,12 +57,12 @@ export class UserService {
     if (password.length > 200) throw badInput('password must be at most 200 characters', 'password');
   }
 
-  private issue(user: UserEntity): Session {
-    const { token, expiresAt } = signToken(this.secrets.tokenKey, user.id, this.config.tokenTtlSeconds, this.clock());
+  private async issue(user: UserEntity): Promise<SignedIn> {
+    const { token, expiresAt } = await signToken(this.secrets.tokenKey, user.id, this.config.tokenTtlSeconds, this.clock());
     return { token, expiresAt, user };
   }
 
-  async signUp(emailInput: string, password: string): Promise<Session> {
+  async signUp(emailInput: string, password: string): Promise<SignedIn> {
     const email = normalizeEmail(emailInput);
     UserService.checkPassword(password);
     if (await this.users.existsBy({ email })) throw conflict('an account with this e-mail already exists', 'email');
@@ -90,7 +91,7 @@ export class UserService {
   }
 
   /** Logs in; throttled per account and per remote address (`address`, '' when unknown). */
-  async logIn(emailInput: string, password: string, address = ''): Promise<Session> {
+  async logIn(emailInput: string, password: string, address = ''): Promise<SignedIn> {
     const email = emailInput.trim().toLowerCase();
     const admission = await this.throttle.admit(email, address);
     if (!admission.allowed) throw tooManyAttempts(admission.retryAfterMs);
@@ -147,7 +148,7 @@ export class UserService {
     if (!match) throw unauthenticated('Authorization must be "Bearer <token>"');
     const credential = match[1]!;
     if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
-    const claims = verifyToken(this.secrets.tokenKey, credential, this.clock());
+    const claims = await verifyToken(this.secrets.tokenKey, credential, this.clock());
     if (!claims) throw unauthenticated('invalid or expired token');
     const user = await this.cachedUser(claims.sub);
     if (!user) throw unauthenticated('invalid or expired token');

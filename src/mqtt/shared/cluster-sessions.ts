@@ -41,7 +41,7 @@ export type WillPublisher = (clientId: string, will: StoredPacket) => Promise<bo
  * When another instance takes over a client id, this instance cancels its timers for it and drops its will record.
  */
 export class ClusterSessions {
-  private readonly r: Scripted<Redis>;
+  private readonly redis: Scripted<Redis>;
   private broker: Aedes | null = null;
   private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
@@ -56,10 +56,10 @@ export class ClusterSessions {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
-    this.r = withScripts(cluster.cmd);
+    this.redis = withScripts(cluster.cmd);
   }
 
-  private k(...parts: string[]): string {
+  private key(...parts: string[]): string {
     return this.cluster.key('mq', ...parts);
   }
 
@@ -107,7 +107,7 @@ export class ClusterSessions {
     const now = this.clock().getTime();
     const expiry = client.version === 5 ? client.sessionExpiryInterval : 0;
     const record = `${this.runId}|${now}|${client.version}|${expiry}|${client.clean ? 1 : 0}`;
-    await this.r.porticoRegister(this.k('live'), this.k('expiring'), this.k('duewill'), this.k('duebody'), client.id, record, now);
+    await this.redis.porticoRegister(this.key('live'), this.key('expiring'), this.key('duewill'), this.key('duebody'), client.id, record, now);
   }
 
   private async released(client: Client): Promise<void> {
@@ -119,7 +119,7 @@ export class ClusterSessions {
     }
     const e = client.version === 5 ? client.sessionExpiryInterval : 0;
     const expireAt = e > 0 && e < NEVER_EXPIRES ? this.clock().getTime() + e * 1000 : 0;
-    await this.r.porticoRelease(this.k('live'), this.k('expiring'), id, this.runId, expireAt);
+    await this.redis.porticoRelease(this.key('live'), this.key('expiring'), id, this.runId, expireAt);
   }
 
   /** Another instance registered `clientId`: its session continues there. */
@@ -147,15 +147,15 @@ export class ClusterSessions {
     const wills = await this.persistence.willsOf(run.runId);
     for (const [clientId, will] of wills) {
       const due = diedAt + will.d * 1000;
-      const live = parseLive(await this.r.hget(this.k('live'), clientId));
+      const live = parseLive(await this.redis.hget(this.key('live'), clientId));
       if (will.d > 0 && live && live.run !== run.runId && live.at < due) continue;
       const member = `${run.runId}|${clientId}`;
-      await this.r.multi().hset(this.k('duebody'), member, encode(will)).zadd(this.k('duewill'), due, member).exec();
+      await this.redis.multi().hset(this.key('duebody'), member, encode(will)).zadd(this.key('duewill'), due, member).exec();
     }
-    await this.r.multi().del(this.k('will', run.runId)).srem(this.k('willruns'), run.runId).exec();
+    await this.redis.multi().del(this.key('will', run.runId)).srem(this.key('willruns'), run.runId).exec();
     let cursor = '0';
     do {
-      const [next, entries] = await this.r.hscan(this.k('live'), cursor, 'COUNT', 500);
+      const [next, entries] = await this.redis.hscan(this.key('live'), cursor, 'COUNT', 500);
       cursor = next;
       for (let i = 0; i < entries.length; i += 2) {
         const live = parseLive(entries[i + 1]!);
@@ -169,7 +169,7 @@ export class ClusterSessions {
 
   private async endDeadConnection(clientId: string, live: LiveRecord, diedAt: number): Promise<void> {
     const finite = live.version === 5 && live.expiry > 0 && live.expiry < NEVER_EXPIRES;
-    const released = await this.r.porticoRelease(this.k('live'), this.k('expiring'), clientId, live.run, finite ? diedAt + live.expiry * 1000 : 0);
+    const released = await this.redis.porticoRelease(this.key('live'), this.key('expiring'), clientId, live.run, finite ? diedAt + live.expiry * 1000 : 0);
     const endsNow = live.version === 5 ? live.expiry === 0 : live.clean;
     if (released && endsNow) await this.persistence.wipeSession(clientId);
   }
@@ -195,10 +195,10 @@ export class ClusterSessions {
   private async sweepOnce(): Promise<void> {
     try {
       const now = this.clock().getTime();
-      for (const clientId of await this.r.zrangebyscore(this.k('expiring'), '-inf', now, 'LIMIT', 0, 100)) {
-        if ((await this.r.porticoClaimExpiry(this.k('live'), this.k('expiring'), clientId)) === 1) await this.persistence.wipeSession(clientId);
+      for (const clientId of await this.redis.zrangebyscore(this.key('expiring'), '-inf', now, 'LIMIT', 0, 100)) {
+        if ((await this.redis.porticoClaimExpiry(this.key('live'), this.key('expiring'), clientId)) === 1) await this.persistence.wipeSession(clientId);
       }
-      const due = await this.r.zrangebyscore(this.k('duewill'), '-inf', now, 'WITHSCORES', 'LIMIT', 0, 100);
+      const due = await this.redis.zrangebyscore(this.key('duewill'), '-inf', now, 'WITHSCORES', 'LIMIT', 0, 100);
       for (let i = 0; i < due.length && this.broker; i += 2) await this.publishDue(due[i]!, Number(due[i + 1]));
     } catch (err) {
       this.log.warn(`sweeping shared sessions failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -206,12 +206,12 @@ export class ClusterSessions {
   }
 
   private async publishDue(member: string, due: number): Promise<void> {
-    const blob = (await this.r.porticoClaimWillBuffer(this.k('duewill'), this.k('duebody'), member)) as Buffer | null;
+    const blob = (await this.redis.porticoClaimWillBuffer(this.key('duewill'), this.key('duebody'), member)) as Buffer | null;
     if (!blob) return;
     const will = decode<StoredWill>(blob);
     const run = member.slice(0, member.indexOf('|'));
     const clientId = member.slice(member.indexOf('|') + 1);
-    const live = parseLive(await this.r.hget(this.k('live'), clientId));
+    const live = parseLive(await this.redis.hget(this.key('live'), clientId));
     // Still connected to a run that is alive after all (its lease had lapsed), or reconnected within the will delay.
     if (live?.run === run && (await this.membership.liveRun(instanceOf(run))) === run) return;
     if (will.d > 0 && live && live.run !== run && live.at < due) return;
@@ -219,7 +219,7 @@ export class ClusterSessions {
       if (await this.publishWill(clientId, will.p)) this.log.info(`published the will of ${clientId}, left by ${run}`);
     } catch (err) {
       this.log.warn(`could not publish the will of ${clientId} (retried in a second): ${err instanceof Error ? err.message : String(err)}`);
-      await this.r.multi().hset(this.k('duebody'), member, blob).zadd(this.k('duewill'), this.clock().getTime() + 1000, member).exec();
+      await this.redis.multi().hset(this.key('duebody'), member, blob).zadd(this.key('duewill'), this.clock().getTime() + 1000, member).exec();
     }
   }
 }

@@ -21,7 +21,7 @@ const hasWildcard = (filter: string): boolean => filter.includes('+') || filter.
  */
 export class RedisPersistence {
   private broker: { id: string } | null = null;
-  private readonly r: Scripted<Redis>;
+  private readonly redis: Scripted<Redis>;
   private readonly index = new FilterIndex();
   /** Clients whose queue is being sent (after a resume), with the entries sent so far. */
   private readonly draining = new Map<string, Set<string>>();
@@ -35,25 +35,25 @@ export class RedisPersistence {
     private readonly cluster: ClusterRedis,
     private readonly log: Logger,
   ) {
-    this.r = withScripts(cluster.cmd);
+    this.redis = withScripts(cluster.cmd);
   }
 
   private get runId(): string {
     return this.broker?.id ?? 'unknown';
   }
 
-  private k(...parts: string[]): string {
+  private key(...parts: string[]): string {
     return this.cluster.key('mq', ...parts);
   }
 
   private outKeys(clientId: string): [string, string, string, string] {
-    return [this.k('out', clientId), this.k('outp', clientId), this.k('outm', clientId), this.k('outi', clientId)];
+    return [this.key('out', clientId), this.key('outp', clientId), this.key('outm', clientId), this.key('outi', clientId)];
   }
 
   async setup(broker: { id: string }): Promise<void> {
     this.broker = broker;
     let loading: SubsChange[] | null = [];
-    await this.cluster.listen(this.k('subs'), (message) => {
+    await this.cluster.listen(this.key('subs'), (message) => {
       const change = decode<SubsChange>(message);
       if (change.from === this.runId) return;
       if (loading) loading.push(change);
@@ -69,12 +69,12 @@ export class RedisPersistence {
 
   /** Rebuilds the subscription index from Redis. */
   private async loadIndex(): Promise<void> {
-    const clients = await this.r.smembers(this.k('clients'));
+    const clients = await this.redis.smembers(this.key('clients'));
     const next: IndexedSubscription[] = [];
     for (let i = 0; i < clients.length; i += 200) {
       const batch = clients.slice(i, i + 200);
-      const p = this.r.pipeline();
-      for (const id of batch) p.hgetallBuffer(this.k('subs', id));
+      const p = this.redis.pipeline();
+      for (const id of batch) p.hgetallBuffer(this.key('subs', id));
       const results = (await p.exec()) ?? [];
       results.forEach(([err, hash], n) => {
         if (err || !hash) return;
@@ -100,7 +100,7 @@ export class RedisPersistence {
   }
 
   private announce(change: Omit<SubsChange, 'from'>): Promise<unknown> {
-    return this.cluster.publish(this.k('subs'), encode({ ...change, from: this.runId }));
+    return this.cluster.publish(this.key('subs'), encode({ ...change, from: this.runId }));
   }
 
   // ---- retained messages ----------------------------------------------------------------------------------------
@@ -108,10 +108,10 @@ export class RedisPersistence {
   async storeRetained(packet: StoredPacket & { topic: string; payload: Buffer | string }): Promise<void> {
     const level = firstLevel(packet.topic);
     if (packet.payload.length === 0) {
-      await this.r.hdel(this.k('ret', level), packet.topic);
+      await this.redis.hdel(this.key('ret', level), packet.topic);
       return;
     }
-    await this.r.multi().hset(this.k('ret', level), packet.topic, encode({ ...packet })).sadd(this.k('retl'), level).exec();
+    await this.redis.multi().hset(this.key('ret', level), packet.topic, encode({ ...packet })).sadd(this.key('retl'), level).exec();
   }
 
   createRetainedStream(pattern: string): Readable {
@@ -130,7 +130,7 @@ export class RedisPersistence {
         wildcards.push(p);
         continue;
       }
-      const blob = await this.r.hgetBuffer(this.k('ret', firstLevel(p)), p);
+      const blob = await this.redis.hgetBuffer(this.key('ret', firstLevel(p)), p);
       if (blob && !sent.has(p)) {
         sent.add(p);
         yield decode<StoredPacket>(blob);
@@ -140,13 +140,13 @@ export class RedisPersistence {
     const levels = new Set<string>();
     for (const p of wildcards) {
       const level = firstLevel(p);
-      if (hasWildcard(level)) for (const l of await this.r.smembers(this.k('retl'))) levels.add(l);
+      if (hasWildcard(level)) for (const l of await this.redis.smembers(this.key('retl'))) levels.add(l);
       else levels.add(level);
     }
     for (const level of levels) {
       let cursor = '0';
       do {
-        const [next, entries] = await this.r.hscanBuffer(this.k('ret', level), cursor, 'COUNT', 200);
+        const [next, entries] = await this.redis.hscanBuffer(this.key('ret', level), cursor, 'COUNT', 200);
         cursor = next.toString();
         for (let i = 0; i < entries.length; i += 2) {
           const topic = entries[i]!.toString();
@@ -162,13 +162,13 @@ export class RedisPersistence {
 
   async addSubscriptions(client: ClientRef, subs: Subscription[]): Promise<void> {
     if (!subs.length) return;
-    const m = this.r.multi();
+    const m = this.redis.multi();
     for (const sub of subs) {
       const rec: SubscriptionRecord = { qos: sub.qos, rh: sub.rh, rap: sub.rap, nl: sub.nl };
       if (sub.subscriptionIdentifier !== undefined) rec.subscriptionIdentifier = sub.subscriptionIdentifier;
-      m.hset(this.k('subs', client.id), sub.topic, encode(rec));
+      m.hset(this.key('subs', client.id), sub.topic, encode(rec));
     }
-    await m.sadd(this.k('clients'), client.id).exec();
+    await m.sadd(this.key('clients'), client.id).exec();
     const indexed = subs.map((s) => ({ clientId: client.id, topic: s.topic, qos: s.qos, rh: s.rh, rap: s.rap, nl: s.nl }));
     this.apply({ from: this.runId, op: 'add', clientId: client.id, subs: indexed });
     await this.announce({ op: 'add', clientId: client.id, subs: indexed });
@@ -176,18 +176,18 @@ export class RedisPersistence {
 
   async removeSubscriptions(client: ClientRef, topics: string[]): Promise<void> {
     if (!topics.length) return;
-    await this.r.porticoUnsubscribe(this.k('subs', client.id), this.k('clients'), client.id, ...topics);
+    await this.redis.porticoUnsubscribe(this.key('subs', client.id), this.key('clients'), client.id, ...topics);
     this.apply({ from: this.runId, op: 'rm', clientId: client.id, subs: topics });
     await this.announce({ op: 'rm', clientId: client.id, subs: topics });
   }
 
   async subscriptionsByClient(client: ClientRef): Promise<Subscription[]> {
-    const hash = await this.r.hgetallBuffer(this.k('subs', client.id));
+    const hash = await this.redis.hgetallBuffer(this.key('subs', client.id));
     return Object.entries(hash).map(([topic, blob]) => ({ topic, ...decode<SubscriptionRecord>(blob) }));
   }
 
   async countOffline(): Promise<{ subsCount: number; clientsCount: number }> {
-    return { subsCount: this.index.size, clientsCount: await this.r.scard(this.k('clients')) };
+    return { subsCount: this.index.size, clientsCount: await this.redis.scard(this.key('clients')) };
   }
 
   async subscriptionsByTopic(topic: string): Promise<IndexedSubscription[]> {
@@ -196,22 +196,22 @@ export class RedisPersistence {
 
   /** Removes the client's subscriptions and its incoming QoS 2 state (a clean start, or the session ended). */
   async cleanSubscriptions(client: ClientRef): Promise<ClientRef> {
-    const topics = await this.r.hkeys(this.k('subs', client.id));
+    const topics = await this.redis.hkeys(this.key('subs', client.id));
     await this.removeSubscriptions(client, topics);
-    await this.r.del(this.k('in', client.id));
+    await this.redis.del(this.key('in', client.id));
     return client;
   }
 
   /** Ends the session of a client connected nowhere: subscriptions, queued and incoming messages. */
   async wipeSession(clientId: string): Promise<void> {
     await this.cleanSubscriptions({ id: clientId });
-    await this.r.del(...this.outKeys(clientId));
+    await this.redis.del(...this.outKeys(clientId));
   }
 
   getClientList(topic: string): Readable {
     const gen = async function* (this: RedisPersistence): AsyncGenerator<string> {
-      const clients = await this.r.smembers(this.k('clients'));
-      for (const id of clients) if (await this.r.hexists(this.k('subs', id), topic)) yield id;
+      const clients = await this.redis.smembers(this.key('clients'));
+      for (const id of clients) if (await this.redis.hexists(this.key('subs', id), topic)) yield id;
     };
     return Readable.from(gen.call(this));
   }
@@ -230,7 +230,7 @@ export class RedisPersistence {
     if (!subs?.length) return;
     const key = this.entryKey(packet);
     const blob = encode(copyPacket(packet));
-    const m = this.r.multi() as unknown as ScriptedPipeline;
+    const m = this.redis.multi() as unknown as ScriptedPipeline;
     for (const sub of subs) {
       const [out, outp] = this.outKeys(sub.clientId);
       m.porticoEnqueue(out, outp, key, blob);
@@ -249,17 +249,17 @@ export class RedisPersistence {
     if (packet.brokerId) {
       const key = this.entryKey(packet);
       if ((this.draining.get(client.id) ?? this.recentlySent.get(client.id))?.has(key)) this.replaying.add(`${client.id}\u0000${key}`);
-      await this.r.porticoUpdate(...keys, this.entryKey(packet), messageId, encode(copyPacket(packet)));
+      await this.redis.porticoUpdate(...keys, this.entryKey(packet), messageId, encode(copyPacket(packet)));
       return;
     }
-    const replaced = await this.r.porticoReplace(keys[1], keys[2], keys[3], messageId, encode({ ...packet }));
+    const replaced = await this.redis.porticoReplace(keys[1], keys[2], keys[3], messageId, encode({ ...packet }));
     if (!replaced) throw new Error('no such packet');
   }
 
   async outgoingClearMessageId(client: ClientRef, packet: { messageId?: number } | number): Promise<StoredPacket | undefined> {
     const messageId = typeof packet === 'object' && packet ? packet.messageId : undefined;
     if (messageId === undefined) return undefined;
-    const blob = (await this.r.porticoClearBuffer(...this.outKeys(client.id), String(messageId))) as Buffer | null;
+    const blob = (await this.redis.porticoClearBuffer(...this.outKeys(client.id), String(messageId))) as Buffer | null;
     if (!blob) return undefined;
     const found = decode<StoredPacket>(blob);
     found.messageId = messageId;
@@ -273,7 +273,7 @@ export class RedisPersistence {
    */
   outgoingStream(client: ClientRef): Readable {
     const [out, outp, outm] = this.outKeys(client.id);
-    const r = this.r;
+    const r = this.redis;
     const sent = new Set<string>();
     const draining = this.draining;
     const recent = this.recentlySent;
@@ -324,17 +324,17 @@ export class RedisPersistence {
   async incomingStorePacket(client: ClientRef, packet: StoredPacket): Promise<void> {
     const copy = copyPacket(packet);
     copy.messageId = packet.messageId;
-    await this.r.hset(this.k('in', client.id), String(packet.messageId), encode(copy));
+    await this.redis.hset(this.key('in', client.id), String(packet.messageId), encode(copy));
   }
 
   async incomingGetPacket(client: ClientRef, packet: { messageId?: number }): Promise<StoredPacket> {
-    const blob = await this.r.hgetBuffer(this.k('in', client.id), String(packet.messageId));
+    const blob = await this.redis.hgetBuffer(this.key('in', client.id), String(packet.messageId));
     if (!blob) throw new Error('no such packet');
     return decode<StoredPacket>(blob);
   }
 
   async incomingDelPacket(client: ClientRef, packet: { messageId?: number }): Promise<void> {
-    await this.r.hdel(this.k('in', client.id), String(packet.messageId));
+    await this.redis.hdel(this.key('in', client.id), String(packet.messageId));
   }
 
   // ---- wills (per broker run: a dead run's wills are taken over by a surviving instance) --------------------------
@@ -345,25 +345,25 @@ export class RedisPersistence {
     packet.clientId = client.id;
     const delay = client.version === 5 ? Math.min(packet.properties?.willDelayInterval ?? 0, client.sessionExpiryInterval ?? 0) : 0;
     const will: StoredWill = { p: { ...packet }, d: delay };
-    await this.r.multi().hset(this.k('will', run), client.id, encode(will)).sadd(this.k('willruns'), run).exec();
+    await this.redis.multi().hset(this.key('will', run), client.id, encode(will)).sadd(this.key('willruns'), run).exec();
   }
 
   async getWill(client: ClientRef): Promise<StoredPacket | undefined> {
-    const blob = await this.r.hgetBuffer(this.k('will', client.brokerId ?? this.runId), client.id);
+    const blob = await this.redis.hgetBuffer(this.key('will', client.brokerId ?? this.runId), client.id);
     return blob ? decode<StoredWill>(blob).p : undefined;
   }
 
   /** Deletes the will the client left on broker run `client.brokerId` (this one when absent). */
   async delWill(client: ClientRef): Promise<StoredPacket | undefined> {
-    const blob = (await this.r.porticoTakeBuffer(this.k('will', client.brokerId ?? this.runId), client.id)) as Buffer | null;
+    const blob = (await this.redis.porticoTakeBuffer(this.key('will', client.brokerId ?? this.runId), client.id)) as Buffer | null;
     return blob ? decode<StoredWill>(blob).p : undefined;
   }
 
   streamWill(brokers: Record<string, unknown> = {}): Readable {
     const gen = async function* (this: RedisPersistence): AsyncGenerator<StoredPacket> {
-      for (const run of await this.r.smembers(this.k('willruns'))) {
+      for (const run of await this.redis.smembers(this.key('willruns'))) {
         if (brokers[run]) continue;
-        for (const blob of Object.values(await this.r.hgetallBuffer(this.k('will', run)))) yield decode<StoredWill>(blob).p;
+        for (const blob of Object.values(await this.redis.hgetallBuffer(this.key('will', run)))) yield decode<StoredWill>(blob).p;
       }
     };
     return Readable.from(gen.call(this));
@@ -371,14 +371,14 @@ export class RedisPersistence {
 
   /** The wills a broker run left (client id → will packet and delay in seconds), for the instance taking it over. */
   async willsOf(run: string): Promise<Map<string, StoredWill>> {
-    const hash = await this.r.hgetallBuffer(this.k('will', run));
+    const hash = await this.redis.hgetallBuffer(this.key('will', run));
     return new Map(Object.entries(hash).map(([id, blob]) => [id, decode<StoredWill>(blob)]));
   }
 
   async destroy(): Promise<void> {
     if (this.destroyed) throw new Error('destroyed called twice!');
     this.destroyed = true;
-    await this.cluster.unlisten(this.k('subs'));
+    await this.cluster.unlisten(this.key('subs'));
   }
 }
 

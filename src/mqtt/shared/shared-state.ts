@@ -27,13 +27,13 @@ export class SharedState {
   readonly persistence: RedisPersistence;
   readonly sessions: ClusterSessions;
 
-  constructor(private readonly d: SharedStateDeps) {
-    this.persistence = new RedisPersistence(d.redis, d.log);
-    this.sessions = new ClusterSessions(d.redis, this.persistence, d.membership, d.publishWill, d.clock, d.log);
+  constructor(private readonly deps: SharedStateDeps) {
+    this.persistence = new RedisPersistence(deps.redis, deps.log);
+    this.sessions = new ClusterSessions(deps.redis, this.persistence, deps.membership, deps.publishWill, deps.clock, deps.log);
   }
 
   get runId(): string {
-    return this.d.membership.runId;
+    return this.deps.membership.runId;
   }
 
   /**
@@ -43,13 +43,13 @@ export class SharedState {
    * still running is confirmed and then lost with the connection (seen here as a takeover never delivered).
    */
   async brokerOptions(): Promise<{ id: string; mq: MQEmitterRedis.MQEmitterRedis; persistence: RedisPersistence }> {
-    const [subConn, pubConn] = await Promise.all([readyRedis(this.d.redisUrl, this.d.log), readyRedis(this.d.redisUrl, this.d.log)]);
+    const [subConn, pubConn] = await Promise.all([readyRedis(this.deps.redisUrl, this.deps.log), readyRedis(this.deps.redisUrl, this.deps.log)]);
     const mq = MQEmitterRedis({ subConn, pubConn });
     // mqemitter-redis re-emits its connections' errors (already logged): unheard, one would end the process.
     redisEmitterState(mq).on('error', () => undefined);
     mq.on('$SYS/+/new/clients', (packet, done) => {
       const serverId = packet.topic.split('/')[1];
-      if (serverId && serverId !== this.runId) this.d.onTakenOver(String(packet.payload), serverId);
+      if (serverId && serverId !== this.runId) this.deps.onTakenOver(String(packet.payload), serverId);
       done();
     });
     return { id: this.runId, mq, persistence: this.persistence };
