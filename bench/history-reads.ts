@@ -17,6 +17,7 @@ const ROWS = Number(process.env.ROWS || 1_000_000);
 const DEVICES = 10;
 const postgres = process.env.BENCH_DB === 'postgres';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON read by the scenario, as in tests
 async function gql(url: string, token: string | null, query: string, variables: Record<string, unknown> = {}): Promise<any> {
   const res = await fetch(url, {
     method: 'POST',

@@ -57,6 +57,7 @@ main().catch((err: unknown) => {
       : 'Portico cannot start';
   // Without a logger (the configuration itself was refused, or logging is off) the reason goes to stderr as text.
   if (log) log.error(message, e.code === 'EADDRINUSE' ? undefined : err);
+  // eslint-disable-next-line no-console -- no logger to write to (see above)
   else console.error(e.code === 'EADDRINUSE' ? message : err);
   process.exit(1);
 });

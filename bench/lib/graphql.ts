@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 export class GraphQLRequestError extends Error {}
 
 /** POSTs a GraphQL operation; returns `data`, throws on transport or GraphQL errors. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON unless the caller names its type, as in tests
 export async function gql<T = any>(url: string, query: string, variables?: Record<string, unknown>, token?: string, timeoutMs = 60_000): Promise<T> {
   const res = await fetch(url, {
     method: 'POST',

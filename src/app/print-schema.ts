@@ -10,6 +10,7 @@ if (require.main === module) {
   schemaSdl().then(
     (sdl) => process.stdout.write(sdl),
     (err: unknown) => {
+      // eslint-disable-next-line no-console -- a command-line tool: the error goes to stderr
       console.error(err);
       process.exitCode = 1;
     },

@@ -49,7 +49,7 @@ export function oneOf<T extends string>(env: Env, name: string, allowed: readonl
 
 export function wsPath(env: Env): string {
   const raw = env.PORTICO_MQTT_WS_PATH || '/mqtt';
-  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(raw) || raw === '/graphql' || raw.startsWith('/graphiql')) {
+  if (!/^\/[A-Za-z0-9._~/-]*$/.test(raw) || raw === '/graphql' || raw.startsWith('/graphiql')) {
     throw new ConfigError(`PORTICO_MQTT_WS_PATH must be a URL path such as /mqtt, other than /graphql, got "${raw}"`);
   }
   return raw;

@@ -116,7 +116,7 @@ export class Hub {
   join(): AsyncIterableIterator<ExecutionResult> {
     const m: Member = { queue: [], waiting: null, failWaiting: null, ended: false, failure: null };
     this.members.add(m);
-    const hub = this;
+    const endMember = (): void => this.end(m, null);
     const iterator: AsyncIterableIterator<ExecutionResult> = {
       next() {
         const queued = m.queue.shift();
@@ -133,12 +133,12 @@ export class Hub {
       },
       async return() {
         m.queue.length = 0;
-        hub.end(m, null);
+        endMember();
         return done();
       },
       async throw(err: unknown) {
         m.queue.length = 0;
-        hub.end(m, null);
+        endMember();
         throw err;
       },
       [Symbol.asyncIterator]: () => iterator,

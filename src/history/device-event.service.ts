@@ -91,6 +91,7 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
   }
 
   private toRow(m: PublishedMessage): DeviceEventEntity {
+    // eslint-disable-next-line no-control-regex -- NUL is exactly what is replaced
     const topic = m.topic.includes('\u0000') ? m.topic.replace(/\u0000/g, '\uFFFD') : m.topic;
     const time = this.o.clock();
     const { payload, payloadEncoding } = encodePayload(m.payload);

@@ -37,6 +37,7 @@ export function namespaceFilters(
 }
 
 /** Topics a device may not publish to: system topics, wildcards, NUL. */
+// eslint-disable-next-line no-control-regex -- NUL is one of the characters refused
 export const isForbiddenPublishTopic = (topic: string): boolean => topic.startsWith('$') || /[+#\u0000]/.test(topic);
 
 /**
