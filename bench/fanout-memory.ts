@@ -10,17 +10,16 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
 import WebSocket from 'ws';
+
 import { createApp } from '../src/app/index.js';
 import { makeConfig } from '../src/config/config.js';
-import { RawMqttClient } from './lib/mqtt-raw.js';
 import { gql } from './lib/graphql.js';
+import { RawMqttClient } from './lib/mqtt-raw.js';
 
 /** Two selections, half of the subscriptions each: what a shared execution / serialization would dedupe. */
-const SELECTIONS = [
-  'subscription ($d: ID!) { deviceEventAdded(deviceId: $d) { id topic payload time } }',
-  'subscription ($d: ID!) { deviceEventAdded(deviceId: $d) { id payload qos retain size } }',
-];
+const SELECTIONS = ['subscription ($d: ID!) { deviceEventAdded(deviceId: $d) { id topic payload time } }', 'subscription ($d: ID!) { deviceEventAdded(deviceId: $d) { id payload qos retain size } }'];
 
 interface ClientArgs {
   url: string;
@@ -40,30 +39,31 @@ async function clients(a: ClientArgs): Promise<void> {
   let opened = 0;
   const sockets: WebSocket[] = [];
   await Promise.all(
-    Array.from({ length: a.sockets }, (_, s) =>
-      new Promise<void>((resolve, reject) => {
-        const ws = new WebSocket(a.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
-        sockets.push(ws);
-        ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${a.token}` } })));
-        ws.on('message', (data: Buffer) => {
-          const text = data.toString();
-          if (text.includes('"type":"next"')) {
-            if (text.includes('warmup')) warm.add((JSON.parse(text) as { id: string }).id);
-            else received++;
-          }
-          else if (text.includes('"connection_ack"')) {
-            for (let i = 0; i < perSocket && opened < a.subscriptions; i++, opened++) {
-              ws.send(JSON.stringify({ id: `${s}-${i}`, type: 'subscribe', payload: { query: SELECTIONS[opened % SELECTIONS.length], variables: { d: a.deviceId } } }));
+    Array.from(
+      { length: a.sockets },
+      (_, s) =>
+        new Promise<void>((resolve, reject) => {
+          const ws = new WebSocket(a.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+          sockets.push(ws);
+          ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${a.token}` } })));
+          ws.on('message', (data: Buffer) => {
+            const text = data.toString();
+            if (text.includes('"type":"next"')) {
+              if (text.includes('warmup')) warm.add((JSON.parse(text) as { id: string }).id);
+              else received++;
+            } else if (text.includes('"connection_ack"')) {
+              for (let i = 0; i < perSocket && opened < a.subscriptions; i++, opened++) {
+                ws.send(JSON.stringify({ id: `${s}-${i}`, type: 'subscribe', payload: { query: SELECTIONS[opened % SELECTIONS.length], variables: { d: a.deviceId } } }));
+              }
+              resolve();
+            } else if (text.includes('"type":"error"')) {
+              errors++;
+              if (errors <= 3) process.stderr.write(`subscription error: ${text}\n`);
             }
-            resolve();
-          } else if (text.includes('"type":"error"')) {
-            errors++;
-            if (errors <= 3) process.stderr.write(`subscription error: ${text}\n`);
-          }
-        });
-        ws.on('close', () => closed++);
-        ws.on('error', reject);
-      }),
+          });
+          ws.on('close', () => closed++);
+          ws.on('error', reject);
+        }),
     ),
   );
   process.send!({ subscribed: opened });
@@ -101,7 +101,10 @@ async function server(subscriptions: number, events: number, sockets: number): P
   });
   const app = await createApp(config);
   try {
-    const signUp = await gql<{ signUp: { token: string; user: { id: string } } }>(app.graphqlUrl, 'mutation { signUp(email: "fanout@example.com", password: "correct horse battery") { token user { id } } }');
+    const signUp = await gql<{ signUp: { token: string; user: { id: string } } }>(
+      app.graphqlUrl,
+      'mutation { signUp(email: "fanout@example.com", password: "correct horse battery") { token user { id } } }',
+    );
     const token = signUp.signUp.token;
     const created = await gql<{ createDevice: { id: string; deviceNumber: string; username: string; credentials: { deviceKey: string } } }>(
       app.graphqlUrl,
@@ -111,7 +114,10 @@ async function server(subscriptions: number, events: number, sockets: number): P
     );
     const device = created.createDevice;
 
-    const child = fork(__filename, ['clients'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, FANOUT_ARGS: JSON.stringify({ url: app.graphqlUrl, token, deviceId: device.id, sockets, subscriptions: 0 }) } });
+    const child = fork(__filename, ['clients'], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, FANOUT_ARGS: JSON.stringify({ url: app.graphqlUrl, token, deviceId: device.id, sockets, subscriptions: 0 }) },
+    });
     // First the sockets alone (0 subscriptions), for the baseline; the child is restarted with subscriptions below.
     await new Promise<void>((resolve) => child.once('message', () => resolve()));
     const before = await settle();
@@ -119,7 +125,10 @@ async function server(subscriptions: number, events: number, sockets: number): P
     child.send({ type: 'exit' });
     await new Promise((r) => child.once('exit', r));
 
-    const child2 = fork(__filename, ['clients'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, FANOUT_ARGS: JSON.stringify({ url: app.graphqlUrl, token, deviceId: device.id, sockets, subscriptions }) } });
+    const child2 = fork(__filename, ['clients'], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, FANOUT_ARGS: JSON.stringify({ url: app.graphqlUrl, token, deviceId: device.id, sockets, subscriptions }) },
+    });
     await new Promise<void>((resolve) => child2.once('message', () => resolve()));
     const count = () =>
       new Promise<{ received: number; errors: number; closed: number; warm: number }>((resolve) => {

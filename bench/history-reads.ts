@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+
 import { Client } from 'pg';
+
 import { createApp } from '../src/app/index.js';
 import { type Config, makeConfig } from '../src/config/config.js';
 
@@ -137,7 +139,9 @@ async function main(): Promise<void> {
     // Seed: topics sensors/room<0..49>/<temp|humidity|co2|door>, one row per ms, spread over the devices.
     const t0 = Date.now() - ROWS - 60_000;
     const ds = app.services.ds;
-    const cols = (await ds.query(postgres ? "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'device_events'" : 'PRAGMA table_info(device_events)')) as Array<{ name: string }>;
+    const cols = (await ds.query(postgres ? "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'device_events'" : 'PRAGMA table_info(device_events)')) as Array<{
+      name: string;
+    }>;
     const hasPrefix = cols.some((c) => c.name === 'topic_prefix');
     const deviceCase = `CASE i % ${DEVICES} ${devices.map((d, k) => `WHEN ${k} THEN '${d.id}'`).join(' ')} END`;
     const topic = `'sensors/room' || (i % 50) || '/' || CASE (i / 50) % 4 WHEN 0 THEN 'temp' WHEN 1 THEN 'humidity' WHEN 2 THEN 'co2' ELSE 'door' END`;

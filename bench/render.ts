@@ -1,5 +1,6 @@
 /** Re-renders the markdown table of a results JSON: `node dist/bench/render.js bench/results/<file>.json`. */
 import fs from 'node:fs';
+
 import { type BenchResults, computeRatios, markdown } from './lib/report.js';
 
 const file = process.argv[2];

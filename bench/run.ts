@@ -5,6 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+
+import { buildBaseline } from './lib/baseline.js';
 import { gitCommit, machine, repoRoot } from './lib/env.js';
 import { log, now, waitIdle } from './lib/measure.js';
 import { type BenchOptions, parseOptions, SCENARIOS, SERVER_NAMES, type ServerName, USAGE } from './lib/options.js';
@@ -12,11 +14,10 @@ import { stopAll } from './lib/procs.js';
 import { type BenchResults, computeRatios, markdown } from './lib/report.js';
 import { runFanin } from './scenarios/fanin.js';
 import { runFleetCost } from './scenarios/fleet-cost.js';
+import { measureAppendFloor } from './scenarios/floor.js';
 import { ME_QUERY, runDevicesQuery, runFanout } from './scenarios/graphql.js';
-import { buildBaseline } from './lib/baseline.js';
 import { runStorm } from './scenarios/storm.js';
 import { runThroughput } from './scenarios/throughput.js';
-import { measureAppendFloor } from './scenarios/floor.js';
 import { mosquittoVersion, startBareAedes, startMosquitto } from './servers/baselines.js';
 import { type PorticoTarget, startPortico } from './servers/portico.js';
 import type { Target } from './servers/target.js';
@@ -151,7 +152,9 @@ async function main(): Promise<void> {
 
   const variantEnv = o.fanin.porticoVariantEnv;
   if (variantEnv && o.servers.includes('portico') && o.scenarios.includes('fanin') && results.servers.some((s) => s.name === 'portico' && !s.skipped)) {
-    const variant = Object.entries(variantEnv).map(([k, v]) => `${k}=${v}`).join(' ');
+    const variant = Object.entries(variantEnv)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     log(`portico (${variant}): starting for the fan-in variant`);
     try {
       const target = await startPortico(root, { ...o.porticoEnv, ...variantEnv }, o.porticoNodeArgs);

@@ -11,13 +11,7 @@ export class Foundation1764000000000 implements MigrationInterface {
     await q.createTable(
       new Table({
         name: 'users',
-        columns: [
-          id(),
-          { name: 'email', type: 'varchar', length: '254' },
-          { name: 'password_hash', type: 'varchar', length: '255' },
-          ms('created_at'),
-          ms('updated_at'),
-        ],
+        columns: [id(), { name: 'email', type: 'varchar', length: '254' }, { name: 'password_hash', type: 'varchar', length: '255' }, ms('created_at'), ms('updated_at')],
         indices: [new TableIndex({ name: 'uq_users_email', columnNames: ['email'], isUnique: true })],
       }),
     );
@@ -34,13 +28,8 @@ export class Foundation1764000000000 implements MigrationInterface {
           ms('last_used_at', true),
           ms('revoked_at', true),
         ],
-        indices: [
-          new TableIndex({ name: 'ix_api_keys_user', columnNames: ['user_id'] }),
-          new TableIndex({ name: 'uq_api_keys_hash', columnNames: ['key_hash'], isUnique: true }),
-        ],
-        foreignKeys: [
-          new TableForeignKey({ columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' }),
-        ],
+        indices: [new TableIndex({ name: 'ix_api_keys_user', columnNames: ['user_id'] }), new TableIndex({ name: 'uq_api_keys_hash', columnNames: ['key_hash'], isUnique: true })],
+        foreignKeys: [new TableForeignKey({ columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' })],
       }),
     );
     await q.createTable(
@@ -66,23 +55,14 @@ export class Foundation1764000000000 implements MigrationInterface {
           new TableIndex({ name: 'uq_devices_device_number', columnNames: ['device_number'], isUnique: true }),
           new TableIndex({ name: 'ix_devices_owner_created', columnNames: ['owner_id', 'created_at'] }),
         ],
-        foreignKeys: [
-          new TableForeignKey({ columnNames: ['owner_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' }),
-        ],
+        foreignKeys: [new TableForeignKey({ columnNames: ['owner_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' })],
       }),
     );
     await q.createTable(
       new Table({
         name: 'device_credentials',
-        columns: [
-          id('device_id'),
-          { name: 'key_ciphertext', type: 'varchar', length: '255' },
-          { name: 'key_hash', type: 'varchar', length: '64' },
-          ms('rotated_at'),
-        ],
-        foreignKeys: [
-          new TableForeignKey({ columnNames: ['device_id'], referencedTableName: 'devices', referencedColumnNames: ['id'], onDelete: 'CASCADE' }),
-        ],
+        columns: [id('device_id'), { name: 'key_ciphertext', type: 'varchar', length: '255' }, { name: 'key_hash', type: 'varchar', length: '64' }, ms('rotated_at')],
+        foreignKeys: [new TableForeignKey({ columnNames: ['device_id'], referencedTableName: 'devices', referencedColumnNames: ['id'], onDelete: 'CASCADE' })],
       }),
     );
   }

@@ -41,19 +41,13 @@ export class Certificates1764000200000 implements MigrationInterface {
           new TableIndex({ name: 'ix_certificates_owner_created', columnNames: ['owner_id', 'created_at'] }),
           new TableIndex({ name: 'ix_certificates_revoked', columnNames: ['revoked_at'] }),
         ],
-        foreignKeys: [
-          new TableForeignKey({ columnNames: ['owner_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' }),
-        ],
+        foreignKeys: [new TableForeignKey({ columnNames: ['owner_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' })],
       }),
     );
     await q.createTable(
       new Table({
         name: 'certificate_devices',
-        columns: [
-          { name: 'certificate_id', type: 'varchar', length: '36', isPrimary: true },
-          { name: 'device_id', type: 'varchar', length: '36', isPrimary: true },
-          ms('bound_at'),
-        ],
+        columns: [{ name: 'certificate_id', type: 'varchar', length: '36', isPrimary: true }, { name: 'device_id', type: 'varchar', length: '36', isPrimary: true }, ms('bound_at')],
         indices: [new TableIndex({ name: 'ix_certificate_devices_device', columnNames: ['device_id'] })],
         foreignKeys: [
           new TableForeignKey({ columnNames: ['certificate_id'], referencedTableName: 'certificates', referencedColumnNames: ['id'], onDelete: 'CASCADE' }),

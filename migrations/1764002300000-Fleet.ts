@@ -22,7 +22,12 @@ export class Fleet1764002300000 implements MigrationInterface {
     await q.createTable(
       new Table({
         name: 'device_counters',
-        columns: [{ name: 'device_id', type: 'varchar', length: '36', isPrimary: true }, { name: 'bucket', type: 'bigint', isPrimary: true }, { name: 'organization_id', type: 'varchar', length: '36' }, ...COUNTERS],
+        columns: [
+          { name: 'device_id', type: 'varchar', length: '36', isPrimary: true },
+          { name: 'bucket', type: 'bigint', isPrimary: true },
+          { name: 'organization_id', type: 'varchar', length: '36' },
+          ...COUNTERS,
+        ],
         indices: [new TableIndex({ name: 'ix_device_counters_bucket', columnNames: ['bucket'] })],
       }),
     );

@@ -1,6 +1,6 @@
 import { createApp } from './app/index.js';
-import { type Config, loadConfig } from './config/index.js';
 import type { Logger } from './common/index.js';
+import { type Config, loadConfig } from './config/index.js';
 import { createLogger } from './observability/index.js';
 
 let log: Logger | null = null;

@@ -13,7 +13,31 @@ const SRC = path.resolve(__dirname, '../src');
 const MAX_LINES = 400;
 
 /** The folders of src/, lowest first: each imports only folders before it (README, "Architecture", lists them so). */
-const LAYERS = ['common', 'config', 'secrets', 'auth', 'observability', 'security', 'realtime', 'db', 'access', 'graphql', 'audit', 'users', 'devices', 'credentials', 'pki', 'certificates', 'organizations', 'history', 'mqtt', 'commands', 'fleet', 'testclient', 'app'];
+const LAYERS = [
+  'common',
+  'config',
+  'secrets',
+  'auth',
+  'observability',
+  'security',
+  'realtime',
+  'db',
+  'access',
+  'graphql',
+  'audit',
+  'users',
+  'devices',
+  'credentials',
+  'pki',
+  'certificates',
+  'organizations',
+  'history',
+  'mqtt',
+  'commands',
+  'fleet',
+  'testclient',
+  'app',
+];
 
 /** Cross-folder imports allowed to bypass the index, each with its reason (none today). */
 const INDEX_EXCEPTIONS: Record<string, string> = {};
@@ -47,9 +71,7 @@ function resolveSpec(from: string, spec: string): string {
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm;
 
 const files = sourceFiles(SRC);
-const imports: Import[] = files.flatMap((from) =>
-  [...fs.readFileSync(from, 'utf8').matchAll(SPECIFIER)].map((m) => ({ from, spec: m[1]!, target: resolveSpec(from, m[1]!) })),
-);
+const imports: Import[] = files.flatMap((from) => [...fs.readFileSync(from, 'utf8').matchAll(SPECIFIER)].map((m) => ({ from, spec: m[1]!, target: resolveSpec(from, m[1]!) })));
 /** Imports between two folders of src/ (targets outside src/, such as migrations/, are not folders of it). */
 const crossFolder = imports.filter((i) => i.target.startsWith(SRC + path.sep) && folderOf(i.from) !== folderOf(i.target));
 
@@ -97,7 +119,10 @@ describe('architecture of src/', () => {
   });
 
   it('has the folders of the README, each importing only folders below it', () => {
-    const folders = fs.readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const folders = fs
+      .readdirSync(SRC, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect([...folders].sort()).toEqual([...LAYERS].sort());
     const readme = fs.readFileSync(path.resolve(__dirname, '../README.md'), 'utf8').replace(/\s+/g, ' ');
     expect(readme).toContain(LAYERS.map((f) => `\`${f}\``).join(', '));

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+
 import { makeConfig } from '../src/config/config';
 import { createPgDatabase, signUp, startTestApp, tempDir } from './support/app';
 import { endAll, published, tryConnect } from './support/mqtt';

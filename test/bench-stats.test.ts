@@ -1,4 +1,5 @@
 import path from 'node:path';
+
 import { parseOptions } from '../bench/lib/options';
 import { percentile, ratio, sig, summarize } from '../bench/lib/stats';
 

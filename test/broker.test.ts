@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import net from 'node:net';
+
 import mqttPacket from 'mqtt-packet';
+
 import { makeConfig } from '../src/config/config';
 import { errorCode, signUp, startTestApp, type TestApp } from './support/app';
 import { closed, connect, end, endAll, nextMessage, published, record, tryConnect } from './support/mqtt';
@@ -33,13 +35,17 @@ describe('embedded MQTT message server', () => {
     return r.data;
   };
   const newDevice = async (token = alice.token, input: Record<string, unknown> = {}): Promise<Device> => {
-    const d = (await gql('mutation($i:CreateDeviceInput!){ createDevice(input:$i){ id deviceNumber username credentials { deviceKey } } }', { i: { name: 'dev', ...input } }, token))
-      .createDevice;
+    const d = (await gql('mutation($i:CreateDeviceInput!){ createDevice(input:$i){ id deviceNumber username credentials { deviceKey } } }', { i: { name: 'dev', ...input } }, token)).createDevice;
     return { id: d.id, deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey };
   };
   const logs = async (deviceId: string, token = alice.token) =>
-    (await gql('query($d:ID!){ connectionLog(deviceId:$d, first:50){ nodes { eventType reason clientId username listener protocolVersion keepalive cleanSession remoteAddress remotePort } } }', { d: deviceId }, token))
-      .connectionLog.nodes as Array<Record<string, any>>;
+    (
+      await gql(
+        'query($d:ID!){ connectionLog(deviceId:$d, first:50){ nodes { eventType reason clientId username listener protocolVersion keepalive cleanSession remoteAddress remotePort } } }',
+        { d: deviceId },
+        token,
+      )
+    ).connectionLog.nodes as Array<Record<string, any>>;
   const status = async (deviceId: string) => (await gql('query($d:ID!){ device(id:$d){ status lastConnectedAt lastDisconnectedAt } }', { d: deviceId })).device;
 
   describe.each([3, 4, 5] as const)('CONNACK codes (MQTT protocol level %i)', (level) => {
@@ -152,7 +158,11 @@ describe('embedded MQTT message server', () => {
     expect((await lateGot).payload.toString()).toBe('alice-retained');
 
     // $SYS is refused (SUBACK failure), the connection stays up; shared subscriptions stay inside the owner.
-    const refusal = (c: typeof ca1, topic: string) => c.subscribeAsync(topic).then(() => 'granted', (e: { packet?: { granted?: number[] } }) => e.packet?.granted?.[0]);
+    const refusal = (c: typeof ca1, topic: string) =>
+      c.subscribeAsync(topic).then(
+        () => 'granted',
+        (e: { packet?: { granted?: number[] } }) => e.packet?.granted?.[0],
+      );
     expect(await refusal(ca1, '$SYS/#')).toBe(128);
     expect(await refusal(ca1, '$share/g/shared/topic')).toBe('granted');
     expect(await refusal(ca2, '$SYS/#')).toBe(0x87);
@@ -353,7 +363,9 @@ describe('embedded MQTT message server', () => {
     await once(socket, 'connect');
     const gone = once(socket, 'close');
     socket.on('data', () => undefined);
-    socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: d.deviceNumber, username: d.username, password: Buffer.from(d.key), keepalive: 1, clean: true }));
+    socket.write(
+      mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: d.deviceNumber, username: d.username, password: Buffer.from(d.key), keepalive: 1, clean: true }),
+    );
     // No PINGREQ follows: the server closes the connection after 1.5 keepalive periods.
     await gone;
     await app.services.messageServer.settle();

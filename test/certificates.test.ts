@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+
 import { bundleFileBase } from '../src/certificates/certificate.service';
 import type { RegistryEvents } from '../src/common/events';
 import { x509 } from '../src/pki/x509';
 import { type DbKind, errorCode, signUp, startTestApp, type TestApp } from './support/app';
 
-const CERT_FIELDS = 'id name commonName serialNumber fingerprint keyAlgorithm notBefore notAfter status revokedAt revocationReason certificatePem privateKeyPem rootCaPem bundlePath createdAt devices { id name }';
+const CERT_FIELDS =
+  'id name commonName serialNumber fingerprint keyAlgorithm notBefore notAfter status revokedAt revocationReason certificatePem privateKeyPem rootCaPem bundlePath createdAt devices { id name }';
 const DAY = 24 * 3600 * 1000;
 
 /** Lists and reads a zip with Debian's python zipfile (an independent reader that checks the CRCs). */
@@ -40,11 +42,7 @@ describe.each<DbKind>(['sqlite', 'postgres'])('certificates on %s', (db) => {
   });
 
   const create = async (vars: Record<string, unknown>, token = alice.token) => {
-    const r = await app.gql(
-      `mutation($n:String!,$v:Int,$k:KeyAlgorithm,$cn:String){ createCertificate(name:$n,validityDays:$v,keyAlgorithm:$k,commonName:$cn){ ${CERT_FIELDS} } }`,
-      vars,
-      token,
-    );
+    const r = await app.gql(`mutation($n:String!,$v:Int,$k:KeyAlgorithm,$cn:String){ createCertificate(name:$n,validityDays:$v,keyAlgorithm:$k,commonName:$cn){ ${CERT_FIELDS} } }`, vars, token);
     return r;
   };
   const createOk = async (name: string, extra: Record<string, unknown> = {}, token = alice.token) => {
@@ -63,8 +61,7 @@ describe.each<DbKind>(['sqlite', 'postgres'])('certificates on %s', (db) => {
     app.gql('mutation($c:ID!,$d:ID!){ unbindCertificate(certificateId:$c,deviceId:$d){ id devices { id } } }', { c: certificateId, d: deviceId }, token);
   const revoke = (id: string, reason?: string, token = alice.token) =>
     app.gql('mutation($id:ID!,$r:String){ revokeCertificate(id:$id,reason:$r){ id status revokedAt revocationReason } }', { id, r: reason }, token);
-  const download = (id: string, authorization?: string) =>
-    fetch(`${app.url}/certificates/${id}/bundle.zip`, { headers: authorization ? { authorization } : {} });
+  const download = (id: string, authorization?: string) => fetch(`${app.url}/certificates/${id}/bundle.zip`, { headers: authorization ? { authorization } : {} });
 
   it('issues an ECDSA P-256 client certificate signed by the platform CA, with its key for the owner', async () => {
     const c = await createOk('Hall sensor');
@@ -163,8 +160,7 @@ describe.each<DbKind>(['sqlite', 'postgres'])('certificates on %s', (db) => {
     await revoke(created[1].id, 'lost', user.token);
     const short = await createOk('short', { v: 1 }, user.token);
     now = new Date(now.getTime() + 2 * DAY);
-    const status = async (s: string) =>
-      (await app.gql(`{ certificates(filter:{status:${s}}){ nodes { name status } } }`, {}, user.token)).data.certificates.nodes;
+    const status = async (s: string) => (await app.gql(`{ certificates(filter:{status:${s}}){ nodes { name status } } }`, {}, user.token)).data.certificates.nodes;
     expect(await status('REVOKED')).toEqual([{ name: 'Pump B', status: 'REVOKED' }]);
     expect(await status('EXPIRED')).toEqual([{ name: 'short', status: 'EXPIRED' }]);
     expect((await status('ACTIVE')).map((n: { name: string }) => n.name)).toEqual(['pump c', 'Valve', 'Pump A']);
@@ -182,11 +178,7 @@ describe.each<DbKind>(['sqlite', 'postgres'])('certificates on %s', (db) => {
     expect((await bind(c1.id, d1.id)).data.bindCertificate.devices).toEqual([{ id: d1.id }]); // idempotent
     await bind(c1.id, d2.id);
     await bind(c2.id, d1.id);
-    const r = await app.gql(
-      'query($a:ID!,$b:ID!){ a: device(id:$a){ certificates { id status } } b: device(id:$b){ certificates { id } } }',
-      { a: d1.id, b: d2.id },
-      alice.token,
-    );
+    const r = await app.gql('query($a:ID!,$b:ID!){ a: device(id:$a){ certificates { id status } } b: device(id:$b){ certificates { id } } }', { a: d1.id, b: d2.id }, alice.token);
     expect(r.data.a.certificates.map((c: { id: string }) => c.id).sort()).toEqual([c1.id, c2.id].sort());
     expect(r.data.b.certificates).toEqual([{ id: c1.id }]);
     const one = await app.gql('query($id:ID!){ certificate(id:$id){ devices { id } } }', { id: c1.id }, alice.token);

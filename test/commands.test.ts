@@ -30,7 +30,10 @@ describe('commands from the platform', () => {
     let foreignGot = 0;
     f.on('message', () => (foreignGot += 1));
     const arrived = nextMessage(c, 'cmd/reboot');
-    const r = await gql(PUBLISH_TO_DEVICE, { d: d.id, i: { topic: 'cmd/reboot', payload: '{"delay":5}', payloadEncoding: 'JSON', qos: 1, properties: { responseTopic: 'cmd/reboot/reply', correlationData: Buffer.from('42').toString('base64') } } });
+    const r = await gql(PUBLISH_TO_DEVICE, {
+      d: d.id,
+      i: { topic: 'cmd/reboot', payload: '{"delay":5}', payloadEncoding: 'JSON', qos: 1, properties: { responseTopic: 'cmd/reboot/reply', correlationData: Buffer.from('42').toString('base64') } },
+    });
     expect(r.publishToDevice).toMatchObject({ topic: 'cmd/reboot', qos: 1, matchedSessions: 1, event: { topic: 'cmd/reboot', payload: '{"delay":5}', direction: 'DOWNSTREAM', qos: 1 } });
     const m = await arrived;
     expect(m.payload.toString()).toBe('{"delay":5}');
@@ -82,7 +85,9 @@ describe('commands from the platform', () => {
     await ca.subscribeAsync('group/lights', { qos: 0 });
     await cb.subscribeAsync('group/+', { qos: 0 });
     const both = [nextMessage(ca, 'group/lights'), nextMessage(cb, 'group/lights')];
-    const r = await gql('mutation($i:PublishInput!){ publishToTopic(input:$i){ matchedSessions event { id } } }', { i: { topic: 'group/lights', payload: 'b24=', payloadEncoding: 'BASE64', retain: true } });
+    const r = await gql('mutation($i:PublishInput!){ publishToTopic(input:$i){ matchedSessions event { id } } }', {
+      i: { topic: 'group/lights', payload: 'b24=', payloadEncoding: 'BASE64', retain: true },
+    });
     expect(r.publishToTopic).toEqual({ matchedSessions: 2, event: null });
     expect((await Promise.all(both)).map((m) => m.payload.toString())).toEqual(['on', 'on']);
     const later = await connect(app, await newDevice());
@@ -103,7 +108,7 @@ describe('commands from the platform', () => {
     expect(none.deviceEvents.nodes).toEqual([]);
   });
 
-  it('disconnectDevice ends the session (MQTT 5: 0x98), logs why, and is refused for another user\'s device', async () => {
+  it("disconnectDevice ends the session (MQTT 5: 0x98), logs why, and is refused for another user's device", async () => {
     const d = await newDevice();
     const c = await connect(app, d, { protocolVersion: 5 });
     const told = new Promise<{ reasonCode?: number; properties?: { reasonString?: string } }>((resolve) => c.once('disconnect', (packet) => resolve(packet)));
@@ -119,7 +124,8 @@ describe('commands from the platform', () => {
   });
 
   it('requestDevice: MQTT 5 and 3.1.1 devices answer, the answer comes back with its latency; no answer is DEVICE_TIMEOUT', async () => {
-    const REQUEST = 'mutation($d:ID!,$i:PublishInput!,$t:Int){ requestDevice(deviceId:$d, input:$i, timeoutMs:$t){ correlationId requestTopic replyTopic latencyMs reply { payload json direction properties { correlationData } } } }';
+    const REQUEST =
+      'mutation($d:ID!,$i:PublishInput!,$t:Int){ requestDevice(deviceId:$d, input:$i, timeoutMs:$t){ correlationId requestTopic replyTopic latencyMs reply { payload json direction properties { correlationData } } } }';
     // MQTT 5: answers on the Response Topic with the Correlation Data.
     const v5 = await newDevice();
     const c5 = await connect(app, v5, { protocolVersion: 5 });

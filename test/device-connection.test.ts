@@ -1,5 +1,5 @@
-import { connect, endAll, nextLogRow } from './support/mqtt';
 import { clusterConfig, createTokenDevice, gqlOk, signUp, startTestApp, type TestApp } from './support/app';
+import { connect, endAll, nextLogRow } from './support/mqtt';
 
 const CONNECTION = '{ online since lastSeenAt remoteAddress listener protocolVersion keepalive cleanSession subscriptions { topicFilter qos } lastDisconnectReason willPublished }';
 const query = (app: TestApp, token: string, id: string) => gqlOk(app, `query($id:ID!){ device(id:$id){ connection ${CONNECTION} } }`, { id }, token).then((d) => d.device.connection);

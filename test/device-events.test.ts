@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
-import { DeviceEventEntity } from '../src/history/device-event.entity';
+
 import { ConnectionLogEntity } from '../src/history/connection-log.entity';
+import { DeviceEventEntity } from '../src/history/device-event.entity';
 import { type DbKind, errorCode, signUp, startTestApp, tempDir, type TestApp } from './support/app';
 import { closed, connect, end, endAll, nextMessage } from './support/mqtt';
 import { subscribe } from './support/ws';
@@ -125,8 +126,12 @@ describe.each<DbKind>(['sqlite', 'postgres'])('device events and connection log 
   it('queries the connection log per device and across devices, by event type and time, newest first', async () => {
     const gql = gqlAs(app, alice.token);
     const q = async (vars: Record<string, unknown>) =>
-      (await gql('query($d:ID,$f:ConnectionLogFilter){ connectionLog(deviceId:$d, filter:$f, first:50){ totalCount nodes { deviceId eventType reason listener protocolVersion keepalive cleanSession clientId username remoteAddress remotePort time device { id } } } }', vars))
-        .connectionLog;
+      (
+        await gql(
+          'query($d:ID,$f:ConnectionLogFilter){ connectionLog(deviceId:$d, filter:$f, first:50){ totalCount nodes { deviceId eventType reason listener protocolVersion keepalive cleanSession clientId username remoteAddress remotePort time device { id } } } }',
+          vars,
+        )
+      ).connectionLog;
     const one = await q({ d: d1.id });
     expect(one.nodes.map((n: any) => n.eventType)).toEqual(['DISCONNECTED', 'CONNECTED']);
     expect(one.nodes[1]).toMatchObject({
@@ -283,9 +288,7 @@ describe('durability and retention', () => {
       // QoS 1: each acknowledgement comes after its row is committed (written at once, whatever the flush interval).
       const stored = () => app.services.ds.getRepository(DeviceEventEntity).countBy({ deviceId: d.id });
       const storedAtAck: number[] = [];
-      await Promise.all(
-        Array.from({ length: 150 }, (_, i) => c.publishAsync('burst', `q1-${i}`, { qos: 1 }).then(async () => void storedAtAck.push(await stored()))),
-      );
+      await Promise.all(Array.from({ length: 150 }, (_, i) => c.publishAsync('burst', `q1-${i}`, { qos: 1 }).then(async () => void storedAtAck.push(await stored()))));
       storedAtAck.forEach((n, i) => expect(n).toBeGreaterThanOrEqual(i + 1));
       expect(await stored()).toBe(150);
       // QoS 0: buffered until the batch fills or the interval passes (an hour here), then written at shutdown.
@@ -302,7 +305,11 @@ describe('durability and retention', () => {
         expect(logRows.map((r) => r.eventType).sort()).toEqual(['CONNECTED', 'DISCONNECTED']);
         expect(logRows.find((r) => r.eventType === 'DISCONNECTED')?.reason).toBe('server shutdown');
         // A restart leaves no device ONLINE.
-        const status = await again.gql('query($d:ID!){ device(id:$d){ status } }', { d: d.id }, (await again.gql('mutation($e:String!,$p:String!){ logIn(email:$e,password:$p){ token } }', { e: user.email, p: 'correct horse battery' })).data.logIn.token);
+        const status = await again.gql(
+          'query($d:ID!){ device(id:$d){ status } }',
+          { d: d.id },
+          (await again.gql('mutation($e:String!,$p:String!){ logIn(email:$e,password:$p){ token } }', { e: user.email, p: 'correct horse battery' })).data.logIn.token,
+        );
         expect(status.data.device.status).toBe('OFFLINE');
       } finally {
         await again.stop();

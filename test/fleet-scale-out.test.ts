@@ -47,7 +47,10 @@ describe('fleet view across two instances (PostgreSQL + Redis)', () => {
       // The device connected to A became active (A's flush); the subscriber on B hears it, once per device.
       const changes = [(await activity.next()).data.deviceActivityChanged, (await activity.next()).data.deviceActivityChanged];
       expect(changes.sort((x: { id: string }, y: { id: string }) => x.id.localeCompare(y.id))).toEqual(
-        [{ id: onA.id, active: true }, { id: onB.id, active: true }].sort((x, y) => x.id.localeCompare(y.id)),
+        [
+          { id: onA.id, active: true },
+          { id: onB.id, active: true },
+        ].sort((x, y) => x.id.localeCompare(y.id)),
       );
       const seenOnB = (await gqlOk(b, 'query($d:ID!){ device(id:$d){ lastSeenAt active } }', { d: onA.id }, user.token)).device;
       expect(seenOnB.active).toBe(true);

@@ -1,9 +1,9 @@
+import { deviceStatusTopic } from '../src/devices/status-topic';
+import { deviceActivityTopic } from '../src/fleet';
 import { createTokenDevice, errorCode, gqlOk, signUp, type TestApp, type TokenDevice } from './support/app';
 import { messagesCounted, ping, startFleetApp, testClock } from './support/fleet';
 import { closed, connect, end, endAll, published, record, tryConnect } from './support/mqtt';
 import { subscribe } from './support/ws';
-import { deviceStatusTopic } from '../src/devices/status-topic';
-import { deviceActivityTopic } from '../src/fleet';
 
 /**
  * Issue #13, the fleet view: Device.lastSeenAt/silentFor, fleetSummary(Changed), metrics from counters rolled up per
@@ -79,7 +79,8 @@ describe('fleet view on sqlite', () => {
     const carol = await signUp(app);
     // One second into a fresh minute: everything below lands in that minute, so the rates are exact.
     time.set(Math.floor(time.now() / MINUTE) * MINUTE + MINUTE + 1000);
-    const summary = async () => (await gql(`query{ fleetSummary { ${SUMMARY} soon: certificatesExpiringWithin(days: 30) later: certificatesExpiringWithin(days: 400) } }`, {}, carol.token)).fleetSummary;
+    const summary = async () =>
+      (await gql(`query{ fleetSummary { ${SUMMARY} soon: certificatesExpiringWithin(days: 30) later: certificatesExpiringWithin(days: 400) } }`, {}, carol.token)).fleetSummary;
     expect(await summary()).toMatchObject({ organizationId: carol.orgId, devices: 0, online: 0, offline: 0, blocked: 0, active: 0, messagesInPerSecond: 0, soon: 0, later: 0 });
     const [a, b, c] = [await createTokenDevice(app, carol.token), await createTokenDevice(app, carol.token), await createTokenDevice(app, carol.token)];
     await gql('mutation{ createCertificate(name:"short", validityDays: 10){ id } }', {}, carol.token);
@@ -138,7 +139,8 @@ describe('fleet view on sqlite', () => {
     while (received.length < 7) await new Promise((r) => v.once('message', r));
     await flush();
 
-    const series = async (vars: Record<string, unknown>, token = dave.token) => (await gql(`query($f:DateTimeISO!,$t:DateTimeISO,$b:MetricsBucket!,$d:ID,$o:ID){ metrics(from:$f, to:$t, bucket:$b, deviceId:$d, organizationId:$o){ ${POINT} } }`, vars, token)).metrics;
+    const series = async (vars: Record<string, unknown>, token = dave.token) =>
+      (await gql(`query($f:DateTimeISO!,$t:DateTimeISO,$b:MetricsBucket!,$d:ID,$o:ID){ metrics(from:$f, to:$t, bucket:$b, deviceId:$d, organizationId:$o){ ${POINT} } }`, vars, token)).metrics;
     const minute = (m: number) => new Date(h + m * MINUTE).toISOString();
     const bySensor = await series({ f: minute(30), t: minute(32), b: 'MINUTE', d: sensor.id });
     expect(bySensor).toEqual([
@@ -267,10 +269,12 @@ describe('fleet view on sqlite', () => {
     const connectAll = async () => {
       const clients = await Promise.all(devices.map((d) => connect(app, d, { keepalive: 0 })));
       // Every device also publishes (a second packet), while flushes run in between.
-      await Promise.all(clients.map(async (c, i) => {
-        if (i % 100 === 0) await app.services.fleet.flush();
-        await c.publishAsync('status', 'up', { qos: 1 });
-      }));
+      await Promise.all(
+        clients.map(async (c, i) => {
+          if (i % 100 === 0) await app.services.fleet.flush();
+          await c.publishAsync('status', 'up', { qos: 1 });
+        }),
+      );
       return clients;
     };
     const perDevice = (from: number) => {
@@ -347,7 +351,9 @@ describe('fleet view on postgres', () => {
     expect(device).toMatchObject({ active: true, silentFor: 0, inactivityTimeout: 60 });
     expect(Date.parse(device.lastSeenAt)).toBeLessThanOrEqual(pingedAt);
     expect((await gql(`query{ fleetSummary { ${SUMMARY} } }`)).fleetSummary).toMatchObject({ devices: 1, online: 1, active: 1, messagesInPerSecond: 0.1 });
-    const points = (await gql(`query($f:DateTimeISO!,$t:DateTimeISO!){ metrics(from:$f, to:$t){ ${POINT} } }`, { f: new Date(minuteStart).toISOString(), t: new Date(minuteStart + MINUTE).toISOString() })).metrics;
+    const points = (
+      await gql(`query($f:DateTimeISO!,$t:DateTimeISO!){ metrics(from:$f, to:$t){ ${POINT} } }`, { f: new Date(minuteStart).toISOString(), t: new Date(minuteStart + MINUTE).toISOString() })
+    ).metrics;
     expect(points).toEqual([{ at: new Date(minuteStart).toISOString(), messagesIn: 6, messagesOut: 0, bytesIn: 24, bytesOut: 0, connects: 1, authFailures: 0 }]);
 
     // Silent past the timeout: flagged inactive once; its next packet flags it back.

@@ -1,6 +1,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
+
 import mqttPacket from 'mqtt-packet';
+
 import type { Logger } from '../src/common/runtime';
 import { signUp, startTestApp, type TestApp } from './support/app';
 import { connect, end, endAll } from './support/mqtt';
@@ -46,7 +48,23 @@ const props = (r: Rand, v: number): Record<string, unknown> | undefined =>
 /** A packet of a random type with random fields, encoded by mqtt-packet (null when it refuses the fields). */
 function generate(r: Rand, v: 4 | 5): Buffer | null {
   const messageId = int(r, 65536);
-  const cmd = pick(r, ['connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'subscribe', 'suback', 'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect', 'auth'] as const);
+  const cmd = pick(r, [
+    'connect',
+    'connack',
+    'publish',
+    'puback',
+    'pubrec',
+    'pubrel',
+    'pubcomp',
+    'subscribe',
+    'suback',
+    'unsubscribe',
+    'unsuback',
+    'pingreq',
+    'pingresp',
+    'disconnect',
+    'auth',
+  ] as const);
   const p: Record<string, unknown> = { cmd, messageId, properties: props(r, v) };
   if (cmd === 'connect') Object.assign(p, { protocolVersion: v, clientId: pick(r, ['', 'x', 'y'.repeat(200)]), clean: r() < 0.5, keepalive: int(r, 100) });
   if (cmd === 'publish') Object.assign(p, { topic: topic(r), payload: bytes(r, int(r, 64)), qos: int(r, 3), retain: r() < 0.3, dup: r() < 0.1 });
@@ -100,7 +118,19 @@ interface Login {
 }
 
 const connectPacket = (v: 4 | 5, login: Login | null) =>
-  mqttPacket.generate({ cmd: 'connect', protocolVersion: v, protocolId: 'MQTT', clean: true, keepalive: 30, clientId: login?.clientId ?? 'nobody', username: login?.username, password: login?.password ? Buffer.from(login.password) : undefined } as mqttPacket.Packet, { protocolVersion: v });
+  mqttPacket.generate(
+    {
+      cmd: 'connect',
+      protocolVersion: v,
+      protocolId: 'MQTT',
+      clean: true,
+      keepalive: 30,
+      clientId: login?.clientId ?? 'nobody',
+      username: login?.username,
+      password: login?.password ? Buffer.from(login.password) : undefined,
+    } as mqttPacket.Packet,
+    { protocolVersion: v },
+  );
 
 /** Opens a socket, writes `chunks` in order and resolves once the server closed it or it went quiet. */
 function session(open: () => net.Socket, chunks: Buffer[]): Promise<void> {

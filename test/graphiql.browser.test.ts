@@ -1,5 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
 import mqtt from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+
 import { deviceStatusTopic } from '../src/devices/status-topic';
 import { signUp, startTestApp, type TestApp } from './support/app';
 import { haveChromium, offlinePage, warnIfNoChromium } from './support/browser';
@@ -56,11 +57,7 @@ async function setEditor(page: Page, container: string, text: string): Promise<v
     const device = mqtt.connect({ host: '127.0.0.1', port: app.mqtt.port!, clientId: d.deviceNumber, username: d.username, password: d.credentials.deviceKey, reconnectPeriod: 0 });
     try {
       await nextEvent(device, 'connect');
-      await page.waitForFunction(
-        () => /browser-watched[\s\S]*ONLINE/.test((globalThis as any).document.querySelector('.graphiql-response')?.textContent ?? ''),
-        undefined,
-        { timeout: 10_000 },
-      );
+      await page.waitForFunction(() => /browser-watched[\s\S]*ONLINE/.test((globalThis as any).document.querySelector('.graphiql-response')?.textContent ?? ''), undefined, { timeout: 10_000 });
     } finally {
       await device.endAsync(true);
     }

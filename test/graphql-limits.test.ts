@@ -1,6 +1,8 @@
-import { buildSchema, getIntrospectionQuery, parse } from 'graphql';
 import fs from 'node:fs';
 import path from 'node:path';
+
+import { buildSchema, getIntrospectionQuery, parse } from 'graphql';
+
 import { measureOperation } from '../src/graphql/cost';
 import { signUp, startTestApp, type TestApp } from './support/app';
 

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+
 import type { MqttClient } from 'mqtt';
+
 import { planTopicFilter, TOPIC_PREFIX_CHARS, topicFilterRegex, topicMatches, topicPrefix } from '../src/common/topics';
 import { type DbKind, errorCode, signUp, startTestApp, tempDir, type TestApp } from './support/app';
 import { connect, endAll } from './support/mqtt';
@@ -92,7 +94,7 @@ describe('history queries on SQLite (worker threads)', () => {
     const took = performance.now() - started;
     const rtts = pings.stop();
     const worst = rtts.reduce((a, b) => Math.max(a, b), 0);
-    // eslint-disable-next-line no-console
+
     console.log(
       `history queries through GraphQL for ${Math.round(took)} ms (${operations} operations × ${ALIASES} scans of ${ROWS} rows); ` +
         `${rtts.length} PINGREQ round trips meanwhile, max ${worst.toFixed(1)} ms`,
@@ -118,12 +120,16 @@ describe('history queries on SQLite (worker threads)', () => {
     }
   });
 
-  it('filters topics on the organization\'s time index (no index per topic), long and non-ASCII topics included', async () => {
+  it("filters topics on the organization's time index (no index per topic), long and non-ASCII topics included", async () => {
     const client = await connect(app, device);
     const long = 'z/' + 'é'.repeat(TOPIC_PREFIX_CHARS) + '/😀/end';
     for (const t of [long, `${long}/below`, 'z/short', 'z/short/a/b', 'z/shorter']) await client.publishAsync(t, 'x', { qos: 1 });
     const topics = async (filter: string) =>
-      ((await app.gql('query($t:String){ deviceEvents(first: 50, filter: { topic: $t }) { totalCount nodes { topic } } }', { t: filter }, alice.token)).data.deviceEvents.nodes as Array<{ topic: string }>)
+      (
+        (await app.gql('query($t:String){ deviceEvents(first: 50, filter: { topic: $t }) { totalCount nodes { topic } } }', { t: filter }, alice.token)).data.deviceEvents.nodes as Array<{
+          topic: string;
+        }>
+      )
         .map((n) => n.topic)
         .sort();
     expect(await topics(long)).toEqual([long]);

@@ -20,7 +20,8 @@ describe.each<DbKind>(['sqlite', 'postgres'])('latest value per device and topic
 
   const gql = (query: string, vars: Record<string, unknown> = {}, token = alice.token) => gqlOk(app, query, vars, token);
   const newDevice = (): Promise<TokenDevice> => createTokenDevice(app, alice.token, { name: 'sensor' });
-  const latest = async (deviceId: string, topic?: string) => (await gql('query($d:ID!,$t:String){ device(id:$d){ latest(topic:$t){ ' + LATEST + ' } } }', { d: deviceId, t: topic ?? null })).device.latest;
+  const latest = async (deviceId: string, topic?: string) =>
+    (await gql('query($d:ID!,$t:String){ device(id:$d){ latest(topic:$t){ ' + LATEST + ' } } }', { d: deviceId, t: topic ?? null })).device.latest;
 
   it('keeps the last message of each topic, filters by topic, and serves several devices in one query', async () => {
     const d = await newDevice();

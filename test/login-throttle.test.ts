@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
+
 import { Redis } from 'ioredis';
+
 import type { Logger } from '../src/common/runtime';
 import { makeConfig, type ThrottleConfig } from '../src/config/config';
 import { addressKey, httpClientAddress } from '../src/security/address';

@@ -1,4 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
+
 import { createTokenDevice, gqlOk, signUp, startTestApp, type TestApp } from './support/app';
 import { haveChromium, offlinePage, warnIfNoChromium } from './support/browser';
 
@@ -43,7 +44,12 @@ warnIfNoChromium('the MQTT-in-a-browser test');
       { url: `${app.url.replace(/^http/, 'ws')}/mqtt`, clientId: d.deviceNumber, username: d.username, password: d.key },
     );
     expect(echoed).toBe('hello from Chromium');
-    const data = await gqlOk(app, 'query($d:ID!){ device(id:$d){ events(first: 1){ nodes { topic payload } } connectionLogs(first: 5){ nodes { eventType listener protocolVersion } } } }', { d: d.id }, user.token);
+    const data = await gqlOk(
+      app,
+      'query($d:ID!){ device(id:$d){ events(first: 1){ nodes { topic payload } } connectionLogs(first: 5){ nodes { eventType listener protocolVersion } } } }',
+      { d: d.id },
+      user.token,
+    );
     expect(data.device.events.nodes).toEqual([{ topic: 'browser/echo', payload: 'hello from Chromium' }]);
     expect(data.device.connectionLogs.nodes).toContainEqual({ eventType: 'CONNECTED', listener: 'WS', protocolVersion: 5 });
     expect(outside).toEqual([]);

@@ -1,5 +1,6 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
+
 import { createTokenDevice, gqlOk, signUp, startTestApp, type TestApp, type TokenDevice } from './support/app';
 import { outcomeOf } from './support/mqtt';
 import { subscribe } from './support/ws';

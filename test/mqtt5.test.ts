@@ -1,8 +1,10 @@
 import net from 'node:net';
+
 import type { MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
+
 import { signUp, startTestApp, type TestApp } from './support/app';
-import { closed, connect, end, endAll, nextMessage, tryConnect, type DeviceLogin } from './support/mqtt';
+import { closed, connect, type DeviceLogin, end, endAll, nextMessage, tryConnect } from './support/mqtt';
 
 /**
  * MQTT 5 features, each against the clause of the MQTT 5.0 specification it checks, between real mqtt.js v5 clients
@@ -67,7 +69,10 @@ describe('MQTT 5 (native)', () => {
     expect(p.messageExpiryInterval).toBeGreaterThan(55);
     await app.services.deviceEvents.writer.flush();
     const events = (
-      await gql('query($d:ID!){ deviceEvents(deviceId:$d, first:1){ nodes { properties { contentType payloadFormatIndicator responseTopic correlationData messageExpiryInterval userProperties { key value } } } } }', { d: a.id })
+      await gql(
+        'query($d:ID!){ deviceEvents(deviceId:$d, first:1){ nodes { properties { contentType payloadFormatIndicator responseTopic correlationData messageExpiryInterval userProperties { key value } } } } }',
+        { d: a.id },
+      )
     ).deviceEvents.nodes;
     expect(events[0].properties).toEqual({
       contentType: 'application/json',
@@ -229,18 +234,27 @@ describe('MQTT 5 (native)', () => {
     const disconnected = new Promise<number | undefined>((resolve) => {
       parser.on('packet', (p: { cmd: string; reasonCode?: number }) => {
         packets.push(p);
-        if (p.cmd === 'connack') socket.write(mqttPacket.generate({ cmd: 'publish', topic: 'alias/t', payload: Buffer.from('x'), qos: 0, retain: false, dup: false, properties: { topicAlias: 99 } } as mqttPacket.Packet, { protocolVersion: 5 }));
+        if (p.cmd === 'connack')
+          socket.write(
+            mqttPacket.generate({ cmd: 'publish', topic: 'alias/t', payload: Buffer.from('x'), qos: 0, retain: false, dup: false, properties: { topicAlias: 99 } } as mqttPacket.Packet, {
+              protocolVersion: 5,
+            }),
+          );
         if (p.cmd === 'disconnect') resolve(p.reasonCode);
       });
       socket.on('close', () => resolve(undefined));
     });
     socket.on('data', (b) => parser.parse(b));
-    socket.write(mqttPacket.generate({ cmd: 'connect', protocolVersion: 5, clean: true, keepalive: 0, clientId: d.deviceNumber, username: d.username, password: Buffer.from(d.key!) } as mqttPacket.Packet, { protocolVersion: 5 }));
+    socket.write(
+      mqttPacket.generate({ cmd: 'connect', protocolVersion: 5, clean: true, keepalive: 0, clientId: d.deviceNumber, username: d.username, password: Buffer.from(d.key!) } as mqttPacket.Packet, {
+        protocolVersion: 5,
+      }),
+    );
     expect(await disconnected).toBe(0x94);
     socket.destroy();
   });
 
-  it('advertises the Maximum Packet Size it accepts and respects the client\'s (§3.2.2.3.6, [MQTT-3.2.2-15] [MQTT-3.1.2-24])', async () => {
+  it("advertises the Maximum Packet Size it accepts and respects the client's (§3.2.2.3.6, [MQTT-3.2.2-15] [MQTT-3.1.2-24])", async () => {
     const limit = PAYLOAD_LIMIT + 8192;
     const c = await v5();
     expect((c as any).connackPacket?.properties?.maximumPacketSize).toBe(limit);
@@ -280,16 +294,31 @@ describe('MQTT 5 (native)', () => {
       }),
     );
     socket.on('data', (b) => parser.parse(b));
-    socket.write(mqttPacket.generate({ cmd: 'connect', protocolVersion: 5, clean: true, keepalive: 0, clientId: d.deviceNumber, username: d.username, password: Buffer.from(d.key!), properties: { receiveMaximum: 2 } } as mqttPacket.Packet, v));
+    socket.write(
+      mqttPacket.generate(
+        {
+          cmd: 'connect',
+          protocolVersion: 5,
+          clean: true,
+          keepalive: 0,
+          clientId: d.deviceNumber,
+          username: d.username,
+          password: Buffer.from(d.key!),
+          properties: { receiveMaximum: 2 },
+        } as mqttPacket.Packet,
+        v,
+      ),
+    );
     socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'rm/t', qos: 1 }] } as mqttPacket.Packet, v));
     await subscribed;
     const pub = await v5();
     for (let i = 0; i < 5; i++) await pub.publishAsync('rm/t', `m${i}`, { qos: 1 });
-    const arrivals = (n: number) => new Promise<void>((resolve) => {
-      const check = () => publishes.length >= n && (socket.off('publish-arrived', check), resolve());
-      socket.on('publish-arrived', check);
-      check();
-    });
+    const arrivals = (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => publishes.length >= n && (socket.off('publish-arrived', check), resolve());
+        socket.on('publish-arrived', check);
+        check();
+      });
     await arrivals(2);
     // Nothing more while both are unacknowledged (a bounded wait: nothing is expected to happen).
     await elapse(300);
@@ -314,12 +343,16 @@ describe('MQTT 5 (native)', () => {
     for (const m of members) await m.subscribeAsync('$share/workers/jobs/+', { qos: 1 });
     await plain.subscribeAsync('jobs/+', { qos: 1 });
     // Another owner's device with the same group and filter is not a member.
-    const outsider = await connect(app, await (async () => {
-      const other = (await signUp(app)).token;
-      const r = await app.gql<any>('mutation{ createDevice(input:{name:"o"}){ deviceNumber username credentials { deviceKey } } }', {}, other);
-      const d = r.data.createDevice;
-      return { deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey };
-    })(), { protocolVersion: 5 });
+    const outsider = await connect(
+      app,
+      await (async () => {
+        const other = (await signUp(app)).token;
+        const r = await app.gql<any>('mutation{ createDevice(input:{name:"o"}){ deviceNumber username credentials { deviceKey } } }', {}, other);
+        const d = r.data.createDevice;
+        return { deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey };
+      })(),
+      { protocolVersion: 5 },
+    );
     let outsiderGot = 0;
     outsider.on('message', () => (outsiderGot += 1));
     await outsider.subscribeAsync('$share/workers/jobs/+', { qos: 1 });
@@ -350,7 +383,19 @@ describe('MQTT 5 (native)', () => {
     const d = await device();
     const v = { protocolVersion: 5 } as const;
     const burst = Buffer.concat([
-      mqttPacket.generate({ cmd: 'connect', protocolVersion: 5, clean: true, keepalive: 0, clientId: d.deviceNumber, username: d.username, password: Buffer.from(d.key!), properties: { sessionExpiryInterval: 60 } } as mqttPacket.Packet, v),
+      mqttPacket.generate(
+        {
+          cmd: 'connect',
+          protocolVersion: 5,
+          clean: true,
+          keepalive: 0,
+          clientId: d.deviceNumber,
+          username: d.username,
+          password: Buffer.from(d.key!),
+          properties: { sessionExpiryInterval: 60 },
+        } as mqttPacket.Packet,
+        v,
+      ),
       mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'burst/+', qos: 1 }] } as mqttPacket.Packet, v),
       mqttPacket.generate({ cmd: 'disconnect', reasonCode: 0 } as mqttPacket.Packet, v),
     ]);

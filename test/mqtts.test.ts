@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
+
 import mqttPacket from 'mqtt-packet';
+
 import { ConnectionEventType, MqttListener } from '../src/history/connection-log.entity';
 import { createCaCertificate, issueCertificate } from '../src/pki/x509';
 import { signUp, startTestApp, tempDir, type TestApp } from './support/app';
@@ -31,8 +33,7 @@ describe('one-way TLS listener (8883) and the seed samples', () => {
     const d = r.data.createDevice;
     return { id: d.id, deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey };
   };
-  const logs = async (deviceId: string) =>
-    (await app.gql('query($d:ID!){ connectionLog(deviceId:$d){ nodes { eventType listener reason } } }', { d: deviceId }, user.token)).data.connectionLog.nodes;
+  const logs = async (deviceId: string) => (await app.gql('query($d:ID!){ connectionLog(deviceId:$d){ nodes { eventType listener reason } } }', { d: deviceId }, user.token)).data.connectionLog.nodes;
 
   it('reports its bound ports', () => {
     expect(app.mqtt.port).toBeGreaterThan(0);

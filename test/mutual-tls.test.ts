@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+
 import mqtt, { type IClientOptions } from 'mqtt';
+
 import { createCaCertificate, issueCertificate } from '../src/pki/x509';
 import { signUp, startTestApp, tempDir, type TestApp } from './support/app';
+import { closed, end, nextLogRow, type Outcome, OUTCOME_TIMEOUT_MS, outcomeOf } from './support/mqtt';
 import { MUTUAL_TLS_PORT } from './support/mutual-tls';
-import { closed, end, nextLogRow, OUTCOME_TIMEOUT_MS, type Outcome, outcomeOf } from './support/mqtt';
 import { fixture, hasPaho, PAHO_MISSING, PYTHON, run } from './support/python';
 
 const DAY = 24 * 3600 * 1000;
@@ -35,7 +37,6 @@ function tryConnect(port: number, c: DeviceCreds): Promise<Outcome> {
   };
   return outcomeOf(mqtt.connect(options));
 }
-
 
 describe('two-way TLS on the mutual-TLS listener (8884)', () => {
   let app: TestApp;
@@ -81,8 +82,12 @@ describe('two-way TLS on the mutual-TLS listener (8884)', () => {
     };
   const bind = (c: string, d: string) => gql('mutation($c:ID!,$d:ID!){ bindCertificate(certificateId:$c,deviceId:$d){ id } }', { c, d });
   const logs = async (deviceId: string) =>
-    (await gql('query($d:ID!){ device(id:$d){ connectionLogs(first:20){ nodes { eventType reason listener certificateFingerprint } } } }', { d: deviceId })).device
-      .connectionLogs.nodes as Array<{ eventType: string; reason: string | null; listener: string; certificateFingerprint: string | null }>;
+    (await gql('query($d:ID!){ device(id:$d){ connectionLogs(first:20){ nodes { eventType reason listener certificateFingerprint } } } }', { d: deviceId })).device.connectionLogs.nodes as Array<{
+      eventType: string;
+      reason: string | null;
+      listener: string;
+      certificateFingerprint: string | null;
+    }>;
 
   it.each([
     [4, 'ECDSA'],
@@ -115,7 +120,7 @@ describe('two-way TLS on the mutual-TLS listener (8884)', () => {
     expect(failed?.reason).toMatch(/not bound/);
   });
 
-  it.each([4, 5] as const)('refuses a username that is not the device\'s as bad credentials, logged (MQTT protocol %i)', async (protocolVersion) => {
+  it.each([4, 5] as const)("refuses a username that is not the device's as bad credentials, logged (MQTT protocol %i)", async (protocolVersion) => {
     const d = await newDevice();
     const c = await newCert();
     await bind(c.id, d.id);

@@ -1,9 +1,10 @@
 import parsePrometheus, { type MetricFamily, type Sample } from 'parse-prometheus-text-format';
+
 import { deviceStatusTopic } from '../src/devices/status-topic';
 import { AppMetrics } from '../src/observability/metrics';
 import { createTokenDevice, gqlOk, signUp, startTestApp, type TestApp, type TokenDevice } from './support/app';
 import { closed, connect, end, endAll, tryConnect } from './support/mqtt';
-import { subscribe, type LiveSubscription } from './support/ws';
+import { type LiveSubscription, subscribe } from './support/ws';
 
 /** Log lines captured from the app (its injected destination), parsed. */
 class CapturedLog {
@@ -54,7 +55,12 @@ const matches = (s: Sample, labels: Record<string, string>) => Object.entries(la
 function parseExposition(text: string): Scrape {
   const families = parsePrometheus(text);
   const histograms = new Set(families.filter((f) => f.type === 'HISTOGRAM').map((f) => f.name));
-  const untyped = parsePrometheus(text.split('\n').filter((l) => !(l.startsWith('# TYPE ') && histograms.has(l.split(' ')[2]!))).join('\n'));
+  const untyped = parsePrometheus(
+    text
+      .split('\n')
+      .filter((l) => !(l.startsWith('# TYPE ') && histograms.has(l.split(' ')[2]!)))
+      .join('\n'),
+  );
   const samplesOf = (name: string) => untyped.filter((f) => f.name === name).flatMap((f) => f.metrics);
   const family = (name: string) => {
     const f = families.find((x) => x.name === name);
@@ -73,7 +79,11 @@ function parseExposition(text: string): Scrape {
       if (found.length !== 1) throw new Error(`${found.length} samples ${name}${suffix}${JSON.stringify(labels)}`);
       return Number(found[0]!.value);
     };
-    const buckets = new Map(samplesOf(`${name}_bucket`).filter((s) => matches(s, labels)).map((s) => [s.labels!.le!, Number(s.value)]));
+    const buckets = new Map(
+      samplesOf(`${name}_bucket`)
+        .filter((s) => matches(s, labels))
+        .map((s) => [s.labels!.le!, Number(s.value)]),
+    );
     return { count: one('_count'), sum: one('_sum'), buckets };
   };
   return { families, family, sample, value: (name, labels) => Number(sample(name, labels).value), histogram };

@@ -1,14 +1,16 @@
 import path from 'node:path';
+
 import { DataSource } from 'typeorm';
+
 import { migrations } from '../migrations';
 import { Organizations1764002000000 } from '../migrations/1764002000000-Organizations';
+import { entities } from '../src/app/entities';
 import { hashPassword } from '../src/auth/password';
 import { makeConfig } from '../src/config/config';
-import { entities } from '../src/app/entities';
 import { createDataSource } from '../src/db/data-source';
 import { loadSecrets } from '../src/secrets/secrets';
-import { connect, endAll } from './support/mqtt';
 import { createPgDatabase, type DbKind, errorCode, gqlOk, startTestApp, tempDir, type TestApp } from './support/app';
+import { connect, endAll } from './support/mqtt';
 
 const PASSWORD = 'correct horse battery';
 
@@ -19,7 +21,10 @@ async function writeOldSchema(ds: DataSource, dataDir: string) {
   const insert = async (table: string, row: Record<string, unknown>) => {
     const cols = Object.keys(row);
     const marks = cols.map((_, i) => (pg ? `$${i + 1}` : '?'));
-    await ds.query(`INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${marks.join(', ')})`, cols.map((c) => row[c]));
+    await ds.query(
+      `INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${marks.join(', ')})`,
+      cols.map((c) => row[c]),
+    );
   };
   const bool = (b: boolean) => (pg ? b : b ? 1 : 0);
   const now = Date.now();
@@ -33,7 +38,18 @@ async function writeOldSchema(ds: DataSource, dataDir: string) {
     const deviceId = crypto.randomUUID();
     const deviceNumber = `${name}-${now}`;
     const deviceKey = `${name}key${now}`;
-    await insert('devices', { id: deviceId, owner_id: id, name: `${name}'s device`, device_number: deviceNumber, username: `${name}-user`, auth_type: 'TOKEN', status: 'OFFLINE', blocked: bool(false), created_at: now, updated_at: now });
+    await insert('devices', {
+      id: deviceId,
+      owner_id: id,
+      name: `${name}'s device`,
+      device_number: deviceNumber,
+      username: `${name}-user`,
+      auth_type: 'TOKEN',
+      status: 'OFFLINE',
+      blocked: bool(false),
+      created_at: now,
+      updated_at: now,
+    });
     await insert('device_credentials', { device_id: deviceId, key_ciphertext: secrets.encrypt(deviceKey), key_hash: secrets.keyedHash(deviceKey), rotated_at: now });
     await insert('certificates', {
       id: crypto.randomUUID(),
@@ -50,8 +66,28 @@ async function writeOldSchema(ds: DataSource, dataDir: string) {
       updated_at: now,
     });
     for (let i = 0; i < 3; i++) {
-      await insert('connection_logs', { id: `0000${i}-${deviceId}`.slice(0, 36), owner_id: id, device_id: deviceId, event_type: 'CONNECTED', client_id: deviceNumber, listener: 'MQTT', time: now - 3000 + i });
-      await insert('device_events', { id: `0000${i}-${deviceId}`.slice(0, 36), owner_id: id, device_id: deviceId, topic: `t/${i}`, topic_prefix: `t/${i}`, payload: `{"n":${i}}`, payload_encoding: 'UTF8', qos: 1, retain: bool(false), size: 7, time: now - 3000 + i });
+      await insert('connection_logs', {
+        id: `0000${i}-${deviceId}`.slice(0, 36),
+        owner_id: id,
+        device_id: deviceId,
+        event_type: 'CONNECTED',
+        client_id: deviceNumber,
+        listener: 'MQTT',
+        time: now - 3000 + i,
+      });
+      await insert('device_events', {
+        id: `0000${i}-${deviceId}`.slice(0, 36),
+        owner_id: id,
+        device_id: deviceId,
+        topic: `t/${i}`,
+        topic_prefix: `t/${i}`,
+        payload: `{"n":${i}}`,
+        payload_encoding: 'UTF8',
+        qos: 1,
+        retain: bool(false),
+        size: 7,
+        time: now - 3000 + i,
+      });
       await insert('device_latest', { device_id: deviceId, topic: `t/${i}`, owner_id: id, payload: `{"n":${i}}`, payload_encoding: 'UTF8', qos: 1, retain: bool(false), received_at: now - 3000 + i });
     }
     users.push({ id, email, apiKey, deviceId, deviceNumber, username: `${name}-user`, deviceKey });
@@ -102,7 +138,7 @@ describe.each<DbKind>(['sqlite', 'postgres'])('migration to organizations on %s'
 
     for (const u of users) {
       const token = (await gqlOk(app, 'mutation($e:String!,$p:String!){ logIn(email:$e, password:$p){ token } }', { e: u.email, p: PASSWORD })).logIn.token;
-      const me = (await gqlOk(app, '{ me { id personalOrganizationId } organizations { id personal myRole members { role user { email } } } }', {}, token));
+      const me = await gqlOk(app, '{ me { id personalOrganizationId } organizations { id personal myRole members { role user { email } } } }', {}, token);
       expect(me.me).toEqual({ id: u.id, personalOrganizationId: u.id });
       expect(me.organizations).toEqual([{ id: u.id, personal: true, myRole: 'OWNER', members: [{ role: 'OWNER', user: { email: u.email } }] }]);
       const q = `query($d:ID!){ devices { nodes { id } } device(id:$d){ name credentials { deviceKey } latest { topic } events { totalCount } connectionLogs { totalCount } }

@@ -2,9 +2,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
+
 import { Client } from 'pg';
-import { createCaCertificate } from '../src/pki/x509';
+
 import { CA_CERT_FILE_NAME } from '../src/pki/pki.service';
+import { createCaCertificate } from '../src/pki/x509';
 import { startTestApp, tempDir, type TestApp } from './support/app';
 
 const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -17,11 +19,14 @@ async function handshake(creds: { keyPem: string; certPem: string }, caPem: stri
   const port = (server.address() as { port: number }).port;
   try {
     return await new Promise<tls.PeerCertificate>((resolve, reject) => {
-      const socket = tls.connect({ host: '127.0.0.1', port, ca: caPem, servername: host === '127.0.0.1' ? undefined : host, checkServerIdentity: (_h, cert) => tls.checkServerIdentity(host, cert) }, () => {
-        const cert = socket.getPeerCertificate();
-        socket.destroy();
-        resolve(cert);
-      });
+      const socket = tls.connect(
+        { host: '127.0.0.1', port, ca: caPem, servername: host === '127.0.0.1' ? undefined : host, checkServerIdentity: (_h, cert) => tls.checkServerIdentity(host, cert) },
+        () => {
+          const cert = socket.getPeerCertificate();
+          socket.destroy();
+          resolve(cert);
+        },
+      );
       socket.once('error', reject);
     });
   } finally {

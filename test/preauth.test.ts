@@ -1,5 +1,7 @@
 import net from 'node:net';
+
 import mqttPacket from 'mqtt-packet';
+
 import type { Logger } from '../src/common/runtime';
 import { startTestApp, type TestApp } from './support/app';
 
@@ -49,7 +51,9 @@ describe('before authentication', () => {
   });
 
   it('reads nothing after a refused CONNECT: what follows is never parsed', async () => {
-    const connect = mqttPacket.generate({ cmd: 'connect', protocolVersion: 5, clean: true, keepalive: 0, clientId: 'nobody', username: 'u', password: Buffer.from('p') } as mqttPacket.Packet, { protocolVersion: 5 });
+    const connect = mqttPacket.generate({ cmd: 'connect', protocolVersion: 5, clean: true, keepalive: 0, clientId: 'nobody', username: 'u', password: Buffer.from('p') } as mqttPacket.Packet, {
+      protocolVersion: 5,
+    });
     // A killer packet (an MQTT 5 SUBSCRIBE with no filters) right behind the CONNECT.
     const r = await exchange([Buffer.concat([connect, Buffer.from([0x82, 0x03, 0x00, 0x01, 0x00])])]);
     const parser = mqttPacket.parser({ protocolVersion: 5 });

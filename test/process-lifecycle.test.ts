@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { tempDir } from './support/app';
 import { type ChildServer, startChildServer } from './support/child-server';
 import { AckCounter, Publisher } from './support/publisher';
@@ -36,7 +37,11 @@ async function provision(server: ChildServer, n: number): Promise<{ token: strin
 function startPublishers(server: ChildServer, devices: Device[], round: number, counter: AckCounter): Publisher[] {
   return devices.map(
     (d, n) =>
-      new Publisher(`${round}.${n}`, { port: server.mqttPort, clientId: d.deviceNumber, username: d.username, password: d.key, protocolVersion: n % 2 ? 5 : 4, window: WINDOW, reconnectPeriod: 0 }, counter),
+      new Publisher(
+        `${round}.${n}`,
+        { port: server.mqttPort, clientId: d.deviceNumber, username: d.username, password: d.key, protocolVersion: n % 2 ? 5 : 4, window: WINDOW, reconnectPeriod: 0 },
+        counter,
+      ),
   );
 }
 
@@ -105,8 +110,10 @@ describe('the server process under QoS 1 load', () => {
       server = await startChildServer(dataDir);
       const store = readStore(dataDir);
       const lost = acked.filter((p) => !store.payloads.has(p));
-      // eslint-disable-next-line no-console
-      console.log(`kill -9 round ${round + 1}: ${acked.length} acknowledged so far, ${lost.length} of them not stored; ingest ${rates.at(-1)} msg/s acknowledged; ${store.online} ONLINE, ${unclosedSessions(store.log)} sessions unclosed`);
+
+      console.log(
+        `kill -9 round ${round + 1}: ${acked.length} acknowledged so far, ${lost.length} of them not stored; ingest ${rates.at(-1)} msg/s acknowledged; ${store.online} ONLINE, ${unclosedSessions(store.log)} sessions unclosed`,
+      );
       expect(lost).toEqual([]);
       expect(store.online).toBe(0);
       expect(unclosedSessions(store.log)).toBe(0);
@@ -137,7 +144,7 @@ describe('the server process under QoS 1 load', () => {
     for (const s of subs) void s.close();
     const store = readStore(dataDir);
     const lost = acked.filter((p) => !store.payloads.has(p));
-    // eslint-disable-next-line no-console
+
     console.log(`SIGTERM: exited with ${code} after ${exitMs} ms (deadline 5000 ms); ${acked.length} acknowledged, ${lost.length} not stored; ${store.online} ONLINE`);
     expect(code).toBe(0);
     expect(exitMs).toBeLessThan(6000);

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
+
 import mqtt, { type MqttClient } from 'mqtt';
+
 import type { Logger } from '../src/common/runtime';
 import { DeviceEntity } from '../src/devices/device.entity';
 import { AuthCache } from '../src/mqtt/auth-cache';
@@ -112,7 +114,7 @@ describe('scale-out: Redis outage', () => {
     return (r.data.connectionLog.edges as Array<{ node: LogRow }>).map((e) => e.node).reverse();
   }
 
-  it('kicks from B a device blocked through A while Redis was down, refuses its key everywhere, and ends B\'s subscription with EVENTS_MISSED and the cursor', async () => {
+  it("kicks from B a device blocked through A while Redis was down, refuses its key everywhere, and ends B's subscription with EVENTS_MISSED and the cursor", async () => {
     const d = await device('blocked-in-outage');
     const logs = subscribe<{ connectionLogAdded: LogRow }>(b.graphqlUrl, token, `subscription($d:ID!){ connectionLogAdded(deviceId:$d){ ${LOG_FIELDS} } }`, { d: d.id });
     let resumed: ReturnType<typeof subscribe<{ connectionLogAdded: LogRow }>> | undefined;
@@ -197,7 +199,7 @@ describe('scale-out: Redis outage', () => {
     expect(kickMs).toBeLessThan(3000);
   });
 
-  it('works as before once Redis is back: B records, A\'s subscription sees it', async () => {
+  it("works as before once Redis is back: B records, A's subscription sees it", async () => {
     const d = await device('after-outage');
     const logs = subscribe(a.graphqlUrl, token, 'subscription($d:ID!){ connectionLogAdded(deviceId:$d){ eventType } }', { d: d.id });
     try {

@@ -1,9 +1,11 @@
 import assert from 'node:assert';
 import crypto from 'node:crypto';
+
 import { Redis } from 'ioredis';
+
+import { RedisPersistence } from '../src/mqtt/shared/redis-persistence';
 import { createLogger } from '../src/observability/logger';
 import { ClusterRedis } from '../src/realtime/cluster-redis';
-import { RedisPersistence } from '../src/mqtt/shared/redis-persistence';
 
 /**
  * Portico's shared MQTT persistence (Redis) against the persistence specification of aedes: the abstract test suite

@@ -1,6 +1,6 @@
-import { replayThenLive } from '../src/history/replay';
 import { sortableId } from '../src/common/ids';
 import { topicFilterRegex, topicMatches } from '../src/common/topics';
+import { replayThenLive } from '../src/history/replay';
 import { createAppPubSub } from '../src/realtime/pubsub';
 
 interface Row {

@@ -1,5 +1,5 @@
-import { connect, endAll, nextMessage } from './support/mqtt';
 import { createTokenDevice, errorCode, gqlOk, signUp, startTestApp, tempDir, type TestApp, type TokenDevice } from './support/app';
+import { connect, endAll, nextMessage } from './support/mqtt';
 
 /** Issue #12: retained messages per organization — listed, cleared, isolated, kept across a restart. */
 describe('retained messages', () => {
@@ -19,7 +19,11 @@ describe('retained messages', () => {
   });
 
   const list = (filter: string | null, token = alice.token, extra = '') =>
-    app.gql<any>(`query($f:String){ retainedMessages(filter:{ topic:$f }${extra}){ totalCount edges { cursor } nodes { topic payload json qos publishedBy publishedAt device { name } } pageInfo { hasNextPage endCursor } } }`, { f: filter }, token);
+    app.gql<any>(
+      `query($f:String){ retainedMessages(filter:{ topic:$f }${extra}){ totalCount edges { cursor } nodes { topic payload json qos publishedBy publishedAt device { name } } pageInfo { hasNextPage endCursor } } }`,
+      { f: filter },
+      token,
+    );
 
   it('lists what devices and the platform retained, by topic and topic filter', async () => {
     const c = await connect(app, lamp);

@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
+
 import { In, IsNull } from 'typeorm';
-import { ConnectionLogEntity, ConnectionEventType, MqttListener } from '../src/history/connection-log.entity';
-import { DeviceEventEntity } from '../src/history/device-event.entity';
-import { OWNER_BATCH, RetentionQueries } from '../src/history/retention-queries';
+
 import { loadConfig } from '../src/config/config';
 import { ConfigError } from '../src/config/env';
+import { ConnectionEventType, ConnectionLogEntity, MqttListener } from '../src/history/connection-log.entity';
+import { DeviceEventEntity } from '../src/history/device-event.entity';
+import { OWNER_BATCH, RetentionQueries } from '../src/history/retention-queries';
 import { type DbKind, signUp, startTestApp, type TestApp } from './support/app';
 import { connect, end, endAll, tryConnect } from './support/mqtt';
 
@@ -19,8 +21,7 @@ async function newDevice(app: TestApp, token: string): Promise<{ id: string; dev
   return { id: d.id, deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey };
 }
 
-const byAge = <R extends { time: Date; id: string }>(rows: R[]) =>
-  [...rows].sort((a, b) => a.time.getTime() - b.time.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r) => r.id);
+const byAge = <R extends { time: Date; id: string }>(rows: R[]) => [...rows].sort((a, b) => a.time.getTime() - b.time.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r) => r.id);
 
 describe.each<DbKind>(['sqlite', 'postgres'])('retention per owner on %s', (db) => {
   let app: TestApp;
@@ -51,7 +52,7 @@ describe.each<DbKind>(['sqlite', 'postgres'])('retention per owner on %s', (db) 
     await app.stop();
   });
 
-  it("keeps every row of a quiet owner while another floods its history and unknown clients fail to connect", async () => {
+  it('keeps every row of a quiet owner while another floods its history and unknown clients fail to connect', async () => {
     const a = await signUp(app);
     const b = await signUp(app);
     const da = await newDevice(app, a.token);

@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { Client as PgClient } from 'pg';
+
 import { createPgDatabase, tempDir } from './support/app';
 import { type ChildServer, startChildServer } from './support/child-server';
 import { nextEvent } from './support/events';
@@ -251,8 +253,7 @@ describe('scale-out: three instances as processes on PostgreSQL + Redis', () => 
     }
     const lb = await TcpBalancer.start([servers.a.mqttPort, servers.b.mqttPort, servers.c.mqttPort]);
     const publishers = fleet.map(
-      (d, i) =>
-        new PacedPublisher(`f${i}`, { port: lb.port, clientId: d.deviceNumber, username: d.username, password: d.key, protocolVersion: i % 2 ? 5 : 4, intervalMs: FLEET_INTERVAL_MS }),
+      (d, i) => new PacedPublisher(`f${i}`, { port: lb.port, clientId: d.deviceNumber, username: d.username, password: d.key, protocolVersion: i % 2 ? 5 : 4, intervalMs: FLEET_INTERVAL_MS }),
     );
     const connected = () => publishers.filter((p) => p.client.connected).length;
     const acked = () => publishers.reduce((n, p) => n + p.acked.size, 0);

@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+
 import { clusterConfig, signUp, startTestApp, type TestApp } from './support/app';
 import { nextEvent } from './support/events';
 import { subscribe } from './support/ws';

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { schemaSdl } from '../src/app/print-schema';
 
 it('schema/schema.graphql is the SDL the code generates (run `npm run schema` after changing the API)', async () => {

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
+
 import { Redis } from 'ioredis';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+
 import type { ConfigOverrides } from '../src/config/config';
 import { createPgDatabase, createTokenDevice, signUp, startTestApp, type TestApp, type TokenDevice } from './support/app';
 import { nextEvent } from './support/events';

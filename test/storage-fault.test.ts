@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+
 import { errorCode, signUp, startTestApp, type TestApp } from './support/app';
 import { tryConnect } from './support/mqtt';
 import { AckCounter, Publisher } from './support/publisher';
@@ -103,12 +104,10 @@ describe('storage fault: the database filesystem is full for a while (SQLite)', 
       }
       await Promise.all(publishers.map((p) => p.stop()));
 
-      const stored = new Set(
-        ((await app.services.ds.query('SELECT payload FROM device_events')) as Array<{ payload: string }>).map((r) => r.payload),
-      );
+      const stored = new Set(((await app.services.ds.query('SELECT payload FROM device_events')) as Array<{ payload: string }>).map((r) => r.payload));
       const acked = publishers.flatMap((p) => [...p.acked]);
       const lost = acked.filter((p) => !stored.has(p));
-      // eslint-disable-next-line no-console
+
       console.log(
         `storage fault (${fault.kind}): ${acked.length} acknowledged, ${stored.size} stored, ${lost.length} acknowledged but not stored; ` +
           `acks during the fault ${ackedAtRecovery - ackedDuringFault}, disconnects ${publishers.reduce((s, p) => s + p.disconnects, 0)}, ` +
@@ -185,7 +184,7 @@ describe('storage fault: the PostgreSQL database turns read-only for a while', (
       const stored = new Set(((await app.services.ds.query('SELECT payload FROM device_events')) as Array<{ payload: string }>).map((r) => r.payload));
       const acked = publishers.flatMap((p) => [...p.acked]);
       const lost = acked.filter((p) => !stored.has(p));
-      // eslint-disable-next-line no-console
+
       console.log(`PostgreSQL read-only: ${acked.length} acknowledged, ${stored.size} stored, ${lost.length} acknowledged but not stored`);
       expect(lost).toEqual([]);
     } finally {

@@ -1,5 +1,5 @@
+import { type DbKind, errorCode, gqlOk, type GqlResult, signUp, startTestApp, type TestApp } from './support/app';
 import { connect, endAll, nextMessage, record } from './support/mqtt';
-import { type DbKind, errorCode, gqlOk, signUp, startTestApp, type GqlResult, type TestApp } from './support/app';
 import { subscribe } from './support/ws';
 
 type User = Awaited<ReturnType<typeof signUp>>;
@@ -27,7 +27,8 @@ describe.each<DbKind>(['sqlite', 'postgres'])('teams on %s', (db) => {
 
   const gql = (query: string, variables: Record<string, unknown>, token: string) => app.gql<any>(query, variables, token);
   const newDevice = async (token: string, name = 'dev') =>
-    (await gqlOk(app, 'mutation($o:ID,$n:String!){ createDevice(organizationId:$o, input:{ name:$n }){ id deviceNumber username credentials { deviceKey } } }', { o: orgId, n: name }, token)).createDevice;
+    (await gqlOk(app, 'mutation($o:ID,$n:String!){ createDevice(organizationId:$o, input:{ name:$n }){ id deviceNumber username credentials { deviceKey } } }', { o: orgId, n: name }, token))
+      .createDevice;
 
   beforeAll(async () => {
     // Time moves only when a test moves it (API key expiry).
@@ -38,7 +39,12 @@ describe.each<DbKind>(['sqlite', 'postgres'])('teams on %s', (db) => {
     team = { OWNER: owner } as Record<Role, User>;
     for (const role of ['ADMIN', 'DEVELOPER', 'VIEWER'] as const) {
       const member = await signUp(app);
-      const invited = await gqlOk(app, 'mutation($o:ID!,$e:String!,$r:OrganizationRole!){ inviteMember(organizationId:$o, email:$e, role:$r){ token invitation { id role } } }', { o: orgId, e: member.email, r: role }, owner.token);
+      const invited = await gqlOk(
+        app,
+        'mutation($o:ID!,$e:String!,$r:OrganizationRole!){ inviteMember(organizationId:$o, email:$e, role:$r){ token invitation { id role } } }',
+        { o: orgId, e: member.email, r: role },
+        owner.token,
+      );
       // Only the invited e-mail's user can accept.
       expect(errorCode(await gql('mutation($t:String!){ acceptInvitation(token:$t){ role } }', { t: invited.inviteMember.token }, outsider.token))).toBe('NOT_FOUND');
       expect((await gqlOk(app, 'mutation($t:String!){ acceptInvitation(token:$t){ role } }', { t: invited.inviteMember.token }, member.token)).acceptInvitation.role).toBe(role);
@@ -69,7 +75,16 @@ describe.each<DbKind>(['sqlite', 'postgres'])('teams on %s', (db) => {
       // Reading is for everyone.
       expectAllowed(await gql('query($o:ID){ devices(organizationId:$o){ nodes { id name } } }', { o: orgId }, token), true, 'VIEWER', `${role} devices`);
       expectAllowed(await gql('query($id:ID!){ device(id:$id){ name credentials { deviceNumber username } } }', { id: base.id }, token), true, 'VIEWER', `${role} device`);
-      expectAllowed(await gql('query($o:ID){ deviceEvents(organizationId:$o){ nodes { id } } connectionLog(organizationId:$o){ nodes { id } } certificates(organizationId:$o){ nodes { id } } }', { o: orgId }, token), true, 'VIEWER', `${role} history`);
+      expectAllowed(
+        await gql(
+          'query($o:ID){ deviceEvents(organizationId:$o){ nodes { id } } connectionLog(organizationId:$o){ nodes { id } } certificates(organizationId:$o){ nodes { id } } }',
+          { o: orgId },
+          token,
+        ),
+        true,
+        'VIEWER',
+        `${role} history`,
+      );
       // Secrets and changes need DEVELOPER.
       expectAllowed(await gql('query($id:ID!){ device(id:$id){ credentials { deviceKey } } }', { id: base.id }, token), at('DEVELOPER'), 'DEVELOPER', `${role} deviceKey`);
       expectAllowed(await gql('mutation($o:ID){ createDevice(organizationId:$o, input:{ name:"x" }){ id } }', { o: orgId }, token), at('DEVELOPER'), 'DEVELOPER', `${role} createDevice`);
@@ -94,12 +109,27 @@ describe.each<DbKind>(['sqlite', 'postgres'])('teams on %s', (db) => {
       // Members and the audit trail need ADMIN; ownership OWNER.
       expectAllowed(await gql('query($o:ID!){ auditLog(organizationId:$o, first:1){ nodes { id } } }', { o: orgId }, token), at('ADMIN'), 'ADMIN', `${role} auditLog`);
       expectAllowed(await gql('query($id:ID!){ organization(id:$id){ invitations { email } } }', { id: orgId }, token), at('ADMIN'), 'ADMIN', `${role} invitations`);
-      expectAllowed(await gql('mutation($o:ID!,$e:String!){ inviteMember(organizationId:$o, email:$e, role:VIEWER){ token } }', { o: orgId, e: `${role.toLowerCase()}-guest@example.com` }, token), at('ADMIN'), 'ADMIN', `${role} inviteMember`);
+      expectAllowed(
+        await gql('mutation($o:ID!,$e:String!){ inviteMember(organizationId:$o, email:$e, role:VIEWER){ token } }', { o: orgId, e: `${role.toLowerCase()}-guest@example.com` }, token),
+        at('ADMIN'),
+        'ADMIN',
+        `${role} inviteMember`,
+      );
       expectAllowed(await gql('mutation($id:ID!){ renameOrganization(id:$id, name:"Acme"){ id } }', { id: orgId }, token), at('OWNER'), 'OWNER', `${role} renameOrganization`);
     }
     // An ADMIN manages members but not ownership.
-    expectAllowed(await gql('mutation($o:ID!){ inviteMember(organizationId:$o, email:"boss@example.com", role:OWNER){ token } }', { o: orgId }, team.ADMIN.token), false, 'OWNER', 'ADMIN invites an OWNER');
-    expectAllowed(await gql('mutation($o:ID!,$u:ID!){ changeMemberRole(organizationId:$o, userId:$u, role:VIEWER){ role } }', { o: orgId, u: owner.id }, team.ADMIN.token), false, 'OWNER', 'ADMIN demotes the OWNER');
+    expectAllowed(
+      await gql('mutation($o:ID!){ inviteMember(organizationId:$o, email:"boss@example.com", role:OWNER){ token } }', { o: orgId }, team.ADMIN.token),
+      false,
+      'OWNER',
+      'ADMIN invites an OWNER',
+    );
+    expectAllowed(
+      await gql('mutation($o:ID!,$u:ID!){ changeMemberRole(organizationId:$o, userId:$u, role:VIEWER){ role } }', { o: orgId, u: owner.id }, team.ADMIN.token),
+      false,
+      'OWNER',
+      'ADMIN demotes the OWNER',
+    );
     expectAllowed(await gql('mutation($id:ID!){ deleteOrganization(id:$id) }', { id: orgId }, team.ADMIN.token), false, 'OWNER', 'ADMIN deletes');
     // At least one OWNER remains.
     expect(errorCode(await gql('mutation($o:ID!,$u:ID!){ changeMemberRole(organizationId:$o, userId:$u, role:ADMIN){ role } }', { o: orgId, u: owner.id }, owner.token))).toBe('CONFLICT');
@@ -137,7 +167,8 @@ describe.each<DbKind>(['sqlite', 'postgres'])('teams on %s', (db) => {
     expect(errorCode(await gql('mutation($o:ID){ createApiKey(organizationId:$o, name:"up", role:ADMIN){ key } }', { o: orgId }, team.DEVELOPER.token))).toBe('BAD_USER_INPUT');
     // An expired key is refused.
     const inAnHour = new Date(Date.now() + shiftMs + 3600_000).toISOString();
-    const expiring = (await gqlOk(app, 'mutation($o:ID,$e:DateTimeISO){ createApiKey(organizationId:$o, name:"short", expiresAt:$e){ key } }', { o: orgId, e: inAnHour }, team.DEVELOPER.token)).createApiKey.key;
+    const expiring = (await gqlOk(app, 'mutation($o:ID,$e:DateTimeISO){ createApiKey(organizationId:$o, name:"short", expiresAt:$e){ key } }', { o: orgId, e: inAnHour }, team.DEVELOPER.token))
+      .createApiKey.key;
     expect((await gqlOk(app, '{ me { id } }', {}, expiring)).me.id).toBe(team.DEVELOPER.id);
     shiftMs += 2 * 3600_000;
     expect(errorCode(await gql('{ me { id } }', {}, expiring))).toBe('UNAUTHENTICATED');
@@ -200,7 +231,14 @@ describe.each<DbKind>(['sqlite', 'postgres'])('teams on %s', (db) => {
     const key = (await gqlOk(app, 'mutation($o:ID){ createApiKey(organizationId:$o, name:"ops", role:DEVELOPER){ key apiKey { id } } }', { o: orgId }, owner.token)).createApiKey;
     await gqlOk(app, 'mutation($id:ID!){ regenerateDeviceKey(id:$id){ id } }', { id: d.id }, key.key);
     await gqlOk(app, 'mutation($id:ID!){ deleteDevice(id:$id) }', { id: d.id }, admin.token);
-    const log = (await gqlOk(app, 'query($o:ID!,$t:String){ auditLog(organizationId:$o, filter:{ targetId:$t }){ nodes { action actorType actorUserId actorApiKeyId actorLabel remoteAddress targetType targetLabel changes } } }', { o: orgId, t: d.id }, owner.token)).auditLog.nodes;
+    const log = (
+      await gqlOk(
+        app,
+        'query($o:ID!,$t:String){ auditLog(organizationId:$o, filter:{ targetId:$t }){ nodes { action actorType actorUserId actorApiKeyId actorLabel remoteAddress targetType targetLabel changes } } }',
+        { o: orgId, t: d.id },
+        owner.token,
+      )
+    ).auditLog.nodes;
     expect(log.map((e: any) => e.action)).toEqual(['DEVICE_DELETED', 'DEVICE_KEY_REGENERATED', 'DEVICE_UPDATED', 'DEVICE_BLOCKED', 'DEVICE_CREATED']);
     expect(log[0]).toMatchObject({ actorType: 'USER', actorUserId: admin.id, actorLabel: admin.email, targetType: 'DEVICE' });
     expect(log[1]).toMatchObject({ actorType: 'API_KEY', actorUserId: owner.id, actorApiKeyId: key.apiKey.id });
@@ -215,20 +253,41 @@ describe.each<DbKind>(['sqlite', 'postgres'])('teams on %s', (db) => {
     await gqlOk(app, 'mutation($o:ID!,$u:ID!){ changeMemberRole(organizationId:$o, userId:$u, role:DEVELOPER){ role } }', { o: orgId, u: team.VIEWER.id }, admin.token);
     await gqlOk(app, 'mutation($o:ID!,$u:ID!){ changeMemberRole(organizationId:$o, userId:$u, role:VIEWER){ role } }', { o: orgId, u: team.VIEWER.id }, admin.token);
     await gqlOk(app, 'mutation($id:ID!){ revokeApiKey(id:$id){ id } }', { id: key.apiKey.id }, admin.token);
-    const certLog = (await gqlOk(app, 'query($o:ID!,$t:String){ auditLog(organizationId:$o, filter:{ targetId:$t }){ nodes { action changes } } }', { o: orgId, t: cert.id }, admin.token)).auditLog.nodes;
+    const certLog = (await gqlOk(app, 'query($o:ID!,$t:String){ auditLog(organizationId:$o, filter:{ targetId:$t }){ nodes { action changes } } }', { o: orgId, t: cert.id }, admin.token)).auditLog
+      .nodes;
     expect(certLog.map((e: any) => e.action)).toEqual(['CERTIFICATE_REVOKED', 'CERTIFICATE_BOUND', 'CERTIFICATE_ISSUED']);
     expect(certLog[0].changes).toEqual({ reason: 'lost' });
     // The whole trail has every kind of change made in this suite, and never a secret.
     const all: any[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: any = (await gqlOk(app, 'query($o:ID!,$a:String){ auditLog(organizationId:$o, first:100, after:$a){ nodes { action actorUserId changes targetLabel } pageInfo { hasNextPage endCursor } } }', { o: orgId, a: after }, owner.token)).auditLog;
+      const page: any = (
+        await gqlOk(
+          app,
+          'query($o:ID!,$a:String){ auditLog(organizationId:$o, first:100, after:$a){ nodes { action actorUserId changes targetLabel } pageInfo { hasNextPage endCursor } } }',
+          { o: orgId, a: after },
+          owner.token,
+        )
+      ).auditLog;
       all.push(...page.nodes);
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;
     }
     const actions = new Set(all.map((e) => e.action));
-    const expected = ['ORGANIZATION_CREATED', 'ORGANIZATION_RENAMED', 'MEMBER_INVITED', 'MEMBER_JOINED', 'MEMBER_ROLE_CHANGED', 'MEMBER_REMOVED', 'DEVICE_CREATED', 'DEVICE_UPDATED', 'DEVICE_BLOCKED', 'DEVICE_DELETED', 'DEVICE_KEY_REGENERATED', 'DEVICE_KICKED'];
+    const expected = [
+      'ORGANIZATION_CREATED',
+      'ORGANIZATION_RENAMED',
+      'MEMBER_INVITED',
+      'MEMBER_JOINED',
+      'MEMBER_ROLE_CHANGED',
+      'MEMBER_REMOVED',
+      'DEVICE_CREATED',
+      'DEVICE_UPDATED',
+      'DEVICE_BLOCKED',
+      'DEVICE_DELETED',
+      'DEVICE_KEY_REGENERATED',
+      'DEVICE_KICKED',
+    ];
     expected.push('CERTIFICATE_ISSUED', 'CERTIFICATE_BOUND', 'CERTIFICATE_REVOKED', 'CERTIFICATE_BUNDLE_DOWNLOADED', 'API_KEY_CREATED', 'API_KEY_REVOKED', 'COMMAND_SENT', 'TEST_CLIENT_STARTED');
     for (const a of expected.filter((x) => x !== 'ORGANIZATION_RENAMED')) {
       expect([a, actions.has(a)]).toEqual([a, true]);
@@ -242,7 +301,8 @@ describe.each<DbKind>(['sqlite', 'postgres'])('teams on %s', (db) => {
     const days = app.config.mqtt.connectionLogRetention.maxAgeDays;
     await app.services.ds.query(`UPDATE audit_logs SET time = time - ${(days + 1) * 86_400_000} WHERE action = 'ORGANIZATION_CREATED'`);
     expect(await app.services.audit.enforceRetention()).toBeGreaterThanOrEqual(1);
-    const left = (await gqlOk(app, 'query($o:ID!){ auditLog(organizationId:$o, first:100, filter:{ actions:[ORGANIZATION_CREATED, DEVICE_CREATED] }){ nodes { action } } }', { o: orgId }, owner.token)).auditLog.nodes;
+    const left = (await gqlOk(app, 'query($o:ID!){ auditLog(organizationId:$o, first:100, filter:{ actions:[ORGANIZATION_CREATED, DEVICE_CREATED] }){ nodes { action } } }', { o: orgId }, owner.token))
+      .auditLog.nodes;
     expect(left.length).toBeGreaterThan(0);
     expect(left.every((e: any) => e.action === 'DEVICE_CREATED')).toBe(true);
   });

@@ -1,4 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+
 import { errorCode, signUp, startTestApp, type TestApp } from './support/app';
 import { nextEvent } from './support/events';
 import { subscribe } from './support/ws';
@@ -10,14 +11,11 @@ interface Device {
   key: string | null;
 }
 
-const SESSION = 'id state transport error tookOverOnlineDevice droppedCount device { id name } subscriptions { topicFilter qos } reported { id topic payload json qos retain } received { id topic payload json }';
+const SESSION =
+  'id state transport error tookOverOnlineDevice droppedCount device { id name } subscriptions { topicFilter qos } reported { id topic payload json qos retain } received { id topic payload json }';
 
 async function createDevice(app: TestApp, token: string, name: string, authType = 'TOKEN'): Promise<Device> {
-  const r = await app.gql(
-    'mutation($i:CreateDeviceInput!){ createDevice(input:$i){ id deviceNumber username credentials { deviceKey } } }',
-    { i: { name, authType } },
-    token,
-  );
+  const r = await app.gql('mutation($i:CreateDeviceInput!){ createDevice(input:$i){ id deviceNumber username credentials { deviceKey } } }', { i: { name, authType } }, token);
   if (!r.data) throw new Error(JSON.stringify(r.errors));
   const d = r.data.createDevice;
   return { id: d.id, deviceNumber: d.deviceNumber, username: d.username, key: d.credentials.deviceKey };
@@ -131,7 +129,11 @@ describe('server-side MQTT test client', () => {
     const properties = { contentType: 'application/json', responseTopic: 'props/reply', correlationData: Buffer.from('c-1').toString('base64'), userProperties: [{ key: 'k', value: 'v' }] };
     const arrived = new Promise<any>((resolve) => device.once('message', (_t, _p, packet) => resolve(packet.properties)));
     const PROPS = 'properties { contentType responseTopic correlationData userProperties { key value } }';
-    const r = await app.gql(`mutation($s:ID!,$p:MessagePropertiesInput){ testClientPublish(sessionId:$s, topic:"props/cmd", payload:"{}", qos:1, properties:$p){ ${PROPS} } }`, { s: s.id, p: properties }, user.token);
+    const r = await app.gql(
+      `mutation($s:ID!,$p:MessagePropertiesInput){ testClientPublish(sessionId:$s, topic:"props/cmd", payload:"{}", qos:1, properties:$p){ ${PROPS} } }`,
+      { s: s.id, p: properties },
+      user.token,
+    );
     expect(r.data.testClientPublish.properties).toEqual(properties);
     const got = await arrived;
     expect(got).toMatchObject({ contentType: 'application/json', responseTopic: 'props/reply', userProperties: { k: 'v' } });
@@ -365,5 +367,4 @@ describe('server-side MQTT test client', () => {
     app = await startTestApp();
     user = await signUp(app);
   });
-
 });

@@ -1,9 +1,10 @@
 // Bundles GraphiQL (page, CSS, codicon font, Monaco workers) from node_modules into dist/graphiql with esbuild.
 // Run by `npm run build`; the server serves the result at GET /graphql (browsers) and /graphiql/*.
-import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'graphiql');

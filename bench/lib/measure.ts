@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+
 import { processCpuMicros, processRssBytes, sleep } from './procs.js';
 
 /** Milliseconds on a monotonic clock shared by every measurement of this process. */

@@ -112,7 +112,10 @@ const boolean = (key: string, v: string): boolean => {
   throw new Error(`--${key} must be true or false, got "${v}"`);
 };
 function names<T extends string>(key: string, v: string, allowed: readonly T[]): T[] {
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const s of list) if (!(allowed as readonly string[]).includes(s)) throw new Error(`--${key}: unknown "${s}" (one of ${allowed.join(', ')})`);
   return list as T[];
 }
@@ -149,39 +152,93 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: strin
   const o = defaults(quick, root);
   for (const [key, v] of given) {
     switch (key) {
-      case 'servers': o.servers = names(key, v, SERVER_NAMES); break;
-      case 'scenarios': o.scenarios = names(key, v, SCENARIOS); break;
-      case 'tp-seconds': o.throughput.seconds = positiveInt(key, v); break;
-      case 'tp-max-messages': o.throughput.maxMessages = positiveInt(key, v); break;
-      case 'tp-window': o.throughput.window = positiveInt(key, v); break;
-      case 'tp-publishers': o.throughput.publishers = intList(key, v); break;
-      case 'tp-payloads': o.throughput.payloadBytes = intList(key, v); break;
-      case 'tp-qos': o.throughput.qos = qosList(key, v); break;
-      case 'fanin-devices': o.fanin.devices = positiveInt(key, v); break;
-      case 'fanin-rates': o.fanin.rates = intList(key, v); break;
-      case 'fanin-seconds': o.fanin.seconds = positiveInt(key, v); break;
-      case 'fanin-p99-ms': o.fanin.p99LimitMs = positiveInt(key, v); break;
-      case 'fanin-qos': o.fanin.qos = qosList(key, v)[0]; break;
-      case 'storm-devices': o.storm.devices = positiveInt(key, v); break;
-      case 'storm-concurrency': o.storm.concurrency = positiveInt(key, v); break;
-      case 'storm-tls': o.storm.tls = boolean(key, v); break;
-      case 'gql-seconds': o.graphql.seconds = positiveInt(key, v); break;
-      case 'gql-connections': o.graphql.connections = positiveInt(key, v); break;
-      case 'fanout-clients': o.graphql.fanoutClients = positiveInt(key, v); break;
-      case 'fanout-events': o.graphql.fanoutEvents = positiveInt(key, v); break;
-      case 'gql-baseline': o.graphql.baseline = v || null; break;
-      case 'fleet-rounds': o.fleetCost.rounds = positiveInt(key, v); break;
-      case 'fleet-publishers': o.fleetCost.publishers = positiveInt(key, v); break;
-      case 'fleet-payload': o.fleetCost.payloadBytes = positiveInt(key, v); break;
-      case 'fleet-qos': o.fleetCost.qos = qosList(key, v); break;
+      case 'servers':
+        o.servers = names(key, v, SERVER_NAMES);
+        break;
+      case 'scenarios':
+        o.scenarios = names(key, v, SCENARIOS);
+        break;
+      case 'tp-seconds':
+        o.throughput.seconds = positiveInt(key, v);
+        break;
+      case 'tp-max-messages':
+        o.throughput.maxMessages = positiveInt(key, v);
+        break;
+      case 'tp-window':
+        o.throughput.window = positiveInt(key, v);
+        break;
+      case 'tp-publishers':
+        o.throughput.publishers = intList(key, v);
+        break;
+      case 'tp-payloads':
+        o.throughput.payloadBytes = intList(key, v);
+        break;
+      case 'tp-qos':
+        o.throughput.qos = qosList(key, v);
+        break;
+      case 'fanin-devices':
+        o.fanin.devices = positiveInt(key, v);
+        break;
+      case 'fanin-rates':
+        o.fanin.rates = intList(key, v);
+        break;
+      case 'fanin-seconds':
+        o.fanin.seconds = positiveInt(key, v);
+        break;
+      case 'fanin-p99-ms':
+        o.fanin.p99LimitMs = positiveInt(key, v);
+        break;
+      case 'fanin-qos':
+        o.fanin.qos = qosList(key, v)[0];
+        break;
+      case 'storm-devices':
+        o.storm.devices = positiveInt(key, v);
+        break;
+      case 'storm-concurrency':
+        o.storm.concurrency = positiveInt(key, v);
+        break;
+      case 'storm-tls':
+        o.storm.tls = boolean(key, v);
+        break;
+      case 'gql-seconds':
+        o.graphql.seconds = positiveInt(key, v);
+        break;
+      case 'gql-connections':
+        o.graphql.connections = positiveInt(key, v);
+        break;
+      case 'fanout-clients':
+        o.graphql.fanoutClients = positiveInt(key, v);
+        break;
+      case 'fanout-events':
+        o.graphql.fanoutEvents = positiveInt(key, v);
+        break;
+      case 'gql-baseline':
+        o.graphql.baseline = v || null;
+        break;
+      case 'fleet-rounds':
+        o.fleetCost.rounds = positiveInt(key, v);
+        break;
+      case 'fleet-publishers':
+        o.fleetCost.publishers = positiveInt(key, v);
+        break;
+      case 'fleet-payload':
+        o.fleetCost.payloadBytes = positiveInt(key, v);
+        break;
+      case 'fleet-qos':
+        o.fleetCost.qos = qosList(key, v);
+        break;
       case 'portico-env':
         o.porticoEnv = envPairs(key, v);
         break;
       case 'fanin-variant-env':
         o.fanin.porticoVariantEnv = /^(none|off|false)$/i.test(v) ? null : envPairs(key, v);
         break;
-      case 'portico-node-args': o.porticoNodeArgs = v.split(' ').filter(Boolean); break;
-      case 'out': o.outDir = path.resolve(v); break;
+      case 'portico-node-args':
+        o.porticoNodeArgs = v.split(' ').filter(Boolean);
+        break;
+      case 'out':
+        o.outDir = path.resolve(v);
+        break;
       default:
         throw new Error(`unknown option --${key}\n${USAGE}`);
     }

@@ -1,8 +1,8 @@
 import type { FaninResult, FaninStep } from '../scenarios/fanin.js';
 import { type FleetCostResult, fleetCostSummary } from '../scenarios/fleet-cost.js';
+import type { FloorResult } from '../scenarios/floor.js';
 import type { DevicesQueryResult, FanoutResult } from '../scenarios/graphql.js';
 import type { StormResult } from '../scenarios/storm.js';
-import type { FloorResult } from '../scenarios/floor.js';
 import type { ThroughputResult } from '../scenarios/throughput.js';
 import type { BenchOptions } from './options.js';
 import { ratio } from './stats.js';
@@ -35,8 +35,23 @@ export interface BenchResults {
 }
 
 export interface Ratios {
-  throughput: Array<{ qos: number; publishers: number; payloadBytes: number; msgsPerSecVsMosquitto: number | null; msgsPerSecVsAedes: number | null; cpuPerMsgVsMosquitto: number | null; cpuPerMsgVsAedes: number | null }>;
-  storm: { connectsPerSecVsMosquitto: number | null; connectsPerSecVsAedes: number | null; memPerConnVsMosquitto: number | null; memPerConnVsAedes: number | null; tlsConnectsPerSecVsMosquitto?: number | null; tlsCpuPerConnectVsMosquitto?: number | null };
+  throughput: Array<{
+    qos: number;
+    publishers: number;
+    payloadBytes: number;
+    msgsPerSecVsMosquitto: number | null;
+    msgsPerSecVsAedes: number | null;
+    cpuPerMsgVsMosquitto: number | null;
+    cpuPerMsgVsAedes: number | null;
+  }>;
+  storm: {
+    connectsPerSecVsMosquitto: number | null;
+    connectsPerSecVsAedes: number | null;
+    memPerConnVsMosquitto: number | null;
+    memPerConnVsAedes: number | null;
+    tlsConnectsPerSecVsMosquitto?: number | null;
+    tlsCpuPerConnectVsMosquitto?: number | null;
+  };
   fanin: { maxSustainedVsMosquitto: number | null; maxSustainedVsAedes: number | null };
 }
 
@@ -77,7 +92,8 @@ export function computeRatios(r: Pick<BenchResults, 'throughput' | 'storm' | 'fa
   };
 }
 
-const num = (v: number | null | undefined, digits = 0): string => (v == null || !Number.isFinite(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const num = (v: number | null | undefined, digits = 0): string =>
+  v == null || !Number.isFinite(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const x = (v: number | null | undefined): string => (v == null ? '–' : `${v.toFixed(2)}×`);
 const ms = (v: number | undefined): string => (v == null || !Number.isFinite(v) ? '–' : v < 10 ? v.toFixed(1) : v.toFixed(0));
 
@@ -109,7 +125,11 @@ export function markdown(r: BenchResults): string {
       const row = [String(c.qos), String(c.publishers), `${c.payloadBytes} B`];
       for (const n of present) {
         const t = r.throughput.find((u) => u.server === n && u.qos === c.qos && u.publishers === c.publishers && u.payloadBytes === c.payloadBytes);
-        row.push(t ? `${num(t.msgsPerSec)}${bound(t.benchCoreShare)} (${num(t.serverCpuMicrosPerMsg, 1)})${t.received < t.sent ? ` lost ${t.sent - t.received}` : ''}${t.stored !== undefined && t.stored < t.sent ? ` stored ${t.stored}/${t.sent}` : ''}` : '–');
+        row.push(
+          t
+            ? `${num(t.msgsPerSec)}${bound(t.benchCoreShare)} (${num(t.serverCpuMicrosPerMsg, 1)})${t.received < t.sent ? ` lost ${t.sent - t.received}` : ''}${t.stored !== undefined && t.stored < t.sent ? ` stored ${t.stored}/${t.sent}` : ''}`
+            : '–',
+        );
       }
       if (present.includes('portico')) {
         const q = r.ratios.throughput.find((u) => u.qos === c.qos && u.publishers === c.publishers && u.payloadBytes === c.payloadBytes);
@@ -146,7 +166,13 @@ export function markdown(r: BenchResults): string {
     for (const rate of rates) {
       const row = [num(rate)];
       const stored = (s: FaninStep | undefined) => (s ? `${s.stored === s.sent ? 'all' : `${num(s.stored)}/${num(s.sent)}`}` : '–');
-      for (const n of present) row.push(cell(main(n)?.steps.find((s) => s.targetRate === rate), 'mqtt'));
+      for (const n of present)
+        row.push(
+          cell(
+            main(n)?.steps.find((s) => s.targetRate === rate),
+            'mqtt',
+          ),
+        );
       if (present.includes('portico')) {
         const s = main('portico')?.steps.find((u) => u.targetRate === rate);
         row.push(cell(s, 'graphql'), stored(s));
@@ -158,26 +184,43 @@ export function markdown(r: BenchResults): string {
       lines.push(`| ${row.join(' | ')} |`);
     }
     if (r.fanin.some((f) => f.steps.some((st) => st.firstAttempt))) lines.push('', '† second attempt: the first one at this rate was not sustained (see JSON); a rate is measured at most twice.');
-    lines.push('', `Highest rate sustained (p99 < ${r.options.fanin.p99LimitMs} ms, all delivered${present.includes('portico') ? ', Portico: via GraphQL and all stored' : ''}): ` + [...present.map((n) => `${label(n)} ${num(main(n)?.maxSustainedRate ?? null)}`), ...variants.map((v) => `Portico with ${v.variant} ${num(v.maxSustainedRate)}`)].join(', ') + ' msg/s (– = not even the lowest rate).');
+    lines.push(
+      '',
+      `Highest rate sustained (p99 < ${r.options.fanin.p99LimitMs} ms, all delivered${present.includes('portico') ? ', Portico: via GraphQL and all stored' : ''}): ` +
+        [...present.map((n) => `${label(n)} ${num(main(n)?.maxSustainedRate ?? null)}`), ...variants.map((v) => `Portico with ${v.variant} ${num(v.maxSustainedRate)}`)].join(', ') +
+        ' msg/s (– = not even the lowest rate).',
+    );
   }
   if (r.storm.length) {
     lines.push('', `## 3. Connect storm (${num(r.options.storm.devices)} devices, ${r.options.storm.concurrency} connecting at a time)`, '');
     lines.push('| server | auth | TLS | connected | connects/s | RSS per connection | server CPU-µs per connect |', '| --- | --- | --- | --- | --- | --- | --- |');
     for (const s of r.storm) {
-      lines.push(`| ${label(s.server)} | ${s.authenticated ? 'token' : 'none'} | ${s.tls ? 'yes' : 'no'} | ${num(s.connected)}/${num(s.devices)} | ${num(s.connectsPerSec)}${bound(s.benchCoreShare)} | ${num(s.rssBytesPerConnection / 1024, 1)} KiB | ${num(s.serverCpuMicrosPerConnect)} |`);
+      lines.push(
+        `| ${label(s.server)} | ${s.authenticated ? 'token' : 'none'} | ${s.tls ? 'yes' : 'no'} | ${num(s.connected)}/${num(s.devices)} | ${num(s.connectsPerSec)}${bound(s.benchCoreShare)} | ${num(s.rssBytesPerConnection / 1024, 1)} KiB | ${num(s.serverCpuMicrosPerConnect)} |`,
+      );
     }
     if (r.storm.some((s) => s.benchCoreShare >= CLIENT_BOUND)) lines.push('', CLIENT_BOUND_NOTE);
     if (r.storm.some((s) => s.tls)) lines.push('', 'The TLS storm runs right after the plain one on the same process, so its RSS growth is measured on an already grown heap.');
     const q = r.ratios.storm;
-    if (present.includes('portico')) lines.push('', `Portico (plain) ÷ Mosquitto: connects/s ${x(q.connectsPerSecVsMosquitto)}, memory per connection ${x(q.memPerConnVsMosquitto)}; ÷ aedes: ${x(q.connectsPerSecVsAedes)}, ${x(q.memPerConnVsAedes)}.`);
-    if (present.includes('portico') && q.tlsConnectsPerSecVsMosquitto != null) lines.push('', `Portico TLS ÷ Mosquitto TLS (both P-256 server certificates): connects/s ${x(q.tlsConnectsPerSecVsMosquitto)}, server CPU per connect ${x(q.tlsCpuPerConnectVsMosquitto ?? null)}.`);
+    if (present.includes('portico'))
+      lines.push(
+        '',
+        `Portico (plain) ÷ Mosquitto: connects/s ${x(q.connectsPerSecVsMosquitto)}, memory per connection ${x(q.memPerConnVsMosquitto)}; ÷ aedes: ${x(q.connectsPerSecVsAedes)}, ${x(q.memPerConnVsAedes)}.`,
+      );
+    if (present.includes('portico') && q.tlsConnectsPerSecVsMosquitto != null)
+      lines.push(
+        '',
+        `Portico TLS ÷ Mosquitto TLS (both P-256 server certificates): connects/s ${x(q.tlsConnectsPerSecVsMosquitto)}, server CPU per connect ${x(q.tlsCpuPerConnectVsMosquitto ?? null)}.`,
+      );
   }
   const g = r.graphql;
   if (g.devicesQuery || g.fanout || g.baseline) {
     lines.push('', '## 4. GraphQL (Portico)', '');
     if (g.devicesQuery) {
       const d = g.devicesQuery;
-      lines.push(`- \`devices(first: 50) { nodes { id name credentials { deviceKey } lastConnectedAt } }\`: **${num(d.requestsPerSec)} requests/s** (autocannon, ${d.connections} connections, ${d.seconds} s), latency p50 ${d.latencyMs.p50} ms / p99 ${d.latencyMs.p99} ms, ${num(d.serverCpuMicrosPerRequest)} server CPU-µs per request, non-2xx ${d.non2xx}, errors ${d.errors}.`);
+      lines.push(
+        `- \`devices(first: 50) { nodes { id name credentials { deviceKey } lastConnectedAt } }\`: **${num(d.requestsPerSec)} requests/s** (autocannon, ${d.connections} connections, ${d.seconds} s), latency p50 ${d.latencyMs.p50} ms / p99 ${d.latencyMs.p99} ms, ${num(d.serverCpuMicrosPerRequest)} server CPU-µs per request, non-2xx ${d.non2xx}, errors ${d.errors}.`,
+      );
     }
     if (g.baseline) {
       const b = g.baseline;
@@ -189,7 +232,9 @@ export function markdown(r: BenchResults): string {
     }
     if (g.fanout) {
       const f = g.fanout;
-      lines.push(`- Subscription fan-out: one device event → ${num(f.subscribed)} graphql-ws clients: all delivered after **${ms(f.allDeliveredMs.p50)} ms** (p50 of ${f.events} events, max ${ms(f.allDeliveredMs.max)} ms); per client p50 ${ms(f.perClientMs.p50)} / p99 ${ms(f.perClientMs.p99)} ms; missing ${f.missing}.`);
+      lines.push(
+        `- Subscription fan-out: one device event → ${num(f.subscribed)} graphql-ws clients: all delivered after **${ms(f.allDeliveredMs.p50)} ms** (p50 of ${f.events} events, max ${ms(f.allDeliveredMs.max)} ms); per client p50 ${ms(f.perClientMs.p50)} / p99 ${ms(f.perClientMs.p99)} ms; missing ${f.missing}.`,
+      );
     }
   }
   if (r.fleetCost?.length) {
@@ -199,7 +244,9 @@ export function markdown(r: BenchResults): string {
     for (const c of r.fleetCost) {
       const s = fleetCostSummary(c);
       const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)];
-      lines.push(`| ${c.qos} | ${c.publishers} | ${c.payloadBytes} B | ${num(med(c.withMsgsPerSec))} (${num(s.withCpu, 1)}) | ${num(med(c.withoutMsgsPerSec))} (${num(s.withoutCpu, 1)}) | ${num(s.extraMicros, 1)} µs (${s.extraPercent >= 0 ? '+' : ''}${num(s.extraPercent, 1)} %)${c.allStored ? '' : ' – not all stored'} |`);
+      lines.push(
+        `| ${c.qos} | ${c.publishers} | ${c.payloadBytes} B | ${num(med(c.withMsgsPerSec))} (${num(s.withCpu, 1)}) | ${num(med(c.withoutMsgsPerSec))} (${num(s.withoutCpu, 1)}) | ${num(s.extraMicros, 1)} µs (${s.extraPercent >= 0 ? '+' : ''}${num(s.extraPercent, 1)} %)${c.allStored ? '' : ' – not all stored'} |`,
+      );
     }
     lines.push('', 'Without = `PORTICO_LATEST_TOPICS_PER_DEVICE=0 PORTICO_FLEET_TRACKING=false` (no latest values, no last seen times or counters); every device publishes on a topic of its own.');
   }
@@ -217,16 +264,18 @@ export function markdown(r: BenchResults): string {
  */
 function floorTable(r: BenchResults): string[] {
   const lines = [
-    '**Physical floor** (same run): bare aedes CPU per message + one prepared INSERT per message into Portico\'s own SQLite file (its device_events table and indexes, WAL, synchronous=NORMAL, 500 rows per transaction, rows spread over the cell\'s devices).',
+    "**Physical floor** (same run): bare aedes CPU per message + one prepared INSERT per message into Portico's own SQLite file (its device_events table and indexes, WAL, synchronous=NORMAL, 500 rows per transaction, rows spread over the cell's devices).",
     '',
     '| QoS | devices → 1 | payload | append CPU-µs/row | bare aedes CPU-µs/msg | floor CPU-µs/msg | Portico CPU-µs/msg | Portico ÷ floor |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const p of r.throughput.filter((t) => t.server === 'portico')) {
-    const f = r.floor?.find((x) => x.publishers === p.publishers && x.payloadBytes === p.payloadBytes);
+    const f = r.floor?.find((c) => c.publishers === p.publishers && c.payloadBytes === p.payloadBytes);
     const a = r.throughput.find((t) => t.server === 'aedes' && t.qos === p.qos && t.publishers === p.publishers && t.payloadBytes === p.payloadBytes);
     const floor = f && a ? f.cpuMicrosPerRow + a.serverCpuMicrosPerMsg : null;
-    lines.push(`| ${p.qos} | ${p.publishers} | ${p.payloadBytes} B | ${num(f?.cpuMicrosPerRow, 1)} | ${num(a?.serverCpuMicrosPerMsg, 1)} | ${num(floor, 1)} | ${num(p.serverCpuMicrosPerMsg, 1)} | ${x(ratio(p.serverCpuMicrosPerMsg, floor))} |`);
+    lines.push(
+      `| ${p.qos} | ${p.publishers} | ${p.payloadBytes} B | ${num(f?.cpuMicrosPerRow, 1)} | ${num(a?.serverCpuMicrosPerMsg, 1)} | ${num(floor, 1)} | ${num(p.serverCpuMicrosPerMsg, 1)} | ${x(ratio(p.serverCpuMicrosPerMsg, floor))} |`,
+    );
   }
   return lines;
 }

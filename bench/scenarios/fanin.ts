@@ -1,11 +1,12 @@
-import * as mqttPacket from 'mqtt-packet';
 import type { Client } from 'graphql-ws';
+import * as mqttPacket from 'mqtt-packet';
+
 import { connected, wsClient } from '../lib/graphql.js';
-import type { BenchOptions } from '../lib/options.js';
 import { CpuMeter, log, now, waitFor, waitIdle } from '../lib/measure.js';
 import { pool, type RawMqttClient } from '../lib/mqtt-raw.js';
+import type { BenchOptions } from '../lib/options.js';
 import { sleep } from '../lib/procs.js';
-import { type Summary, summarize } from '../lib/stats.js';
+import { summarize, type Summary } from '../lib/stats.js';
 import type { PorticoTarget } from '../servers/portico.js';
 import type { Target } from '../servers/target.js';
 import { connectDevice } from './throughput.js';
@@ -142,11 +143,7 @@ export async function runFanin(target: Target, o: BenchOptions['fanin']): Promis
       const gqlSummary = portico ? summarize(gqlLat) : undefined;
       const offeredRate = (sent / sendMs) * 1000;
       const deciding = gqlSummary ?? mqttSummary;
-      const sustained =
-        offeredRate >= rate * 0.95 &&
-        mqttLat.length >= sent &&
-        (!portico || (gqlLat.length >= sent && stored === sent)) &&
-        deciding.p99 < o.p99LimitMs;
+      const sustained = offeredRate >= rate * 0.95 && mqttLat.length >= sent && (!portico || (gqlLat.length >= sent && stored === sent)) && deciding.p99 < o.p99LimitMs;
       const step: FaninStep = {
         server: target.name,
         targetRate: rate,

@@ -1,5 +1,5 @@
-import type { BenchOptions } from '../lib/options.js';
 import { log } from '../lib/measure.js';
+import type { BenchOptions } from '../lib/options.js';
 import { startPortico } from '../servers/portico.js';
 import { runThroughput, type ThroughputResult } from './throughput.js';
 
@@ -53,7 +53,8 @@ export async function runFleetCost(root: string, o: BenchOptions): Promise<Fleet
       for (const t of results) {
         const key = `${t.qos}/${t.publishers}/${t.payloadBytes}`;
         let cell = cells.get(key);
-        if (!cell) cells.set(key, (cell = { qos: t.qos, publishers: t.publishers, payloadBytes: t.payloadBytes, withCpu: [], withoutCpu: [], withMsgsPerSec: [], withoutMsgsPerSec: [], allStored: true }));
+        if (!cell)
+          cells.set(key, (cell = { qos: t.qos, publishers: t.publishers, payloadBytes: t.payloadBytes, withCpu: [], withoutCpu: [], withMsgsPerSec: [], withoutMsgsPerSec: [], allStored: true }));
         cell[variant === 'with' ? 'withCpu' : 'withoutCpu'].push(t.serverCpuMicrosPerMsg);
         cell[variant === 'with' ? 'withMsgsPerSec' : 'withoutMsgsPerSec'].push(t.msgsPerSec);
         cell.allStored &&= t.stored === t.sent && t.received === t.sent;
@@ -63,7 +64,9 @@ export async function runFleetCost(root: string, o: BenchOptions): Promise<Fleet
   const out = [...cells.values()];
   for (const c of out) {
     const s = fleetCostSummary(c);
-    log(`  fleet cost QoS ${c.qos} ${c.publishers}→1 ${c.payloadBytes} B: ${s.withCpu.toFixed(1)} vs ${s.withoutCpu.toFixed(1)} CPU-µs/msg (${s.extraPercent >= 0 ? '+' : ''}${s.extraPercent.toFixed(1)} %)`);
+    log(
+      `  fleet cost QoS ${c.qos} ${c.publishers}→1 ${c.payloadBytes} B: ${s.withCpu.toFixed(1)} vs ${s.withoutCpu.toFixed(1)} CPU-µs/msg (${s.extraPercent >= 0 ? '+' : ''}${s.extraPercent.toFixed(1)} %)`,
+    );
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
+
 import { log } from '../lib/measure.js';
 
 /** The part of better-sqlite3's API used here. */

@@ -1,11 +1,12 @@
 import autocannon from 'autocannon';
 import type { Client } from 'graphql-ws';
+
 import { connected, gql, wsClient } from '../lib/graphql.js';
-import type { BenchOptions } from '../lib/options.js';
 import { CpuMeter, log, now, waitFor, waitIdle } from '../lib/measure.js';
 import { pool } from '../lib/mqtt-raw.js';
+import type { BenchOptions } from '../lib/options.js';
 import { sleep } from '../lib/procs.js';
-import { type Summary, summarize } from '../lib/stats.js';
+import { summarize, type Summary } from '../lib/stats.js';
 import type { PorticoTarget } from '../servers/portico.js';
 import { connectDevice } from './throughput.js';
 
@@ -43,7 +44,8 @@ export interface FanoutResult {
 
 /** `devices(first: 50)` with credentials and last connection (or another query), POSTed by autocannon. */
 export async function runDevicesQuery(target: PorticoTarget, o: BenchOptions['graphql'], query = DEVICES_QUERY): Promise<DevicesQueryResult> {
-  const probe = query === DEVICES_QUERY ? await gql<{ devices: { nodes: Array<{ lastConnectedAt: string | null }> } }>(target.graphqlUrl, DEVICES_QUERY, undefined, target.token) : { devices: { nodes: [] } };
+  const probe =
+    query === DEVICES_QUERY ? await gql<{ devices: { nodes: Array<{ lastConnectedAt: string | null }> } }>(target.graphqlUrl, DEVICES_QUERY, undefined, target.token) : { devices: { nodes: [] } };
   await waitIdle(target.server.pid, 15_000);
   const meter = new CpuMeter(target.server.pid);
   const result = await autocannon({

@@ -1,6 +1,6 @@
-import type { BenchOptions } from '../lib/options.js';
 import { CpuMeter, log, now, rssOf, waitIdle } from '../lib/measure.js';
 import { pool, type RawMqttClient } from '../lib/mqtt-raw.js';
+import type { BenchOptions } from '../lib/options.js';
 import type { Target } from '../servers/target.js';
 import { connectDevice } from './throughput.js';
 

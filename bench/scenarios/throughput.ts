@@ -1,6 +1,6 @@
-import type { BenchOptions } from '../lib/options.js';
 import { CpuMeter, log, now, waitFor, waitIdle } from '../lib/measure.js';
-import { PublishTemplate, pool, RawMqttClient } from '../lib/mqtt-raw.js';
+import { pool, PublishTemplate, RawMqttClient } from '../lib/mqtt-raw.js';
+import type { BenchOptions } from '../lib/options.js';
 import type { PorticoTarget } from '../servers/portico.js';
 import type { DeviceCredentials, Target } from '../servers/target.js';
 

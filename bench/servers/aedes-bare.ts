@@ -3,6 +3,7 @@
  * on a plain `net` server. Prints one JSON ready line: {"ready":true,"mqtt":<port>}.
  */
 import net from 'node:net';
+
 import { Aedes } from 'aedes';
 
 async function main(): Promise<void> {

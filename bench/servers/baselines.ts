@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { packageVersion } from '../lib/env.js';
 import { freePort, makeTempDir, removeTempDir, type Server, startChild, waitForPort } from '../lib/procs.js';
 import { anonymousDevices, type Target } from './target.js';
@@ -31,7 +32,29 @@ export async function startMosquitto(): Promise<Target> {
   // A TLS listener with a P-256 certificate, like Portico's (its platform CA issues P-256 server certificates).
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   const conf = path.join(dir, 'mosquitto.conf');
   fs.writeFileSync(
     conf,

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { gql } from '../lib/graphql.js';
 import { pool } from '../lib/mqtt-raw.js';
 import { makeTempDir, removeTempDir, startChild } from '../lib/procs.js';
@@ -132,7 +133,7 @@ export async function startPortico(root: string, extraEnv: Record<string, string
           const Database = require('better-sqlite3') as new (file: string, opts: { fileMustExist: boolean; timeout: number }) => Sqlite;
           db = new Database(sqlitePath, { fileMustExist: true, timeout: 10_000 });
         }
-        const row = db.prepare("SELECT COUNT(*) AS n FROM device_events WHERE substr(topic, 1, ?) = ?").get(topicPrefix.length, topicPrefix) as { n: number };
+        const row = db.prepare('SELECT COUNT(*) AS n FROM device_events WHERE substr(topic, 1, ?) = ?').get(topicPrefix.length, topicPrefix) as { n: number };
         return row.n;
       },
       stop,

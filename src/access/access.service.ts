@@ -1,6 +1,7 @@
 import { Repeater } from '@graphql-yoga/subscription';
 import { LRUCache } from 'lru-cache';
 import type { DataSource, Repository } from 'typeorm';
+
 import { AppError, isUuid, notFound, type RegistryBus, unauthenticated } from '../common/index.js';
 import { MembershipEntity } from './membership.entity.js';
 import type { Actor, Principal, Scope } from './principal.js';
@@ -147,5 +148,4 @@ export class RequestAccess {
     const actor = this.actor();
     return this.service.decide(actor, organizationId, await this.roleIn(organizationId), permission, what);
   }
-
 }

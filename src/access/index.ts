@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 
-export { AccessService, RequestAccess, forbiddenFor } from './access.service.js';
+export { AccessService, forbiddenFor, RequestAccess } from './access.service.js';
 export { MembershipEntity } from './membership.entity.js';
 export { OrganizationEntity } from './organization.entity.js';
 export type { Actor, Principal, Scope } from './principal.js';

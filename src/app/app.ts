@@ -1,27 +1,41 @@
 import 'reflect-metadata';
+
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { DataSource } from 'typeorm';
-import { browserClientRouter, type ByteSocket, type MessageServerPorts, mqttWebSocketServer, routeMqttUpgrades } from '../mqtt/index.js';
-import type { MqttEndpoints } from '../testclient/index.js';
-import type { Config } from '../config/index.js';
-import { childLogger, type Clock, formatError, isStorageUnavailable, type Logger, systemClock } from '../common/index.js';
-import { openDatabase, readRegistryGeneration } from '../db/index.js';
-import { entities } from './entities.js';
+
 import { certificatesRouter } from '../certificates/index.js';
-import { attachSubscriptions, buildContext, type Callers, costLimitPlugin, graphiqlRouter, type GraphQLContext, InternalErrors, jsonErrorHandler, jsonNotFound, observabilityPlugin } from '../graphql/index.js';
-import { httpClientAddress } from '../security/index.js';
-import { createSchema } from './schema.js';
-import { loadSecrets } from '../secrets/index.js';
-import { bridgeRegistryBus, loadInstanceId, RegistrySync } from '../realtime/index.js';
-import { createServices, type Services } from './services.js';
-import { createLogger, requestIdOf, requestLog } from '../observability/index.js';
+import { childLogger, type Clock, formatError, isStorageUnavailable, type Logger, systemClock } from '../common/index.js';
+import type { Config } from '../config/index.js';
+import { openDatabase, readRegistryGeneration } from '../db/index.js';
+import {
+  attachSubscriptions,
+  buildContext,
+  type Callers,
+  costLimitPlugin,
+  graphiqlRouter,
+  type GraphQLContext,
+  InternalErrors,
+  jsonErrorHandler,
+  jsonNotFound,
+  observabilityPlugin,
+} from '../graphql/index.js';
 import { MqttListener } from '../history/index.js';
+import { browserClientRouter, type ByteSocket, type MessageServerPorts, mqttWebSocketServer, routeMqttUpgrades } from '../mqtt/index.js';
+import { createLogger, requestIdOf, requestLog } from '../observability/index.js';
+import { bridgeRegistryBus, loadInstanceId, RegistrySync } from '../realtime/index.js';
+import { loadSecrets } from '../secrets/index.js';
+import { httpClientAddress } from '../security/index.js';
+import type { MqttEndpoints } from '../testclient/index.js';
+import { entities } from './entities.js';
+import { createSchema } from './schema.js';
+import { createServices, type Services } from './services.js';
 
 export interface AppOptions {
   clock?: Clock;

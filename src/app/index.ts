@@ -1,4 +1,4 @@
 export { type App, type AppOptions, createApp } from './app.js';
-export { createServices, type Services } from './services.js';
 export { entities } from './entities.js';
 export { createSchema, printableSchema } from './schema.js';
+export { createServices, type Services } from './services.js';

@@ -1,4 +1,5 @@
 import { lexicographicSortSchema, printSchema } from 'graphql';
+
 import { printableSchema } from './schema.js';
 
 /** The SDL checked in as schema/schema.graphql. */

@@ -1,23 +1,47 @@
 import 'reflect-metadata';
+
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceLatestResolver, DeviceStatusResolver, LatestValueResolver, RetainedMessageResolver } from '../history/index.js';
-import { DeviceConnectionResolver } from '../mqtt/index.js';
-import { CommandResolver } from '../commands/index.js';
-import { CertificateResolver, DeviceCertificatesResolver } from '../certificates/index.js';
+
 import { AuditResolver } from '../audit/index.js';
+import { CertificateResolver, DeviceCertificatesResolver } from '../certificates/index.js';
+import { CommandResolver } from '../commands/index.js';
 import { DeviceCredentialsResolver } from '../credentials/index.js';
 import { DeviceResolver } from '../devices/index.js';
 import { DeviceFleetResolver, FleetResolver } from '../fleet/index.js';
+import { SubscriptionRoot } from '../graphql/index.js';
+import { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceLatestResolver, DeviceStatusResolver, LatestValueResolver, RetainedMessageResolver } from '../history/index.js';
+import { DeviceConnectionResolver } from '../mqtt/index.js';
 import { MemberResolver, OrganizationResolver } from '../organizations/index.js';
 import { PkiResolver } from '../pki/index.js';
-import { SubscriptionRoot } from '../graphql/index.js';
 import { createAppPubSub } from '../realtime/index.js';
-import type { Services } from './services.js';
 import { TestClientResolver } from '../testclient/index.js';
 import { UserResolver } from '../users/index.js';
+import type { Services } from './services.js';
 
-export const resolverClasses = [UserResolver, DeviceResolver, PkiResolver, CertificateResolver, DeviceCertificatesResolver, TestClientResolver, ConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, DeviceConnectionLogResolver, DeviceLatestResolver, LatestValueResolver, CommandResolver, DeviceCredentialsResolver, OrganizationResolver, MemberResolver, AuditResolver, RetainedMessageResolver, DeviceConnectionResolver, DeviceFleetResolver, FleetResolver] as const;
+export const resolverClasses = [
+  UserResolver,
+  DeviceResolver,
+  PkiResolver,
+  CertificateResolver,
+  DeviceCertificatesResolver,
+  TestClientResolver,
+  ConnectionLogResolver,
+  DeviceEventResolver,
+  DeviceStatusResolver,
+  DeviceConnectionLogResolver,
+  DeviceLatestResolver,
+  LatestValueResolver,
+  CommandResolver,
+  DeviceCredentialsResolver,
+  OrganizationResolver,
+  MemberResolver,
+  AuditResolver,
+  RetainedMessageResolver,
+  DeviceConnectionResolver,
+  DeviceFleetResolver,
+  FleetResolver,
+] as const;
 
 /** Constructs each resolver with the services it needs (no global container): the one place services reach resolvers. */
 function resolverInstances(s: Services): Map<unknown, unknown> {
@@ -64,7 +88,11 @@ export async function createSchema(services: Services): Promise<{ schema: GraphQ
 export function printableSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: resolverClasses,
-    container: { get: () => { throw new Error('schema built without services'); } },
+    container: {
+      get: () => {
+        throw new Error('schema built without services');
+      },
+    },
     validate: false,
     pubSub: createAppPubSub(),
   });

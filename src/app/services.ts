@@ -1,24 +1,25 @@
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config/index.js';
+
 import { AccessService } from '../access/index.js';
 import { AuditService } from '../audit/index.js';
-import { childLogger, type Clock, type Logger, RegistryBus } from '../common/index.js';
-import { OrganizationService } from '../organizations/index.js';
-import { ConnectionLogService, DeviceEventService, LatestValues, RetainedMessages } from '../history/index.js';
-import { DeviceConnections, MessageServer, releaseLostDevices } from '../mqtt/index.js';
-import { type AppPubSub, ClusterRedis, createAppPubSub, InstanceRpc, Membership, newRunId } from '../realtime/index.js';
-import { CommandService } from '../commands/index.js';
 import { CertificateService } from '../certificates/index.js';
+import { CommandService } from '../commands/index.js';
+import { childLogger, type Clock, type Logger, RegistryBus } from '../common/index.js';
+import type { Config } from '../config/index.js';
 import { CredentialService } from '../credentials/index.js';
+import { createReadPool, Reader, StorageHealth, storageProbe } from '../db/index.js';
 import { DeviceService } from '../devices/index.js';
 import { FleetService } from '../fleet/index.js';
+import { ConnectionLogService, DeviceEventService, LatestValues, RetainedMessages } from '../history/index.js';
+import { DeviceConnections, MessageServer, releaseLostDevices } from '../mqtt/index.js';
+import { AppMetrics } from '../observability/index.js';
+import { OrganizationService } from '../organizations/index.js';
 import { PkiService } from '../pki/index.js';
-import { createReadPool, Reader, StorageHealth, storageProbe } from '../db/index.js';
+import { type AppPubSub, ClusterRedis, createAppPubSub, InstanceRpc, Membership, newRunId } from '../realtime/index.js';
+import type { Secrets } from '../secrets/index.js';
 import { type ConnectThrottle, createThrottles, type Throttles } from '../security/index.js';
 import { TestClientRoutes, TestClientService } from '../testclient/index.js';
-import type { Secrets } from '../secrets/index.js';
 import { UserService } from '../users/index.js';
-import { AppMetrics } from '../observability/index.js';
 
 /** Every service of one app instance, wired explicitly (no module-level singletons). */
 export interface Services {
@@ -122,7 +123,22 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const latest = config.mqtt.latestTopicsPerDevice > 0 ? new LatestValues(ds, config.mqtt.latestTopicsPerDevice) : null;
   const deviceEvents = new DeviceEventService(storeOptions, latest);
   const retained = new RetainedMessages(ds, clock, storageLog);
-  const messageServer = new MessageServer({ config: config.mqtt, instanceId, redisUrl: config.redisUrl, ...(cluster ? { cluster } : {}), clock, log: childLogger(log, { component: 'mqtt' }), bus, pubSub, credentials, devices, connectionLog, deviceEvents, connectThrottle, retained });
+  const messageServer = new MessageServer({
+    config: config.mqtt,
+    instanceId,
+    redisUrl: config.redisUrl,
+    ...(cluster ? { cluster } : {}),
+    clock,
+    log: childLogger(log, { component: 'mqtt' }),
+    bus,
+    pubSub,
+    credentials,
+    devices,
+    connectionLog,
+    deviceEvents,
+    connectThrottle,
+    retained,
+  });
   if (cluster) {
     // A surviving instance takes over the devices of a lost one.
     cluster.membership.onLost(releaseLostDevices(devices, connectionLog, pubSub, clock, log));
@@ -130,6 +146,49 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const rpc = new InstanceRpc(pubSub, instanceId, config.scaleOut.routeTimeoutMs, log);
   const deviceConnections = new DeviceConnections(messageServer, rpc, connectionLog, instanceId);
   const commands = new CommandService(devices, messageServer, deviceEvents, pubSub, config.mqtt.maxPayloadBytes, audit, retained);
-  const fleet = new FleetService({ ds, config: config.fleet, retention: { maxAgeDays: config.mqtt.deviceEventRetention.maxAgeDays, intervalMs: config.mqtt.retentionIntervalMs }, clock, log, pubSub, bus, devices, connectionLog });
-  return { fleet, testClientRoutes, cluster, rpc, deviceConnections, retained, access, audit, organizations, metrics, commands, config, instanceId, ds, secrets, clock, log, bus, storageHealth, connectThrottle, throttles, pubSub, users, credentials, devices, pki, certificates, testClients, reader, connectionLog, deviceEvents, messageServer };
+  const fleet = new FleetService({
+    ds,
+    config: config.fleet,
+    retention: { maxAgeDays: config.mqtt.deviceEventRetention.maxAgeDays, intervalMs: config.mqtt.retentionIntervalMs },
+    clock,
+    log,
+    pubSub,
+    bus,
+    devices,
+    connectionLog,
+  });
+  return {
+    fleet,
+    testClientRoutes,
+    cluster,
+    rpc,
+    deviceConnections,
+    retained,
+    access,
+    audit,
+    organizations,
+    metrics,
+    commands,
+    config,
+    instanceId,
+    ds,
+    secrets,
+    clock,
+    log,
+    bus,
+    storageHealth,
+    connectThrottle,
+    throttles,
+    pubSub,
+    users,
+    credentials,
+    devices,
+    pki,
+    certificates,
+    testClients,
+    reader,
+    connectionLog,
+    deviceEvents,
+    messageServer,
+  };
 }

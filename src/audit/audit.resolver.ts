@@ -1,4 +1,5 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Query, Resolver } from 'type-graphql';
+
 import { Permission } from '../access/index.js';
 import { type Connection, ConnectionType, type GraphQLContext, toConnection } from '../graphql/index.js';
 import { AuditAction, AuditEntryEntity } from './audit.entity.js';

@@ -1,8 +1,9 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+
 import type { Scope } from '../access/index.js';
 import { type Clock, keysetPage, type Page, sortableId } from '../common/index.js';
-import { AuditAction, AuditActorType, AuditEntryEntity } from './audit.entity.js';
+import { type AuditAction, AuditActorType, AuditEntryEntity } from './audit.entity.js';
 
 export interface AuditTarget {
   type: 'DEVICE' | 'CERTIFICATE' | 'MEMBER' | 'INVITATION' | 'API_KEY' | 'TOPIC' | 'ORGANIZATION' | 'TEST_CLIENT_SESSION';

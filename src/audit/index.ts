@@ -2,4 +2,4 @@ import 'reflect-metadata';
 
 export { AuditAction, AuditActorType, AuditEntryEntity } from './audit.entity.js';
 export { AuditResolver } from './audit.resolver.js';
-export { AuditService, diff, type AuditTarget } from './audit.service.js';
+export { AuditService, type AuditTarget, diff } from './audit.service.js';

@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
 import { timestampColumn } from '../db/index.js';
 import { KeyAlgorithmEnum } from '../pki/index.js';
 
@@ -64,7 +65,7 @@ export class CertificateEntity {
   @Column({ name: 'revocation_reason', type: 'varchar', length: 200, nullable: true })
   revocationReason!: string | null;
 
-  @Field({ description: 'PEM; the bundle\'s <name>.crt.' })
+  @Field({ description: "PEM; the bundle's <name>.crt." })
   @Column({ name: 'certificate_pem', type: 'text' })
   certificatePem!: string;
 

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { DeviceEntity, ORGANIZATION_ID } from '../devices/index.js';
+
 import { Permission } from '../access/index.js';
+import { DeviceEntity, ORGANIZATION_ID } from '../devices/index.js';
 import { type Connection, ConnectionType, type GraphQLContext, toConnection } from '../graphql/index.js';
 import { KeyAlgorithmEnum, type PkiService } from '../pki/index.js';
 import { CertificateEntity, CertificateStatus } from './certificate.entity.js';
@@ -59,29 +60,17 @@ export class CertificateResolver {
   }
 
   @Mutation(() => CertificateEntity, { description: 'Lets a CERTIFICATE device authenticate with this certificate on the mutual-TLS port.' })
-  bindCertificate(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('certificateId', () => ID) certificateId: string,
-    @Arg('deviceId', () => ID) deviceId: string,
-  ): Promise<CertificateEntity> {
+  bindCertificate(@Ctx() ctx: GraphQLContext, @Arg('certificateId', () => ID) certificateId: string, @Arg('deviceId', () => ID) deviceId: string): Promise<CertificateEntity> {
     return this.service.bind(ctx.access, certificateId, deviceId);
   }
 
-  @Mutation(() => CertificateEntity, { description: 'Removes the binding; the device\'s sessions using this certificate are disconnected.' })
-  unbindCertificate(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('certificateId', () => ID) certificateId: string,
-    @Arg('deviceId', () => ID) deviceId: string,
-  ): Promise<CertificateEntity> {
+  @Mutation(() => CertificateEntity, { description: "Removes the binding; the device's sessions using this certificate are disconnected." })
+  unbindCertificate(@Ctx() ctx: GraphQLContext, @Arg('certificateId', () => ID) certificateId: string, @Arg('deviceId', () => ID) deviceId: string): Promise<CertificateEntity> {
     return this.service.unbind(ctx.access, certificateId, deviceId);
   }
 
   @Mutation(() => CertificateEntity, { description: 'Revokes the certificate: refused from now on, listed in the CRL, live sessions using it disconnected.' })
-  revokeCertificate(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('id', () => ID) id: string,
-    @Arg('reason', () => String, { nullable: true }) reason?: string | null,
-  ): Promise<CertificateEntity> {
+  revokeCertificate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('reason', () => String, { nullable: true }) reason?: string | null): Promise<CertificateEntity> {
     return this.service.revoke(ctx.access, id, reason);
   }
 
@@ -96,7 +85,7 @@ export class CertificateResolver {
     return this.service.privateKeyPem(cert);
   }
 
-  @FieldResolver(() => String, { description: 'The platform root CA (PEM), the bundle\'s root_ca.crt.' })
+  @FieldResolver(() => String, { description: "The platform root CA (PEM), the bundle's root_ca.crt." })
   rootCaPem(): string {
     return this.pki.caCertificatePem();
   }

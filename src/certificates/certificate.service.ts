@@ -1,14 +1,16 @@
 import crypto from 'node:crypto';
+
 import type { DataSource, Repository } from 'typeorm';
 import { IsNull } from 'typeorm';
-import type { PkiConfig } from '../config/index.js';
+
+import { Permission, type RequestAccess, type Scope } from '../access/index.js';
+import { AuditAction, type AuditService, type AuditTarget } from '../audit/index.js';
 import { badInput, checkName, type Clock, conflict, isUuid, keysetPage, type Logger, newId, notFound, type Page, type RegistryBus, searchPattern } from '../common/index.js';
+import type { PkiConfig } from '../config/index.js';
 import { bumpRegistryGeneration } from '../db/index.js';
 import { DeviceAuthType, DeviceEntity, type DeviceService } from '../devices/index.js';
 import { fingerprintOf, KeyAlgorithmEnum, type PkiService } from '../pki/index.js';
 import type { Secrets } from '../secrets/index.js';
-import { Permission, type RequestAccess, type Scope } from '../access/index.js';
-import { AuditAction, type AuditService, type AuditTarget } from '../audit/index.js';
 import { CertificateDeviceEntity, CertificateEntity, CertificateStatus, certificateStatus } from './certificate.entity.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -35,8 +37,7 @@ export interface CertificateQuery {
 }
 
 export type CertificateCheck =
-  | { ok: true; device: DeviceEntity; fingerprint: string }
-  | { ok: false; reason: 'BAD_CREDENTIALS' | 'NOT_AUTHORIZED'; detail: string; device?: DeviceEntity; fingerprint?: string };
+  { ok: true; device: DeviceEntity; fingerprint: string } | { ok: false; reason: 'BAD_CREDENTIALS' | 'NOT_AUTHORIZED'; detail: string; device?: DeviceEntity; fingerprint?: string };
 
 export interface BundleFile {
   name: string;

@@ -1,10 +1,11 @@
 import express, { type Request, type Response } from 'express';
+
 import { RequestAccess } from '../access/index.js';
-import { httpClientAddress } from '../security/index.js';
 import { AppError, type Clock, type ErrorCode, type Logger } from '../common/index.js';
 import type { ThrottleConfig } from '../config/index.js';
 import type { Callers } from '../graphql/index.js';
 import type { PkiService } from '../pki/index.js';
+import { httpClientAddress } from '../security/index.js';
 import type { CertificateService } from './certificate.service.js';
 import { createZip } from './zip.js';
 
@@ -14,7 +15,10 @@ const ERROR_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401,
 
 function sendError(res: Response, status: number, code: string, message: string, details?: Record<string, unknown>): void {
   if (status === 401) res.set('WWW-Authenticate', 'Bearer');
-  res.status(status).set('Cache-Control', 'no-store').json({ error: { code, message, ...details } });
+  res
+    .status(status)
+    .set('Cache-Control', 'no-store')
+    .json({ error: { code, message, ...details } });
 }
 
 /** What the downloads need from the app. */
@@ -59,12 +63,7 @@ export function certificatesRouter(deps: CertificateRoutesDeps): express.Router 
       const access = new RequestAccess(deps.callers.access, principal, undefined, httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], deps.trustProxy));
       const { fileBase, files } = await deps.certificates.bundle(access, String(req.params.id));
       const zip = createZip(files.map((f) => ({ ...f, date: deps.clock() })));
-      res
-        .status(200)
-        .type('application/zip')
-        .set('Content-Disposition', `attachment; filename="${fileBase}.zip"`)
-        .set('Cache-Control', 'no-store')
-        .send(zip);
+      res.status(200).type('application/zip').set('Content-Disposition', `attachment; filename="${fileBase}.zip"`).set('Cache-Control', 'no-store').send(zip);
     } catch (err) {
       if (err instanceof AppError) {
         const status = ERROR_STATUS[err.code] ?? 400;

@@ -1,9 +1,10 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, registerEnumType, Resolver } from 'type-graphql';
-import { MessageProperties } from '../common/index.js';
-import { DeviceEventEntity } from '../history/index.js';
+
 import { Permission } from '../access/index.js';
+import { MessageProperties } from '../common/index.js';
 import { ORGANIZATION_ID } from '../devices/index.js';
 import type { GraphQLContext } from '../graphql/index.js';
+import { DeviceEventEntity } from '../history/index.js';
 import { CommandPayloadEncoding, type CommandService } from './commands.service.js';
 
 registerEnumType(CommandPayloadEncoding, {
@@ -40,7 +41,9 @@ export class PublishResult {
   @Field(() => Int)
   qos!: number;
 
-  @Field(() => Int, { description: 'Connected sessions (on this instance) whose subscriptions matched; a shared subscription group counts once. Offline persistent sessions get QoS 1/2 messages queued.' })
+  @Field(() => Int, {
+    description: 'Connected sessions (on this instance) whose subscriptions matched; a shared subscription group counts once. Offline persistent sessions get QoS 1/2 messages queued.',
+  })
   matchedSessions!: number;
 
   @Field(() => Int, { description: 'QoS 1/2: offline persistent sessions the broker queued it for; they get it when they reconnect.' })
@@ -52,7 +55,7 @@ export class PublishResult {
 
 @ObjectType({ description: "A device's answer to requestDevice." })
 export class RequestResult {
-  @Field({ description: 'Also the request\'s MQTT 5 Correlation Data.' })
+  @Field({ description: "Also the request's MQTT 5 Correlation Data." })
   correlationId!: string;
 
   @Field({ description: 'Where the request was published: `<topic>/<correlationId>`.' })
@@ -64,7 +67,7 @@ export class RequestResult {
   @Field(() => Int, { description: "From the request's publish to the stored answer (ms)." })
   latencyMs!: number;
 
-  @Field(() => DeviceEventEntity, { description: 'The answer (payload, json, properties), as the device\'s event.' })
+  @Field(() => DeviceEventEntity, { description: "The answer (payload, json, properties), as the device's event." })
   reply!: DeviceEventEntity;
 }
 
@@ -90,7 +93,7 @@ export class CommandResolver {
     return this.commands.requestDevice(ctx.access, deviceId, { ...input, properties: input.properties ?? null }, timeoutMs);
   }
 
-  @Mutation(() => PublishResult, { description: "Publishes a message on a topic of an organization's namespace, to every device of it subscribed to the topic (\"group control\")." })
+  @Mutation(() => PublishResult, { description: 'Publishes a message on a topic of an organization\'s namespace, to every device of it subscribed to the topic ("group control").' })
   async publishToTopic(
     @Ctx() ctx: GraphQLContext,
     @Arg('input', () => PublishInput) input: PublishInput,

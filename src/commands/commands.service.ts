@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
+
 import { Permission, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService, type AuditTarget } from '../audit/index.js';
-import { type DeviceEventEntity, type DeviceEventService, EventDirection, type RetainedMessages } from '../history/index.js';
-import { randomUUID } from 'node:crypto';
 import { AppError, badInput, checkTopicFilter, type MessageProperties, packetProperties, publishTopicProblem } from '../common/index.js';
 import type { DeviceService } from '../devices/index.js';
+import { type DeviceEventEntity, type DeviceEventService, EventDirection, type RetainedMessages } from '../history/index.js';
 import type { MessageServer } from '../mqtt/index.js';
 import type { AppPubSub } from '../realtime/index.js';
 

@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
 import { isStorageUnavailable } from './storage-errors.js';
 
 /** Stable error codes sent to clients in `extensions.code`. */
@@ -32,13 +33,10 @@ export class AppError extends Error {
   }
 }
 
-export const badInput = (message: string, field?: string): AppError =>
-  new AppError('BAD_USER_INPUT', message, field ? { field } : undefined);
+export const badInput = (message: string, field?: string): AppError => new AppError('BAD_USER_INPUT', message, field ? { field } : undefined);
 export const notFound = (what: string): AppError => new AppError('NOT_FOUND', `${what} not found`);
-export const conflict = (message: string, field?: string): AppError =>
-  new AppError('CONFLICT', message, field ? { field } : undefined);
-export const unauthenticated = (message = 'Authentication required'): AppError =>
-  new AppError('UNAUTHENTICATED', message);
+export const conflict = (message: string, field?: string): AppError => new AppError('CONFLICT', message, field ? { field } : undefined);
+export const unauthenticated = (message = 'Authentication required'): AppError => new AppError('UNAUTHENTICATED', message);
 export const forbidden = (message = 'Not allowed'): AppError => new AppError('FORBIDDEN', message);
 /**
  * Ends a live subscription that may have missed events (scale-out: the Redis link was down). `resumeAfter`: the
@@ -68,11 +66,7 @@ interface ValidationLike {
  * Maps any error reaching the client to a stable code and a safe message. Unknown errors become
  * INTERNAL_SERVER_ERROR with a generic message; the original is handed to `log`.
  */
-export function formatError(
-  formatted: GraphQLFormattedError,
-  error: unknown,
-  log: (err: unknown) => void,
-): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown, log: (err: unknown) => void): GraphQLFormattedError {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
 

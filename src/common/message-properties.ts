@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
 
 /** A user property of an MQTT 5 message (MQTT 5.0 §3.3.2.3.7); a key may repeat. */

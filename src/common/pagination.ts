@@ -1,4 +1,5 @@
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+
 import { badInput } from './errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -23,13 +24,7 @@ export function encodeCursor(kind: string, value: Key, id: string): string {
 export function decodeCursor(kind: string, cursor: string): { value: Key; id: string } {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 3 &&
-      parsed[0] === kind &&
-      (typeof parsed[1] === 'string' || typeof parsed[1] === 'number') &&
-      typeof parsed[2] === 'string'
-    ) {
+    if (Array.isArray(parsed) && parsed.length === 3 && parsed[0] === kind && (typeof parsed[1] === 'string' || typeof parsed[1] === 'number') && typeof parsed[2] === 'string') {
       return { value: parsed[1], id: parsed[2] };
     }
   } catch {
@@ -77,7 +72,10 @@ export function keysetQuery<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, 
       cursorId: id,
     });
   }
-  return page.orderBy(o.sortSql, o.direction).addOrderBy(o.idColumn, o.direction).limit(limit + 1);
+  return page
+    .orderBy(o.sortSql, o.direction)
+    .addOrderBy(o.idColumn, o.direction)
+    .limit(limit + 1);
 }
 
 /** The page of the rows `keysetQuery` loaded. */

@@ -118,7 +118,10 @@ export function planTopicFilter(filter: string): TopicFilterPlan {
   // The literal levels before the first wildcard, with their trailing '/' (wildcards fill whole levels).
   const levels = filter.split('/');
   const firstWild = levels.findIndex((l) => l === '+' || l === '#');
-  const literal = levels.slice(0, firstWild).map((l) => l + '/').join('');
+  const literal = levels
+    .slice(0, firstWild)
+    .map((l) => l + '/')
+    .join('');
   const onlyHash = firstWild === levels.length - 1 && levels[firstWild] === '#';
   const plan: TopicFilterPlan = { all: false, prefix: null };
   if (onlyHash) {

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { bool, ConfigError, type Env, int, list, oneOf, port, wsPath } from './env.js';
 import { type FleetConfig, fleetConfig } from './fleet.js';
 import { type ScaleOutConfig, scaleOutConfig } from './scale-out.js';
 
 export type { ScaleOutConfig } from './scale-out.js';
-
 
 /**
  * The one place that reads the environment. Everything else receives a Config.

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+
 import { timestampColumn } from '../db/index.js';
 
 /** A device's key (its MQTT password): encrypted at rest, plus a keyed hash for verification. */

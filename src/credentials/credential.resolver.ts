@@ -1,4 +1,5 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+
 import { Permission } from '../access/index.js';
 import { DeviceAuthType, DeviceCredentials } from '../devices/index.js';
 import type { GraphQLContext } from '../graphql/index.js';

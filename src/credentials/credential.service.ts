@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { In } from 'typeorm';
+
 import { type Clock, randomHex } from '../common/index.js';
 import { hydrate, selectAllColumns } from '../db/index.js';
 import { DeviceAuthType, DeviceEntity } from '../devices/index.js';

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import type { DatabaseConfig } from '../config/index.js';
+
 import { migrations } from '../../migrations/index.js';
+import type { DatabaseConfig } from '../config/index.js';
 import { guardSqliteWrites } from './sqlite-writes.js';
 
 /** Every entity class of the app (the composition root lists them; db/ knows no feature). */

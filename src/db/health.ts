@@ -59,7 +59,10 @@ export class StorageHealth extends EventEmitter<StorageHealthEvents> {
       if (this.probing) return;
       this.probing = true;
       probe()
-        .then(() => this.markOk(), () => undefined)
+        .then(
+          () => this.markOk(),
+          () => undefined,
+        )
         .finally(() => (this.probing = false));
     }, this.probeIntervalMs);
     this.timer.unref();

@@ -1,7 +1,9 @@
 import { Worker } from 'node:worker_threads';
+
 import { Pool } from 'pg';
-import type { DatabaseConfig, ReadsConfig } from '../config/index.js';
+
 import { AppError, type Logger } from '../common/index.js';
+import type { DatabaseConfig, ReadsConfig } from '../config/index.js';
 import { SQLITE_READ_WORKER_SOURCE } from './sqlite-read-worker.js';
 
 export type RawRow = Record<string, unknown>;

@@ -1,4 +1,5 @@
 import type { DataSource, ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
+
 import type { ReadPool } from './read-pool.js';
 import { hydrate, selectAllColumns } from './rows.js';
 

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+
 import { Column, type DataSource, Entity, type EntityManager, PrimaryColumn } from 'typeorm';
 
 const ROW_ID = 1;

@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
+
 import { Permission } from '../access/index.js';
 import { type Connection, ConnectionType, type GraphQLContext, SortDirectionEnum, toConnection } from '../graphql/index.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
@@ -7,7 +8,7 @@ import { type DeviceService, DeviceSortField } from './device.service.js';
 
 registerEnumType(DeviceSortField, { name: 'DeviceSortField' });
 
-export const ORGANIZATION_ID = 'An organization you belong to (NOT_FOUND otherwise); default: your personal organization, or your API key\'s.';
+export const ORGANIZATION_ID = "An organization you belong to (NOT_FOUND otherwise); default: your personal organization, or your API key's.";
 
 const INACTIVITY_TIMEOUT = 'Seconds without any packet after which the device is flagged inactive (Device.active false); 0 = never. Default: PORTICO_DEVICE_INACTIVITY_TIMEOUT_SECONDS.';
 
@@ -122,7 +123,7 @@ export class DeviceResolver {
     return toConnection(page);
   }
 
-  @Mutation(() => DeviceEntity, { description: 'Creates a device in an organization (default: your personal one, or your API key\'s); DEVELOPER or higher.' })
+  @Mutation(() => DeviceEntity, { description: "Creates a device in an organization (default: your personal one, or your API key's); DEVELOPER or higher." })
   async createDevice(
     @Ctx() ctx: GraphQLContext,
     @Arg('input', () => CreateDeviceInput) input: CreateDeviceInput,
@@ -132,11 +133,7 @@ export class DeviceResolver {
   }
 
   @Mutation(() => DeviceEntity)
-  updateDevice(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateDeviceInput) input: UpdateDeviceInput,
-  ): Promise<DeviceEntity> {
+  updateDevice(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('input', () => UpdateDeviceInput) input: UpdateDeviceInput): Promise<DeviceEntity> {
     return this.service.update(ctx.access, id, input);
   }
 

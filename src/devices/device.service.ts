@@ -1,9 +1,10 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { In } from 'typeorm';
-import { badInput, checkName, type Clock, conflict, isUuid, keysetPage, newId, notFound, type Page, randomHex, type RegistryBus, searchPattern, type SortDirection } from '../common/index.js';
-import { bumpRegistryGeneration, hydrate, selectAllColumns } from '../db/index.js';
+
 import { Permission, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService, type AuditTarget, diff } from '../audit/index.js';
+import { badInput, checkName, type Clock, conflict, isUuid, keysetPage, newId, notFound, type Page, randomHex, type RegistryBus, searchPattern, type SortDirection } from '../common/index.js';
+import { bumpRegistryGeneration, hydrate, selectAllColumns } from '../db/index.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 
 /** Characters allowed in client ids (device numbers) and connection usernames. MQTT forbids none; we keep them URL- and log-safe. */
@@ -294,7 +295,10 @@ export class DeviceService {
     const applied = await this.ds.transaction(async (m) => {
       const out: boolean[] = [];
       for (const c of changes) {
-        const r = c.status === DeviceStatus.ONLINE ? await m.queryRunner!.query(sql.online, [c.status, c.at.getTime(), instanceId, c.id], true) : await m.queryRunner!.query(sql.offline, [c.status, c.at.getTime(), c.id, instanceId], true);
+        const r =
+          c.status === DeviceStatus.ONLINE
+            ? await m.queryRunner!.query(sql.online, [c.status, c.at.getTime(), instanceId, c.id], true)
+            : await m.queryRunner!.query(sql.offline, [c.status, c.at.getTime(), c.id, instanceId], true);
         out.push(((r as { affected?: number }).affected ?? 0) > 0);
       }
       for (const [i, c] of changes.entries()) {
@@ -353,7 +357,10 @@ export class DeviceService {
       .getMany();
     const released: DeviceEntity[] = [];
     for (const device of held) {
-      const result = await this.repo.update({ id: device.id, connectedInstance: instanceId, status: DeviceStatus.ONLINE }, { status: DeviceStatus.OFFLINE, lastDisconnectedAt: at, connectedInstance: null });
+      const result = await this.repo.update(
+        { id: device.id, connectedInstance: instanceId, status: DeviceStatus.ONLINE },
+        { status: DeviceStatus.OFFLINE, lastDisconnectedAt: at, connectedInstance: null },
+      );
       if (result.affected) released.push(Object.assign(device, { status: DeviceStatus.OFFLINE, lastDisconnectedAt: at, connectedInstance: null }));
     }
     return released;

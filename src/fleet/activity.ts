@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+
 import { mark } from './counters.js';
 
 /** Device id → the time (epoch ms) of its last packet on this instance, not yet written. */
@@ -53,7 +54,10 @@ export async function sweepInactive(run: (sql: string, params: unknown[]) => Pro
   const all: Flipped[] = [];
   for (;;) {
     const rows = returned<Flipped>(
-      await run(`UPDATE devices SET active = false WHERE active = true AND id IN (SELECT id FROM devices WHERE ${silent} LIMIT ${SWEEP_CHUNK}) RETURNING id AS "id", organization_id AS "organizationId"`, []),
+      await run(
+        `UPDATE devices SET active = false WHERE active = true AND id IN (SELECT id FROM devices WHERE ${silent} LIMIT ${SWEEP_CHUNK}) RETURNING id AS "id", organization_id AS "organizationId"`,
+        [],
+      ),
     );
     all.push(...rows);
     if (rows.length < SWEEP_CHUNK) return all;

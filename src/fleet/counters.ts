@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+
 import { COUNT_COLUMNS, type Counts, zeroCounts } from './counter.entity.js';
 
 export const MINUTE_MS = 60_000;

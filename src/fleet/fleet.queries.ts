@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
+
 import { badInput, type Clock } from '../common/index.js';
 import { COUNT_COLUMNS, type Counts, zeroCounts } from './counter.entity.js';
-import { MINUTE_MS, mark, minuteOf } from './counters.js';
+import { mark, MINUTE_MS, minuteOf } from './counters.js';
 import { BUCKET_MS, type FleetSummary, type MetricsBucket, type MetricsPoint } from './fleet.types.js';
 
 const DAY_MS = 86_400_000;

@@ -1,10 +1,11 @@
 import { filter, pipe } from '@graphql-yoga/subscription';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { badInput, type Clock, type Logger } from '../common/index.js';
+
 import { Permission } from '../access/index.js';
-import { readScope } from '../history/index.js';
+import { badInput, type Clock, type Logger } from '../common/index.js';
 import { DeviceEntity, type DeviceService, ORGANIZATION_ID } from '../devices/index.js';
 import { type GraphQLContext, resolverOf } from '../graphql/index.js';
+import { readScope } from '../history/index.js';
 import type { AppPubSub } from '../realtime/index.js';
 import { deviceActivityTopic, type FleetService } from './fleet.service.js';
 import { FleetSummary, MetricsBucket, MetricsPoint } from './fleet.types.js';
@@ -63,7 +64,9 @@ export class FleetResolver {
     return summary.expiring?.[days] ?? this.fleet.queries.certificatesExpiring(summary.organizationId, days);
   }
 
-  @Query(() => [MetricsPoint], { description: "Counts per bucket of one device, or summed over an organization's devices, from counters rolled up per minute (kept as long as device events). Buckets without traffic are zero." })
+  @Query(() => [MetricsPoint], {
+    description: "Counts per bucket of one device, or summed over an organization's devices, from counters rolled up per minute (kept as long as device events). Buckets without traffic are zero.",
+  })
   async metrics(
     @Ctx() ctx: GraphQLContext,
     @Arg('from', () => Date, { description: 'Inclusive (rounded down to its bucket).' }) from: Date,
@@ -114,7 +117,14 @@ export class FleetResolver {
       const { scope, deviceId } = await readScope(ctx, self.devices, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
       const owner = scope.organizationId;
       const source = self.pubSub.subscribe(deviceActivityTopic(owner));
-      return ctx.access.service.guard(scope, Permission.READ, pipe(source, filter((d) => d.organizationId === owner && (!deviceId || d.id === deviceId))));
+      return ctx.access.service.guard(
+        scope,
+        Permission.READ,
+        pipe(
+          source,
+          filter((d) => d.organizationId === owner && (!deviceId || d.id === deviceId)),
+        ),
+      );
     },
   })
   deviceActivityChanged(

@@ -1,12 +1,13 @@
 import type { DataSource } from 'typeorm';
-import type { FleetConfig } from '../config/index.js';
+
 import type { Clock, Logger, RegistryBus } from '../common/index.js';
-import { ConnectionEventType, type ConnectionLogEntity, type ConnectionLogService } from '../history/index.js';
+import type { FleetConfig } from '../config/index.js';
 import type { DeviceEntity, DeviceService } from '../devices/index.js';
+import { ConnectionEventType, type ConnectionLogEntity, type ConnectionLogService } from '../history/index.js';
 import type { MessageServer } from '../mqtt/index.js';
 import type { AppPubSub } from '../realtime/index.js';
 import { type Flipped, type Seen, sweepInactive, writeSeen } from './activity.js';
-import { type TappedDevice, tapBroker, type TrafficSink } from './broker-tap.js';
+import { tapBroker, type TappedDevice, type TrafficSink } from './broker-tap.js';
 import { DeviceCounterEntity, OrganizationCounterEntity } from './counter.entity.js';
 import { CounterBuffer, writeTallies } from './counters.js';
 import { FleetQueries } from './fleet.queries.js';
@@ -166,7 +167,10 @@ export class FleetService implements TrafficSink {
       if (this.deps.retention.maxAgeDays <= 0) return 0;
       const cutoff = this.deps.clock().getTime() - this.deps.retention.maxAgeDays * DAY_MS;
       let deleted = 0;
-      for (const [entity, key] of [[DeviceCounterEntity, 'device_id'], [OrganizationCounterEntity, 'organization_id']] as const) {
+      for (const [entity, key] of [
+        [DeviceCounterEntity, 'device_id'],
+        [OrganizationCounterEntity, 'organization_id'],
+      ] as const) {
         const table = this.deps.ds.getMetadata(entity).tableName;
         for (;;) {
           const oldest = `SELECT ${key}, bucket FROM ${table} WHERE bucket < ${cutoff} ORDER BY bucket LIMIT ${RETENTION_CHUNK}`;
@@ -225,7 +229,9 @@ export class FleetService implements TrafficSink {
   private async forgetIfDeleted(deviceId: string): Promise<void> {
     const [device] = await this.deps.devices.byIds([deviceId]);
     if (device) return;
-    await this.serial(() => this.deps.ds.query(`DELETE FROM device_counters WHERE device_id = ${this.postgres ? '$1' : '?'}`, [deviceId])).catch((err: unknown) => this.failed('counter clean-up', err));
+    await this.serial(() => this.deps.ds.query(`DELETE FROM device_counters WHERE device_id = ${this.postgres ? '$1' : '?'}`, [deviceId])).catch((err: unknown) =>
+      this.failed('counter clean-up', err),
+    );
   }
 
   private failed(what: string, err: unknown): void {

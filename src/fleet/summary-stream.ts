@@ -1,5 +1,6 @@
 import { Repeater } from '@graphql-yoga/subscription';
 import { GraphQLInt, type GraphQLResolveInfo, Kind, type SelectionSetNode, valueFromAST } from 'graphql';
+
 import type { FleetSummary } from './fleet.types.js';
 
 /**

@@ -1,5 +1,5 @@
-import { AppError } from '../common/index.js';
 import { type AccessService, type Principal, RequestAccess } from '../access/index.js';
+import { AppError } from '../common/index.js';
 import { RequestLoaders } from './loaders.js';
 
 /** What a resolver learns from the request: the caller and the request's loaders (services come through constructors). */

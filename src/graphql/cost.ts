@@ -18,6 +18,7 @@ import {
   TypeNameMetaFieldDef,
   type ValueNode,
 } from 'graphql';
+
 import { AppError, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/index.js';
 import type { GraphQLLimitsConfig } from '../config/index.js';
 
@@ -74,13 +75,7 @@ function fieldDefinition(schema: GraphQLSchema, parent: GraphQLNamedType | undef
  * may return. The walk visits at most `maxFields + 1` fields, so a fragment bomb costs no more than that.
  * Documents need not be validated: unknown fields count as leaves, fragment cycles are not followed.
  */
-export function measureOperation(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operationName: string | null | undefined,
-  variables: Variables,
-  maxFields: number,
-): OperationCost | null {
+export function measureOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Variables, maxFields: number): OperationCost | null {
   const op = getOperationAST(document, operationName);
   if (!op) return null;
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -125,20 +120,17 @@ export function measureOperation(
 }
 
 /** The first limit the operation exceeds, as a client error (QUERY_TOO_COMPLEX), or null. */
-export function checkOperationCost(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operationName: string | null | undefined,
-  variables: Variables,
-  limits: CostLimits,
-): GraphQLError | null {
+export function checkOperationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Variables, limits: CostLimits): GraphQLError | null {
   const m = measureOperation(schema, document, operationName, variables, limits.maxFields);
   if (!m) return null;
   let error: AppError | null = null;
   if (m.truncated) error = new AppError('QUERY_TOO_COMPLEX', `Operation selects more than ${limits.maxFields} fields`, { fields: m.fields, maxFields: limits.maxFields });
-  else if (m.depth > limits.maxDepth) error = new AppError('QUERY_TOO_COMPLEX', `Operation is ${m.depth} levels deep; at most ${limits.maxDepth} allowed`, { depth: m.depth, maxDepth: limits.maxDepth });
-  else if (m.aliases > limits.maxAliases) error = new AppError('QUERY_TOO_COMPLEX', `Operation uses ${m.aliases} aliases; at most ${limits.maxAliases} allowed`, { aliases: m.aliases, maxAliases: limits.maxAliases });
-  else if (m.cost > limits.maxCost) error = new AppError('QUERY_TOO_COMPLEX', `Operation cost ${m.cost} exceeds the limit of ${limits.maxCost}; ask for fewer rows (first) or less nesting`, { cost: m.cost, maxCost: limits.maxCost });
+  else if (m.depth > limits.maxDepth)
+    error = new AppError('QUERY_TOO_COMPLEX', `Operation is ${m.depth} levels deep; at most ${limits.maxDepth} allowed`, { depth: m.depth, maxDepth: limits.maxDepth });
+  else if (m.aliases > limits.maxAliases)
+    error = new AppError('QUERY_TOO_COMPLEX', `Operation uses ${m.aliases} aliases; at most ${limits.maxAliases} allowed`, { aliases: m.aliases, maxAliases: limits.maxAliases });
+  else if (m.cost > limits.maxCost)
+    error = new AppError('QUERY_TOO_COMPLEX', `Operation cost ${m.cost} exceeds the limit of ${limits.maxCost}; ask for fewer rows (first) or less nesting`, { cost: m.cost, maxCost: limits.maxCost });
   if (!error) return null;
   return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, ...error.details, http: { status: 400 } } });
 }

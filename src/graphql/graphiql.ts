@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import express, { type Request, type Response, type NextFunction, type Router } from 'express';
+
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -23,7 +24,7 @@ const MISSING = `<!doctype html><meta charset="utf-8"><title>Portico GraphiQL</t
 
 /** Whether a GET /graphql comes from a browser wanting a page (not a GraphQL-over-GET request). */
 function wantsPage(req: Request): boolean {
-  return req.method === 'GET' && req.query.query === undefined && (req.accepts(['application/json', 'text/html']) === 'text/html');
+  return req.method === 'GET' && req.query.query === undefined && req.accepts(['application/json', 'text/html']) === 'text/html';
 }
 
 /**
@@ -39,7 +40,10 @@ export function graphiqlRouter(dir: string): { assets: Router; page: (req: Reque
       if (!wantsPage(req)) return next();
       res.set('content-security-policy', "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; worker-src 'self' blob:");
       const ready = built();
-      res.status(ready ? 200 : 503).type('html').send(ready ? PAGE : MISSING);
+      res
+        .status(ready ? 200 : 503)
+        .type('html')
+        .send(ready ? PAGE : MISSING);
     },
   };
 }

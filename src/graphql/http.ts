@@ -1,7 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+
 import type { ErrorCode, Logger } from '../common/index.js';
-import { type CostLimits, checkOperationCost } from './cost.js';
+import { checkOperationCost, type CostLimits } from './cost.js';
 
 /** Refuses an operation over the cost limits before it runs (QUERY_TOO_COMPLEX, HTTP 400). */
 export function costLimitPlugin<TContext extends object>(limits: CostLimits): ApolloServerPlugin<TContext> {

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+
 import type { Logger } from '../common/index.js';
 
 /** Where answered operations are counted (AppMetrics). */

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
+
 import { type ClassType, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+
 import type { Page } from '../common/index.js';
 
 export enum SortDirectionEnum {

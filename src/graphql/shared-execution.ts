@@ -1,4 +1,5 @@
 import { createSourceEventStream, type DocumentNode, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+
 import { Hub, mapResults } from './subscription-hub.js';
 
 /**
@@ -41,9 +42,14 @@ export class SharedExecution {
     const starting = (async (): Promise<Hub | ExecutionResult> => {
       const source = await createSourceEventStream(args);
       if (!(Symbol.asyncIterator in source)) return source;
-      const hub = new Hub(source[Symbol.asyncIterator](), (event) => execute({ ...args, rootValue: event }), this.maxQueue, () => {
-        if (byKey.get(shareKey) === starting) byKey.delete(shareKey);
-      });
+      const hub = new Hub(
+        source[Symbol.asyncIterator](),
+        (event) => execute({ ...args, rootValue: event }),
+        this.maxQueue,
+        () => {
+          if (byKey.get(shareKey) === starting) byKey.delete(shareKey);
+        },
+      );
       return hub;
     })();
     byKey.set(shareKey, starting);

@@ -1,4 +1,5 @@
 import type { ExecutionResult } from 'graphql';
+
 import { AppError } from '../common/index.js';
 
 type Run = (event: unknown) => ExecutionResult | Promise<ExecutionResult>;

@@ -1,6 +1,8 @@
 import type http from 'node:http';
+
 import { handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
+
 import type { Logger } from '../common/index.js';
 import { WsCloseCode } from './close-codes.js';
 
@@ -25,11 +27,7 @@ export interface WsTransportOptions {
  * a bound on each socket's send buffer, sends that never reject (a send on a dying socket resolves, the close
  * follows) and errors that go to the log instead of the console.
  */
-export function serveGraphqlWs<P extends Record<string, unknown>>(
-  wss: WebSocketServer,
-  options: ServerOptions<P, WsExtra>,
-  o: WsTransportOptions,
-): { dispose(): Promise<void> } {
+export function serveGraphqlWs<P extends Record<string, unknown>>(wss: WebSocketServer, options: ServerOptions<P, WsExtra>, o: WsTransportOptions): { dispose(): Promise<void> } {
   const server = makeServer<P, WsExtra>(options);
   wss.options.handleProtocols = handleProtocols;
   wss.on('error', (err) => o.log.error('graphql-ws server error', err));

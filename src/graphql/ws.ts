@@ -1,17 +1,19 @@
 import type http from 'node:http';
+
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, getOperationAST, GraphQLError, type GraphQLSchema, Kind } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
+
+import { type Principal, RequestAccess } from '../access/index.js';
 import { AppError, type Clock, formatError, type Logger, type RegistryBus, timerAt } from '../common/index.js';
 import type { GraphQLLimitsConfig } from '../config/index.js';
-import { type Principal, RequestAccess } from '../access/index.js';
-import type { Callers, GraphQLContext } from './context.js';
-import { RequestLoaders } from './loaders.js';
-import type { SubscriptionRoot } from './subscription-root.js';
-import { checkOperationCost } from './cost.js';
-import { DocumentCache, SubscriptionQuota } from './operations.js';
 import { WsCloseCode } from './close-codes.js';
+import type { Callers, GraphQLContext } from './context.js';
+import { checkOperationCost } from './cost.js';
+import { RequestLoaders } from './loaders.js';
+import { DocumentCache, SubscriptionQuota } from './operations.js';
 import { SharedExecution } from './shared-execution.js';
+import type { SubscriptionRoot } from './subscription-root.js';
 import { serveGraphqlWs, type WsExtra } from './ws-server.js';
 
 type WsContext = Context<Record<string, unknown>, WsExtra>;
@@ -106,7 +108,13 @@ export function attachSubscriptions(httpServer: http.Server, schema: GraphQLSche
         if (!operation) return [new GraphQLError('Unable to identify operation')];
         const tooComplex = checkOperationCost(schema, document, payload.operationName, payload.variables, limits);
         if (tooComplex) return [tooComplex];
-        const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, ...(operation.operation === 'subscription' ? { rootValue: deps.root } : {}) };
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          ...(operation.operation === 'subscription' ? { rootValue: deps.root } : {}),
+        };
         // Queries and mutations over the socket end at once: only subscriptions count against the limits.
         if (operation.operation !== 'subscription') return args;
         const principal = principals.get(ctx) ?? null;

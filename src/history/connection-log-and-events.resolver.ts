@@ -1,15 +1,16 @@
-import { filter, pipe } from '@graphql-yoga/subscription';
-import { AppError, checkTopicFilter, type Clock, encodeCursor, eventsMissed, isEventsMissed, topicMatches } from '../common/index.js';
+import { filter as filterStream, pipe } from '@graphql-yoga/subscription';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { DeviceEntity, type DeviceService, deviceStatusTopic, loadDevice } from '../devices/index.js';
+
 import { Permission, type Scope } from '../access/index.js';
+import { AppError, checkTopicFilter, type Clock, encodeCursor, eventsMissed, isEventsMissed, topicMatches } from '../common/index.js';
+import { DeviceEntity, type DeviceService, deviceStatusTopic, loadDevice } from '../devices/index.js';
 import { type Connection, ConnectionType, type GraphQLContext, resolverOf, toConnection } from '../graphql/index.js';
 import type { AppPubSub } from '../realtime/index.js';
 import { ConnectionEventType, ConnectionLogEntity } from './connection-log.entity.js';
+import type { ConnectionLogService } from './connection-log.service.js';
 import { DeviceEventEntity, EventDirection } from './device-event.entity.js';
 import { type DeviceEventService, payloadJson } from './device-event.service.js';
-import type { ConnectionLogService } from './connection-log.service.js';
 import { replayThenLive } from './replay.js';
 
 @InputType({ description: 'Connection log filter. Time range: since ≤ time < until.' })
@@ -52,7 +53,12 @@ export function deviceFor(ctx: GraphQLContext, devices: DeviceService, row: { de
  * What a history query or subscription reads: one device (its organization decides; NOT_FOUND for non-members), or
  * every device of the named organization (default: the caller's).
  */
-export async function readScope(ctx: GraphQLContext, devices: DeviceService, deviceId: string | null | undefined, organizationId: string | null | undefined): Promise<{ scope: Scope; deviceId: string | null }> {
+export async function readScope(
+  ctx: GraphQLContext,
+  devices: DeviceService,
+  deviceId: string | null | undefined,
+  organizationId: string | null | undefined,
+): Promise<{ scope: Scope; deviceId: string | null }> {
   if (deviceId != null) {
     const { device, scope } = await devices.authorize(ctx.access, deviceId, Permission.READ);
     return { scope, deviceId: device.id };
@@ -73,8 +79,8 @@ const tooSlow = (resumeAfter: string | null): AppError =>
     resumeAfter,
   });
 
-const DEVICE_ID_DESCRIPTION = "A device of an organization you belong to (NOT_FOUND otherwise); when omitted, every device of the organization (organizationId, default: your personal one).";
-const ORG_DESCRIPTION = 'Used when deviceId is omitted: an organization you belong to; default: your personal organization, or your API key\'s.';
+const DEVICE_ID_DESCRIPTION = 'A device of an organization you belong to (NOT_FOUND otherwise); when omitted, every device of the organization (organizationId, default: your personal one).';
+const ORG_DESCRIPTION = "Used when deviceId is omitted: an organization you belong to; default: your personal organization, or your API key's.";
 const AFTER_DESCRIPTION = 'A cursor (from a query edge or an earlier subscription event): first replays what was recorded after it, then continues live.';
 
 @Resolver(() => ConnectionLogEntity)
@@ -111,14 +117,18 @@ export class ConnectionLogResolver {
       const types = (args.eventTypes as ConnectionEventType[] | null | undefined) ?? null;
       const start = encodeCursor(store.kind, self.clock().getTime(), '');
       const live = self.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
-      return ctx.access.service.guard(scope, Permission.READ, replayThenLive<ConnectionLogEntity>({
-        live,
-        after,
-        replay: after ? store.replayAfter(owner, deviceId, after) : null,
-        match: (row) => (!deviceId || row.deviceId === deviceId) && (!types?.length || types.includes(row.eventType)),
-        overflow: (last) => tooSlow(last ? store.cursorOf(last) : (args.after as string | null) ?? null),
-        liveFailed: (err, last) => missed(err, last ? store.cursorOf(last) : ((args.after as string | null) ?? start)),
-      }));
+      return ctx.access.service.guard(
+        scope,
+        Permission.READ,
+        replayThenLive<ConnectionLogEntity>({
+          live,
+          after,
+          replay: after ? store.replayAfter(owner, deviceId, after) : null,
+          match: (row) => (!deviceId || row.deviceId === deviceId) && (!types?.length || types.includes(row.eventType)),
+          overflow: (last) => tooSlow(last ? store.cursorOf(last) : ((args.after as string | null) ?? null)),
+          liveFailed: (err, last) => missed(err, last ? store.cursorOf(last) : ((args.after as string | null) ?? start)),
+        }),
+      );
     },
   })
   connectionLogAdded(
@@ -176,14 +186,18 @@ export class DeviceEventResolver {
       const after = args.after ? store.decode(args.after as string) : null;
       const start = encodeCursor(store.kind, self.clock().getTime(), '');
       const live = self.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
-      return ctx.access.service.guard(scope, Permission.READ, replayThenLive<DeviceEventEntity>({
-        live,
-        after,
-        replay: after ? store.replayAfter(owner, deviceId, after) : null,
-        match: (row) => (!deviceId || row.deviceId === deviceId) && (topic == null || topicMatches(topic, row.topic)),
-        overflow: (last) => tooSlow(last ? store.cursorOf(last) : (args.after as string | null) ?? null),
-        liveFailed: (err, last) => missed(err, last ? store.cursorOf(last) : ((args.after as string | null) ?? start)),
-      }));
+      return ctx.access.service.guard(
+        scope,
+        Permission.READ,
+        replayThenLive<DeviceEventEntity>({
+          live,
+          after,
+          replay: after ? store.replayAfter(owner, deviceId, after) : null,
+          match: (row) => (!deviceId || row.deviceId === deviceId) && (topic == null || topicMatches(topic, row.topic)),
+          overflow: (last) => tooSlow(last ? store.cursorOf(last) : ((args.after as string | null) ?? null)),
+          liveFailed: (err, last) => missed(err, last ? store.cursorOf(last) : ((args.after as string | null) ?? start)),
+        }),
+      );
     },
   })
   deviceEventAdded(
@@ -227,7 +241,14 @@ export class DeviceStatusResolver {
       const { scope, deviceId } = await readScope(ctx, self.devices, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
       const owner = scope.organizationId;
       const source = self.pubSub.subscribe(deviceStatusTopic(owner));
-      return ctx.access.service.guard(scope, Permission.READ, pipe(source, filter((d) => d.organizationId === owner && (!deviceId || d.id === deviceId))));
+      return ctx.access.service.guard(
+        scope,
+        Permission.READ,
+        pipe(
+          source,
+          filterStream((d) => d.organizationId === owner && (!deviceId || d.id === deviceId)),
+        ),
+      );
     },
   })
   deviceStatusChanged(
@@ -247,7 +268,7 @@ export class DeviceConnectionLogResolver {
     private readonly deviceEvents: DeviceEventService,
   ) {}
 
-  @FieldResolver(() => ConnectionLogConnection, { description: 'This device\'s connection log, newest first.' })
+  @FieldResolver(() => ConnectionLogConnection, { description: "This device's connection log, newest first." })
   async connectionLogs(
     @Root() device: DeviceEntity,
     @Arg('filter', () => ConnectionLogFilter, { nullable: true }) filter?: ConnectionLogFilter | null,

@@ -1,7 +1,8 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { timestampColumn } from '../db/index.js';
+
 import { MqttListener } from '../common/index.js';
+import { timestampColumn } from '../db/index.js';
 
 export enum ConnectionEventType {
   CONNECTED = 'CONNECTED',

@@ -1,6 +1,6 @@
 import { type Page, sortableId } from '../common/index.js';
 import { FailureFolder } from './connection-log.aggregator.js';
-import { ConnectionEventType, ConnectionLogEntity, MqttListener } from './connection-log.entity.js';
+import { ConnectionEventType, ConnectionLogEntity, type MqttListener } from './connection-log.entity.js';
 import { type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
 
 export interface ConnectionLogQuery extends ListQuery {

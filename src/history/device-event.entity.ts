@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
 import { timestampColumn } from '../db/index.js';
 import { StoredMessage } from './stored-message.js';
 

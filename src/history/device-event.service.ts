@@ -1,9 +1,11 @@
 import { isUtf8 } from 'node:buffer';
+
+import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+
 import { checkTopicFilter, type MessageProperties, type Page, planTopicFilter, sortableId, TOPIC_PREFIX_CHARS, topicPrefix } from '../common/index.js';
 import { DeviceEventEntity, EventDirection, PayloadEncoding } from './device-event.entity.js';
 import type { LatestValues } from './latest-values.js';
 import { type ColumnMetadata, type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
-import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 
 export interface DeviceEventQuery extends ListQuery {
   /** MQTT topic filter (`+`, `#`). */
@@ -127,7 +129,21 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
 
   /** A row as the database stores it, without TypeORM's per-column conversion (the hottest write of the server). */
   protected override paramsOf(r: DeviceEventEntity): unknown[] {
-    return [r.id, r.organizationId, r.deviceId, r.topic, r.topicPrefix, r.payload, r.payloadEncoding, r.qos, this.postgres ? r.retain : r.retain ? 1 : 0, r.size, r.properties == null ? null : JSON.stringify(r.properties), r.time.getTime(), r.direction];
+    return [
+      r.id,
+      r.organizationId,
+      r.deviceId,
+      r.topic,
+      r.topicPrefix,
+      r.payload,
+      r.payloadEncoding,
+      r.qos,
+      this.postgres ? r.retain : r.retain ? 1 : 0,
+      r.size,
+      r.properties == null ? null : JSON.stringify(r.properties),
+      r.time.getTime(),
+      r.direction,
+    ];
   }
 
   protected override async alsoInTransaction(m: EntityManager, rows: DeviceEventEntity[]): Promise<void> {

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 
-export { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, readScope } from './connection-log-and-events.resolver.js';
 export { ConnectionEventType, ConnectionLogEntity, MqttListener } from './connection-log.entity.js';
 export { ConnectionLogService } from './connection-log.service.js';
+export { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, readScope } from './connection-log-and-events.resolver.js';
 export { DeviceEventEntity, EventDirection } from './device-event.entity.js';
 export { DeviceEventService } from './device-event.service.js';
+export { DeviceLatestResolver, LatestValueResolver } from './latest.resolver.js';
 export { LatestValueEntity } from './latest-value.entity.js';
 export { LatestValues } from './latest-values.js';
-export { DeviceLatestResolver, LatestValueResolver } from './latest.resolver.js';
 export { RetainedMessageEntity } from './retained.entity.js';
 export { RetainedMessageResolver } from './retained.resolver.js';
 export { RetainedMessages } from './retained.service.js';

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { type DataSource, type EntityManager, In } from 'typeorm';
+
 import { topicMatches } from '../common/index.js';
 import { type DeviceEventEntity, EventDirection } from './device-event.entity.js';
 import { LatestValueEntity } from './latest-value.entity.js';

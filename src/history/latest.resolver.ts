@@ -1,9 +1,10 @@
 import { Repeater, SlidingBuffer } from '@graphql-yoga/subscription';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
+
+import { Permission } from '../access/index.js';
 import { checkTopicFilter, topicMatches } from '../common/index.js';
 import { DeviceEntity, type DeviceService } from '../devices/index.js';
-import { Permission } from '../access/index.js';
 import { type GraphQLContext, resolverOf } from '../graphql/index.js';
 import type { AppPubSub } from '../realtime/index.js';
 import { type DeviceEventEntity, EventDirection } from './device-event.entity.js';
@@ -64,22 +65,27 @@ export class LatestValueResolver {
       // Subscribed before the current values are read: nothing recorded in between is missed.
       const live = self.pubSub.subscribe(store.topic(owner))[Symbol.asyncIterator]();
       const current = store.latest ? await store.latest.forDevice(deviceId, filter) : [];
-      const wanted = (row: DeviceEventEntity) => row.deviceId === deviceId && row.direction !== EventDirection.DOWNSTREAM && row.topic.length <= LATEST_TOPIC_MAX_CHARS && (filter == null || topicMatches(filter, row.topic));
-      return ctx.access.service.guard(scope, Permission.READ, new Repeater<LatestValueEntity>(async (push, stop) => {
-        let stopped = false;
-        void stop.then(() => {
-          stopped = true;
-          void live.return?.();
-        });
-        for (const value of current) await push(value);
-        while (!stopped) {
-          const next = await live.next();
-          if (next.done) break;
-          const row = next.value as DeviceEventEntity;
-          if (wanted(row)) await push(latestOf(row));
-        }
-        stop();
-      }, new SlidingBuffer(LATEST_BACKLOG)));
+      const wanted = (row: DeviceEventEntity) =>
+        row.deviceId === deviceId && row.direction !== EventDirection.DOWNSTREAM && row.topic.length <= LATEST_TOPIC_MAX_CHARS && (filter == null || topicMatches(filter, row.topic));
+      return ctx.access.service.guard(
+        scope,
+        Permission.READ,
+        new Repeater<LatestValueEntity>(async (push, stop) => {
+          let stopped = false;
+          void stop.then(() => {
+            stopped = true;
+            void live.return?.();
+          });
+          for (const value of current) await push(value);
+          while (!stopped) {
+            const next = await live.next();
+            if (next.done) break;
+            const row = next.value as DeviceEventEntity;
+            if (wanted(row)) await push(latestOf(row));
+          }
+          stop();
+        }, new SlidingBuffer(LATEST_BACKLOG)),
+      );
     },
   })
   deviceLatestChanged(

@@ -1,7 +1,8 @@
-import { type DataSource, type EntityManager, type ObjectLiteral, type Repository, type SelectQueryBuilder } from 'typeorm';
-import type { RetentionConfig } from '../config/index.js';
+import type { DataSource, EntityManager, ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
+
 import { badInput, type Clock, decodeCursor, encodeCursor, type KeysetOptions, keysetQuery, type Logger, type Page, toPage } from '../common/index.js';
-import { type Reader, type SqliteStatement, sqliteConnection, type StorageHealth } from '../db/index.js';
+import type { RetentionConfig } from '../config/index.js';
+import { type Reader, sqliteConnection, type SqliteStatement, type StorageHealth } from '../db/index.js';
 import type { AppPubSub } from '../realtime/index.js';
 import { BatchWriter } from './batch-writer.js';
 import { RetentionQueries } from './retention-queries.js';
@@ -154,10 +155,7 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
     for (;;) {
       const qb = this.base(organizationId, deviceId);
       filter(qb);
-      qb.andWhere('(r.time > :pTime OR (r.time = :pTime AND r.id > :pId))', { pTime: pos.time, pId: pos.id })
-        .orderBy('r.time', 'ASC')
-        .addOrderBy('r.id', 'ASC')
-        .limit(REPLAY_CHUNK);
+      qb.andWhere('(r.time > :pTime OR (r.time = :pTime AND r.id > :pId))', { pTime: pos.time, pId: pos.id }).orderBy('r.time', 'ASC').addOrderBy('r.id', 'ASC').limit(REPLAY_CHUNK);
       const rows = await this.o.reader.many(this.repo, qb);
       for (const row of rows) yield row;
       if (rows.length < REPLAY_CHUNK) return;
@@ -237,7 +235,10 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
     const chunk = Math.max(1, Math.floor(30000 / this.insertColumns.length));
     for (let i = 0; i < rows.length; i += chunk) {
       const slice = rows.slice(i, i + chunk);
-      await m.query(this.insertSql(slice.length), slice.flatMap((row) => this.paramsOf(row)));
+      await m.query(
+        this.insertSql(slice.length),
+        slice.flatMap((row) => this.paramsOf(row)),
+      );
     }
   }
 
@@ -324,12 +325,7 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
       const select = this.repo.createQueryBuilder('r').select('r.id');
       where(select);
       select.orderBy('r.time', 'ASC').addOrderBy('r.id', 'ASC').limit(chunk);
-      const result = await this.repo
-        .createQueryBuilder()
-        .delete()
-        .where(`id IN (${select.getQuery()})`)
-        .setParameters(select.getParameters())
-        .execute();
+      const result = await this.repo.createQueryBuilder().delete().where(`id IN (${select.getQuery()})`).setParameters(select.getParameters()).execute();
       const count = result.affected ?? 0;
       total += count;
       if (count < chunk) return total;

@@ -1,4 +1,5 @@
 import { FixedBuffer, Repeater } from '@graphql-yoga/subscription';
+
 import type { TimeSeriesRow } from './record-store.js';
 
 export interface Position {

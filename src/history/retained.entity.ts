@@ -1,5 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+
 import { timestampColumn } from '../db/index.js';
 import { StoredMessage } from './stored-message.js';
 

@@ -1,7 +1,8 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Query, Resolver, Root } from 'type-graphql';
-import { checkTopicFilter } from '../common/index.js';
+
 import { Permission } from '../access/index.js';
+import { checkTopicFilter } from '../common/index.js';
 import { DeviceEntity, type DeviceService, ORGANIZATION_ID } from '../devices/index.js';
 import { type Connection, ConnectionType, type GraphQLContext, toConnection } from '../graphql/index.js';
 import { deviceFor } from './connection-log-and-events.resolver.js';

@@ -1,6 +1,22 @@
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import type { DataSource, Repository } from 'typeorm';
-import { type Clock, decodeCursor, isUuid, keysetQuery, type Logger, type MessageProperties, messageProperties, type PacketProperties, packetProperties, type Page, pageSize, planTopicFilter, toPage, topicMatches } from '../common/index.js';
+
+import {
+  type Clock,
+  decodeCursor,
+  isUuid,
+  keysetQuery,
+  type Logger,
+  type MessageProperties,
+  messageProperties,
+  type PacketProperties,
+  packetProperties,
+  type Page,
+  pageSize,
+  planTopicFilter,
+  toPage,
+  topicMatches,
+} from '../common/index.js';
 import { encodePayload } from './device-event.service.js';
 import { LATEST_TOPIC_MAX_CHARS } from './latest-values.js';
 import { RetainedMessageEntity } from './retained.entity.js';

@@ -43,7 +43,7 @@ export class RetentionQueries {
 
   /** Every owner with rows at or after `since`, batch after batch, letting other work run between batches. */
   async *recentOwners(since: number): AsyncGenerator<string> {
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const owners = await this.ownersAfter(after, since);
       for (const o of owners) if (o.recent) yield o.organizationId;
       if (owners.length < this.sizes.ownerBatch) return;
@@ -80,7 +80,7 @@ export class RetentionQueries {
    */
   async keepEdge(owner: OwnerKey, keep: number): Promise<RowPosition | null> {
     let pos: RowPosition | null = null;
-    for (let remaining = keep; remaining > 0; ) {
+    for (let remaining = keep; remaining > 0;) {
       const step = Math.min(this.sizes.probeStep, remaining);
       const params: Record<string, unknown> = owner === null ? { skip: step - 1 } : { owner, skip: step - 1 };
       let where = owner === null ? 'organization_id IS NULL' : 'organization_id = :owner';

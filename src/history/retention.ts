@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { MqttConfig } from '../config/index.js';
+
 import type { Logger } from '../common/index.js';
+import type { MqttConfig } from '../config/index.js';
 import type { ConnectionLogService } from './connection-log.service.js';
 import type { DeviceEventService } from './device-event.service.js';
 

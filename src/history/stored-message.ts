@@ -1,7 +1,8 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column } from 'typeorm';
-import { jsonText } from '../db/index.js';
+
 import { MessageProperties } from '../common/index.js';
+import { jsonText } from '../db/index.js';
 
 export enum PayloadEncoding {
   UTF8 = 'UTF8',
@@ -14,7 +15,7 @@ registerEnumType(PayloadEncoding, {
 });
 
 /** The columns (and GraphQL fields) of a stored PUBLISH, shared by device events and latest values. */
-@ObjectType({ description: "Columns of a stored PUBLISH (not exposed on its own)." })
+@ObjectType({ description: 'Columns of a stored PUBLISH (not exposed on its own).' })
 export abstract class StoredMessage {
   @Field({ description: 'The payload: text when valid UTF-8, else base64 (see payloadEncoding).' })
   @Column({ type: 'text' })

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
+
 import type { Aedes, Client } from 'aedes';
 
 /**

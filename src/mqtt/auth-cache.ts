@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+
 import type { Clock } from '../common/index.js';
 import type { DeviceEntity } from '../devices/index.js';
 
@@ -33,7 +34,10 @@ export class AuthCache {
   ) {}
 
   private digest(password: Buffer | string | undefined): Buffer {
-    return crypto.createHmac('sha256', this.key).update(password ?? '').digest();
+    return crypto
+      .createHmac('sha256', this.key)
+      .update(password ?? '')
+      .digest();
   }
 
   /** A key identifying these exact credentials (for sharing one lookup between concurrent connects). */

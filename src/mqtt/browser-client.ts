@@ -1,4 +1,5 @@
 import path from 'node:path';
+
 import express, { type Router } from 'express';
 
 /**

@@ -1,4 +1,5 @@
 import mqttPacket from 'mqtt-packet';
+
 import type { Clock } from '../common/index.js';
 import type { CredentialCheck, CredentialService } from '../credentials/index.js';
 import type { DeviceEntity } from '../devices/index.js';
@@ -7,8 +8,7 @@ import { AuthCache } from './auth-cache.js';
 import { ConnackReturnCode, ReasonCode } from './reason-codes.js';
 
 export type DeviceCertificateCheck =
-  | { ok: true; device: DeviceEntity; fingerprint: string }
-  | { ok: false; reason: 'BAD_CREDENTIALS' | 'NOT_AUTHORIZED'; detail: string; device?: DeviceEntity; fingerprint?: string };
+  { ok: true; device: DeviceEntity; fingerprint: string } | { ok: false; reason: 'BAD_CREDENTIALS' | 'NOT_AUTHORIZED'; detail: string; device?: DeviceEntity; fingerprint?: string };
 
 /** What the message server needs from the certificate registry (two-way TLS). */
 export interface DeviceCertificateVerifier {

@@ -1,4 +1,5 @@
 import { FieldResolver, Resolver, Root } from 'type-graphql';
+
 import { DeviceEntity } from '../devices/index.js';
 import { DeviceConnectionInfo, type DeviceConnections } from './device-connection.js';
 
@@ -11,7 +12,9 @@ export class DeviceConnectionResolver {
     private readonly lastSeenAt: (device: DeviceEntity) => Date | null,
   ) {}
 
-  @FieldResolver(() => DeviceConnectionInfo, { description: 'The MQTT session: live facts from whichever instance holds it (remote address, listener, protocol, keepalive, subscriptions), and how the last one ended.' })
+  @FieldResolver(() => DeviceConnectionInfo, {
+    description: 'The MQTT session: live facts from whichever instance holds it (remote address, listener, protocol, keepalive, subscriptions), and how the last one ended.',
+  })
   async connection(@Root() device: DeviceEntity): Promise<DeviceConnectionInfo> {
     return { ...(await this.connections.of(device)), lastSeenAt: this.lastSeenAt(device) };
   }

@@ -1,6 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { ConnectionEventType, type ConnectionLogService, MqttListener } from '../history/index.js';
+
 import { type DeviceEntity, DeviceStatus } from '../devices/index.js';
+import { ConnectionEventType, type ConnectionLogService, MqttListener } from '../history/index.js';
 import type { InstanceRpc } from '../realtime/index.js';
 import type { MessageServer } from './message-server.js';
 import { subscriptionsOf } from './session-tracking.js';
@@ -46,7 +47,10 @@ export class DeviceConnectionInfo {
   @Field(() => String, { nullable: true, description: 'How the last session ended (as in the connection log).' })
   lastDisconnectReason!: string | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'Whether the last session ended without DISCONNECT while it had a will (so the will went out); null when not known (it ended on another instance, or before a restart).' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Whether the last session ended without DISCONNECT while it had a will (so the will went out); null when not known (it ended on another instance, or before a restart).',
+  })
   willPublished!: boolean | null;
 }
 
@@ -94,8 +98,7 @@ export class DeviceConnections {
     const online = device.status === DeviceStatus.ONLINE;
     const holder = device.connectedInstance ?? this.instanceId;
     const live = online ? await this.rpc.call<LiveFacts | null>(holder, 'deviceConnection', device.id) : null;
-    const rows = async (eventTypes: ConnectionEventType[]) =>
-      (await this.connectionLog.list(device.organizationId, { deviceId: device.id, eventTypes, first: 1 })).items[0] ?? null;
+    const rows = async (eventTypes: ConnectionEventType[]) => (await this.connectionLog.list(device.organizationId, { deviceId: device.id, eventTypes, first: 1 })).items[0] ?? null;
     const [lastEnd, connected] = await Promise.all([rows(ENDS), online && !live ? rows([ConnectionEventType.CONNECTED]) : null]);
     // Known where the last session ended (this instance, since it started); null elsewhere.
     const willPublished = this.server.observer.willPublished(device.id) ?? null;

@@ -1,12 +1,13 @@
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { MqttConfig } from '../config/index.js';
+
 import type { Logger } from '../common/index.js';
+import type { MqttConfig } from '../config/index.js';
 import { MqttListener } from '../history/index.js';
 import type { DeviceCertificateVerifier } from './device-auth.js';
-import type { ByteSocket } from './wire-guard.js';
 import { mqttWebSocketServer } from './websocket.js';
+import type { ByteSocket } from './wire-guard.js';
 
 /** What the message server needs from the PKI (platform CA and the server certificate). */
 export interface TlsCredentialsProvider {
@@ -52,7 +53,10 @@ export class Listeners {
   async open(tlsDeps: MessageServerTlsDeps, h: ListenerHandlers): Promise<MessageServerPorts> {
     const cfg = this.cfg;
     if (cfg.port != null) {
-      this.ports.port = await this.listen(net.createServer((socket) => h.accept(socket, MqttListener.MQTT)), cfg.port);
+      this.ports.port = await this.listen(
+        net.createServer((socket) => h.accept(socket, MqttListener.MQTT)),
+        cfg.port,
+      );
     }
     if ((cfg.tlsPort != null || cfg.mutualTlsPort != null) && !tlsDeps.pki) {
       this.log.warn('MQTT over TLS is off: no PKI service to issue the server certificate');

@@ -1,26 +1,28 @@
 import { EventEmitter } from 'node:events';
+
 import { Aedes, type Client } from 'aedes';
-import type { MqttConfig } from '../config/index.js';
+
 import type { Clock, Logger, RegistryBus } from '../common/index.js';
+import type { MqttConfig } from '../config/index.js';
 import type { CredentialService } from '../credentials/index.js';
 import type { DeviceEntity, DeviceService } from '../devices/index.js';
+import { type ConnectionLogService, type DeviceEventService, MqttListener, type RetainedMessages, Retention, type RetentionResult } from '../history/index.js';
 import type { AppPubSub } from '../realtime/index.js';
 import type { ConnectThrottle } from '../security/index.js';
-import { type ConnectionLogService, type DeviceEventService, MqttListener, type RetainedMessages, Retention, type RetentionResult } from '../history/index.js';
 import { beforeEachPacket, checkAedesInternals, resumeQueuedMessages } from './aedes-internals.js';
-import { RegistryWatch } from './registry-watch.js';
 import { type AuthOutcome, connackWithReasonCode, DeviceAuthenticator } from './device-auth.js';
 import { Listeners, type MessageServerPorts, type MessageServerTlsDeps } from './listeners.js';
 import { namespaceFilters, namespacePrefix } from './namespace.js';
-import { type PlatformMessage, type PlatformPublishResult, publishAsPlatform } from './platform-publish.js';
-import { recoverAfterRestart } from './recovery.js';
 import { MqttObserver } from './observer.js';
+import { type PlatformMessage, type PlatformPublishResult, publishAsPlatform } from './platform-publish.js';
 import { Presence } from './presence.js';
 import { ConnackReturnCode, ReasonCode } from './reason-codes.js';
-import { describeError, markTakenOver, ClientConnection, ClientConnectionState } from './session.js';
-import { advertiseSharedSubscriptions } from './shared-subscriptions.js';
+import { recoverAfterRestart } from './recovery.js';
+import { RegistryWatch } from './registry-watch.js';
+import { ClientConnection, ClientConnectionState, describeError, markTakenOver } from './session.js';
 import { lostWillPublisher } from './shared/lost-instance.js';
 import { SharedState, type SharedStateDeps } from './shared/shared-state.js';
+import { advertiseSharedSubscriptions } from './shared-subscriptions.js';
 import { TopicHooks } from './topic-hooks.js';
 import { type ByteSocket, WireGuard } from './wire-guard.js';
 
@@ -103,7 +105,9 @@ export class MessageServer extends EventEmitter {
 
   /** For observers (src/fleet): the running aedes broker (null before start) and the device each client authenticated as. */
   readonly observed = { broker: () => this.broker, deviceOf: (client: Client) => this.everSeen.get(client)?.device ?? null };
-  get ports(): MessageServerPorts { return this.endpoints.ports; }
+  get ports(): MessageServerPorts {
+    return this.endpoints.ports;
+  }
 
   get maxPacketBytes(): number {
     return this.deps.config.maxPayloadBytes + PACKET_OVERHEAD;

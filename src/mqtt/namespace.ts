@@ -1,4 +1,5 @@
 import mqttPacket from 'mqtt-packet';
+
 import { parseShared } from './shared-subscriptions.js';
 
 /**
@@ -10,8 +11,7 @@ export const namespacePrefix = (organizationId: string): string => `${organizati
 const OWNER_PREFIX = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\//i;
 
 /** A filter moved into the namespace; `$` filters stay as they are (and are refused). */
-export const filterInside = (prefix: string, filter: unknown): unknown =>
-  typeof filter === 'string' && filter !== '' && !filter.startsWith('$') ? prefix + filter : filter;
+export const filterInside = (prefix: string, filter: unknown): unknown => (typeof filter === 'string' && filter !== '' && !filter.startsWith('$') ? prefix + filter : filter);
 
 /**
  * Moves a SUBSCRIBE's or UNSUBSCRIBE's filters into the namespace, in place, and tells `each` every filter as the

@@ -1,5 +1,6 @@
 import type { Aedes, AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import { LRUCache } from 'lru-cache';
+
 import type { Logger } from '../common/index.js';
 import type { DeviceEntity } from '../devices/index.js';
 import { ConnectionEventType, type ConnectionLogService, MqttListener } from '../history/index.js';

@@ -1,4 +1,5 @@
 import type { Aedes, PublishPacket } from 'aedes';
+
 import { AppError, type OutgoingProperties } from '../common/index.js';
 import { storedSubscribers } from './aedes-internals.js';
 import { type ClientConnection, ClientConnectionState } from './session.js';
@@ -36,8 +37,15 @@ export async function publishAsPlatform(broker: Aedes | null, prefix: string, se
     if (m.plain) matched += 1;
     for (const g of m.groups) groups.add(g);
   }
-  const packet = { cmd: 'publish', topic, payload: message.payload, qos: message.qos, retain: message.retain, dup: false, ...(message.properties ? { properties: message.properties } : {}) } as PublishPacket;
+  const packet = {
+    cmd: 'publish',
+    topic,
+    payload: message.payload,
+    qos: message.qos,
+    retain: message.retain,
+    dup: false,
+    ...(message.properties ? { properties: message.properties } : {}),
+  } as PublishPacket;
   await new Promise<void>((resolve, reject) => broker.publish(packet, (err?: Error) => (err ? reject(err) : resolve())));
   return { matched: matched + groups.size, storedSubscribers: message.qos > 0 ? await storedSubscribers(broker, topic) : [] };
 }
-

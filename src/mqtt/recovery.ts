@@ -1,6 +1,6 @@
-import type { ConnectionLogService } from '../history/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import type { DeviceService } from '../devices/index.js';
+import type { ConnectionLogService } from '../history/index.js';
 
 /**
  * At start-up, before any device connects: close what a crash (or `kill -9`) of this instance left open. Each

@@ -1,4 +1,5 @@
 import type { Aedes } from 'aedes';
+
 import type { Logger, RegistryBus, RegistryEvents } from '../common/index.js';
 import type { DeviceService } from '../devices/index.js';
 import { type ConnectionLogService, type DeviceEventService, MqttListener } from '../history/index.js';
@@ -26,8 +27,7 @@ const normalizeFingerprint = (fp: string): string => fp.replace(/[^0-9a-f]/gi, '
 export class RegistryWatch {
   private readonly onCredentialsChanged = (e: RegistryEvents['deviceCredentialsChanged'][0]) => this.credentialsChanged(e);
   private readonly onCertificateWithdrawn = (e: RegistryEvents['certificateWithdrawn'][0]) => this.certificateWithdrawn(e);
-  private readonly onDisconnectRequested = (e: RegistryEvents['deviceDisconnectRequested'][0]) =>
-    void this.kick((s) => s.device?.id === e.deviceId || s.clientId === e.deviceNumber, e.reason);
+  private readonly onDisconnectRequested = (e: RegistryEvents['deviceDisconnectRequested'][0]) => void this.kick((s) => s.device?.id === e.deviceId || s.clientId === e.deviceNumber, e.reason);
   private readonly onResync = () => void this.recheckSessions().catch((err: unknown) => this.log.error('re-checking MQTT sessions failed', err));
 
   constructor(

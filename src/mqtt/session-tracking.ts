@@ -1,4 +1,5 @@
 import type { Aedes, Client } from 'aedes';
+
 import type { ClientConnection } from './session.js';
 
 /**

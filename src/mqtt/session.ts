@@ -1,7 +1,9 @@
 import type tls from 'node:tls';
+
 import type { Client } from 'aedes';
-import type { MqttListener } from '../history/index.js';
+
 import type { DeviceEntity } from '../devices/index.js';
+import type { MqttListener } from '../history/index.js';
 import type { ReasonCode } from './reason-codes.js';
 import { SessionFilters } from './shared-subscriptions.js';
 import type { WireGuard } from './wire-guard.js';

@@ -1,4 +1,5 @@
 import mqttPacket from 'mqtt-packet';
+
 import { topicMatches } from '../common/index.js';
 
 /** `$share/<group>/<filter>` (MQTT 5.0 §4.8.2); null when `filter` is not a valid shared subscription. */

@@ -1,10 +1,11 @@
 import type { Aedes, AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
+
 import { type Logger, messageProperties } from '../common/index.js';
 import type { DeviceEventService } from '../history/index.js';
 import { holdsIncomingPacket } from './aedes-internals.js';
 import { isForbiddenPublishTopic, publishWireSize, topicForDevice } from './namespace.js';
-import { ReasonCode } from './reason-codes.js';
 import type { MqttObserver } from './observer.js';
+import { ReasonCode } from './reason-codes.js';
 import type { ClientConnection } from './session.js';
 import { SharedDelivery } from './shared-subscriptions.js';
 
@@ -51,7 +52,15 @@ export class TopicHooks {
     };
     const record = () => {
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload ?? '');
-      const row = { organizationId: device.organizationId, deviceId: device.id, topic, payload, qos: packet.qos ?? 0, retain: Boolean(packet.retain), properties: messageProperties(packet.properties) };
+      const row = {
+        organizationId: device.organizationId,
+        deviceId: device.id,
+        topic,
+        payload,
+        qos: packet.qos ?? 0,
+        retain: Boolean(packet.retain),
+        properties: messageProperties(packet.properties),
+      };
       // Acknowledged means stored: aedes sends PUBACK/PUBREC only after this callback, so after the commit.
       new Promise<void>((resolve) => resolve(this.deviceEvents.record(row))).then(publish, (err: unknown) => this.notStored(s, packet, err, publish, cb));
     };

@@ -1,6 +1,8 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
+
 import { createWebSocketStream, type WebSocket, WebSocketServer } from 'ws';
+
 import type { MqttListener } from '../history/index.js';
 import type { ByteSocket } from './wire-guard.js';
 
@@ -11,7 +13,13 @@ const SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
  * MQTT over WebSocket (MQTT 5 §6, 3.1.1 §6): each WebSocket connection becomes the byte stream of one MQTT client,
  * handed to the message server like a TCP socket (same authentication, namespace, log and limits).
  */
-export function mqttWebSocketServer(accept: (socket: ByteSocket, listener: MqttListener) => void, listener: MqttListener, maxMessageBytes: number, server?: http.Server, path?: string): WebSocketServer {
+export function mqttWebSocketServer(
+  accept: (socket: ByteSocket, listener: MqttListener) => void,
+  listener: MqttListener,
+  maxMessageBytes: number,
+  server?: http.Server,
+  path?: string,
+): WebSocketServer {
   const wss = new WebSocketServer({
     ...(server ? { server, path } : { noServer: true }),
     maxPayload: maxMessageBytes,

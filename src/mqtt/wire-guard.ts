@@ -1,4 +1,5 @@
 import { Duplex } from 'node:stream';
+
 import { OutgoingWindow, PacketSplitter } from './flow-control.js';
 import { PacketType } from './reason-codes.js';
 
@@ -10,7 +11,6 @@ export interface WireGuardOptions {
 }
 
 type State = 'connect' | 'held' | 'open';
-
 
 /**
  * What a client connection is to the message server: a TCP or TLS socket, or the byte stream of an MQTT-over-WebSocket

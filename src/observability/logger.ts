@@ -1,4 +1,5 @@
 import pino from 'pino';
+
 import type { Logger, LogLevel } from '../common/index.js';
 
 export interface LoggerOptions {

@@ -174,7 +174,11 @@ export class AppMetrics {
     counter('portico_mqtt_payload_bytes_received_total', 'Payload bytes of the PUBLISH packets received from MQTT clients.', () => mqtt.payloadBytesReceived);
     counter('portico_mqtt_payload_bytes_sent_total', 'Payload bytes of the PUBLISH packets sent to MQTT clients.', () => mqtt.payloadBytesSent);
     counter('portico_device_events_stored_total', 'Device events committed to the database.', () => deviceEvents.writer.written);
-    counter('portico_device_events_dropped_total', 'Device events given up on: QoS 0 events while the database could not write, and rows it refused.', () => deviceEvents.droppedQos0 + deviceEvents.writer.dropped);
+    counter(
+      'portico_device_events_dropped_total',
+      'Device events given up on: QoS 0 events while the database could not write, and rows it refused.',
+      () => deviceEvents.droppedQos0 + deviceEvents.writer.dropped,
+    );
     counter('portico_connection_log_stored_total', 'Connection log rows committed to the database.', () => connectionLog.writer.written);
     new Gauge({
       name: 'portico_write_buffer_rows',

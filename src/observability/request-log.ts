@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+
 import type { RequestHandler, Response } from 'express';
+
 import type { Logger } from '../common/index.js';
 
 /** An `x-request-id` a client or proxy may choose: short, printable, no spaces or quotes. */

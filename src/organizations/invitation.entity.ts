@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
 import { OrganizationRole } from '../access/index.js';
 import { timestampColumn } from '../db/index.js';
 

@@ -1,4 +1,5 @@
 import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+
 import { MembershipEntity, OrganizationEntity, OrganizationRole, Permission } from '../access/index.js';
 import { DeviceConnection, DeviceFilter, DeviceOrder, type DeviceService } from '../devices/index.js';
 import { type Connection, type GraphQLContext, toConnection } from '../graphql/index.js';
@@ -73,13 +74,14 @@ export class OrganizationResolver {
   }
 
   @Mutation(() => MembershipEntity, {
-    description: "Removes a member (OWNER and ADMIN; owners only by an OWNER), or yourself (leave). Their subscriptions and test client sessions in the organization end at once. At least one OWNER remains.",
+    description:
+      'Removes a member (OWNER and ADMIN; owners only by an OWNER), or yourself (leave). Their subscriptions and test client sessions in the organization end at once. At least one OWNER remains.',
   })
   removeMember(@Ctx() ctx: GraphQLContext, @Arg('organizationId', () => ID) organizationId: string, @Arg('userId', () => ID) userId: string): Promise<MembershipEntity> {
     return this.orgs.removeMember(ctx.access, organizationId, userId);
   }
 
-  @FieldResolver(() => OrganizationRole, { description: 'Your role here (an API key: the lower of its role and its creator\'s).' })
+  @FieldResolver(() => OrganizationRole, { description: "Your role here (an API key: the lower of its role and its creator's)." })
   async myRole(@Root() org: OrganizationEntity, @Ctx() ctx: GraphQLContext): Promise<OrganizationRole> {
     return (await ctx.access.organization(org.id, Permission.READ)).role;
   }

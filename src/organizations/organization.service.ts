@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
+
 import { type DataSource, type EntityManager, IsNull, type Repository } from 'typeorm';
+
 import { MembershipEntity, OrganizationEntity, OrganizationRole, Permission, type Principal, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService } from '../audit/index.js';
 import { CertificateEntity } from '../certificates/index.js';

@@ -1,7 +1,7 @@
 import { Field, ObjectType, Query, Resolver } from 'type-graphql';
+
 import type { PkiService } from './pki.service.js';
 import { KeyAlgorithmEnum } from './pki.types.js';
-
 
 @ObjectType('PlatformCa', { description: 'The platform root CA: devices verify the message server with it (root_ca.crt), and it signs device certificates.' })
 export class PlatformCaType {

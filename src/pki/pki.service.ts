@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+
 import type { DataSource, Repository } from 'typeorm';
-import type { Config } from '../config/index.js';
+
 import type { Clock, Logger } from '../common/index.js';
+import type { Config } from '../config/index.js';
 import type { Secrets } from '../secrets/index.js';
 import { PlatformCaEntity } from './platform-ca.entity.js';
 import {

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
+
 import crypto, { webcrypto } from 'node:crypto';
 import net from 'node:net';
+
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -30,8 +32,7 @@ export async function generateKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKe
   return (await webcrypto.subtle.generateKey(params, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
-const signingAlgorithmFor = (key: CryptoKey): Algorithm | EcdsaParams =>
-  key.algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5' };
+const signingAlgorithmFor = (key: CryptoKey): Algorithm | EcdsaParams => (key.algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5' });
 
 /** PKCS#8 PEM of a private key (`-----BEGIN PRIVATE KEY-----`), which OpenSSL, Python and Node all read. */
 export async function privateKeyToPem(key: CryptoKey): Promise<string> {
@@ -59,8 +60,7 @@ export async function importSigningKey(pem: string): Promise<SigningKey> {
     throw new Error(`unsupported CA key type ${keyObject.asymmetricKeyType}`);
   }
   const privateKey = await webcrypto.subtle.importKey('pkcs8', der, params, false, ['sign']);
-  const signingAlgorithm: Algorithm | EcdsaParams =
-    algorithm === 'ECDSA' ? { name: 'ECDSA', hash: curve384or512(params as EcKeyImportParams) } : { name: 'RSASSA-PKCS1-v1_5' };
+  const signingAlgorithm: Algorithm | EcdsaParams = algorithm === 'ECDSA' ? { name: 'ECDSA', hash: curve384or512(params as EcKeyImportParams) } : { name: 'RSASSA-PKCS1-v1_5' };
   return { algorithm, privateKey, signingAlgorithm };
 }
 
@@ -71,13 +71,7 @@ function curve384or512(params: EcKeyImportParams): string {
 /** SHA-256 fingerprint of a DER certificate, upper-case hex pairs joined by colons (as Node's `fingerprint256` and OpenSSL print it). */
 export function fingerprintOf(der: Buffer | ArrayBuffer | Uint8Array): string {
   const bytes = der instanceof ArrayBuffer ? new Uint8Array(der) : der;
-  return crypto
-    .createHash('sha256')
-    .update(bytes)
-    .digest('hex')
-    .toUpperCase()
-    .match(/../g)!
-    .join(':');
+  return crypto.createHash('sha256').update(bytes).digest('hex').toUpperCase().match(/../g)!.join(':');
 }
 
 /** A positive, random 127-bit serial number as lower-case hex (RFC 5280: ≤ 20 octets, positive). */
@@ -109,12 +103,7 @@ async function issued(certificate: x509.X509Certificate, privateKey: CryptoKey, 
 }
 
 /** Generates a self-signed CA certificate and key. */
-export async function createCaCertificate(opts: {
-  algorithm: KeyAlgorithm;
-  commonName: string;
-  notBefore: Date;
-  notAfter: Date;
-}): Promise<IssuedCertificate & { signingKey: SigningKey }> {
+export async function createCaCertificate(opts: { algorithm: KeyAlgorithm; commonName: string; notBefore: Date; notAfter: Date }): Promise<IssuedCertificate & { signingKey: SigningKey }> {
   const keys = await generateKeyPair(opts.algorithm);
   const serialNumber = randomSerial();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
@@ -161,9 +150,7 @@ export async function issueCertificate(o: IssueOptions): Promise<IssuedCertifica
     await x509.AuthorityKeyIdentifierExtension.create(o.ca.certificate.publicKey),
   ];
   if (o.hosts?.length) {
-    extensions.push(
-      new x509.SubjectAlternativeNameExtension(o.hosts.map((h) => ({ type: net.isIP(h) ? 'ip' : 'dns', value: h }) as x509.JsonGeneralName)),
-    );
+    extensions.push(new x509.SubjectAlternativeNameExtension(o.hosts.map((h) => ({ type: net.isIP(h) ? 'ip' : 'dns', value: h }) as x509.JsonGeneralName)));
   }
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber,
@@ -185,12 +172,7 @@ export interface CrlEntry {
 }
 
 /** A CRL signed by the CA, listing the revoked serial numbers; PEM. */
-export async function createCrl(o: {
-  ca: { certificate: x509.X509Certificate; key: SigningKey };
-  thisUpdate: Date;
-  nextUpdate: Date;
-  entries: CrlEntry[];
-}): Promise<string> {
+export async function createCrl(o: { ca: { certificate: x509.X509Certificate; key: SigningKey }; thisUpdate: Date; nextUpdate: Date; entries: CrlEntry[] }): Promise<string> {
   const crl = await x509.X509CrlGenerator.create({
     issuer: o.ca.certificate.subjectName,
     thisUpdate: o.thisUpdate,

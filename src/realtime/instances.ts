@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+
 import type { Clock, Logger } from '../common/index.js';
 import type { ClusterRedis } from './cluster-redis.js';
 
@@ -107,12 +108,15 @@ export class Membership {
 
   private schedule(): void {
     if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.ticking = this.tick().finally(() => {
-        this.ticking = null;
-        this.schedule();
-      });
-    }, Math.max(50, Math.floor(this.leaseMs / 4)));
+    this.timer = setTimeout(
+      () => {
+        this.ticking = this.tick().finally(() => {
+          this.ticking = null;
+          this.schedule();
+        });
+      },
+      Math.max(50, Math.floor(this.leaseMs / 4)),
+    );
     this.timer.unref();
   }
 

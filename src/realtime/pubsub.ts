@@ -1,6 +1,8 @@
 import { setMaxListeners } from 'node:events';
+
 import { createPubSub, type PubSubEventTarget, Repeater } from '@graphql-yoga/subscription';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+
 import { eventsMissed, type Logger } from '../common/index.js';
 import { closeRedis, redisPubSubClients, whenResubscribed } from './scale-out.js';
 import { SubscriberCounter } from './subscribers.js';
@@ -68,11 +70,7 @@ type Listener = ((event: CustomEvent) => void) | { handleEvent(event: CustomEven
  * new GraphQL subscription is live the moment it is registered (no per-topic SUBSCRIBE round trip that an event
  * could slip past); events are decoded only for topics that have local listeners.
  */
-function redisEventTarget(
-  publishClient: Redis,
-  subscribeClient: Redis,
-  prefix: string,
-): { target: PubSubEventTarget<RawTopics>; ready: Promise<unknown>; resubscribe: () => Promise<unknown> } {
+function redisEventTarget(publishClient: Redis, subscribeClient: Redis, prefix: string): { target: PubSubEventTarget<RawTopics>; ready: Promise<unknown>; resubscribe: () => Promise<unknown> } {
   const listeners = new Map<string, Set<Listener>>();
   subscribeClient.on('pmessage', (_pattern: string, channel: string, text: string) => {
     const set = listeners.get(channel.slice(prefix.length));

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
+
 import { Redis } from 'ioredis';
+
 import { type Logger, readOrCreateDataFile, type RegistryBus, type RegistryEventName, type RegistryEvents } from '../common/index.js';
 
 /**
@@ -61,13 +63,7 @@ export function whenResubscribed(sub: Redis, resubscribe: () => Promise<unknown>
  * message server of every instance kicks the affected sessions and drops its cached credentials. `onReconnect`
  * runs when the link is back after an outage (events published meanwhile are lost: see RegistrySync).
  */
-export function bridgeRegistryBus(
-  bus: RegistryBus,
-  redisUrl: string,
-  instanceId: string,
-  log: Logger,
-  onReconnect?: () => void,
-): { ready: Promise<unknown>; close: () => Promise<void> } {
+export function bridgeRegistryBus(bus: RegistryBus, redisUrl: string, instanceId: string, log: Logger, onReconnect?: () => void): { ready: Promise<unknown>; close: () => Promise<void> } {
   const { pub, sub } = redisPubSubClients(redisUrl, log, 'registry events');
   if (onReconnect) whenResubscribed(sub, () => sub.subscribe(CHANNEL), onReconnect);
   sub.on('message', (_channel: string, text: string) => {

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+
 import { readOrCreateDataFile } from '../common/index.js';
 
 /**

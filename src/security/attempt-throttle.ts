@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
-import type { FailureLimit } from '../config/index.js';
+
 import type { Logger } from '../common/index.js';
+import type { FailureLimit } from '../config/index.js';
 import { addressKey } from './address.js';
 import type { ConnectAdmission, ConnectThrottle } from './connect-throttle.js';
 import { type CounterStore, FailureLimiter } from './failure-limiter.js';

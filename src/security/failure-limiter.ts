@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+
 import type { Logger } from '../common/index.js';
 
 /** Where the counters live: this process's memory, or Redis shared by every instance. */
@@ -51,9 +52,7 @@ export class FailureLimiter {
       duration: limit.windowSeconds,
       blockDuration: limit.blockSeconds,
     };
-    this.limiter = store.redis
-      ? new RateLimiterRedis({ ...opts, storeClient: store.redis, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(opts) })
-      : new RateLimiterMemory(opts);
+    this.limiter = store.redis ? new RateLimiterRedis({ ...opts, storeClient: store.redis, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(opts) }) : new RateLimiterMemory(opts);
   }
 
   /** Counts one attempt of `key`. */

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
-import type { ThrottleConfig } from '../config/index.js';
+
 import type { Logger } from '../common/index.js';
+import type { ThrottleConfig } from '../config/index.js';
 import { type AttemptThrottle, FailureThrottle } from './attempt-throttle.js';
 import { noConnectThrottle } from './connect-throttle.js';
 import type { CounterStore } from './failure-limiter.js';

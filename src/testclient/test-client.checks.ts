@@ -1,4 +1,5 @@
 import type { IClientOptions } from 'mqtt';
+
 import { badInput, publishTopicProblem } from '../common/index.js';
 import type { WillOptions } from './test-client.session.js';
 

@@ -1,23 +1,9 @@
-import { badInput, MessageProperties } from '../common/index.js';
 import { GraphQLJSON } from 'graphql-scalars';
-import {
-  Arg,
-  Ctx,
-  Field,
-  FieldResolver,
-  ID,
-  InputType,
-  Int,
-  Mutation,
-  ObjectType,
-  Query,
-  Resolver,
-  Root,
-  Subscription,
-  registerEnumType,
-} from 'type-graphql';
-import { DeviceEntity, type DeviceService, loadDevice, ORGANIZATION_ID } from '../devices/index.js';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root, Subscription } from 'type-graphql';
+
 import { Permission } from '../access/index.js';
+import { badInput, MessageProperties } from '../common/index.js';
+import { DeviceEntity, type DeviceService, loadDevice, ORGANIZATION_ID } from '../devices/index.js';
 import { type GraphQLContext, resolverOf } from '../graphql/index.js';
 import type { TestClientRoutes } from './test-client.routes.js';
 import { MessageDirection, TestClientState, TestClientTransport, type TestMessage } from './test-client.session.js';
@@ -241,11 +227,7 @@ export class TestClientResolver {
       return svc.messages(ctx.access, String(args.sessionId), parseAfter(args.after as string | null));
     },
   })
-  testClientMessages(
-    @Root() message: TestMessage,
-    @Arg('sessionId', () => ID) _sessionId: string,
-    @Arg('after', () => String, { nullable: true }) _after?: string | null,
-  ): TestMessageType {
+  testClientMessages(@Root() message: TestMessage, @Arg('sessionId', () => ID) _sessionId: string, @Arg('after', () => String, { nullable: true }) _after?: string | null): TestMessageType {
     return toMessage(message);
   }
 

@@ -1,6 +1,6 @@
+import { Permission, type RequestAccess, type Scope } from '../access/index.js';
 import { AppError, type ErrorCode, isUuid, type Logger, type MessageProperties, newId, notFound } from '../common/index.js';
 import { type AppPubSub, type ClusterRedis, dateSafeJson, type LostRun, type Membership } from '../realtime/index.js';
-import { Permission, type RequestAccess, type Scope } from '../access/index.js';
 import type { TestClientService } from './test-client.service.js';
 import type { StartOptions, TestClientSession, TestMessage } from './test-client.session.js';
 import { RemoteTestClientSession, snapshotOf, type TestClientSessionLike, type TestClientSnapshot } from './test-client.view.js';
@@ -126,7 +126,10 @@ export class TestClientRoutes {
       reply = { id: req.id, ok: true, value: await this.runLocally(req) };
     } catch (err) {
       if (!(err instanceof AppError)) this.log.error(`test client operation ${req.op} failed`, err);
-      reply = err instanceof AppError ? { id: req.id, ok: false, error: { code: err.code, message: err.message, details: err.details } } : { id: req.id, ok: false, error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } };
+      reply =
+        err instanceof AppError
+          ? { id: req.id, ok: false, error: { code: err.code, message: err.message, details: err.details } }
+          : { id: req.id, ok: false, error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } };
     }
     await this.cluster!.redis.publish(this.key('reply', req.from), dateSafeJson.stringify(reply));
   }

@@ -1,26 +1,32 @@
-import { AppError, badInput, type Clock, isUuid, type Logger, type MessageProperties, messageProperties, notFound, packetProperties, publishTopicProblem, type RegistryBus, timerAt, topicFilterProblem } from '../common/index.js';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { TestClientConfig } from '../config/index.js';
-import type { CertificateService } from '../certificates/index.js';
-import type { CredentialService } from '../credentials/index.js';
-import { DeviceAuthType, type DeviceService, DeviceStatus } from '../devices/index.js';
-import type { PkiService } from '../pki/index.js';
-import { SubscriberCounter } from '../realtime/index.js';
+
 import { allows, isRole, Permission, type Principal, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService } from '../audit/index.js';
-import { checkQos, checkWill, parseJsonPayload } from './test-client.checks.js';
-import { ReasonCode } from '../mqtt/index.js';
-import { sessionMessages, sessionStates } from './test-client.streams.js';
+import type { CertificateService } from '../certificates/index.js';
 import {
-  describeConnectError,
-  MessageDirection,
-  type MqttEndpoints,
-  type StartOptions,
-  type TestMessage,
-  TestClientSession,
-  TestClientState,
-  TestClientTransport,
-} from './test-client.session.js';
+  AppError,
+  badInput,
+  type Clock,
+  isUuid,
+  type Logger,
+  type MessageProperties,
+  messageProperties,
+  notFound,
+  packetProperties,
+  publishTopicProblem,
+  type RegistryBus,
+  timerAt,
+  topicFilterProblem,
+} from '../common/index.js';
+import type { TestClientConfig } from '../config/index.js';
+import type { CredentialService } from '../credentials/index.js';
+import { DeviceAuthType, type DeviceService, DeviceStatus } from '../devices/index.js';
+import { ReasonCode } from '../mqtt/index.js';
+import type { PkiService } from '../pki/index.js';
+import { SubscriberCounter } from '../realtime/index.js';
+import { checkQos, checkWill, parseJsonPayload } from './test-client.checks.js';
+import { describeConnectError, MessageDirection, type MqttEndpoints, type StartOptions, TestClientSession, TestClientState, TestClientTransport, type TestMessage } from './test-client.session.js';
+import { sessionMessages, sessionStates } from './test-client.streams.js';
 
 /**
  * The "Test Center → MQTT Client": per-user server-side mqtt.js clients that connect to our own message server
@@ -117,16 +123,11 @@ export class TestClientService {
     const busy = own.find((s) => s.device.id === device.id);
     if (busy) throw new AppError('CONFLICT', `test client session ${busy.id} is already connected as this device; stop it first`, { sessionId: busy.id });
     if (device.status === DeviceStatus.ONLINE && !options.force) {
-      throw new AppError(
-        'CONFLICT',
-        'the device is online now: a test client with the same client id would disconnect it. Pass force: true to take over its connection.',
-        { reason: 'DEVICE_ONLINE' },
-      );
+      throw new AppError('CONFLICT', 'the device is online now: a test client with the same client id would disconnect it. Pass force: true to take over its connection.', { reason: 'DEVICE_ONLINE' });
     }
 
     const endpoints = this.endpoints;
-    const port =
-      transport === TestClientTransport.MQTT ? endpoints?.port : transport === TestClientTransport.MQTTS ? endpoints?.tlsPort : endpoints?.mutualTlsPort;
+    const port = transport === TestClientTransport.MQTT ? endpoints?.port : transport === TestClientTransport.MQTTS ? endpoints?.tlsPort : endpoints?.mutualTlsPort;
     if (!endpoints || port == null) throw badInput(`the ${transport} listener is not enabled on this server`, 'transport');
 
     const session = new TestClientSession(device.organizationId, principal.userId, device, transport, options.cleanSession ?? true, keepalive, mqttVersion, this.clock());

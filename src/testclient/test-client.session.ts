@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
+
 import type { MqttClient } from 'mqtt';
+
 import { type MessageProperties, newId, TestClientTransport } from '../common/index.js';
 import type { DeviceEntity } from '../devices/index.js';
 import { ConnackReturnCode, ReasonCode } from '../mqtt/index.js';

@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
 import { OrganizationRole } from '../access/index.js';
 import { timestampColumn } from '../db/index.js';
 
@@ -33,7 +34,7 @@ export class UserEntity {
 }
 
 @ObjectType('ApiKey', {
-  description: 'A long-lived key for scripts and dashboards, acting in one organization with a role no higher than its creator\'s; its secret is shown only once, at creation.',
+  description: "A long-lived key for scripts and dashboards, acting in one organization with a role no higher than its creator's; its secret is shown only once, at creation.",
 })
 @Entity({ name: 'api_keys' })
 export class ApiKeyEntity {

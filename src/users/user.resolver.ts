@@ -1,4 +1,5 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+
 import { OrganizationRole, Permission } from '../access/index.js';
 import { type GraphQLContext, userId } from '../graphql/index.js';
 import { ApiKeyEntity, UserEntity } from './user.entity.js';
@@ -44,12 +45,14 @@ export class UserResolver {
     return this.users.getUser(userId(ctx));
   }
 
-  @Query(() => [ApiKeyEntity], { description: "API keys of an organization (default: your personal one), without their secrets: all of them for OWNER and ADMIN, else your own." })
+  @Query(() => [ApiKeyEntity], { description: 'API keys of an organization (default: your personal one), without their secrets: all of them for OWNER and ADMIN, else your own.' })
   async apiKeys(@Ctx() ctx: GraphQLContext, @Arg('organizationId', () => ID, { nullable: true }) organizationId?: string | null): Promise<ApiKeyEntity[]> {
     return this.users.listApiKeys(await ctx.access.organization(organizationId, Permission.OWN_API_KEYS));
   }
 
-  @Mutation(() => CreatedApiKey, { description: "A key acting in one organization (default: your personal one) with a role no higher than yours (default: yours), e.g. a VIEWER key for a wall dashboard." })
+  @Mutation(() => CreatedApiKey, {
+    description: 'A key acting in one organization (default: your personal one) with a role no higher than yours (default: yours), e.g. a VIEWER key for a wall dashboard.',
+  })
   async createApiKey(
     @Ctx() ctx: GraphQLContext,
     @Arg('name') name: string,

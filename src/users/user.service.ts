@@ -1,13 +1,15 @@
 import crypto from 'node:crypto';
+
 import { LRUCache } from 'lru-cache';
 import { type DataSource, In, type Repository } from 'typeorm';
-import type { AuthConfig } from '../config/index.js';
-import { hashPassword, signToken, verifyPassword, verifyToken } from '../auth/index.js';
-import { badInput, checkName, type Clock, conflict, isUuid, newId, normalizeEmail, notFound, type RegistryBus, unauthenticated } from '../common/index.js';
-import type { Secrets } from '../secrets/index.js';
-import { type AttemptThrottle, noConnectThrottle, tooManyAttempts } from '../security/index.js';
+
 import { allows, MembershipEntity, OrganizationEntity, OrganizationRole, Permission, type Principal, type RequestAccess, roleAtLeast, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService } from '../audit/index.js';
+import { hashPassword, signToken, verifyPassword, verifyToken } from '../auth/index.js';
+import { badInput, checkName, type Clock, conflict, isUuid, newId, normalizeEmail, notFound, type RegistryBus, unauthenticated } from '../common/index.js';
+import type { AuthConfig } from '../config/index.js';
+import type { Secrets } from '../secrets/index.js';
+import { type AttemptThrottle, noConnectThrottle, tooManyAttempts } from '../security/index.js';
 import { ApiKeyEntity, UserEntity } from './user.entity.js';
 
 export const API_KEY_PREFIX = 'pk_';
@@ -196,16 +198,20 @@ export class UserService {
     });
     await this.ds.transaction(async (m) => {
       await m.getRepository(ApiKeyEntity).insert(apiKey);
-      await this.audit.record(scope, AuditAction.API_KEY_CREATED, { type: 'API_KEY', id: apiKey.id, label: `${name} (${apiKey.prefix}…)` }, { role: keyRole, expiresAt: apiKey.expiresAt?.toISOString() ?? null }, m);
+      await this.audit.record(
+        scope,
+        AuditAction.API_KEY_CREATED,
+        { type: 'API_KEY', id: apiKey.id, label: `${name} (${apiKey.prefix}…)` },
+        { role: keyRole, expiresAt: apiKey.expiresAt?.toISOString() ?? null },
+        m,
+      );
     });
     return { key, apiKey };
   }
 
   /** The organization's keys for those who manage them (API_KEYS), else the caller's own there. */
   listApiKeys(scope: Scope): Promise<ApiKeyEntity[]> {
-    const where = allows(scope.role, Permission.API_KEYS)
-      ? { organizationId: scope.organizationId }
-      : { organizationId: scope.organizationId, userId: scope.actor.principal.userId };
+    const where = allows(scope.role, Permission.API_KEYS) ? { organizationId: scope.organizationId } : { organizationId: scope.organizationId, userId: scope.actor.principal.userId };
     return this.apiKeys.find({ where, order: { createdAt: 'DESC', id: 'ASC' } });
   }
 

@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
 import { Client } from 'pg';
+
 import { type App, type AppOptions, createApp } from '../../src/app';
 import { type Config, type ConfigOverrides, makeConfig } from '../../src/config/config';
 import { dropRedisPrefix } from './redis';
@@ -72,9 +74,7 @@ export function tempDir(prefix = 'portico-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startTestApp(
-  opts: { db?: DbKind; dataDir?: string; config?: ConfigOverrides; app?: AppOptions } = {},
-): Promise<TestApp> {
+export async function startTestApp(opts: { db?: DbKind; dataDir?: string; config?: ConfigOverrides; app?: AppOptions } = {}): Promise<TestApp> {
   const dataDir = opts.dataDir ?? tempDir();
   let dropDb: (() => Promise<void>) | undefined;
   let database: Partial<Config['database']> = {};

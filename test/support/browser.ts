@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium; browser tests skip where it is missing. */

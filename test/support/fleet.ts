@@ -1,4 +1,5 @@
 import type { MqttClient } from 'mqtt';
+
 import { type DbKind, startTestApp, type TestApp } from './app';
 
 /** Helpers of test/fleet.test.ts. */

@@ -1,4 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+
 import type { TestApp } from './app';
 
 /** Safety net only: every outcome is an event ('connect', 'error', 'close'); this fails a hung test. */
@@ -10,9 +11,7 @@ export interface DeviceLogin {
   key?: string | null;
 }
 
-export type Outcome =
-  | { connected: true; client: MqttClient; code: 0 }
-  | { connected: false; client: MqttClient; code?: number; error?: Error & { code?: number | string } };
+export type Outcome = { connected: true; client: MqttClient; code: 0 } | { connected: false; client: MqttClient; code?: number; error?: Error & { code?: number | string } };
 
 export interface ConnectOptions extends Partial<IClientOptions> {
   /** Which listener: plain (default) or one-way TLS with the platform CA. */

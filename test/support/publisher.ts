@@ -144,10 +144,13 @@ export class PacedPublisher {
       });
     };
     // Start at a random point of the interval, so that devices do not publish in lockstep.
-    this.timer = setTimeout(() => {
-      tick();
-      this.timer = setInterval(tick, o.intervalMs);
-    }, Math.floor(Math.random() * o.intervalMs));
+    this.timer = setTimeout(
+      () => {
+        tick();
+        this.timer = setInterval(tick, o.intervalMs);
+      },
+      Math.floor(Math.random() * o.intervalMs),
+    );
   }
 
   get published(): number {

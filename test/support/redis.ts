@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
+
 import { Redis } from 'ioredis';
 
 /** A port nothing listens on right now (the OS picks it). */

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+
 import type { DataSource } from 'typeorm';
+
 import { tempDir } from './app';
 
 /**

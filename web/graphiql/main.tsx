@@ -1,8 +1,9 @@
 // GraphiQL for Portico, bundled by esbuild at build time (web/build.mjs) and served from /graphiql/ — no CDN.
 import 'graphiql/style.css';
+
 import { GraphiQL } from 'graphiql';
-import { parse, type OperationDefinitionNode } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
+import { type OperationDefinitionNode, parse } from 'graphql';
+import { type Client, createClient } from 'graphql-ws';
 import { createRoot } from 'react-dom/client';
 
 type Result = { data?: unknown; errors?: unknown[] };

@@ -1,11 +1,12 @@
 import type { Aedes, Client } from 'aedes';
+import type { Redis } from 'ioredis';
+
 import type { Clock, Logger } from '../../common/index.js';
 import type { ClusterRedis, LostRun, Membership } from '../../realtime/index.js';
 import { cancelSessionTimers, hasLocalClient } from '../aedes-internals.js';
 import { decode, encode, type StoredPacket, type StoredWill } from './codec.js';
 import type { RedisPersistence } from './redis-persistence.js';
 import { type Scripted, withScripts } from './scripts.js';
-import type { Redis } from 'ioredis';
 
 /** 0xFFFFFFFF: an MQTT 5 session that never expires. */
 const NEVER_EXPIRES = 0xffffffff;
@@ -219,7 +220,11 @@ export class ClusterSessions {
       if (await this.publishWill(clientId, will.p)) this.log.info(`published the will of ${clientId}, left by ${run}`);
     } catch (err) {
       this.log.warn(`could not publish the will of ${clientId} (retried in a second): ${err instanceof Error ? err.message : String(err)}`);
-      await this.redis.multi().hset(this.key('duebody'), member, blob).zadd(this.key('duewill'), this.clock().getTime() + 1000, member).exec();
+      await this.redis
+        .multi()
+        .hset(this.key('duebody'), member, blob)
+        .zadd(this.key('duewill'), this.clock().getTime() + 1000, member)
+        .exec();
     }
   }
 }

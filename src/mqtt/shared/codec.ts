@@ -1,4 +1,5 @@
 import v8 from 'node:v8';
+
 import type { IndexedSubscription } from './filter-index.js';
 
 /**

@@ -1,7 +1,8 @@
 import type { Aedes, PublishPacket } from 'aedes';
-import type { ConnectionLogService, DeviceEventService } from '../../history/index.js';
+
 import { type Clock, type Logger, messageProperties } from '../../common/index.js';
 import { type DeviceService, deviceStatusTopic } from '../../devices/index.js';
+import type { ConnectionLogService, DeviceEventService } from '../../history/index.js';
 import type { AppPubSub, LostRun } from '../../realtime/index.js';
 import { isForbiddenPublishTopic, namespacePrefix } from '../namespace.js';
 import type { StoredPacket } from './codec.js';
@@ -44,7 +45,15 @@ export function lostWillPublisher(broker: () => Aedes | null, devices: DeviceSer
     const qos = (will.qos ?? 0) as 0 | 1 | 2;
     const retain = Boolean(will.retain);
     const props = Object.keys(properties).length ? properties : undefined;
-    await deviceEvents.record({ organizationId: device.organizationId, deviceId: device.id, topic, payload, qos, retain, properties: messageProperties(props as Parameters<typeof messageProperties>[0]) });
+    await deviceEvents.record({
+      organizationId: device.organizationId,
+      deviceId: device.id,
+      topic,
+      payload,
+      qos,
+      retain,
+      properties: messageProperties(props as Parameters<typeof messageProperties>[0]),
+    });
     const packet = { cmd: 'publish', topic: namespacePrefix(device.organizationId) + topic, payload, qos, retain, dup: false, ...(props ? { properties: props } : {}) } as PublishPacket;
     await new Promise<void>((resolve, reject) => b.publish(packet, (err?: Error) => (err ? reject(err) : resolve())));
     return true;

@@ -1,10 +1,12 @@
 import { Readable } from 'node:stream';
+
+import type { Redis } from 'ioredis';
+
 import { type Logger, topicMatches } from '../../common/index.js';
 import type { ClusterRedis } from '../../realtime/index.js';
 import { type ClientRef, copyPacket, decode, encode, firstLevel, type StoredPacket, type StoredWill, type SubsChange, type Subscription, type SubscriptionRecord } from './codec.js';
 import { FilterIndex, type IndexedSubscription } from './filter-index.js';
 import { type Scripted, type ScriptedPipeline, withScripts } from './scripts.js';
-import type { Redis } from 'ioredis';
 
 const hasWildcard = (filter: string): boolean => filter.includes('+') || filter.includes('#');
 
@@ -111,7 +113,11 @@ export class RedisPersistence {
       await this.redis.hdel(this.key('ret', level), packet.topic);
       return;
     }
-    await this.redis.multi().hset(this.key('ret', level), packet.topic, encode({ ...packet })).sadd(this.key('retl'), level).exec();
+    await this.redis
+      .multi()
+      .hset(this.key('ret', level), packet.topic, encode({ ...packet }))
+      .sadd(this.key('retl'), level)
+      .exec();
   }
 
   createRetainedStream(pattern: string): Readable {
@@ -280,7 +286,7 @@ export class RedisPersistence {
     async function* queued(): AsyncGenerator<StoredPacket> {
       draining.set(client.id, sent);
       try {
-        for (let fresh = true; fresh; ) {
+        for (let fresh = true; fresh;) {
           const keys = (await r.lrange(out, 0, -1)).filter((k) => !sent.has(k));
           fresh = keys.length > 0;
           for (let i = 0; i < keys.length; i += 100) {
@@ -381,4 +387,3 @@ export class RedisPersistence {
     await this.cluster.unlisten(this.key('subs'));
   }
 }
-

@@ -1,5 +1,6 @@
-import MQEmitterRedis from 'mqemitter-redis';
 import type { Aedes } from 'aedes';
+import MQEmitterRedis from 'mqemitter-redis';
+
 import type { Clock, Logger } from '../../common/index.js';
 import { type ClusterRedis, type Membership, readyRedis } from '../../realtime/index.js';
 import { redisEmitterState } from '../aedes-internals.js';
