@@ -271,22 +271,10 @@ export class DeviceService {
   }
 
   /**
-   * Connection status, set by the message server of instance `instanceId`. ONLINE claims the device for that
-   * instance; OFFLINE applies only while the instance still holds it (after a takeover on another instance, that
-   * instance's ONLINE stands). Returns the device when the status was written, else null.
-   */
-  async setConnectionStatus(id: string, status: DeviceStatus, at: Date, instanceId: string): Promise<DeviceEntity | null> {
-    const result =
-      status === DeviceStatus.ONLINE
-        ? await this.repo.update({ id }, { status, lastConnectedAt: at, connectedInstance: instanceId })
-        : await this.repo.update({ id, connectedInstance: instanceId }, { status, lastDisconnectedAt: at, connectedInstance: null });
-    return result.affected ? this.repo.findOneBy({ id }) : null;
-  }
-
-  /**
-   * Several status changes (in order; a device may appear more than once) in one transaction, as
-   * `setConnectionStatus` would apply them one by one. Returns, for each change, the device as it was right after it,
-   * or null when the change did not apply.
+   * Connection status changes set by the message server of instance `instanceId`, in order (a device may appear more
+   * than once), in one transaction. ONLINE claims the device for that instance; OFFLINE applies only while the
+   * instance still holds it (after a takeover on another instance, that instance's ONLINE stands). Returns, for each
+   * change, the device as it was right after it, or null when the change did not apply.
    */
   async applyConnectionStatuses(changes: ReadonlyArray<{ id: string; status: DeviceStatus; at: Date }>, instanceId: string): Promise<Array<DeviceEntity | null>> {
     if (!changes.length) return [];

@@ -216,7 +216,8 @@ export class RedisPersistence {
 
   getClientList(topic: string): Readable {
     const gen = async function* (this: RedisPersistence): AsyncGenerator<string> {
-      const clients = await this.redis.smembers(this.key('clients'));
+      // A Redis set has no order (it differs between servers and restarts): sorted, so every instance lists the same.
+      const clients = (await this.redis.smembers(this.key('clients'))).sort();
       for (const id of clients) if (await this.redis.hexists(this.key('subs', id), topic)) yield id;
     };
     return Readable.from(gen.call(this));
