@@ -21,7 +21,7 @@ describe('replay then live', () => {
   it('replays stored rows, skips live duplicates of them, then continues live', async () => {
     const pubSub = createAppPubSub();
     const [a, b, c] = [row(1), row(2), row(3)];
-    const live = pubSub.subscribe('t')[Symbol.asyncIterator]();
+    const live = pubSub.subscribe('t')[Symbol.asyncIterator]() as AsyncIterator<Row>;
     const it = replayThenLive<Row>({ live, replay: rows([a, b]), after: { time: 0, id: '' }, match: () => true });
     // b is committed (and published) while the replay runs: it must come once.
     pubSub.publish('t', b);
@@ -35,7 +35,7 @@ describe('replay then live', () => {
 
   it('ends at once when the subscriber leaves while waiting, and unsubscribes', async () => {
     const pubSub = createAppPubSub();
-    const it = replayThenLive<Row>({ live: pubSub.subscribe('t')[Symbol.asyncIterator](), match: () => true });
+    const it = replayThenLive<Row>({ live: pubSub.subscribe('t')[Symbol.asyncIterator]() as AsyncIterator<Row>, match: () => true });
     expect(pubSub.subscriberCount('t')).toBe(1);
     const pending = it.next();
     await it.return!();
@@ -47,7 +47,7 @@ describe('replay then live', () => {
   it('ends a subscription that falls too far behind, telling where to resume', async () => {
     const pubSub = createAppPubSub();
     const it = replayThenLive<Row>({
-      live: pubSub.subscribe('t')[Symbol.asyncIterator](),
+      live: pubSub.subscribe('t')[Symbol.asyncIterator]() as AsyncIterator<Row>,
       match: (r) => r.n !== 99,
       maxBacklog: 3,
       overflow: (last) => new Error(`resume after ${last?.n}`),

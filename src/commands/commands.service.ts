@@ -104,7 +104,7 @@ export class CommandService {
         for (;;) {
           const next = await live.next();
           if (next.done) throw new AppError('DEVICE_TIMEOUT', 'The device did not answer');
-          const row = next.value as DeviceEventEntity;
+          const row = next.value;
           if (row.deviceId === device.id && row.topic === replyTopic && row.direction !== EventDirection.DOWNSTREAM) return row;
         }
       })();

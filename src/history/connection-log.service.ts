@@ -30,7 +30,7 @@ export interface AuthFailedFolding {
  * The connection log: CONNECTED, DISCONNECTED, AUTH_FAILED and TAKEN_OVER rows, written in batches; repeated
  * AUTH_FAILED rows are folded into count rows.
  */
-export class ConnectionLogService extends RecordStore<ConnectionLogEntity> {
+export class ConnectionLogService extends RecordStore<ConnectionLogEntity, 'connectionLog'> {
   private readonly folder: FailureFolder | null;
   /** Told of every row recorded, also of AUTH_FAILED rows folded into a later count row (counters: src/fleet). */
   readonly observers = new Set<(row: ConnectionLogEntity) => void>();
@@ -99,5 +99,12 @@ export class ConnectionLogService extends RecordStore<ConnectionLogEntity> {
 
   replayAfter(organizationId: string, deviceId: string | null, after: { time: number; id: string }): AsyncGenerator<ConnectionLogEntity> {
     return this.rowsAfter(organizationId, deviceId, after, () => undefined);
+  }
+}
+
+declare module '../realtime/pubsub.js' {
+  interface PubSubTopics {
+    /** An organization's connection log rows, as their batch commits. */
+    [topic: `connectionLog:${string}`]: ConnectionLogEntity;
   }
 }

@@ -46,7 +46,7 @@ export function payloadJson(row: Pick<DeviceEventEntity, 'payload' | 'payloadEnc
 }
 
 /** Every upstream PUBLISH of a device, written in batches. */
-export class DeviceEventService extends RecordStore<DeviceEventEntity> {
+export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEvents'> {
   private readonly postgres: boolean;
   protected override readonly timeIndexed = false;
 
@@ -198,5 +198,12 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity> {
     } else if (plan.regex != null) {
       qb.andWhere(this.postgres ? 'r.topic ~ :topicRe' : 'r.topic REGEXP :topicRe', { topicRe: plan.regex });
     }
+  }
+}
+
+declare module '../realtime/pubsub.js' {
+  interface PubSubTopics {
+    /** An organization's device events, as their batch commits. */
+    [topic: `deviceEvents:${string}`]: DeviceEventEntity;
   }
 }

@@ -62,7 +62,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * the owner's live topic (`<topicPrefix>:<organizationId>`), newest-first keyset paging, replay after a cursor,
  * and retention.
  */
-export abstract class RecordStore<T extends TimeSeriesRow> {
+export abstract class RecordStore<T extends TimeSeriesRow, K extends string = string> {
   protected readonly repo: Repository<T>;
   readonly writer: BatchWriter<T>;
   /** Retention: passes completed, and the time from which rows count as written since the previous one. */
@@ -72,7 +72,7 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
     protected readonly o: StoreOptions,
     entity: new () => T,
     /** Cursor kind and live topic prefix, e.g. `connectionLog`. */
-    readonly kind: string,
+    readonly kind: K,
   ) {
     this.repo = o.ds.getRepository(entity);
     this.writer = new BatchWriter<T>({
@@ -92,7 +92,7 @@ export abstract class RecordStore<T extends TimeSeriesRow> {
   }
 
   /** The live topic of an owner's rows. */
-  topic(organizationId: string): string {
+  topic(organizationId: string): `${K}:${string}` {
     return `${this.kind}:${organizationId}`;
   }
 

@@ -15,7 +15,7 @@ const isAfter = (row: TimeSeriesRow, pos: Position): boolean => {
 
 export interface ReplayThenLiveOptions<T extends TimeSeriesRow> {
   /** The live subscription, subscribed BEFORE the replay query runs (so nothing falls in between). */
-  live: AsyncIterator<unknown>;
+  live: AsyncIterator<T>;
   /** Stored rows after the cursor, oldest first. */
   replay?: AsyncIterator<T> | null;
   /** The cursor position the replay starts after. */
@@ -54,7 +54,7 @@ export function replayThenLive<T extends TimeSeriesRow>(options: ReplayThenLiveO
         overflowed = true;
         break;
       }
-      void push(r.value as T);
+      void push(r.value);
     }
     stop();
   }, backlog);
