@@ -1,2 +1,2 @@
 export { hashPassword, verifyPassword } from './password.js';
-export { signToken, verifyToken } from './token.js';
+export { signToken, TokenVerifier, verifyToken } from './token.js';

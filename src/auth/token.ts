@@ -1,4 +1,5 @@
 import { jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 
 /** Claims carried by a session token (a compact HS256 JWT). */
 export interface TokenClaims {
@@ -27,5 +28,24 @@ export async function verifyToken(key: Buffer, token: string, now: Date = new Da
     return typeof payload.sub === 'string' && typeof payload.exp === 'number' ? { sub: payload.sub, iat: payload.iat ?? 0, exp: payload.exp } : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Verifies session tokens, remembering the claims of those already verified: a client sends the same token with every
+ * request, and jose checks HS256 through WebCrypto (asynchronous, about 100 µs). Only verified tokens are remembered,
+ * and expiry is checked again on every use (as jose does: valid while `exp` is after the current second).
+ */
+export class TokenVerifier {
+  private readonly verified = new LRUCache<string, TokenClaims>({ max: 10_000 });
+
+  constructor(private readonly key: Buffer) {}
+
+  async verify(token: string, now: Date): Promise<TokenClaims | null> {
+    const known = this.verified.get(token);
+    if (known) return known.exp > Math.floor(now.getTime() / 1000) ? known : null;
+    const claims = await verifyToken(this.key, token, now);
+    if (claims) this.verified.set(token, claims);
+    return claims;
   }
 }

@@ -5,7 +5,7 @@ import { type DataSource, In, type Repository } from 'typeorm';
 
 import { allows, MembershipEntity, OrganizationEntity, OrganizationRole, Permission, type Principal, type RequestAccess, roleAtLeast, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService } from '../audit/index.js';
-import { hashPassword, signToken, verifyPassword, verifyToken } from '../auth/index.js';
+import { hashPassword, signToken, TokenVerifier, verifyPassword } from '../auth/index.js';
 import { badInput, checkName, type Clock, conflict, isUuid, newId, normalizeEmail, notFound, type RegistryBus, unauthenticated } from '../common/index.js';
 import type { AuthConfig } from '../config/index.js';
 import type { Secrets } from '../secrets/index.js';
@@ -35,6 +35,8 @@ export class UserService {
    * registry resync drop them at once; expiry is checked on every use.
    */
   private readonly apiKeyRows = new LRUCache<string, ApiKeyEntity>({ max: 10_000, ttl: 5_000 });
+  /** Session tokens already verified (expiry checked on every use). */
+  private readonly tokens: TokenVerifier;
 
   constructor(
     private readonly ds: DataSource,
@@ -47,6 +49,7 @@ export class UserService {
     private readonly throttle: AttemptThrottle = noConnectThrottle,
   ) {
     this.users = ds.getRepository(UserEntity);
+    this.tokens = new TokenVerifier(secrets.tokenKey);
     this.apiKeys = ds.getRepository(ApiKeyEntity);
     bus.on('apiKeyRevoked', ({ apiKeyId }) => {
       for (const [hash, row] of this.apiKeyRows.entries()) if (row.id === apiKeyId) this.apiKeyRows.delete(hash);
@@ -150,7 +153,7 @@ export class UserService {
     if (!match) throw unauthenticated('Authorization must be "Bearer <token>"');
     const credential = match[1]!;
     if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
-    const claims = await verifyToken(this.secrets.tokenKey, credential, this.clock());
+    const claims = await this.tokens.verify(credential, this.clock());
     if (!claims) throw unauthenticated('invalid or expired token');
     const user = await this.cachedUser(claims.sub);
     if (!user) throw unauthenticated('invalid or expired token');
