@@ -80,7 +80,7 @@ export class LatestValueResolver {
           while (!stopped) {
             const next = await live.next();
             if (next.done) break;
-            const row = next.value as DeviceEventEntity;
+            const row = next.value;
             if (wanted(row)) await push(latestOf(row));
           }
           stop();
