@@ -57,6 +57,8 @@ export async function startPortico(root: string, extraEnv: Record<string, string
     PORTICO_MQTT_HOST: '127.0.0.1',
     PORTICO_DATA_DIR: dataDir,
     PORTICO_LOG_LEVEL: 'warn',
+    // The fan-out scenario subscribes 1,000 graphql-ws clients of one bench user: above the per-user default of 100.
+    PORTICO_GRAPHQL_MAX_SUBSCRIPTIONS_PER_USER: '2000',
     // One sign-up only; keep the default cost (it is not measured).
     ...extraEnv,
   };
