@@ -6,6 +6,9 @@ import type { AppPubSub } from '../realtime/index.js';
  * Device presence on this instance: a device is ONLINE while at least one authenticated session holds it.
  * Status writes of one device are applied in order and each change is published to its owner.
  */
+/** Status changes written in one transaction, at most. */
+const MAX_BATCH = 500;
+
 interface StatusChange {
   device: DeviceEntity;
   status: DeviceStatus;
@@ -22,7 +25,7 @@ interface StatusChange {
 export class Presence {
   private readonly holders = new Map<string, Set<object>>();
   /** Changes waiting for the next batch. */
-  private queue: StatusChange[] = [];
+  private readonly queue: StatusChange[] = [];
   /** Changes queued or being written, per device. */
   private readonly inFlight = new Map<string, number>();
   private flushing: Promise<void> | null = null;
@@ -83,8 +86,8 @@ export class Presence {
     // Let the connects of this turn of the event loop join the first batch.
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.queue.length) {
-      const batch = this.queue;
-      this.queue = [];
+      // Bounded, so one transaction stays short (on PostgreSQL each change is a round trip).
+      const batch = this.queue.splice(0, MAX_BATCH);
       try {
         const written = await this.devices.applyConnectionStatuses(
           batch.map((c) => ({ id: c.device.id, status: c.status, at: c.at })),
