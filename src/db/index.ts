@@ -7,4 +7,4 @@ export { createReadPool } from './read-pool.js';
 export { Reader } from './reads.js';
 export { bumpRegistryGeneration, readRegistryGeneration, RegistryGenerationEntity } from './registry-generation.js';
 export { hydrate, selectAllColumns } from './rows.js';
-export { sqliteConnection, type SqliteStatement } from './sqlite-writes.js';
+export { type SqliteConnection, sqliteConnection, type SqliteStatement } from './sqlite-writes.js';

@@ -17,18 +17,15 @@ import type { DataSource, QueryRunner } from 'typeorm';
  *    runner's state is re-aligned with the connection's real state after every failed COMMIT or ROLLBACK.
  */
 
-interface RawSqlite {
-  inTransaction: boolean;
-  exec(sql: string): unknown;
-}
-
 /** A prepared statement of the better-sqlite3 connection (the part of its API the hot write paths use). */
 export interface SqliteStatement {
   run(...params: unknown[]): { changes: number };
 }
 
-/** The better-sqlite3 connection TypeORM writes through, for prepared statements on hot write paths. */
+/** The better-sqlite3 connection TypeORM writes through (the part of its API used here and on hot write paths). */
 export interface SqliteConnection {
+  inTransaction: boolean;
+  exec(sql: string): unknown;
   prepare(sql: string): SqliteStatement;
 }
 
@@ -40,7 +37,9 @@ export interface SqliteConnection {
 export function sqliteConnection(ds: DataSource): SqliteConnection | null {
   if (ds.options.type !== 'better-sqlite3') return null;
   const raw = (ds.driver as unknown as { databaseConnection?: Partial<SqliteConnection> }).databaseConnection;
-  if (!raw || typeof raw.prepare !== 'function') throw new Error('typeorm: the better-sqlite3 connection is not reachable; review src/db/sqlite-writes.ts');
+  if (!raw || typeof raw.inTransaction !== 'boolean' || typeof raw.exec !== 'function' || typeof raw.prepare !== 'function') {
+    throw new Error('typeorm: the better-sqlite3 connection is not reachable; review src/db/sqlite-writes.ts');
+  }
   return raw as SqliteConnection;
 }
 
@@ -65,13 +64,10 @@ const LOCK_WAIT_MS = 60_000;
 export function guardSqliteWrites(ds: DataSource): SqliteWriteGuard | null {
   if (ds.options.type !== 'better-sqlite3') return null;
   const runner = ds.createQueryRunner() as unknown as RunnerInternals;
-  const raw = (ds.driver as unknown as { databaseConnection?: RawSqlite }).databaseConnection;
+  const raw = sqliteConnection(ds)!;
   if (runner !== (ds.createQueryRunner() as unknown)) throw new Error('typeorm: the better-sqlite3 driver no longer shares one query runner; review src/db/sqlite-writes.ts');
   if (typeof runner.transactionDepth !== 'number' || typeof runner.isTransactionActive !== 'boolean') {
     throw new Error('typeorm: the query runner no longer exposes transactionDepth/isTransactionActive; review src/db/sqlite-writes.ts');
-  }
-  if (!raw || typeof raw.inTransaction !== 'boolean' || typeof raw.exec !== 'function') {
-    throw new Error('typeorm: the better-sqlite3 connection is not reachable; review src/db/sqlite-writes.ts');
   }
 
   const flow = new AsyncLocalStorage<symbol>();

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, ObjectLiteral, Repository, SelectQueryB
 
 import { badInput, type Clock, decodeCursor, encodeCursor, type KeysetOptions, keysetQuery, type Logger, type Page, toPage } from '../common/index.js';
 import type { RetentionConfig } from '../config/index.js';
-import { type Reader, sqliteConnection, type SqliteStatement, type StorageHealth } from '../db/index.js';
+import { type Reader, type SqliteConnection, sqliteConnection, type SqliteStatement, type StorageHealth } from '../db/index.js';
 import type { AppPubSub } from '../realtime/index.js';
 import { BatchWriter } from './batch-writer.js';
 import { RetentionQueries } from './retention-queries.js';
@@ -75,6 +75,7 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
     readonly kind: K,
   ) {
     this.repo = o.ds.getRepository(entity);
+    this.sqlite = sqliteConnection(o.ds);
     this.writer = new BatchWriter<T>({
       name: kind,
       batchSize: o.batchSize,
@@ -194,10 +195,9 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
    * of a large batch re-scanning its parameter list).
    */
   private async insertRows(rows: T[]): Promise<void> {
-    const sqlite = sqliteConnection(this.o.ds);
     await this.o.ds.transaction(async (m) => {
-      if (sqlite) {
-        const insert = (this.insertStatement ??= sqlite.prepare(this.insertSql(1)));
+      if (this.sqlite) {
+        const insert = (this.insertStatement ??= this.sqlite.prepare(this.insertSql(1)));
         for (const row of rows) insert.run(this.paramsOf(row));
       } else {
         await this.insertMultiRow(m, rows);
@@ -206,6 +206,8 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
     });
   }
 
+  /** The SQLite connection (null on PostgreSQL), and the prepared INSERT of one row on it. */
+  private readonly sqlite: SqliteConnection | null;
   private insertStatement: SqliteStatement | null = null;
 
   /** The table's columns in the order of `paramsOf` (default: the entity's columns). */
