@@ -21,6 +21,3 @@ export class RequestLoaders {
     return loader;
   }
 }
-
-/** Batch results in the order of `ids`, from a map by id (`fallback` for the ids it lacks). */
-export const inOrder = <V>(ids: readonly string[], map: ReadonlyMap<string, V>, fallback: V): V[] => ids.map((id) => map.get(id) ?? fallback);
