@@ -1,11 +1,10 @@
-import { filter, pipe } from '@graphql-yoga/subscription';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 
 import { Permission } from '../access/index.js';
 import { badInput, type Clock, type Logger } from '../common/index.js';
 import { DeviceEntity, type DeviceService, ORGANIZATION_ID } from '../devices/index.js';
 import { type GraphQLContext, resolverOf } from '../graphql/index.js';
-import { readScope } from '../history/index.js';
+import { deviceChanges, readScope } from '../history/index.js';
 import type { AppPubSub } from '../realtime/index.js';
 import { deviceActivityTopic, type FleetService } from './fleet.service.js';
 import { FleetSummary, MetricsBucket, MetricsPoint } from './fleet.types.js';
@@ -114,17 +113,7 @@ export class FleetResolver {
     subscribe: async ({ source: root, args, context }) => {
       const ctx = context as GraphQLContext;
       const self = resolverOf(root, FleetResolver);
-      const { scope, deviceId } = await readScope(ctx, self.devices, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
-      const owner = scope.organizationId;
-      const source = self.pubSub.subscribe(deviceActivityTopic(owner));
-      return ctx.access.service.guard(
-        scope,
-        Permission.READ,
-        pipe(
-          source,
-          filter((d) => d.organizationId === owner && (!deviceId || d.id === deviceId)),
-        ),
-      );
+      return deviceChanges(ctx, self.devices, args, (owner) => self.pubSub.subscribe(deviceActivityTopic(owner)));
     },
   })
   deviceActivityChanged(

@@ -67,6 +67,28 @@ export async function readScope(
 }
 
 /**
+ * A device-change subscription (status, activity…): the devices published on the organization's `topicOf` topic, only
+ * the named device when `deviceId` is given, while the caller may read them.
+ */
+export async function deviceChanges(
+  ctx: GraphQLContext,
+  devices: DeviceService,
+  args: { deviceId?: unknown; organizationId?: unknown },
+  subscribe: (organizationId: string) => AsyncIterable<DeviceEntity>,
+): Promise<AsyncIterable<DeviceEntity>> {
+  const { scope, deviceId } = await readScope(ctx, devices, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
+  const owner = scope.organizationId;
+  return ctx.access.service.guard(
+    scope,
+    Permission.READ,
+    pipe(
+      subscribe(owner),
+      filterStream((d) => d.organizationId === owner && (!deviceId || d.id === deviceId)),
+    ),
+  );
+}
+
+/**
  * A subscription whose live events may have been lost (scale-out: Redis was down) ends with EVENTS_MISSED and the
  * cursor to resume from: the last row delivered, else its `after`, else its start.
  */
@@ -238,17 +260,7 @@ export class DeviceStatusResolver {
     subscribe: async ({ source: root, args, context }) => {
       const ctx = context as GraphQLContext;
       const self = resolverOf(root, DeviceStatusResolver);
-      const { scope, deviceId } = await readScope(ctx, self.devices, args.deviceId as string | null | undefined, args.organizationId as string | null | undefined);
-      const owner = scope.organizationId;
-      const source = self.pubSub.subscribe(deviceStatusTopic(owner));
-      return ctx.access.service.guard(
-        scope,
-        Permission.READ,
-        pipe(
-          source,
-          filterStream((d) => d.organizationId === owner && (!deviceId || d.id === deviceId)),
-        ),
-      );
+      return deviceChanges(ctx, self.devices, args, (owner) => self.pubSub.subscribe(deviceStatusTopic(owner)));
     },
   })
   deviceStatusChanged(
