@@ -23,6 +23,8 @@ export function createDataSource(db: DatabaseConfig, entities: EntityList): Data
       type: 'better-sqlite3',
       database: db.sqlitePath,
       ...common,
+      // TypeORM's default (100, first in first out) is smaller than the app's set of statements: it re-prepared them.
+      statementCacheSize: 1000,
       // WAL lets readers proceed while the writer commits; foreign keys are on by default in the driver.
       prepareDatabase: (sqlite: { pragma(s: string): unknown }) => {
         sqlite.pragma('journal_mode = WAL');

@@ -1,5 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-
 import type { DataSource, QueryRunner } from 'typeorm';
 
 /**
@@ -10,7 +8,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
  * 1. Concurrent async flows interleave inside one transaction: a `save()` or a batch insert issued while
  *    another flow's transaction is open runs inside it (as a SAVEPOINT or directly), and is lost if that
  *    transaction rolls back, although it reported success. Here a transaction takes a process-wide write lock
- *    for its whole length; statements of other flows wait until it ends.
+ *    for its whole length; statements on other runners wait until it ends.
  * 2. When COMMIT fails (disk full, I/O error) SQLite may already have rolled back by itself; TypeORM's ROLLBACK
  *    then fails and the runner believes, forever, that a transaction is open, so every later write of the
  *    server ran inside a transaction nobody commits (reported as success, gone after a restart). Here the
@@ -31,7 +29,7 @@ export interface SqliteConnection {
 
 /**
  * The connection behind TypeORM's better-sqlite3 driver (null on PostgreSQL). Its statements run in whatever
- * transaction the connection has open: use them only inside `ds.transaction(...)`, whose flow holds the write lock
+ * transaction the connection has open: use them only inside `ds.transaction(...)`, whose runner holds the write lock
  * (see below), never on their own.
  */
 export function sqliteConnection(ds: DataSource): SqliteConnection | null {
@@ -47,10 +45,16 @@ export function sqliteConnection(ds: DataSource): SqliteConnection | null {
 interface RunnerInternals {
   isTransactionActive: boolean;
   transactionDepth: number;
+  isReleased: boolean;
+  stmtCache: Map<string, unknown>;
   startTransaction: QueryRunner['startTransaction'];
   commitTransaction: QueryRunner['commitTransaction'];
   rollbackTransaction: QueryRunner['rollbackTransaction'];
   query: QueryRunner['query'];
+}
+
+interface DriverInternals {
+  createQueryRunner(mode?: string): RunnerInternals;
 }
 
 export interface SqliteWriteGuard {
@@ -61,30 +65,36 @@ export interface SqliteWriteGuard {
 /** A statement waits at most this long for another flow's transaction before it fails. */
 const LOCK_WAIT_MS = 60_000;
 
+/**
+ * Every caller of `createQueryRunner` (each repository call, query builder and `ds.transaction`) gets a runner of
+ * its own: a thin object over the shared one (same connection, same statement cache) with its own transaction
+ * state. The runner that opened the transaction holds the lock; a statement on any other runner waits for it.
+ * (An AsyncLocalStorage would tell flows apart without this, but on Node 20 it turns on promise hooks for the
+ * whole process: about 10 % of the CPU of every stored message.)
+ */
 export function guardSqliteWrites(ds: DataSource): SqliteWriteGuard | null {
   if (ds.options.type !== 'better-sqlite3') return null;
-  const runner = ds.createQueryRunner() as unknown as RunnerInternals;
+  const driver = ds.driver as unknown as DriverInternals;
+  const shared = driver.createQueryRunner('master');
   const raw = sqliteConnection(ds)!;
-  if (runner !== (ds.createQueryRunner() as unknown)) throw new Error('typeorm: the better-sqlite3 driver no longer shares one query runner; review src/db/sqlite-writes.ts');
-  if (typeof runner.transactionDepth !== 'number' || typeof runner.isTransactionActive !== 'boolean') {
-    throw new Error('typeorm: the query runner no longer exposes transactionDepth/isTransactionActive; review src/db/sqlite-writes.ts');
+  if (shared !== driver.createQueryRunner('master')) throw new Error('typeorm: the better-sqlite3 driver no longer shares one query runner; review src/db/sqlite-writes.ts');
+  if (typeof shared.transactionDepth !== 'number' || typeof shared.isTransactionActive !== 'boolean' || !(shared.stmtCache instanceof Map)) {
+    throw new Error('typeorm: the query runner no longer exposes transactionDepth/isTransactionActive/stmtCache; review src/db/sqlite-writes.ts');
   }
 
-  const flow = new AsyncLocalStorage<symbol>();
-  let owner: symbol | null = null;
+  let owner: RunnerInternals | null = null;
   let waiters: Array<() => void> = [];
   const state = { repairs: 0 };
 
-  const isOwner = () => owner !== null && flow.getStore() === owner;
-  /** Waits until no other flow's transaction is open; with `take`, takes the lock in the same tick. */
-  const waitTurn = async (take?: symbol): Promise<void> => {
+  /** Waits until no other runner's transaction is open; with `take`, takes the lock in the same tick. */
+  const waitTurn = async (me: RunnerInternals, take: boolean): Promise<void> => {
     const deadline = Date.now() + LOCK_WAIT_MS;
     for (;;) {
       if (owner === null) {
-        if (take) owner = take;
+        if (take) owner = me;
         return;
       }
-      if (isOwner()) return;
+      if (owner === me) return;
       const wait = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('database write lock wait timed out')), Math.max(1, deadline - Date.now()));
         waiters.push(() => {
@@ -95,75 +105,72 @@ export function guardSqliteWrites(ds: DataSource): SqliteWriteGuard | null {
       await wait;
     }
   };
-  const release = () => {
-    if (runner.transactionDepth > 0) return;
+  const release = (me: RunnerInternals) => {
+    if (me.transactionDepth > 0 || owner !== me) return;
     owner = null;
     const wake = waiters;
     waiters = [];
     for (const w of wake) w();
   };
   /** After a failure: the runner's idea of the transaction must match the connection's. */
-  const realign = () => {
-    if (!raw.inTransaction && (runner.transactionDepth > 0 || runner.isTransactionActive)) {
-      runner.transactionDepth = 0;
-      runner.isTransactionActive = false;
+  const realign = (me: RunnerInternals) => {
+    if (!raw.inTransaction && (me.transactionDepth > 0 || me.isTransactionActive)) {
+      me.transactionDepth = 0;
+      me.isTransactionActive = false;
       state.repairs += 1;
-    } else if (raw.inTransaction && runner.transactionDepth === 0) {
+    } else if (raw.inTransaction && me.transactionDepth === 0) {
       raw.exec('ROLLBACK');
-      runner.isTransactionActive = false;
+      me.isTransactionActive = false;
       state.repairs += 1;
     }
   };
 
   // The runner's own methods are looked up on its prototype at each call (so instrumentation of them still applies).
-  const proto = Object.getPrototypeOf(runner) as RunnerInternals;
-  const start = (...args: Parameters<QueryRunner['startTransaction']>) => proto.startTransaction.apply(runner, args);
-  const commit = () => proto.commitTransaction.apply(runner);
-  const rollback = () => proto.rollbackTransaction.apply(runner);
-  const query = (...args: unknown[]) => (proto.query as (...a: unknown[]) => Promise<unknown>).apply(runner, args);
+  const proto = Object.getPrototypeOf(shared) as RunnerInternals;
+  const start = (me: RunnerInternals, args: Parameters<QueryRunner['startTransaction']>) => proto.startTransaction.apply(me, args);
 
-  runner.startTransaction = function startTransaction(this: unknown, ...args: Parameters<QueryRunner['startTransaction']>) {
-    if (isOwner()) return start(...args);
-    // Marks the calling flow synchronously, before its first await, so its continuations carry the mark.
-    const me = Symbol('sqlite-transaction');
-    flow.enterWith(me);
+  shared.startTransaction = function startTransaction(this: RunnerInternals, ...args: Parameters<QueryRunner['startTransaction']>) {
+    if (owner === this) return start(this, args);
     return (async () => {
-      await waitTurn(me);
+      await waitTurn(this, true);
       try {
-        await start(...args);
+        await start(this, args);
       } catch (err) {
-        realign();
-        release();
+        realign(this);
+        release(this);
         throw err;
       }
     })();
   };
-  runner.commitTransaction = async function commitTransaction() {
+  shared.commitTransaction = async function commitTransaction(this: RunnerInternals) {
     try {
-      await commit();
+      await proto.commitTransaction.apply(this);
     } catch (err) {
-      realign();
-      release();
+      realign(this);
+      release(this);
       throw err;
     }
-    release();
+    release(this);
   };
-  runner.rollbackTransaction = async function rollbackTransaction() {
+  shared.rollbackTransaction = async function rollbackTransaction(this: RunnerInternals) {
     try {
-      await rollback();
+      await proto.rollbackTransaction.apply(this);
     } catch (err) {
-      realign();
-      if (runner.transactionDepth > 0) {
-        release();
+      realign(this);
+      if (this.transactionDepth > 0) {
+        release(this);
         throw err;
       }
     }
-    release();
+    release(this);
   };
-  runner.query = async function guardedQuery(...args: unknown[]) {
-    while (owner !== null && !isOwner()) await waitTurn();
-    return query(...args);
+  shared.query = async function guardedQuery(this: RunnerInternals, ...args: unknown[]) {
+    while (owner !== null && owner !== this) await waitTurn(this, false);
+    return (proto.query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
   } as QueryRunner['query'];
+
+  // Own transaction state; everything else (connection, statement cache, the guarded methods above) is the shared runner's.
+  driver.createQueryRunner = () => Object.assign(Object.create(shared) as RunnerInternals, { isTransactionActive: false, transactionDepth: 0, isReleased: false });
 
   return {
     get repairs() {
