@@ -13,6 +13,7 @@ import { Organizations1764002000000 } from './1764002000000-Organizations.js';
 import { RetainedMessages1764002050000 } from './1764002050000-RetainedMessages.js';
 import { Fleet1764002300000 } from './1764002300000-Fleet.js';
 import { EventIndexes1764002400000 } from './1764002400000-EventIndexes.js';
+import { DeviceEventIndex1764002500000 } from './1764002500000-DeviceEventIndex.js';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   RetainedMessages1764002050000,
   Fleet1764002300000,
   EventIndexes1764002400000,
+  DeviceEventIndex1764002500000,
 ];

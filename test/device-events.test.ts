@@ -386,6 +386,8 @@ describe('durability and retention', () => {
       await app.services.messageServer.settle();
       expect(await app.services.ds.getRepository(DeviceEventEntity).countBy({ deviceId: d.id })).toBe(0);
       expect(await app.services.ds.getRepository(ConnectionLogEntity).countBy({ deviceId: d.id })).toBe(0);
+      // SQLite (this app's database): nor is anything left of it in the per-device index of events.
+      expect(await app.services.ds.query('SELECT device_id FROM device_event_index WHERE device_id = ?', [d.id])).toEqual([]);
     } finally {
       await endAll();
       await app.stop();

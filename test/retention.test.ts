@@ -110,6 +110,16 @@ describe.each<DbKind>(['sqlite', 'postgres'])('retention per owner on %s', (db) 
     expect(await logs().countBy({ organizationId: a.orgId })).toBe(LOG_PER_OWNER);
     expect(byAge(await logs().findBy({ organizationId: b.orgId }))).toEqual(bLog);
     expect((await logs().findBy({ organizationId: IsNull() })).map((r) => r.clientId).sort()).toEqual(['ghost-100', 'ghost-101', 'ghost-102', 'ghost-38', 'ghost-39']);
+
+    // The device's own history reads the same rows; on SQLite its per-device index (written in bulk) lost the entries of
+    // the deleted rows with them.
+    const own = await app.gql('query($d:ID!){ device(id:$d){ events(first: 100) { totalCount nodes { payload } } } }', { d: da.id }, a.token);
+    expect(own.data.device.events.totalCount).toBe(EVENTS_PER_OWNER);
+    expect(own.data.device.events.nodes.map((n: { payload: string }) => n.payload).slice(0, 5)).toEqual(['again-4', 'again-3', 'again-2', 'again-1', 'again-0']);
+    if (db === 'sqlite') {
+      const [{ n }] = await app.services.ds.query('SELECT COUNT(*) AS n FROM device_event_index WHERE device_id = ?', [da.id]);
+      expect(Number(n)).toBe(EVENTS_PER_OWNER);
+    }
   });
 
   it('lists owners through the index in batches and finds an edge in bounded steps', async () => {

@@ -3,7 +3,9 @@ import { isUtf8 } from 'node:buffer';
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 
 import { checkTopicFilter, type MessageProperties, type Page, planTopicFilter, sortableId, TOPIC_PREFIX_CHARS, topicPrefix } from '../common/index.js';
+import { sqliteConnection } from '../db/index.js';
 import { DeviceEventEntity, EventDirection, PayloadEncoding } from './device-event.entity.js';
+import { DeviceEventIndex } from './device-event-index.js';
 import type { LatestValues } from './latest-values.js';
 import { type ColumnMetadata, type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
 
@@ -58,7 +60,12 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
     super(o, DeviceEventEntity, 'deviceEvents');
     this.postgres = o.ds.options.type === 'postgres';
     void this.insertColumns;
+    const sqlite = sqliteConnection(o.ds);
+    this.index = sqlite ? new DeviceEventIndex(o.ds, sqlite, o.log) : null;
   }
+
+  /** SQLite: the per-device index, written in bulk (null on PostgreSQL, whose table has its own). */
+  private readonly index: DeviceEventIndex | null;
 
   /** QoS 0 messages not stored because the database could not write (for metrics and tests). */
   droppedQos0 = 0;
@@ -147,16 +154,37 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
   }
 
   protected override async alsoInTransaction(m: EntityManager, rows: DeviceEventEntity[]): Promise<void> {
+    this.index?.appended(rows.length);
     await this.latest?.record(m, rows);
   }
 
   protected override batchFailed(): void {
+    this.index?.rolledBack();
     this.latest?.forgetKnown();
+  }
+
+  protected override deviceScope(qb: SelectQueryBuilder<DeviceEventEntity>, deviceId: string): { time: string; id: string } {
+    return this.index ? this.index.scope(qb, deviceId) : super.deviceScope(qb, deviceId);
+  }
+
+  protected override async beforeDeviceRead(): Promise<void> {
+    await this.index?.catchUp();
+  }
+
+  protected override async ownerTrimmed(organizationId: string, time: number, id: string): Promise<void> {
+    await this.index?.trimOwner(organizationId, time, id);
   }
 
   /** Deletes a device's events and its latest values. */
   override async deleteForDevice(deviceId: string): Promise<void> {
-    await super.deleteForDevice(deviceId);
+    if (this.index) {
+      await this.writer.flush();
+      await this.index.catchUp();
+      await this.deleteChunked((qb) => qb.where(`r.id IN (${DeviceEventIndex.DEVICE_IDS})`, { deviceId }));
+      await this.index.deleteDevice(deviceId);
+    } else {
+      await super.deleteForDevice(deviceId);
+    }
     await this.latest?.deleteForDevice(deviceId);
   }
 

@@ -113,14 +113,14 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
 
   /** Rows of one owner (one device when `deviceId` is set), newest first; the total counted only when asked for. */
   protected async page(organizationId: string, q: ListQuery, filter: (qb: SelectQueryBuilder<T>) => void): Promise<Page<T>> {
-    const qb = this.base(organizationId, q.deviceId);
-    this.timeRange(qb, q);
+    const { qb, columns } = this.base(organizationId, q.deviceId);
+    this.timeRange(qb, q, columns.time);
     filter(qb);
     if (q.after) this.decode(q.after);
     const o: KeysetOptions<T> = {
       kind: this.kind,
-      sortSql: 'r.time',
-      idColumn: 'r.id',
+      sortSql: columns.time,
+      idColumn: columns.id,
       direction: 'DESC',
       keyOf: (row) => row.time.getTime(),
       first: q.first,
@@ -128,6 +128,7 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
     };
     const query = keysetQuery(qb, o);
     await this.settleWrites();
+    if (q.deviceId) await this.beforeDeviceRead();
     const rows = await this.o.reader.many(this.repo, query);
     return toPage(rows, o, () => this.o.reader.count(qb));
   }
@@ -154,9 +155,10 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
   protected async *rowsAfter(organizationId: string, deviceId: string | null, after: { time: number; id: string }, filter: (qb: SelectQueryBuilder<T>) => void): AsyncGenerator<T> {
     let pos = after;
     for (;;) {
-      const qb = this.base(organizationId, deviceId);
+      if (deviceId) await this.beforeDeviceRead();
+      const { qb, columns: c } = this.base(organizationId, deviceId);
       filter(qb);
-      qb.andWhere('(r.time > :pTime OR (r.time = :pTime AND r.id > :pId))', { pTime: pos.time, pId: pos.id }).orderBy('r.time', 'ASC').addOrderBy('r.id', 'ASC').limit(REPLAY_CHUNK);
+      qb.andWhere(`(${c.time} > :pTime OR (${c.time} = :pTime AND ${c.id} > :pId))`, { pTime: pos.time, pId: pos.id }).orderBy(c.time, 'ASC').addOrderBy(c.id, 'ASC').limit(REPLAY_CHUNK);
       const rows = await this.o.reader.many(this.repo, qb);
       for (const row of rows) yield row;
       if (rows.length < REPLAY_CHUNK) return;
@@ -171,13 +173,25 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
     return t > pos.time || (t === pos.time && row.id > pos.id);
   }
 
-  private base(organizationId: string, deviceId?: string | null): SelectQueryBuilder<T> {
+  private base(organizationId: string, deviceId?: string | null): { qb: SelectQueryBuilder<T>; columns: { time: string; id: string } } {
     const qb = this.repo.createQueryBuilder('r').where('r.organization_id = :organizationId', { organizationId });
-    if (deviceId) qb.andWhere('r.device_id = :deviceId', { deviceId });
-    return qb;
+    const columns = deviceId ? this.deviceScope(qb, deviceId) : { time: 'r.time', id: 'r.id' };
+    return { qb, columns };
   }
 
-  private timeRange(qb: SelectQueryBuilder<T>, q: TimeRange): void {
+  /** Restricts `qb` (alias `r`) to one device; returns the time and id columns to sort and page on. */
+  protected deviceScope(qb: SelectQueryBuilder<T>, deviceId: string): { time: string; id: string } {
+    qb.andWhere('r.device_id = :deviceId', { deviceId });
+    return { time: 'r.time', id: 'r.id' };
+  }
+
+  /** Runs before each per-device read (after buffered rows were written). */
+  protected async beforeDeviceRead(): Promise<void> {}
+
+  /** Retention deleted the owner's rows before (time, id) (`id` '': before `time`). */
+  protected async ownerTrimmed(_organizationId: string, _time: number, _id: string): Promise<void> {}
+
+  private timeRange(qb: SelectQueryBuilder<T>, q: TimeRange, column: string): void {
     const valid = (d: Date | null | undefined, field: string) => {
       if (d == null) return null;
       if (Number.isNaN(d.getTime())) throw badInput(`${field} is not a valid date`, field);
@@ -185,8 +199,8 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
     };
     const since = valid(q.since, 'since');
     const until = valid(q.until, 'until');
-    if (since != null) qb.andWhere('r.time >= :since', { since });
-    if (until != null) qb.andWhere('r.time < :until', { until });
+    if (since != null) qb.andWhere(`${column} >= :since`, { since });
+    if (until != null) qb.andWhere(`${column} < :until`, { until });
   }
 
   /**
@@ -282,6 +296,7 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
         // No index on time alone: owner by owner, on the (organization, time) index.
         for await (const owner of queries.recentOwners(Number.MIN_SAFE_INTEGER)) {
           deleted += await this.deleteChunked((qb) => qb.where('r.organization_id = :owner AND r.time < :cutoff', { owner, cutoff }));
+          await this.ownerTrimmed(owner, cutoff, '');
         }
       }
     }
@@ -302,11 +317,13 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
   private async trimOwner(queries: RetentionQueries, owner: string | null, keep: number): Promise<number> {
     const edge = await queries.keepEdge(owner, keep);
     if (!edge) return 0;
-    return this.deleteChunked((qb) => {
+    const deleted = await this.deleteChunked((qb) => {
       if (owner === null) qb.where('r.organization_id IS NULL');
       else qb.where('r.organization_id = :owner', { owner });
       qb.andWhere('r.time <= :t AND (r.time < :t OR r.id < :id)', { t: edge.time, id: edge.id });
     });
+    if (owner !== null) await this.ownerTrimmed(owner, edge.time, edge.id);
+    return deleted;
   }
 
   /** Deletes every row of a device (after its buffered rows are written). */
@@ -319,7 +336,7 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
    * Deletes the matching rows oldest first, one short statement per chunk (`DELETE … WHERE id IN (SELECT … LIMIT n)`:
    * no ids travel, and TypeORM's builder never sees thousands of parameters), letting other work run between chunks.
    */
-  private async deleteChunked(where: (qb: SelectQueryBuilder<T>) => void): Promise<number> {
+  protected async deleteChunked(where: (qb: SelectQueryBuilder<T>) => void): Promise<number> {
     // SQLite runs each statement on the event loop: 1,000 rows ≈ 10–40 ms there. PostgreSQL waits off the loop.
     const chunk = this.o.ds.options.type === 'postgres' ? 10_000 : 1000;
     let total = 0;

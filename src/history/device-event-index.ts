@@ -1,0 +1,110 @@
+import type { DataSource, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+
+import type { Logger } from '../common/index.js';
+import type { SqliteConnection, SqliteStatement } from '../db/index.js';
+
+/** Rows appended since the last copy that start a copy from the write path... */
+const COPY_EVERY_ROWS = 4096;
+/** ...or this long after the previous copy, when rows are waiting (ms). */
+const COPY_EVERY_MS = 1000;
+
+interface Statements {
+  state: { get(): { upto: number; upto_id: string | null } | undefined };
+  maxRowid: { get(): { m: number | null } | undefined };
+  idAt: { get(rowid: number): { id: string } | undefined };
+  copy: SqliteStatement;
+  setState: SqliteStatement;
+  deleteDevice: SqliteStatement;
+  trimOwner: SqliteStatement;
+}
+
+/**
+ * SQLite's per-device index of device events (migration 1764002500000), written in bulk: rows are appended to
+ * `device_events` without a per-device index, and the rows past the watermark (`device_event_index_state.upto`, a
+ * rowid) are copied into `device_event_index` sorted by device, in one statement, every few thousand rows or second
+ * (inside a batch's transaction) and before any per-device read. A per-device query joins the index, so it sees
+ * exactly the committed rows; rows of `device_events` deleted by retention leave index entries that the join ignores
+ * and that retention removes per owner.
+ */
+export class DeviceEventIndex {
+  static readonly TABLE = 'device_event_index';
+  private readonly st: Statements;
+  private pending = 0;
+  private lastCopy = Date.now();
+
+  constructor(
+    private readonly ds: DataSource,
+    sqlite: SqliteConnection,
+    log: Logger,
+  ) {
+    const p = <T>(sql: string) => sqlite.prepare(sql) as unknown as T;
+    this.st = {
+      state: p('SELECT upto, upto_id FROM device_event_index_state WHERE id = 1'),
+      maxRowid: p('SELECT MAX(rowid) AS m FROM device_events'),
+      idAt: p('SELECT id FROM device_events WHERE rowid = ?'),
+      copy: p('INSERT OR IGNORE INTO device_event_index (device_id, time, id) SELECT device_id, time, id FROM device_events WHERE rowid > ? AND rowid <= ? ORDER BY device_id, time, id'),
+      setState: p('UPDATE device_event_index_state SET upto = ?, upto_id = (SELECT id FROM device_events WHERE rowid = ?) WHERE id = 1'),
+      deleteDevice: p('DELETE FROM device_event_index WHERE device_id = ?'),
+      trimOwner: p('DELETE FROM device_event_index WHERE device_id IN (SELECT id FROM devices WHERE organization_id = ?) AND (time < ? OR (time = ? AND id < ?))'),
+    };
+    const s = this.st.state.get();
+    if (!s) throw new Error('device_event_index_state has no row: run the migrations');
+    // The watermark is a rowid; a VACUUM may renumber rowids. Then the index is rebuilt from the table.
+    const at = s.upto_id == null ? undefined : this.st.idAt.get(s.upto);
+    if (at && at.id !== s.upto_id) {
+      log.warn('device_event_index: rowids of device_events changed (VACUUM?); rebuilding the per-device index');
+      sqlite.exec('DELETE FROM device_event_index; UPDATE device_event_index_state SET upto = 0, upto_id = NULL WHERE id = 1');
+    }
+    this.pending = Math.max(0, (this.st.maxRowid.get()?.m ?? 0) - (this.st.state.get()?.upto ?? 0));
+  }
+
+  /** In a batch's transaction, after its rows were appended: copies the waiting rows when enough have gathered. */
+  appended(rows: number): void {
+    this.pending += rows;
+    if (this.pending >= COPY_EVERY_ROWS || Date.now() - this.lastCopy >= COPY_EVERY_MS) this.copy();
+  }
+
+  /** A batch's transaction rolled back: its rows are not there, and the watermark did not move. */
+  rolledBack(): void {
+    this.pending = Math.max(this.pending, 1);
+  }
+
+  /**
+   * Before a per-device read: the rows appended so far are in the index (one short transaction when some wait). Asks
+   * the table, not the count of appended rows: rows written by anything else than the batch writer count too.
+   */
+  async catchUp(): Promise<void> {
+    if ((this.st.maxRowid.get()?.m ?? 0) <= (this.st.state.get()?.upto ?? 0)) return;
+    await this.ds.transaction(async () => this.copy());
+  }
+
+  /** Restricts `qb` (alias `r`) to one device through the index; returns the index's time and id columns to sort on. */
+  scope<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, deviceId: string): { time: string; id: string } {
+    qb.innerJoin(DeviceEventIndex.TABLE, 'x', 'x.id = r.id').andWhere('x.device_id = :deviceId', { deviceId });
+    return { time: 'x.time', id: 'x.id' };
+  }
+
+  /** The device's event ids, as a subquery for `r.id IN (…)` with the `:deviceId` parameter. */
+  static readonly DEVICE_IDS = `SELECT di.id FROM ${DeviceEventIndex.TABLE} di WHERE di.device_id = :deviceId`;
+
+  async deleteDevice(deviceId: string): Promise<void> {
+    await this.ds.transaction(async () => void this.st.deleteDevice.run(deviceId));
+  }
+
+  /** Retention deleted the owner's rows before (time, id): their index entries go too. */
+  async trimOwner(organizationId: string, time: number, id: string): Promise<void> {
+    await this.ds.transaction(async () => void this.st.trimOwner.run(organizationId, time, time, id));
+  }
+
+  /** Copies the rows past the watermark, sorted by device. Runs inside a transaction holding the write lock. */
+  private copy(): void {
+    const upto = this.st.state.get()?.upto ?? 0;
+    const max = this.st.maxRowid.get()?.m ?? 0;
+    if (max > upto) {
+      this.st.copy.run(upto, max);
+      this.st.setState.run(max, max);
+    }
+    this.pending = 0;
+    this.lastCopy = Date.now();
+  }
+}
