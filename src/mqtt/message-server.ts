@@ -19,7 +19,7 @@ import { Presence } from './presence.js';
 import { ConnackReturnCode, ReasonCode } from './reason-codes.js';
 import { recoverAfterRestart } from './recovery.js';
 import { RegistryWatch } from './registry-watch.js';
-import { ClientConnection, ClientConnectionState, describeError, markTakenOver } from './session.js';
+import { ClientConnection, ClientConnectionState, ClientIdIndex, describeError, markTakenOver } from './session.js';
 import { lostWillPublisher } from './shared/lost-instance.js';
 import { SharedState, type SharedStateDeps } from './shared/shared-state.js';
 import { advertiseSharedSubscriptions } from './shared-subscriptions.js';
@@ -65,6 +65,7 @@ type AuthError = Error & { returnCode: number };
 export class MessageServer extends EventEmitter {
   private broker: Aedes | null = null;
   private readonly sessions = new Map<Client, ClientConnection>();
+  private readonly byClientId = new ClientIdIndex();
   /** Every session by its client, also after it ended: a delayed will is published after the connection is gone. */
   private readonly everSeen = new WeakMap<Client, ClientConnection>();
   private readonly sockets = new Set<ByteSocket>();
@@ -265,8 +266,8 @@ export class MessageServer extends EventEmitter {
 
   /** Another instance (run `serverId`) registered `clientId`: aedes closes this instance's connection with it. */
   private takenOverRemotely(clientId: string, serverId: string): void {
-    for (const s of this.sessions.values()) {
-      if (s.clientId !== clientId || s.state !== ClientConnectionState.ONLINE) continue;
+    for (const s of this.byClientId.of(clientId)) {
+      if (s.state !== ClientConnectionState.ONLINE) continue;
       s.takenOver = true;
       s.setReason(`taken over by a new connection on instance ${serverId.slice(0, serverId.lastIndexOf('~'))}`);
       s.disconnect(ReasonCode.SESSION_TAKEN_OVER);
@@ -331,7 +332,8 @@ export class MessageServer extends EventEmitter {
           if (s.protocolVersion === 5 && s.clean === false && client.sessionExpiryInterval === 0) resumeQueuedMessages(client);
           // The device is ONLINE (in the database) before its CONNACK leaves.
           void this.presence.hold(outcome.device, s).then(() => {
-            markTakenOver(this.sessions.values(), s); // aedes now registers s, closing an older session of its client id
+            markTakenOver(this.byClientId.of(s.clientId), s); // aedes now registers s, closing an older session of its client id
+            if (s.live) this.byClientId.add(s);
             cb(null, true);
           });
           return;
@@ -377,6 +379,7 @@ export class MessageServer extends EventEmitter {
     const wasOnline = s.state === ClientConnectionState.ONLINE;
     s.end();
     this.sessions.delete(s.client);
+    this.byClientId.remove(s);
     if (!s.device) return;
     if (wasOnline) {
       this.observer.ended(s, s.device);

@@ -102,6 +102,27 @@ export class ClientConnection {
  * 0x8E): the older ones online are logged as taken over. Called right before `s` is accepted (aedes then registers
  * it, closing the older one before it reports the new client).
  */
+/** Sessions by client id, so a connect finds the older sessions of its client id without scanning every session. */
+export class ClientIdIndex {
+  private readonly map = new Map<string, Set<ClientConnection>>();
+
+  add(s: ClientConnection): void {
+    if (s.clientId === null) return;
+    const set = this.map.get(s.clientId);
+    if (set) set.add(s);
+    else this.map.set(s.clientId, new Set([s]));
+  }
+
+  remove(s: ClientConnection): void {
+    const set = s.clientId === null ? undefined : this.map.get(s.clientId);
+    if (set?.delete(s) && set.size === 0) this.map.delete(s.clientId!);
+  }
+
+  of(clientId: string | null): Iterable<ClientConnection> {
+    return (clientId !== null && this.map.get(clientId)) || [];
+  }
+}
+
 export function markTakenOver(sessions: Iterable<ClientConnection>, s: ClientConnection): void {
   for (const old of sessions) {
     if (old === s || old.clientId !== s.clientId || old.state !== ClientConnectionState.ONLINE) continue;
