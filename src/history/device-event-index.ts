@@ -24,13 +24,15 @@ interface Statements {
  * rowid) are copied into `device_event_index` sorted by device, in one statement, every few thousand rows or second
  * (inside a batch's transaction) and before any per-device read. A per-device query joins the index, so it sees
  * exactly the committed rows; rows of `device_events` deleted by retention leave index entries that the join ignores
- * and that retention removes per owner.
+ * and that retention removes per owner. The index holds ids, so rowids matter only for the rows not copied yet.
  */
 export class DeviceEventIndex {
   static readonly TABLE = 'device_event_index';
   private readonly st: Statements;
   private pending = 0;
   private lastCopy = Date.now();
+  /** The next row's rowid. */
+  private rowid: number;
 
   constructor(
     private readonly ds: DataSource,
@@ -55,7 +57,25 @@ export class DeviceEventIndex {
       log.warn('device_event_index: rowids of device_events changed (VACUUM?); rebuilding the per-device index');
       sqlite.exec('DELETE FROM device_event_index; UPDATE device_event_index_state SET upto = 0, upto_id = NULL WHERE id = 1');
     }
-    this.pending = Math.max(0, (this.st.maxRowid.get()?.m ?? 0) - (this.st.state.get()?.upto ?? 0));
+    const max = this.st.maxRowid.get()?.m ?? 0;
+    const upto = this.st.state.get()?.upto ?? 0;
+    this.pending = Math.max(0, max - upto);
+    this.rowid = Math.max(max, upto) + 1;
+  }
+
+  /**
+   * The rowid of the next row the batch writer appends. SQLite itself would give MAX(rowid) + 1, which falls back
+   * below the watermark once the newest rows are deleted (retention of an idle fleet, a deleted device): such rows
+   * would never be copied. This counter only grows; a rolled-back batch leaves a gap, nothing else.
+   */
+  nextRowid(): number {
+    return this.rowid++;
+  }
+
+  /** In a batch's transaction, before its rows: past any row written by something else than the batch writer. */
+  beginBatch(): void {
+    const max = this.st.maxRowid.get()?.m ?? 0;
+    if (max >= this.rowid) this.rowid = max + 1;
   }
 
   /** In a batch's transaction, after its rows were appended: copies the waiting rows when enough have gathered. */

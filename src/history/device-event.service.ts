@@ -66,6 +66,7 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
 
   /** SQLite: the per-device index, written in bulk (null on PostgreSQL, whose table has its own). */
   private readonly index: DeviceEventIndex | null;
+  protected override readonly sqliteRowid = this.o.ds.options.type !== 'postgres';
 
   /** QoS 0 messages not stored because the database could not write (for metrics and tests). */
   droppedQos0 = 0;
@@ -136,7 +137,7 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
 
   /** A row as the database stores it, without TypeORM's per-column conversion (the hottest write of the server). */
   protected override paramsOf(r: DeviceEventEntity): unknown[] {
-    return [
+    const params: unknown[] = [
       r.id,
       r.organizationId,
       r.deviceId,
@@ -151,6 +152,13 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
       r.time.getTime(),
       r.direction,
     ];
+    // SQLite: the rowid first (`sqliteRowid`), from the index's counter (never reused, see DeviceEventIndex).
+    if (this.index) params.unshift(this.index.nextRowid());
+    return params;
+  }
+
+  protected override beforeSqliteInsert(): void {
+    this.index?.beginBatch();
   }
 
   protected override async alsoInTransaction(m: EntityManager, rows: DeviceEventEntity[]): Promise<void> {

@@ -211,7 +211,8 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
   private async insertRows(rows: T[]): Promise<void> {
     await this.o.ds.transaction(async (m) => {
       if (this.sqlite) {
-        const insert = (this.insertStatement ??= this.sqlite.prepare(this.insertSql(1)));
+        const insert = (this.insertStatement ??= this.sqlite.prepare(this.insertSql(1, this.sqliteRowid)));
+        this.beforeSqliteInsert();
         for (const row of rows) insert.run(this.paramsOf(row));
       } else {
         await this.insertMultiRow(m, rows);
@@ -229,14 +230,21 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
     return this.repo.metadata.columns;
   }
 
+  /** SQLite: `paramsOf` starts with the row's rowid (the store numbers its rows itself). */
+  protected readonly sqliteRowid: boolean = false;
+
+  /** SQLite: runs in a batch's transaction before its rows are inserted. */
+  protected beforeSqliteInsert(): void {}
+
   /** `INSERT INTO t (columns) VALUES (…), …` for `count` rows, with `?` (SQLite) or `$n` (PostgreSQL) marks. */
-  private insertSql(count: number): string {
+  private insertSql(count: number, rowid = false): string {
     const driver = this.o.ds.driver;
     const columns = this.insertColumns;
     const postgres = this.o.ds.options.type === 'postgres';
-    const names = columns.map((c) => driver.escape(c.databaseName)).join(', ');
+    const names = (rowid ? ['rowid'] : []).concat(columns.map((c) => driver.escape(c.databaseName))).join(', ');
+    const marks = (rowid ? 1 : 0) + columns.length;
     let n = 0;
-    const tuples = Array.from({ length: count }, () => `(${columns.map(() => (postgres ? `$${++n}` : '?')).join(', ')})`);
+    const tuples = Array.from({ length: count }, () => `(${Array.from({ length: marks }, () => (postgres ? `$${++n}` : '?')).join(', ')})`);
     return `INSERT INTO ${driver.escape(this.repo.metadata.tableName)} (${names}) VALUES ${tuples.join(', ')}`;
   }
 
