@@ -207,10 +207,11 @@ export class FleetService implements TrafficSink {
       // Kept for the next flush: counts add up, the later time wins.
       this.counters.restore(tallies);
       for (const [id, at] of seen) if ((this.seenPending.get(id) ?? 0) < at) this.seenPending.set(id, at);
-      throw err;
-    } finally {
       this.seenWriting = null;
+      throw err;
     }
+    // `seenWriting` stays until the next write: a device row read before this commit (a GraphQL request under way)
+    // still gets the time written, not null (Device.connection.lastSeenAt was null in a loaded full test run).
     await this.publishActivity(flipped, true);
   }
 
