@@ -1,5 +1,5 @@
+import { LRUCache } from 'lru-cache';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
-import { In } from 'typeorm';
 
 import { type Clock, randomHex } from '../common/index.js';
 import { hydrate, selectAllColumns } from '../db/index.js';
@@ -50,10 +50,28 @@ export class CredentialService {
     return key;
   }
 
-  /** Decrypted keys by device id, in one query (for DataLoader). */
+  /**
+   * Decrypted keys by device id, in one plain query (for DataLoader; no entities). Decrypted keys are kept by their
+   * ciphertext (a new key is a new ciphertext): a page of 50 keys decrypted 50 times per request cost ~0.5 ms. The
+   * process holds the key that decrypts them all anyway.
+   */
   async keysFor(deviceIds: readonly string[]): Promise<Map<string, string>> {
-    const rows = deviceIds.length ? await this.repo.findBy({ deviceId: In([...deviceIds]) }) : [];
-    return new Map(rows.map((r) => [r.deviceId, this.secrets.decrypt(r.keyCiphertext).toString('utf8')]));
+    if (!deviceIds.length) return new Map();
+    const postgres = this.ds.options.type === 'postgres';
+    const marks = deviceIds.map((_, i) => (postgres ? `$${i + 1}` : '?')).join(', ');
+    const rows = (await this.ds.query(`SELECT device_id, key_ciphertext FROM device_credentials WHERE device_id IN (${marks})`, [...deviceIds])) as Array<{
+      device_id: string;
+      key_ciphertext: string;
+    }>;
+    return new Map(rows.map((r) => [r.device_id, this.plainKey(r.key_ciphertext)]));
+  }
+
+  private readonly decrypted = new LRUCache<string, string>({ max: 10_000 });
+
+  private plainKey(ciphertext: string): string {
+    let key = this.decrypted.get(ciphertext);
+    if (key === undefined) this.decrypted.set(ciphertext, (key = this.secrets.decrypt(ciphertext).toString('utf8')));
+    return key;
   }
 
   /**
