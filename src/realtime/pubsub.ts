@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 
-import { createPubSub, type PubSubEventTarget, Repeater } from '@graphql-yoga/subscription';
+import { Repeater } from '@graphql-yoga/subscription';
 import type { Redis } from 'ioredis';
 
 import { eventsMissed, type Logger } from '../common/index.js';
@@ -11,7 +11,14 @@ import { SubscriberCounter } from './subscribers.js';
  * Live events for GraphQL subscriptions. Topics are namespaced by owner (e.g. `deviceStatus:<organizationId>`),
  * so a subscriber can only ever listen to its own user's events.
  */
-type RawTopics = Record<string, [unknown]>;
+type TopicListener = (event: CustomEvent) => void;
+
+/** The part of an EventTarget the pub/sub uses: Node's own in process, the Redis-backed one below in scale-out. */
+interface TopicTarget {
+  addEventListener(type: string, listener: TopicListener): void;
+  removeEventListener(type: string, listener: TopicListener): void;
+  dispatchEvent(event: CustomEvent): boolean;
+}
 
 /**
  * Topic → payload of the app's pub/sub. Each feature declares its topics next to their topic function, by declaration
@@ -63,35 +70,30 @@ export const dateSafeJson = {
   },
 };
 
-type Listener = ((event: CustomEvent) => void) | { handleEvent(event: CustomEvent): void };
-
 /**
  * An event target over Redis pub/sub. It listens to every Portico topic with one PSUBSCRIBE made at start, so a
  * new GraphQL subscription is live the moment it is registered (no per-topic SUBSCRIBE round trip that an event
  * could slip past); events are decoded only for topics that have local listeners.
  */
-function redisEventTarget(publishClient: Redis, subscribeClient: Redis, prefix: string): { target: PubSubEventTarget<RawTopics>; ready: Promise<unknown>; resubscribe: () => Promise<unknown> } {
-  const listeners = new Map<string, Set<Listener>>();
+function redisEventTarget(publishClient: Redis, subscribeClient: Redis, prefix: string): { target: TopicTarget; ready: Promise<unknown>; resubscribe: () => Promise<unknown> } {
+  const listeners = new Map<string, Set<TopicListener>>();
   subscribeClient.on('pmessage', (_pattern: string, channel: string, text: string) => {
     const set = listeners.get(channel.slice(prefix.length));
     if (!set?.size) return;
     const detail = dateSafeJson.parse(text);
     for (const listener of [...set]) {
-      const event = new CustomEvent(channel.slice(prefix.length), { detail });
-      if (typeof listener === 'function') listener(event);
-      else listener.handleEvent(event);
+      listener(new CustomEvent(channel.slice(prefix.length), { detail }));
     }
   });
   const target = {
-    addEventListener(type: string, listener: Listener | null) {
-      if (!listener) return;
+    addEventListener(type: string, listener: TopicListener) {
       let set = listeners.get(type);
       if (!set) listeners.set(type, (set = new Set()));
       set.add(listener);
     },
-    removeEventListener(type: string, listener: Listener | null) {
+    removeEventListener(type: string, listener: TopicListener) {
       const set = listeners.get(type);
-      if (!set || !listener) return;
+      if (!set) return;
       set.delete(listener);
       if (!set.size) listeners.delete(type);
     },
@@ -101,7 +103,7 @@ function redisEventTarget(publishClient: Redis, subscribeClient: Redis, prefix: 
     },
   };
   const resubscribe = () => subscribeClient.psubscribe(`${prefix}*`);
-  return { target: target as unknown as PubSubEventTarget<RawTopics>, ready: resubscribe(), resubscribe };
+  return { target, ready: resubscribe(), resubscribe };
 }
 
 /**
@@ -112,7 +114,7 @@ function redisEventTarget(publishClient: Redis, subscribeClient: Redis, prefix: 
  */
 export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): AppPubSub {
   let redis: Redis[] = [];
-  let eventTarget: PubSubEventTarget<RawTopics> | undefined;
+  let eventTarget: TopicTarget | undefined;
   let ready: Promise<unknown> = Promise.resolve();
   /** Ends one live subscription with an error. */
   const live = new Set<(err: Error) => unknown>();
@@ -136,24 +138,32 @@ export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): A
     // One listener per GraphQL subscription: many per topic is normal, not a leak (Node warns past 10).
     const local = new EventTarget();
     setMaxListeners(0, local);
-    eventTarget = local as PubSubEventTarget<RawTopics>;
+    eventTarget = local as unknown as TopicTarget;
   }
-  const inner = createPubSub<RawTopics>({ eventTarget });
+  const target = eventTarget;
   const subscribers = new SubscriberCounter();
   return {
-    publish: (topic: string, payload: unknown) => inner.publish(topic, payload),
+    publish: (topic: string, payload: unknown) => target.dispatchEvent(new CustomEvent(topic, { detail: payload })),
+    // One Repeater per subscription, listening on the event target itself (as createPubSub does, without a second
+    // Repeater around it: each layer cost a push per event and subscriber, ~9 CPU-µs in the fan-in profile).
     subscribe: (topic: string) =>
-      new Repeater<unknown>(async (push, stop) => {
-        const source = inner.subscribe(topic);
+      new Repeater<unknown>((push, stop) => {
+        const listener = (event: CustomEvent) => {
+          try {
+            void push(event.detail);
+          } catch (err) {
+            // Past 1,024 values not read: the subscriber stopped reading; its subscription ends, the server goes on.
+            stop(err);
+          }
+        };
         const uncount = subscribers.add(topic);
+        target.addEventListener(topic, listener);
         live.add(stop);
         void stop.then(() => {
           live.delete(stop);
           uncount();
-          return source.return();
+          target.removeEventListener(topic, listener);
         });
-        for await (const value of source) await push(value);
-        stop();
       }),
     whenSubscribed: (topic: string) => subscribers.whenAny(topic),
     subscriberCount: (topic: string) => subscribers.count(topic),
