@@ -4,7 +4,8 @@ import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectTyp
 import { Permission } from '../access/index.js';
 import { type Connection, ConnectionType, type GraphQLContext, SortDirectionEnum, toConnection } from '../graphql/index.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
-import { type DeviceService, DeviceSortField } from './device.service.js';
+import type { DeviceService } from './device.service.js';
+import { DeviceSortField } from './device-list.js';
 
 registerEnumType(DeviceSortField, { name: 'DeviceSortField' });
 

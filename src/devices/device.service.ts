@@ -3,25 +3,10 @@ import { In } from 'typeorm';
 
 import { Permission, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService, type AuditTarget, diff } from '../audit/index.js';
-import {
-  badInput,
-  checkName,
-  type Clock,
-  conflict,
-  isUuid,
-  type KeysetOptions,
-  keysetQuery,
-  newId,
-  notFound,
-  type Page,
-  randomHex,
-  type RegistryBus,
-  searchPattern,
-  type SortDirection,
-  toPage,
-} from '../common/index.js';
+import { badInput, checkName, type Clock, conflict, isUuid, newId, notFound, type Page, randomHex, type RegistryBus } from '../common/index.js';
 import { bumpRegistryGeneration, hydrate, selectAllColumns } from '../db/index.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
+import { type DeviceQuery, listDevices } from './device-list.js';
 
 /** Characters allowed in client ids (device numbers) and connection usernames. MQTT forbids none; we keep them URL- and log-safe. */
 export const CLIENT_ID_RE = /^[A-Za-z0-9_.:-]+$/;
@@ -50,32 +35,6 @@ export interface UpdateDeviceData {
   metadata?: Record<string, unknown> | null;
   inactivityTimeout?: number | null;
 }
-
-export enum DeviceSortField {
-  NAME = 'NAME',
-  CREATED_AT = 'CREATED_AT',
-  UPDATED_AT = 'UPDATED_AT',
-  LAST_CONNECTED_AT = 'LAST_CONNECTED_AT',
-  DEVICE_NUMBER = 'DEVICE_NUMBER',
-}
-
-export interface DeviceQuery {
-  search?: string | null;
-  status?: DeviceStatus | null;
-  authType?: DeviceAuthType | null;
-  sortField?: DeviceSortField | null;
-  direction?: SortDirection | null;
-  first?: number | null;
-  after?: string | null;
-}
-
-const SORTS: Record<DeviceSortField, { sql: string; key: (d: DeviceEntity) => string | number }> = {
-  NAME: { sql: 'd.name', key: (d) => d.name },
-  CREATED_AT: { sql: 'd.created_at', key: (d) => d.createdAt.getTime() },
-  UPDATED_AT: { sql: 'd.updated_at', key: (d) => d.updatedAt.getTime() },
-  LAST_CONNECTED_AT: { sql: 'COALESCE(d.last_connected_at, 0)', key: (d) => d.lastConnectedAt?.getTime() ?? 0 },
-  DEVICE_NUMBER: { sql: 'd.device_number', key: (d) => d.deviceNumber },
-};
 
 function checkDescription(raw: string | null | undefined): string | null {
   if (raw == null) return null;
@@ -384,27 +343,7 @@ export class DeviceService {
     return result.affected ?? 0;
   }
 
-  async list(organizationId: string, q: DeviceQuery): Promise<Page<DeviceEntity>> {
-    const qb = this.repo.createQueryBuilder('d').where('d.organization_id = :organizationId', { organizationId });
-    const pattern = searchPattern(q.search);
-    if (pattern) qb.andWhere(`LOWER(d.name) LIKE :pattern ESCAPE '\\'`, { pattern });
-    if (q.status) qb.andWhere('d.status = :status', { status: q.status });
-    if (q.authType) qb.andWhere('d.auth_type = :authType', { authType: q.authType });
-    const field = q.sortField ?? DeviceSortField.CREATED_AT;
-    const sort = SORTS[field];
-    const direction = q.direction ?? (field === DeviceSortField.NAME || field === DeviceSortField.DEVICE_NUMBER ? 'ASC' : 'DESC');
-    const o: KeysetOptions<DeviceEntity> = {
-      kind: `devices:${field}:${direction}`,
-      sortSql: sort.sql,
-      idColumn: 'd.id',
-      direction,
-      keyOf: sort.key,
-      first: q.first,
-      after: q.after,
-    };
-    // Plain rows hydrated like the reads of history (no query-builder entity transformation: the hottest list of the API).
-    const [sql, params] = selectAllColumns(this.repo, keysetQuery(qb, o)).getQueryAndParameters();
-    const rows = ((await this.ds.query(sql, params)) as Array<Record<string, unknown>>).map((raw) => hydrate(this.repo, raw));
-    return toPage(rows, o, () => qb.getCount());
+  list(organizationId: string, q: DeviceQuery): Promise<Page<DeviceEntity>> {
+    return listDevices(this.ds, this.repo, organizationId, q);
   }
 }
