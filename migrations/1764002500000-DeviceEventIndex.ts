@@ -4,8 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * SQLite: the per-device index of device events is written in bulk, not row by row. An index on (device_id, time) puts
  * each row of a batch on the page of its device: with 100 devices a commit of 130 rows dirtied ~100 index pages, and
  * writing them cost more than everything else of storing the row (prepared inserts alone, same run: 14.8 → 6.4 CPU-µs
- * per row with 100 devices, 22.4 → 9.3 with 1,000). Rows are now appended without it; every few thousand rows (or
- * second, or before a per-device read) the rows past `device_event_index_state.upto` (a rowid) are copied into
+ * per row with 100 devices, 22.4 → 9.3 with 1,000). Rows are now appended without it; every 16,384 rows (or 5
+ * seconds, or before a per-device read) the rows past `device_event_index_state.upto` (a rowid) are copied into
  * `device_event_index`, sorted by device, in one statement. PostgreSQL keeps its index (its writes are not the floor).
  */
 export class DeviceEventIndex1764002500000 implements MigrationInterface {

@@ -264,7 +264,7 @@ export function markdown(r: BenchResults): string {
  */
 function floorTable(r: BenchResults): string[] {
   const lines = [
-    "**Physical floor** (same run): bare aedes CPU per message + one prepared INSERT per message into Portico's own SQLite file (its device_events table and indexes, and on a schema with the per-device index written in bulk the same sorted copy every 4,096 rows; WAL, synchronous=NORMAL, 500 rows per transaction, rows spread over the cell's devices).",
+    "**Physical floor** (same run): bare aedes CPU per message + one prepared INSERT per message into Portico's own SQLite file (its device_events table and indexes, and on a schema with the per-device index written in bulk the same sorted copy every 16,384 rows; WAL, synchronous=NORMAL, 500 rows per transaction, rows spread over the cell's devices).",
     '',
     '| QoS | devices → 1 | payload | append CPU-µs/row | bare aedes CPU-µs/msg | floor CPU-µs/msg | Portico CPU-µs/msg | Portico ÷ floor |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

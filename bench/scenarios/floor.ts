@@ -23,7 +23,7 @@ export interface FloorResult {
  * The physical floor of storing a message: one prepared INSERT per message into Portico's own SQLite file (its
  * device_events table with its indexes, WAL, synchronous=NORMAL), in transactions of `batch` rows, rows spread over
  * `publishers` devices like the throughput cells; where the schema has the per-device index written in bulk
- * (device_event_index), the same sorted copy Portico makes, every 4,096 rows. Nothing else: no id generation beyond a
+ * (device_event_index), the same sorted copy Portico makes, every 16,384 rows. Nothing else: no id generation beyond a
  * counter, no broker.
  */
 export function measureAppendFloor(sqlitePath: string, cells: Array<{ publishers: number; payloadBytes: number }>, rows: number, batch: number): FloorResult[] {
@@ -79,7 +79,7 @@ export function measureAppendFloor(sqlitePath: string, cells: Array<{ publishers
         const time = Date.now();
         for (let i = from; i < from + count; i++) insert.run(...values(`bench-floor-${i % cell.publishers}`, time));
         sinceCopy += count;
-        if (copy && sinceCopy >= 4096) {
+        if (copy && sinceCopy >= 16_384) {
           copy.run(copiedUpTo);
           copiedUpTo = (maxRowid.all()[0] as { m: number }).m;
           sinceCopy = 0;

@@ -3,10 +3,15 @@ import type { DataSource, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { Logger } from '../common/index.js';
 import type { SqliteConnection, SqliteStatement } from '../db/index.js';
 
-/** Rows appended since the last copy that start a copy from the write path... */
-const COPY_EVERY_ROWS = 4096;
+/**
+ * Rows appended since the last copy that start a copy from the write path... A copy dirties about one index page per
+ * device, however many rows it moves: fewer, larger copies cost less in all and stall less often. Measured (prepared
+ * appends + copies, 1,000 devices, 50 rows per transaction): every 4,096 rows 15.1 CPU-µs per row, 16 ms per copy;
+ * every 16,384 rows 9.1 µs per row, 28 ms per copy (4× rarer). With 100 devices: 7.3 → 6.0 µs, 5.7 → 14.9 ms.
+ */
+const COPY_EVERY_ROWS = 16_384;
 /** ...or this long after the previous copy, when rows are waiting (ms). */
-const COPY_EVERY_MS = 1000;
+const COPY_EVERY_MS = 5000;
 
 interface Statements {
   state: { get(): { upto: number; upto_id: string | null } | undefined };
@@ -21,7 +26,7 @@ interface Statements {
 /**
  * SQLite's per-device index of device events (migration 1764002500000), written in bulk: rows are appended to
  * `device_events` without a per-device index, and the rows past the watermark (`device_event_index_state.upto`, a
- * rowid) are copied into `device_event_index` sorted by device, in one statement, every few thousand rows or second
+ * rowid) are copied into `device_event_index` sorted by device, in one statement, every 16,384 rows or 5 seconds
  * (inside a batch's transaction) and before any per-device read. A per-device query joins the index, so it sees
  * exactly the committed rows; rows of `device_events` deleted by retention leave index entries that the join ignores
  * and that retention removes per owner. The index holds ids, so rowids matter only for the rows not copied yet.
