@@ -5,7 +5,7 @@
  */
 import type { MqttClient } from 'mqtt';
 
-import { createTokenDevice, signUp, startTestApp, type TestApp } from './support/app';
+import { createTokenDevice, signUp, startTestApp, tempDir, type TestApp } from './support/app';
 import { connect, endAll } from './support/mqtt';
 
 let app: TestApp;
@@ -47,4 +47,28 @@ test('new events of a device are found after every row of the table was deleted'
   await publish(client, ['f']);
   const last = await app.gql(EVENTS, { d: device.id }, user.token);
   expect(last.data.device.events.nodes.map((n: { payload: string }) => n.payload)).toEqual(['f', 'e', 'd', 'outside']);
+});
+
+test('a clean stop leaves no row waiting to be copied into the per-device index', async () => {
+  const dataDir = tempDir();
+  const first = await startTestApp({ db: 'sqlite', dataDir });
+  try {
+    const user = await signUp(first);
+    const device = await createTokenDevice(first, user.token);
+    const client = await connect(first, device);
+    await publish(client, ['1', '2', '3']);
+    await client.endAsync();
+  } finally {
+    await first.close();
+  }
+  // The next start reads the tables as the stop left them (a copy happens only before a per-device read).
+  const second = await startTestApp({ db: 'sqlite', dataDir });
+  try {
+    const count = async (sql: string) => Number(((await second.services.ds.query(sql)) as Array<{ n: number }>)[0]!.n);
+    expect(await count('SELECT COUNT(*) AS n FROM device_events')).toBe(3);
+    expect(await count('SELECT COUNT(*) AS n FROM device_event_index')).toBe(3);
+    expect(await count('SELECT upto AS n FROM device_event_index_state')).toBe(await count('SELECT MAX(rowid) AS n FROM device_events'));
+  } finally {
+    await second.close();
+  }
 });

@@ -207,7 +207,7 @@ export class MessageServer extends EventEmitter {
     this.presence.close();
     await this.retention.stop();
     await this.deps.connectionLog.close();
-    await this.deps.deviceEvents.writer.close();
+    await this.deps.deviceEvents.close();
     await this.deps.retained?.close();
     this.closed = true;
   }
