@@ -165,10 +165,12 @@ describe('scale-out: three instances as processes on PostgreSQL + Redis', () => 
     const sent = Array.from({ length: 20 }, (_, i) => `m${i + 1}`);
     for (const m of sent) await p.client.publishAsync('cmd/light', m, { qos: 1 });
 
-    // The willer goes OFFLINE, its session closed as `instance lost`, within the lease plus a quarter of it.
-    const offline = await until('the willer OFFLINE', async () => {
+    // The willer goes OFFLINE, its session closed as `instance lost`, within the lease plus a quarter of it. The status
+    // and the log row are written by the survivor in two batches (the log's may land a flush later, and a loaded full
+    // run once read between them): wait for both.
+    const offline = await until('the willer OFFLINE, its session logged as closed', async () => {
       const s = await status(servers.c, willer);
-      return s.status === 'OFFLINE' ? s : undefined;
+      return s.status === 'OFFLINE' && s.last?.eventType === 'DISCONNECTED' ? s : undefined;
     });
     const offlineAfterMs = Date.now() - killedAt;
     expect(offline.last).toEqual({ eventType: 'DISCONNECTED', reason: 'instance lost' });

@@ -97,11 +97,6 @@ export class ClientConnection {
   }
 }
 
-/**
- * [MQTT-3.1.4-2] aedes closes an older session with the client id of `s` when `s` registers (MQTT 5 clients get
- * 0x8E): the older ones online are logged as taken over. Called right before `s` is accepted (aedes then registers
- * it, closing the older one before it reports the new client).
- */
 /** Sessions by client id, so a connect finds the older sessions of its client id without scanning every session. */
 export class ClientIdIndex {
   private readonly map = new Map<string, Set<ClientConnection>>();
@@ -123,6 +118,11 @@ export class ClientIdIndex {
   }
 }
 
+/**
+ * [MQTT-3.1.4-2] aedes closes an older session with the client id of `s` when `s` registers (MQTT 5 clients get
+ * 0x8E): the older ones online are logged as taken over. Called right before `s` is accepted (aedes then registers
+ * it, closing the older one before it reports the new client).
+ */
 export function markTakenOver(sessions: Iterable<ClientConnection>, s: ClientConnection): void {
   for (const old of sessions) {
     if (old === s || old.clientId !== s.clientId || old.state !== ClientConnectionState.ONLINE) continue;
