@@ -19,6 +19,21 @@ const receives = (client: MqttClient, topic: string, ms: number) =>
     () => true,
     () => false,
   );
+/** A hand-built MQTT 5 CONNECT of `d` (clean start, no keepalive), for the tests that write packets themselves. */
+const connectV5 = (d: DeviceLogin, properties?: Record<string, unknown>): Buffer =>
+  mqttPacket.generate(
+    {
+      cmd: 'connect',
+      protocolVersion: 5,
+      clean: true,
+      keepalive: 0,
+      clientId: d.deviceNumber,
+      username: d.username,
+      password: Buffer.from(d.key!),
+      ...(properties ? { properties } : {}),
+    } as mqttPacket.Packet,
+    { protocolVersion: 5 },
+  );
 
 describe('MQTT 5 (native)', () => {
   let app: TestApp;
@@ -245,11 +260,7 @@ describe('MQTT 5 (native)', () => {
       socket.on('close', () => resolve(undefined));
     });
     socket.on('data', (b) => parser.parse(b));
-    socket.write(
-      mqttPacket.generate({ cmd: 'connect', protocolVersion: 5, clean: true, keepalive: 0, clientId: d.deviceNumber, username: d.username, password: Buffer.from(d.key!) } as mqttPacket.Packet, {
-        protocolVersion: 5,
-      }),
-    );
+    socket.write(connectV5(d));
     expect(await disconnected).toBe(0x94);
     socket.destroy();
   });
@@ -294,21 +305,7 @@ describe('MQTT 5 (native)', () => {
       }),
     );
     socket.on('data', (b) => parser.parse(b));
-    socket.write(
-      mqttPacket.generate(
-        {
-          cmd: 'connect',
-          protocolVersion: 5,
-          clean: true,
-          keepalive: 0,
-          clientId: d.deviceNumber,
-          username: d.username,
-          password: Buffer.from(d.key!),
-          properties: { receiveMaximum: 2 },
-        } as mqttPacket.Packet,
-        v,
-      ),
-    );
+    socket.write(connectV5(d, { receiveMaximum: 2 }));
     socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'rm/t', qos: 1 }] } as mqttPacket.Packet, v));
     await subscribed;
     const pub = await v5();
@@ -383,19 +380,7 @@ describe('MQTT 5 (native)', () => {
     const d = await device();
     const v = { protocolVersion: 5 } as const;
     const burst = Buffer.concat([
-      mqttPacket.generate(
-        {
-          cmd: 'connect',
-          protocolVersion: 5,
-          clean: true,
-          keepalive: 0,
-          clientId: d.deviceNumber,
-          username: d.username,
-          password: Buffer.from(d.key!),
-          properties: { sessionExpiryInterval: 60 },
-        } as mqttPacket.Packet,
-        v,
-      ),
+      connectV5(d, { sessionExpiryInterval: 60 }),
       mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'burst/+', qos: 1 }] } as mqttPacket.Packet, v),
       mqttPacket.generate({ cmd: 'disconnect', reasonCode: 0 } as mqttPacket.Packet, v),
     ]);
