@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 
 import { type Clock, randomHex } from '../common/index.js';
-import { hydrate, selectAllColumns } from '../db/index.js';
+import { bindMark, hydrate, selectAllColumns } from '../db/index.js';
 import { DeviceAuthType, DeviceEntity } from '../devices/index.js';
 import type { Secrets } from '../secrets/index.js';
 import { DeviceCredentialEntity } from './credential.entity.js';
@@ -58,7 +58,7 @@ export class CredentialService {
   async keysFor(deviceIds: readonly string[]): Promise<Map<string, string>> {
     if (!deviceIds.length) return new Map();
     const postgres = this.ds.options.type === 'postgres';
-    const marks = deviceIds.map((_, i) => (postgres ? `$${i + 1}` : '?')).join(', ');
+    const marks = deviceIds.map((_, i) => bindMark(i + 1, postgres)).join(', ');
     const rows = (await this.ds.query(`SELECT device_id, key_ciphertext FROM device_credentials WHERE device_id IN (${marks})`, [...deviceIds])) as Array<{
       device_id: string;
       key_ciphertext: string;

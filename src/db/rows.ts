@@ -13,6 +13,9 @@ export function selectAllColumns<T extends ObjectLiteral>(repo: Repository<T>, q
   return select;
 }
 
+/** The n-th (1-based) bound parameter of a hand-written statement: `$n` on PostgreSQL, `?` on SQLite. */
+export const bindMark = (n: number, postgres: boolean): string => (postgres ? `$${n}` : '?');
+
 /** An entity from a raw row whose keys are the entity's column names. */
 export function hydrate<T extends ObjectLiteral>(repo: Repository<T>, raw: Record<string, unknown>): T {
   const driver = repo.manager.connection.driver;

@@ -4,7 +4,7 @@ import { In } from 'typeorm';
 import { Permission, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService, type AuditTarget, diff } from '../audit/index.js';
 import { badInput, checkName, type Clock, conflict, isUuid, newId, notFound, type Page, randomHex, type RegistryBus } from '../common/index.js';
-import { bumpRegistryGeneration, hydrate, selectAllColumns } from '../db/index.js';
+import { bindMark, bumpRegistryGeneration, hydrate, selectAllColumns } from '../db/index.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 import { type DeviceQuery, listDevices } from './device-list.js';
 
@@ -286,7 +286,7 @@ export class DeviceService {
   private buildStatusSql(): { online: string; offline: string; byId: string } {
     const meta = this.repo.metadata;
     const col = (property: keyof DeviceEntity) => this.ds.driver.escape(meta.findColumnWithPropertyName(property)!.databaseName);
-    const mark = (n: number) => (this.ds.options.type === 'postgres' ? `$${n}` : '?');
+    const mark = (n: number) => bindMark(n, this.ds.options.type === 'postgres');
     const table = this.ds.driver.escape(meta.tableName);
     return {
       online: `UPDATE ${table} SET ${col('status')} = ${mark(1)}, ${col('lastConnectedAt')} = ${mark(2)}, ${col('connectedInstance')} = ${mark(3)} WHERE ${col('id')} = ${mark(4)}`,

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 
-import { mark } from './counters.js';
+import { bindMark as mark } from '../db/index.js';
 
 /** Device id → the time (epoch ms) of its last packet on this instance, not yet written. */
 export type Seen = Map<string, number>;

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 
+import { bindMark as mark } from '../db/index.js';
 import { COUNT_COLUMNS, type Counts, zeroCounts } from './counter.entity.js';
 
 export const MINUTE_MS = 60_000;
@@ -109,6 +110,3 @@ export async function writeTallies(m: EntityManager, taken: Tallies, postgres: b
     );
   }
 }
-
-/** The n-th (1-based) bound parameter. */
-export const mark = (n: number, postgres: boolean): string => (postgres ? `$${n}` : '?');

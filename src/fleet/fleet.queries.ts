@@ -1,8 +1,9 @@
 import type { DataSource } from 'typeorm';
 
 import { badInput, type Clock } from '../common/index.js';
+import { bindMark as mark } from '../db/index.js';
 import { COUNT_COLUMNS, type Counts, zeroCounts } from './counter.entity.js';
-import { mark, MINUTE_MS, minuteOf } from './counters.js';
+import { MINUTE_MS, minuteOf } from './counters.js';
 import { BUCKET_MS, type FleetSummary, type MetricsBucket, type MetricsPoint } from './fleet.types.js';
 
 const DAY_MS = 86_400_000;

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 
 import { topicMatches } from '../common/index.js';
+import { bindMark } from '../db/index.js';
 import { type DeviceEventEntity, EventDirection } from './device-event.entity.js';
 import { LatestValueEntity } from './latest-value.entity.js';
 
@@ -68,7 +69,7 @@ export class LatestValues {
       const tuples = rows.slice(i, i + chunk).map((row) => {
         const marks = columns.map((c) => {
           params.push(driver.preparePersistentValue(c.getEntityValue(row), c));
-          return postgres ? `$${params.length}` : '?';
+          return bindMark(params.length, postgres);
         });
         return `(${marks.join(', ')})`;
       });

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, ObjectLiteral, Repository, SelectQueryB
 
 import { badInput, type Clock, decodeCursor, encodeCursor, type KeysetOptions, keysetQuery, type Logger, type Page, toPage } from '../common/index.js';
 import type { RetentionConfig } from '../config/index.js';
-import { type Reader, type SqliteConnection, sqliteConnection, type SqliteStatement, type StorageHealth } from '../db/index.js';
+import { bindMark, type Reader, type SqliteConnection, sqliteConnection, type SqliteStatement, type StorageHealth } from '../db/index.js';
 import type { AppPubSub } from '../realtime/index.js';
 import { BatchWriter } from './batch-writer.js';
 import { RetentionQueries } from './retention-queries.js';
@@ -244,7 +244,7 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
     const names = (rowid ? ['rowid'] : []).concat(columns.map((c) => driver.escape(c.databaseName))).join(', ');
     const marks = (rowid ? 1 : 0) + columns.length;
     let n = 0;
-    const tuples = Array.from({ length: count }, () => `(${Array.from({ length: marks }, () => (postgres ? `$${++n}` : '?')).join(', ')})`);
+    const tuples = Array.from({ length: count }, () => `(${Array.from({ length: marks }, () => bindMark(++n, postgres)).join(', ')})`);
     return `INSERT INTO ${driver.escape(this.repo.metadata.tableName)} (${names}) VALUES ${tuples.join(', ')}`;
   }
 
