@@ -34,10 +34,11 @@ interface Statements {
 export class DeviceEventIndex {
   static readonly TABLE = 'device_event_index';
   private readonly st: Statements;
-  private pending = 0;
   private lastCopy = Date.now();
   /** The next row's rowid. */
   private rowid: number;
+  /** The watermark as of the last copy this process made (or read at start); rows past it wait for a copy. */
+  private upto: number;
 
   constructor(
     private readonly ds: DataSource,
@@ -63,9 +64,8 @@ export class DeviceEventIndex {
       sqlite.exec('DELETE FROM device_event_index; UPDATE device_event_index_state SET upto = 0, upto_id = NULL WHERE id = 1');
     }
     const max = this.st.maxRowid.get()?.m ?? 0;
-    const upto = this.st.state.get()?.upto ?? 0;
-    this.pending = Math.max(0, max - upto);
-    this.rowid = Math.max(max, upto) + 1;
+    this.upto = this.st.state.get()?.upto ?? 0;
+    this.rowid = Math.max(max, this.upto) + 1;
   }
 
   /**
@@ -84,14 +84,13 @@ export class DeviceEventIndex {
   }
 
   /** In a batch's transaction, after its rows were appended: copies the waiting rows when enough have gathered. */
-  appended(rows: number): void {
-    this.pending += rows;
-    if (this.pending >= COPY_EVERY_ROWS || Date.now() - this.lastCopy >= COPY_EVERY_MS) this.copy();
+  appended(): void {
+    if (this.rowid - 1 - this.upto >= COPY_EVERY_ROWS || Date.now() - this.lastCopy >= COPY_EVERY_MS) this.copy();
   }
 
-  /** A batch's transaction rolled back: its rows are not there, and the watermark did not move. */
+  /** A batch's transaction rolled back: a copy made in it is undone, so the watermark is read back. */
   rolledBack(): void {
-    this.pending = Math.max(this.pending, 1);
+    this.upto = this.st.state.get()?.upto ?? 0;
   }
 
   /**
@@ -129,7 +128,7 @@ export class DeviceEventIndex {
       this.st.copy.run(upto, max);
       this.st.setState.run(max, max);
     }
-    this.pending = 0;
+    this.upto = Math.max(upto, max);
     this.lastCopy = Date.now();
   }
 }

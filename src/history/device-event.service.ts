@@ -66,7 +66,9 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
 
   /** SQLite: the per-device index, written in bulk (null on PostgreSQL, whose table has its own). */
   private readonly index: DeviceEventIndex | null;
-  protected override readonly sqliteRowid = this.o.ds.options.type !== 'postgres';
+  protected override get sqliteRowid(): boolean {
+    return this.index !== null;
+  }
 
   /** QoS 0 messages not stored because the database could not write (for metrics and tests). */
   droppedQos0 = 0;
@@ -162,7 +164,7 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
   }
 
   protected override async alsoInTransaction(m: EntityManager, rows: DeviceEventEntity[]): Promise<void> {
-    this.index?.appended(rows.length);
+    this.index?.appended();
     await this.latest?.record(m, rows);
   }
 

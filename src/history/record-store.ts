@@ -231,7 +231,9 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
   }
 
   /** SQLite: `paramsOf` starts with the row's rowid (the store numbers its rows itself). */
-  protected readonly sqliteRowid: boolean = false;
+  protected get sqliteRowid(): boolean {
+    return false;
+  }
 
   /** SQLite: runs in a batch's transaction before its rows are inserted. */
   protected beforeSqliteInsert(): void {}
