@@ -2,7 +2,7 @@ import { Repeater } from '@graphql-yoga/subscription';
 import { LRUCache } from 'lru-cache';
 import type { DataSource, Repository } from 'typeorm';
 
-import { AppError, isUuid, notFound, type RegistryBus, unauthenticated } from '../common/index.js';
+import { AppError, isLiveStream, isUuid, notFound, type RegistryBus, unauthenticated } from '../common/index.js';
 import { MembershipEntity } from './membership.entity.js';
 import type { Actor, Principal, Scope } from './principal.js';
 import { allows, isRole, lowerRole, type OrganizationRole, type Permission, REQUIRED_ROLE } from './roles.js';
@@ -80,6 +80,12 @@ export class AccessService {
 
   /** A subscription's events until its caller loses `permission` in the organization; then it completes. */
   guard<T>(scope: Scope, permission: Permission, source: AsyncIterable<T>): AsyncIterableIterator<T> {
+    if (isLiveStream(source)) {
+      // A live stream says when it ends: it is watched as it is, with no layer per event.
+      const unwatch = this.watch(scope, permission, () => void source.return?.());
+      source.onEnd(unwatch);
+      return source;
+    }
     const iterator = source[Symbol.asyncIterator]();
     return new Repeater<T>(async (push, stop) => {
       const unwatch = this.watch(scope, permission, () => stop());

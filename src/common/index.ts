@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 export { readOrCreateDataFile } from './data-file.js';
 export { AppError, badInput, conflict, type ErrorCode, eventsMissed, forbidden, formatError, isEventsMissed, notFound, unauthenticated } from './errors.js';
+export { EventQueue, isLiveStream, type LiveStream } from './event-queue.js';
 export { RegistryBus, type RegistryEventName, type RegistryEvents } from './events.js';
 export { isUuid, newId, randomHex, sortableId } from './ids.js';
 export { MqttListener, TestClientTransport } from './listener.js';

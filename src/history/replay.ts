@@ -1,5 +1,4 @@
-import { FixedBuffer, Repeater } from '@graphql-yoga/subscription';
-
+import type { EventQueue, LiveStream } from '../common/index.js';
 import type { TimeSeriesRow } from './record-store.js';
 
 export interface Position {
@@ -14,8 +13,8 @@ const isAfter = (row: TimeSeriesRow, pos: Position): boolean => {
 };
 
 export interface ReplayThenLiveOptions<T extends TimeSeriesRow> {
-  /** The live subscription, subscribed BEFORE the replay query runs (so nothing falls in between). */
-  live: AsyncIterator<T>;
+  /** The live subscription, not read yet: it is opened here, BEFORE the replay query runs (so nothing falls in between). */
+  live: EventQueue<T>;
   /** Stored rows after the cursor, oldest first. */
   replay?: AsyncIterator<T> | null;
   /** The cursor position the replay starts after. */
@@ -38,62 +37,69 @@ export interface ReplayThenLiveOptions<T extends TimeSeriesRow> {
 export const DEFAULT_MAX_BACKLOG = 10_000;
 
 /**
- * Replays stored rows after a cursor, then continues with live rows: no gap (the live subscription
- * exists before the replay query, and is read from the start into a bounded backlog) and no duplicate (live rows
- * not after the last replayed position are skipped). Ending it (`return()`) ends the live subscription and the
- * replay at once, even while it waits for the next live row.
+ * Replays stored rows after a cursor, then continues with live rows: no gap (the live subscription is opened
+ * before the replay query and queues what arrives, bounded) and no duplicate (live rows not after the last
+ * replayed position are skipped). The live rows are filtered as they arrive and wait in the live queue itself:
+ * one queue per subscriber, no layer per event. Ending it (`return()`) ends the live subscription and the replay
+ * at once, even while it waits for the next live row.
  */
-export function replayThenLive<T extends TimeSeriesRow>(options: ReplayThenLiveOptions<T>): AsyncIterableIterator<T> {
+export function replayThenLive<T extends TimeSeriesRow>(options: ReplayThenLiveOptions<T>): LiveStream<T> {
   const { live, replay, match } = options;
-  const backlog = new FixedBuffer(options.maxBacklog ?? DEFAULT_MAX_BACKLOG);
-  let overflowed = false;
-  const liveRows = new Repeater<T>(async (push, stop) => {
-    void stop.then(() => live.return?.());
-    for (let r = await live.next(); !r.done; r = await live.next()) {
-      if (backlog.full) {
-        overflowed = true;
-        break;
-      }
-      void push(r.value);
-    }
-    stop();
-  }, backlog);
-  // Read from now on (the pub/sub listener attaches on the first next()), not when the subscriber first reads.
-  let firstLive: Promise<IteratorResult<T>> | null = liveRows.next();
-  firstLive.catch(() => undefined);
-  const nextLive = (): Promise<IteratorResult<T>> => {
-    const next = firstLive ?? liveRows.next();
-    firstLive = null;
-    return next;
-  };
+  let last: Position | null = options.after ?? null;
+  let lastReplayed: T | null = null;
+  const lastDelivered = (): T | null => live.lastTaken ?? lastReplayed;
+  const onlyAfter = (pos: Position | null): ((row: T) => boolean) => (pos ? (row) => match(row) && isAfter(row, pos) : match);
+  live.accept = onlyAfter(last);
+  live.maxQueue = options.maxBacklog ?? DEFAULT_MAX_BACKLOG;
+  live.overflow = () => (options.overflow ? options.overflow(lastDelivered()) : new Error('subscriber too slow'));
+  const { liveFailed } = options;
+  if (liveFailed) live.mapFailure = (err) => liveFailed(err, lastDelivered());
+  live.open();
+  if (!replay) return live;
 
-  let lastDelivered: T | null = null;
-  return new Repeater<T>(async (push, stop) => {
-    let stopped = false;
-    void stop.then(() => {
-      stopped = true;
-      return Promise.allSettled([liveRows.return(), replay?.return?.(undefined)]);
-    });
-    let last: Position | null = options.after ?? null;
-    const deliver = async (row: T) => {
-      if (!match(row)) return;
-      lastDelivered = row;
-      await push(row);
-    };
-    if (replay) {
-      for (let r = await replay.next(); !r.done && !stopped; r = await replay.next()) {
+  let replaying = true;
+  let stopped = false;
+  const endReplay = (): void => {
+    replaying = false;
+    // Live rows queued during the replay that the replay already delivered are dropped.
+    const pos = last;
+    if (pos) live.retain((row) => isAfter(row, pos));
+    live.accept = onlyAfter(pos);
+  };
+  const stream: LiveStream<T> = {
+    async next() {
+      while (replaying && !stopped) {
+        let r: IteratorResult<T>;
+        try {
+          r = await replay.next();
+        } catch (err) {
+          await stream.return!();
+          throw err;
+        }
+        if (stopped) break;
+        if (r.done) {
+          endReplay();
+          break;
+        }
         last = positionOf(r.value);
-        await deliver(r.value);
+        if (match(r.value)) {
+          lastReplayed = r.value;
+          return { done: false, value: r.value };
+        }
       }
-    }
-    try {
-      for (let r = await nextLive(); !r.done && !overflowed; r = await nextLive()) {
-        if (!last || isAfter(r.value, last)) await deliver(r.value);
-      }
-    } catch (err) {
-      throw options.liveFailed ? options.liveFailed(err, lastDelivered) : err;
-    }
-    if (overflowed) throw options.overflow ? options.overflow(lastDelivered) : new Error('subscriber too slow');
-    stop();
-  });
+      return live.next();
+    },
+    async return() {
+      stopped = true;
+      await Promise.allSettled([live.return(), replay.return?.(undefined)]);
+      return { done: true, value: undefined };
+    },
+    async throw(err: unknown) {
+      await stream.return!();
+      throw err;
+    },
+    onEnd: (hook) => live.onEnd(hook),
+    [Symbol.asyncIterator]: () => stream,
+  };
+  return stream;
 }

@@ -334,7 +334,7 @@ export class TestClientRoutes {
           wake = null;
         }
       } finally {
-        await live.return?.(undefined);
+        await live.return();
       }
     })();
   }
