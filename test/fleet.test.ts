@@ -1,3 +1,4 @@
+import { cacheableChunks } from '../src/db/rows';
 import { deviceStatusTopic } from '../src/devices/status-topic';
 import { deviceActivityTopic } from '../src/fleet';
 import { createTokenDevice, errorCode, gqlOk, signUp, type TestApp, type TokenDevice } from './support/app';
@@ -370,5 +371,17 @@ describe('fleet view on postgres', () => {
 
     time.advance(31 * 24 * HOUR);
     expect(await app.services.fleet.runRetention()).toBe(2);
+  });
+});
+
+describe('flush statements', () => {
+  it('chunk rows into a few cacheable sizes, in order', () => {
+    const rows = Array.from({ length: 1000 }, (_v, i) => i);
+    const chunks = cacheableChunks(rows);
+    expect(chunks.map((c) => c.length)).toEqual([256, 256, 256, 128, 64, 32, 8]);
+    expect(chunks.flat()).toEqual(rows);
+    const sizes = new Set<number>();
+    for (let n = 0; n <= 600; n++) for (const c of cacheableChunks(rows.slice(0, n))) sizes.add(c.length);
+    expect([...sizes].sort((a, b) => a - b)).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256]);
   });
 });

@@ -1,12 +1,9 @@
 import type { EntityManager } from 'typeorm';
 
-import { bindMark as mark } from '../db/index.js';
+import { bindMark as mark, cacheableChunks } from '../db/index.js';
 
 /** Device id → the time (epoch ms) of its last packet on this instance, not yet written. */
 export type Seen = Map<string, number>;
-
-/** Ids per statement: well below both databases' bound-parameter limits. */
-const CHUNK = 500;
 
 /** Rows of `UPDATE … RETURNING`: TypeORM answers [rows, count] on PostgreSQL, the rows on SQLite. */
 function returned<R>(result: unknown): R[] {
@@ -27,15 +24,15 @@ export async function writeSeen(m: EntityManager, seen: Seen, postgres: boolean)
   const ids = [...seen.keys()].sort();
   const flipped: Flipped[] = [];
   const greatest = postgres ? 'GREATEST' : 'MAX';
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const chunk = ids.slice(i, i + CHUNK);
+  const time = (n: number) => `CAST(${mark(n, postgres)} AS ${postgres ? 'BIGINT' : 'INTEGER'})`;
+  for (const chunk of cacheableChunks(ids)) {
     const marks = chunk.map((_id, j) => mark(j + 1, postgres)).join(', ');
     const rows = returned<Flipped>(await m.query(`UPDATE devices SET active = true WHERE active = false AND id IN (${marks}) RETURNING id AS "id", organization_id AS "organizationId"`, chunk));
     flipped.push(...rows);
-    // Times are integers we made (epoch ms), written inline; only ids are bound.
-    const cases = chunk.map((id, j) => `WHEN ${mark(j + 1, postgres)} THEN ${Math.trunc(seen.get(id)!)}`).join(' ');
-    const idList = chunk.map((_id, j) => mark(chunk.length + j + 1, postgres)).join(', ');
-    await m.query(`UPDATE devices SET last_seen_at = ${greatest}(COALESCE(last_seen_at, 0), CASE id ${cases} END) WHERE id IN (${idList})`, [...chunk, ...chunk]);
+    const cases = chunk.map((_id, j) => `WHEN ${mark(2 * j + 1, postgres)} THEN ${time(2 * j + 2)}`).join(' ');
+    const idList = chunk.map((_id, j) => mark(2 * chunk.length + j + 1, postgres)).join(', ');
+    const params = [...chunk.flatMap((id) => [id, Math.trunc(seen.get(id)!)]), ...chunk];
+    await m.query(`UPDATE devices SET last_seen_at = ${greatest}(COALESCE(last_seen_at, 0), CASE id ${cases} END) WHERE id IN (${idList})`, params);
   }
   return flipped;
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 
-import { bindMark as mark } from '../db/index.js';
+import { bindMark as mark, cacheableChunks } from '../db/index.js';
 import { COUNT_COLUMNS, type Counts, zeroCounts } from './counter.entity.js';
 
 export const MINUTE_MS = 60_000;
@@ -63,12 +63,9 @@ export class CounterBuffer {
   }
 }
 
-/** Rows per statement: well below both databases' bound-parameter limits. */
-const CHUNK = 1000;
-
 /**
- * Adds the tallies to the per-device and per-organization minute rows (one upsert per chunk, rows in key order so
- * concurrent writers on several instances lock them in the same order).
+ * Adds the tallies to the per-device and per-organization minute rows (multi-row upserts of a few cacheable sizes,
+ * every value bound; rows in key order so concurrent writers on several instances lock them in the same order).
  */
 export async function writeTallies(m: EntityManager, taken: Tallies, postgres: boolean): Promise<void> {
   const deviceRows: Array<[string, number, string, Counts]> = [];
@@ -86,27 +83,23 @@ export async function writeTallies(m: EntityManager, taken: Tallies, postgres: b
   deviceRows.sort(byKey);
   const orgList = [...orgRows.values()].sort(byKey);
   const counts = COUNT_COLUMNS.map(([, column]) => column);
-  const add = (table: string) => counts.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ');
-  for (let i = 0; i < deviceRows.length; i += CHUNK) {
-    const params: unknown[] = [];
-    const tuples = deviceRows.slice(i, i + CHUNK).map(([deviceId, minute, organizationId, c]) => {
-      params.push(deviceId, organizationId);
-      return `(${mark(params.length - 1, postgres)}, ${minute}, ${mark(params.length, postgres)}, ${COUNT_COLUMNS.map(([f]) => c[f]).join(', ')})`;
-    });
-    await m.query(
-      `INSERT INTO device_counters (device_id, bucket, organization_id, ${counts.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (device_id, bucket) DO UPDATE SET ${add('device_counters')}`,
-      params,
-    );
-  }
-  for (let i = 0; i < orgList.length; i += CHUNK) {
-    const params: unknown[] = [];
-    const tuples = orgList.slice(i, i + CHUNK).map(([organizationId, minute, c]) => {
-      params.push(organizationId);
-      return `(${mark(params.length, postgres)}, ${minute}, ${COUNT_COLUMNS.map(([f]) => c[f]).join(', ')})`;
-    });
-    await m.query(
-      `INSERT INTO organization_counters (organization_id, bucket, ${counts.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (organization_id, bucket) DO UPDATE SET ${add('organization_counters')}`,
-      params,
-    );
-  }
+  const upsert = async (table: string, keys: string[], rows: Array<[unknown[], Counts]>) => {
+    const width = keys.length + counts.length;
+    const add = counts.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ');
+    for (const chunk of cacheableChunks(rows)) {
+      const tuples = chunk.map((_row, r) => `(${Array.from({ length: width }, (_v, k) => mark(r * width + k + 1, postgres)).join(', ')})`);
+      const params = chunk.flatMap(([key, c]) => [...key, ...COUNT_COLUMNS.map(([f]) => c[f])]);
+      await m.query(`INSERT INTO ${table} (${[...keys, ...counts].join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (${keys.slice(0, 2).join(', ')}) DO UPDATE SET ${add}`, params);
+    }
+  };
+  await upsert(
+    'device_counters',
+    ['device_id', 'bucket', 'organization_id'],
+    deviceRows.map(([deviceId, minute, organizationId, c]) => [[deviceId, minute, organizationId], c]),
+  );
+  await upsert(
+    'organization_counters',
+    ['organization_id', 'bucket'],
+    orgList.map(([organizationId, minute, c]) => [[organizationId, minute], c]),
+  );
 }

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 
 import { topicMatches } from '../common/index.js';
-import { bindMark } from '../db/index.js';
+import { bindMark, cacheableChunks } from '../db/index.js';
 import { type DeviceEventEntity, EventDirection } from './device-event.entity.js';
 import { LatestValueEntity } from './latest-value.entity.js';
 
@@ -62,17 +62,10 @@ export class LatestValues {
     const names = columns.map((c) => driver.escape(c.databaseName));
     const updates = columns.filter((c) => !c.isPrimary).map((c) => `${driver.escape(c.databaseName)} = excluded.${driver.escape(c.databaseName)}`);
     const rows = [...last.values()].map(latestOf);
-    // Well below both databases' bound-parameter limits.
-    const chunk = Math.floor(30000 / columns.length);
-    for (let i = 0; i < rows.length; i += chunk) {
-      const params: unknown[] = [];
-      const tuples = rows.slice(i, i + chunk).map((row) => {
-        const marks = columns.map((c) => {
-          params.push(driver.preparePersistentValue(c.getEntityValue(row), c));
-          return bindMark(params.length, postgres);
-        });
-        return `(${marks.join(', ')})`;
-      });
+    const tuple = (r: number) => `(${columns.map((_c, k) => bindMark(r * columns.length + k + 1, postgres)).join(', ')})`;
+    for (const chunk of cacheableChunks(rows, 128)) {
+      const params = chunk.flatMap((row) => columns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c)));
+      const tuples = chunk.map((_row, r) => tuple(r));
       await m.query(`INSERT INTO device_latest (${names.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (device_id, topic) DO UPDATE SET ${updates.join(', ')}`, params);
     }
     const added = new Set<string>();
