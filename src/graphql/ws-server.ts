@@ -24,8 +24,8 @@ export interface WsTransportOptions {
 
 /**
  * graphql-ws over a `ws` server, through graphql-ws's public `makeServer`: what graphql-ws/use/ws does, plus
- * a bound on each socket's send buffer, sends that never reject (a send on a dying socket resolves, the close
- * follows) and errors that go to the log instead of the console.
+ * a bound on each socket's send buffer, sends that never reject (a send on a dying socket is dropped, the close
+ * follows), frames of one event-loop turn written together, and errors that go to the log instead of the console.
  */
 export function serveGraphqlWs<P extends Record<string, unknown>>(wss: WebSocketServer, options: ServerOptions<P, WsExtra>, o: WsTransportOptions): { dispose(): Promise<void> } {
   const server = makeServer<P, WsExtra>(options);
@@ -52,15 +52,27 @@ export function serveGraphqlWs<P extends Record<string, unknown>>(wss: WebSocket
       // The close frame waits behind the unread data: do not keep that data for long.
       setTimeout(() => socket.terminate(), 1000).unref();
     };
+    // The frames sent in one turn of the event loop leave in one write: the TCP socket under the WebSocket is
+    // corked at the first send and uncorked once the turn's callbacks have run (at 5,000 events/s a write per
+    // event was ~10 CPU-µs per event). A send does not wait for its write: the bound above keeps memory in check.
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      request.socket.uncork();
+    };
     const closed = server.opened(
       {
         protocol: socket.protocol,
-        send: (data) =>
-          new Promise<void>((resolve) => {
-            if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(o.assemble(data), () => resolve());
-            if (socket.bufferedAmount > o.maxBufferedBytes) tooSlow();
-          }),
+        send: (data) => {
+          if (socket.readyState !== socket.OPEN) return;
+          if (!corked) {
+            corked = true;
+            request.socket.cork();
+            setImmediate(uncork);
+          }
+          socket.send(o.assemble(data));
+          if (socket.bufferedAmount > o.maxBufferedBytes) tooSlow();
+        },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>
           socket.on('message', async (message: Buffer) => {
