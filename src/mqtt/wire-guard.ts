@@ -114,6 +114,24 @@ export class WireGuard extends Duplex {
     this.first = { rewrite, splitter: new PacketSplitter() };
   }
 
+  /**
+   * The packets written to the socket in one turn of the event loop leave in one write: the socket is corked at the
+   * first and uncorked once the turn's callbacks have run. A subscriber receiving thousands of messages a second got
+   * one write (a system call) per message, ~7 CPU-µs each in the fan-in profile.
+   */
+  private corkForTurn(): void {
+    if (this.turnCorked) return;
+    this.turnCorked = true;
+    this.socket.cork();
+    setImmediate(this.endTurn);
+  }
+
+  private turnCorked = false;
+  private readonly endTurn = (): void => {
+    this.turnCorked = false;
+    this.socket.uncork();
+  };
+
   private forward(data: Buffer, cb: (err?: Error | null) => void): void {
     if (this.socket.destroyed) return cb(new Error('connection closed'));
     if (this.first) {
@@ -127,6 +145,7 @@ export class WireGuard extends Duplex {
       data = out.length === 1 ? out[0]! : Buffer.concat(out);
       if (!data.length) return cb();
     }
+    this.corkForTurn();
     if (this.window) return this.window.write(data, () => cb());
     if (this.socket.write(data)) cb();
     else this.socket.once('drain', () => cb());
