@@ -286,7 +286,22 @@ describe('fleet view on sqlite', () => {
 
     try {
       // 1. The first packets ever: each device becomes active once.
+      // (the real status writes, counted)
+      const devicesService = app.services.devices;
+      const apply = devicesService.applyConnectionStatuses.bind(devicesService);
+      let written = 0;
+      let allWritten = () => {};
+      const allOnline = new Promise<void>((resolve) => (allWritten = resolve));
+      const statusWrites = jest.spyOn(devicesService, 'applyConnectionStatuses').mockImplementation(async (changes, instanceId) => {
+        const result = await apply(changes, instanceId);
+        if ((written += changes.length) >= n) allWritten();
+        return result;
+      });
       let clients = await connectAll();
+      // The storm's ONLINE writes went in batches (one transaction each), not one transaction per device.
+      await allOnline;
+      expect(statusWrites.mock.calls.length).toBeLessThan(n / 2);
+      statusWrites.mockRestore();
       await app.services.fleet.flush();
       await collect(n);
       const first = perDevice(0);

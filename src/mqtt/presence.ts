@@ -8,6 +8,12 @@ import type { AppPubSub } from '../realtime/index.js';
  */
 /** Status changes written in one transaction, at most. */
 const MAX_BATCH = 500;
+/**
+ * While changes keep coming (a connect storm), a batch is written this long after the previous one (ms), so that it
+ * gathers the connects of those milliseconds; a change alone is written at the next turn of the event loop. Connects
+ * complete one by one, each a few turns apart, so waiting for one turn gathered about one change per transaction.
+ */
+const GATHER_MS = 5;
 
 interface StatusChange {
   device: DeviceEntity;
@@ -32,6 +38,8 @@ export class Presence {
   /** Devices whose last status write failed (database unavailable): written again until it succeeds. */
   private readonly unsaved = new Map<string, DeviceEntity>();
   private retryTimer: NodeJS.Timeout | null = null;
+  /** When the last batch started (performance.now()). */
+  private lastWrite = -Infinity;
 
   constructor(
     private readonly devices: DeviceService,
@@ -83,9 +91,11 @@ export class Presence {
 
   /** Writes batches until the queue is empty. */
   private async flush(): Promise<void> {
-    // Let the connects of this turn of the event loop join the first batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Let the connects of this turn of the event loop, or of the last few milliseconds in a storm, join the batch.
+    const wait = this.lastWrite + GATHER_MS - performance.now();
+    await new Promise<void>((resolve) => (wait > 0 ? setTimeout(resolve, wait) : setImmediate(resolve)));
     while (this.queue.length) {
+      this.lastWrite = performance.now();
       // Bounded, so one transaction stays short (on PostgreSQL each change is a round trip).
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
