@@ -89,15 +89,18 @@ export class Presence {
     return written;
   }
 
-  /** Writes batches until the queue is empty. */
+  /**
+   * Writes batches until the queue is empty. A batch holds one change per device; a device's next change waits for
+   * the next batch, at least GATHER_MS later: sessions of one client id accepted in the same turn would reach the
+   * broker in an order of its own, and "who took over whom" (see markTakenOver) needs each registered before the next.
+   */
   private async flush(): Promise<void> {
-    // Let the connects of this turn of the event loop, or of the last few milliseconds in a storm, join the batch.
-    const wait = this.lastWrite + GATHER_MS - performance.now();
-    await new Promise<void>((resolve) => (wait > 0 ? setTimeout(resolve, wait) : setImmediate(resolve)));
     while (this.queue.length) {
+      // Let the connects of this turn of the event loop, or of the last few milliseconds in a storm, join the batch.
+      const wait = this.lastWrite + GATHER_MS - performance.now();
+      await new Promise<void>((resolve) => (wait > 0 ? setTimeout(resolve, wait) : setImmediate(resolve)));
       this.lastWrite = performance.now();
-      // Bounded, so one transaction stays short (on PostgreSQL each change is a round trip).
-      const batch = this.queue.splice(0, MAX_BATCH);
+      const batch = this.takeBatch();
       try {
         const written = await this.devices.applyConnectionStatuses(
           batch.map((c) => ({ id: c.device.id, status: c.status, at: c.at })),
@@ -123,6 +126,22 @@ export class Presence {
       }
     }
     this.flushing = null;
+  }
+
+  /** The next batch: queued changes in order, at most MAX_BATCH and one per device; the others stay queued in order. */
+  private takeBatch(): StatusChange[] {
+    const batch: StatusChange[] = [];
+    const rest: StatusChange[] = [];
+    const devices = new Set<string>();
+    for (const c of this.queue) {
+      if (batch.length < MAX_BATCH && !devices.has(c.device.id)) {
+        devices.add(c.device.id);
+        batch.push(c);
+      } else rest.push(c);
+    }
+    this.queue.length = 0;
+    for (const c of rest) this.queue.push(c);
+    return batch;
   }
 
   /** Writes again, every second, the status each device should have now, until the database takes it. */
