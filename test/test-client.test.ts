@@ -346,7 +346,11 @@ describe('server-side MQTT test client', () => {
   });
   it("ends sessions when the user's token expires, and close() frees every socket", async () => {
     await app.stop();
-    app = await startTestApp({ config: { auth: { tokenTtlSeconds: 1, passwordHashCost: 1024 } } });
+    // Token times are whole seconds (a 1 s token issued at 10.999 s expires at 11 s): the app's clock is set back so
+    // that the token is issued at the start of a second and lives a full second.
+    let setBack = 0;
+    app = await startTestApp({ app: { clock: () => new Date(Date.now() - setBack) }, config: { auth: { tokenTtlSeconds: 1, passwordHashCost: 1024 } } });
+    setBack = Date.now() % 1000;
     user = await signUp(app);
     const d = await createDevice(app, user.token, 'short-lived');
     const s = (await start(d.id)).data.startTestClient;
