@@ -1,6 +1,7 @@
 import { cacheableChunks } from '../src/db/rows';
 import { deviceStatusTopic } from '../src/devices/status-topic';
 import { deviceActivityTopic } from '../src/fleet';
+import { splitByDevice } from '../src/fleet/counters';
 import { createTokenDevice, errorCode, gqlOk, signUp, type TestApp, type TokenDevice } from './support/app';
 import { messagesCounted, ping, startFleetApp, testClock } from './support/fleet';
 import { closed, connect, end, endAll, published, record, tryConnect } from './support/mqtt';
@@ -398,5 +399,24 @@ describe('flush statements', () => {
     const sizes = new Set<number>();
     for (let n = 0; n <= 600; n++) for (const c of cacheableChunks(rows.slice(0, n))) sizes.add(c.length);
     expect([...sizes].sort((a, b) => a - b)).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256]);
+  });
+
+  it('split a flush into parts of a few devices, every count and time in exactly one part', () => {
+    const tally = (n: number) => ({ organizationId: 'o', messagesIn: n, messagesOut: 0, bytesIn: 0, bytesOut: 0, connects: 0, authFailures: 0 });
+    const ids = Array.from({ length: 10 }, (_v, i) => `d${i}`);
+    const tallies = new Map([
+      [60_000, new Map(ids.slice(0, 6).map((id, i) => [id, tally(i)]))],
+      [120_000, new Map(ids.slice(4).map((id, i) => [id, tally(10 + i)]))],
+    ]);
+    const seen = new Map(ids.filter((_id, i) => i % 2 === 0).map((id, i) => [id, 1000 + i]));
+    const parts = splitByDevice(tallies, seen, 4);
+    expect(parts).toHaveLength(3);
+    const devicesOf = (p: (typeof parts)[number]) => new Set([...p.seen.keys(), ...[...p.tallies.values()].flatMap((m) => [...m.keys()])]);
+    expect(parts.map((p) => devicesOf(p).size)).toEqual([4, 4, 2]);
+    for (const [minute, devices] of tallies) {
+      for (const [id, t] of devices) expect(parts.filter((p) => p.tallies.get(minute)?.get(id) === t)).toHaveLength(1);
+    }
+    expect(new Map(parts.flatMap((p) => [...p.seen]))).toEqual(seen);
+    expect(splitByDevice(tallies, seen, 10)).toEqual([{ tallies, seen }]);
   });
 });

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 
 import { bindMark as mark, cacheableChunks } from '../db/index.js';
+import type { Seen } from './activity.js';
 import { COUNT_COLUMNS, type Counts, zeroCounts } from './counter.entity.js';
 
 export const MINUTE_MS = 60_000;
@@ -102,4 +103,30 @@ export async function writeTallies(m: EntityManager, taken: Tallies, postgres: b
     ['organization_id', 'bucket'],
     orgList.map(([organizationId, minute, c]) => [[organizationId, minute], c]),
   );
+}
+
+/** What one transaction of a flush writes: the counts and last seen times of some devices. */
+export interface FlushPart {
+  tallies: Tallies;
+  seen: Seen;
+}
+
+/** The tallies and last seen times split into parts of at most `size` devices each (devices in id order). */
+export function splitByDevice(tallies: Tallies, seen: Seen, size: number): FlushPart[] {
+  const ids = new Set<string>(seen.keys());
+  for (const devices of tallies.values()) for (const id of devices.keys()) ids.add(id);
+  if (ids.size <= size) return [{ tallies, seen }];
+  const partOf = new Map<string, number>();
+  [...ids].sort().forEach((id, i) => partOf.set(id, Math.floor(i / size)));
+  const parts = Array.from({ length: Math.ceil(ids.size / size) }, (): FlushPart => ({ tallies: new Map(), seen: new Map() }));
+  for (const [minute, devices] of tallies) {
+    for (const [id, t] of devices) {
+      const part = parts[partOf.get(id)!]!;
+      let inMinute = part.tallies.get(minute);
+      if (!inMinute) part.tallies.set(minute, (inMinute = new Map()));
+      inMinute.set(id, t);
+    }
+  }
+  for (const [id, at] of seen) parts[partOf.get(id)!]!.seen.set(id, at);
+  return parts;
 }
