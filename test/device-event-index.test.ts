@@ -5,10 +5,13 @@
  */
 import type { MqttClient } from 'mqtt';
 
+import { sqliteConnection } from '../src/db';
+import { DeviceEventIndex } from '../src/history/device-event-index';
 import { createTokenDevice, signUp, startTestApp, tempDir, type TestApp } from './support/app';
 import { connect, endAll } from './support/mqtt';
 
 let app: TestApp;
+const silentLog = { warn: () => undefined } as never;
 
 beforeAll(async () => {
   app = await startTestApp({ db: 'sqlite' });
@@ -71,4 +74,51 @@ test('a clean stop leaves no row waiting to be copied into the per-device index'
   } finally {
     await second.close();
   }
+});
+
+test('a large copy goes in four slices of the device ids, one per batch, and moves the watermark at the last', async () => {
+  const ds = app.services.ds;
+  const state = async () => ((await ds.query('SELECT upto FROM device_event_index_state WHERE id = 1')) as Array<{ upto: number }>)[0]!.upto;
+  const indexed = async (prefix: string) => ((await ds.query('SELECT COUNT(*) AS n FROM device_event_index WHERE device_id LIKE ?', [`${prefix}%`])) as Array<{ n: number }>)[0]!.n;
+  // Everything so far copied, then 16,400 rows of four devices, one in each slice (first hex digit 1, 5, 9, d).
+  await new DeviceEventIndex(ds, sqliteConnection(ds)!, silentLog).catchUp();
+  const devices = ['1', '5', '9', 'd'].map((c) => `${c}0000000-0000-4000-8000-000000000000`);
+  await ds.transaction(async (m) => {
+    await m.query(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 16400)
+       INSERT INTO device_events (id, organization_id, device_id, topic, topic_prefix, payload, payload_encoding, qos, retain, size, time)
+       SELECT printf('00000000-0000-7000-9000-%012d', i), 'o', CASE i % 4 WHEN 0 THEN ? WHEN 1 THEN ? WHEN 2 THEN ? ELSE ? END, 't', 't', 'p', 'UTF8', 0, 0, 1, i FROM n`,
+      devices,
+    );
+  });
+  const upto = await state();
+  const index = new DeviceEventIndex(ds, sqliteConnection(ds)!, silentLog);
+  const batch = () => ds.transaction(async () => index.appended());
+  for (const [slice, prefix] of ['1', '5', '9'].entries()) {
+    await batch();
+    expect(await indexed(prefix)).toBe(4100);
+    expect(await indexed(['5', '9', 'd'][slice]!)).toBe(0);
+    expect(await state()).toBe(upto);
+  }
+  await batch();
+  expect(await indexed('d')).toBe(4100);
+  expect(await state()).toBe(upto + 16400);
+
+  // A slice rolled back with its batch: the copy starts over, and a read's catch-up copies everything at once.
+  await ds.query(`UPDATE device_event_index_state SET upto = ? WHERE id = 1`, [upto]);
+  await ds.query(`DELETE FROM device_event_index WHERE device_id IN (?, ?, ?, ?)`, devices);
+  const again = new DeviceEventIndex(ds, sqliteConnection(ds)!, silentLog);
+  await expect(
+    ds.transaction(async () => {
+      again.appended();
+      throw new Error('batch failed');
+    }),
+  ).rejects.toThrow('batch failed');
+  again.rolledBack();
+  expect(await indexed('1')).toBe(0);
+  await again.catchUp();
+  for (const prefix of ['1', '5', '9', 'd']) expect(await indexed(prefix)).toBe(4100);
+  expect(await state()).toBe(upto + 16400);
+  await ds.query(`DELETE FROM device_events WHERE organization_id = 'o'`);
+  await ds.query(`DELETE FROM device_event_index WHERE device_id IN (?, ?, ?, ?)`, devices);
 });

@@ -12,12 +12,21 @@ import type { SqliteConnection, SqliteStatement } from '../db/index.js';
 const COPY_EVERY_ROWS = 16_384;
 /** ...or this long after the previous copy, when rows are waiting (ms). */
 const COPY_EVERY_MS = 5000;
+/**
+ * A copy of at least this many rows is made in slices of the device-id space, one slice per batch transaction
+ * (device ids are UUIDs; the bounds split them by their first hex digit): each device's rows still go in together,
+ * and the event loop is held ~4 short times instead of once for 30-70 ms (the p99 of live delivery in the fan-in
+ * bench). Each slice scans the copied rowid range again, ~1 CPU-µs per row in all.
+ */
+const SLICE_FROM_ROWS = 4096;
+const SLICE_BOUNDS = ['4', '8', 'c'];
 
 interface Statements {
   state: { get(): { upto: number; upto_id: string | null } | undefined };
   maxRowid: { get(): { m: number | null } | undefined };
   idAt: { get(rowid: number): { id: string } | undefined };
   copy: SqliteStatement;
+  copySlice: SqliteStatement;
   setState: SqliteStatement;
   deleteDevice: SqliteStatement;
   trimOwner: SqliteStatement;
@@ -26,8 +35,8 @@ interface Statements {
 /**
  * SQLite's per-device index of device events (migration 1764002500000), written in bulk: rows are appended to
  * `device_events` without a per-device index, and the rows past the watermark (`device_event_index_state.upto`, a
- * rowid) are copied into `device_event_index` sorted by device, in one statement, every 16,384 rows or 5 seconds
- * (inside a batch's transaction) and before any per-device read. A per-device query joins the index, so it sees
+ * rowid) are copied into `device_event_index` sorted by device, every 16,384 rows (in four slices of the device ids,
+ * one per batch transaction) or 5 seconds (inside a batch's transaction) and before any per-device read (at once). A per-device query joins the index, so it sees
  * exactly the committed rows; rows of `device_events` deleted by retention leave index entries that the join ignores
  * and that retention removes per owner. The index holds ids, so rowids matter only for the rows not copied yet.
  */
@@ -39,6 +48,8 @@ export class DeviceEventIndex {
   private rowid: number;
   /** The watermark as of the last copy this process made (or read at start); rows past it wait for a copy. */
   private upto: number;
+  /** A copy under way in slices: the rowid range (from, to] and the next slice. */
+  private slicing: { from: number; to: number; next: number } | null = null;
 
   constructor(
     private readonly ds: DataSource,
@@ -51,6 +62,9 @@ export class DeviceEventIndex {
       maxRowid: p('SELECT MAX(rowid) AS m FROM device_events'),
       idAt: p('SELECT id FROM device_events WHERE rowid = ?'),
       copy: p('INSERT OR IGNORE INTO device_event_index (device_id, time, id) SELECT device_id, time, id FROM device_events WHERE rowid > ? AND rowid <= ? ORDER BY device_id, time, id'),
+      copySlice: p(
+        'INSERT OR IGNORE INTO device_event_index (device_id, time, id) SELECT device_id, time, id FROM device_events WHERE rowid > ? AND rowid <= ? AND device_id >= ? AND (? IS NULL OR device_id < ?) ORDER BY device_id, time, id',
+      ),
       setState: p('UPDATE device_event_index_state SET upto = ?, upto_id = (SELECT id FROM device_events WHERE rowid = ?) WHERE id = 1'),
       deleteDevice: p('DELETE FROM device_event_index WHERE device_id = ?'),
       trimOwner: p('DELETE FROM device_event_index WHERE device_id IN (SELECT id FROM devices WHERE organization_id = ?) AND (time < ? OR (time = ? AND id < ?))'),
@@ -85,12 +99,17 @@ export class DeviceEventIndex {
 
   /** In a batch's transaction, after its rows were appended: copies the waiting rows when enough have gathered. */
   appended(): void {
-    if (this.rowid - 1 - this.upto >= COPY_EVERY_ROWS || Date.now() - this.lastCopy >= COPY_EVERY_MS) this.copy();
+    if (this.slicing) this.copyNextSlice();
+    else if (this.rowid - 1 - this.upto >= COPY_EVERY_ROWS || Date.now() - this.lastCopy >= COPY_EVERY_MS) this.startCopy();
   }
 
-  /** A batch's transaction rolled back: a copy made in it is undone, so the watermark is read back. */
+  /**
+   * A batch's transaction rolled back: a copy or slice made in it is undone, so the watermark is read back (a copy in
+   * slices starts over; INSERT OR IGNORE skips what its earlier slices wrote).
+   */
   rolledBack(): void {
     this.upto = this.st.state.get()?.upto ?? 0;
+    this.slicing = null;
   }
 
   /**
@@ -129,6 +148,30 @@ export class DeviceEventIndex {
       this.st.setState.run(max, max);
     }
     this.upto = Math.max(upto, max);
+    this.slicing = null;
     this.lastCopy = Date.now();
+  }
+
+  /** In a batch's transaction: copies the rows past the watermark, at once or (many rows) its first slice. */
+  private startCopy(): void {
+    const upto = this.st.state.get()?.upto ?? 0;
+    const max = this.st.maxRowid.get()?.m ?? 0;
+    if (max - upto < SLICE_FROM_ROWS) return this.copy();
+    this.lastCopy = Date.now();
+    this.slicing = { from: upto, to: max, next: 0 };
+    this.copyNextSlice();
+  }
+
+  /** In a batch's transaction: the next slice of the copy under way; the last one moves the watermark. */
+  private copyNextSlice(): void {
+    const s = this.slicing!;
+    const low = s.next === 0 ? '' : SLICE_BOUNDS[s.next - 1]!;
+    const high = SLICE_BOUNDS[s.next] ?? null;
+    this.st.copySlice.run(s.from, s.to, low, high, high);
+    s.next += 1;
+    if (s.next <= SLICE_BOUNDS.length) return;
+    this.st.setState.run(s.to, s.to);
+    this.upto = s.to;
+    this.slicing = null;
   }
 }
