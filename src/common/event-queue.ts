@@ -54,10 +54,6 @@ export class EventQueue<T> implements LiveStream<T> {
     return this;
   }
 
-  get ended(): boolean {
-    return this.state === 'ended';
-  }
-
   push(value: T): void {
     if (this.state === 'ended' || (this.accept && !this.accept(value))) return;
     const waiting = this.waiting;
