@@ -6,7 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * writing them cost more than everything else of storing the row (prepared inserts alone, same run: 14.8 → 6.4 CPU-µs
  * per row with 100 devices, 22.4 → 9.3 with 1,000). Rows are now appended without it; every 16,384 rows (or 5
  * seconds, or before a per-device read) the rows past `device_event_index_state.upto` (a rowid) are copied into
- * `device_event_index`, sorted by device, in one statement. PostgreSQL keeps its index (its writes are not the floor).
+ * `device_event_index`, sorted by device (src/history/device-event-index.ts). PostgreSQL keeps its index (its writes
+ * are not the floor).
  */
 export class DeviceEventIndex1764002500000 implements MigrationInterface {
   name = 'DeviceEventIndex1764002500000';

@@ -26,7 +26,6 @@ interface Statements {
   maxRowid: { get(): { m: number | null } | undefined };
   idAt: { get(rowid: number): { id: string } | undefined };
   copy: SqliteStatement;
-  copySlice: SqliteStatement;
   setState: SqliteStatement;
   deleteDevice: SqliteStatement;
   trimOwner: SqliteStatement;
@@ -35,10 +34,10 @@ interface Statements {
 /**
  * SQLite's per-device index of device events (migration 1764002500000), written in bulk: rows are appended to
  * `device_events` without a per-device index, and the rows past the watermark (`device_event_index_state.upto`, a
- * rowid) are copied into `device_event_index` sorted by device, every 16,384 rows (in four slices of the device ids,
- * one per batch transaction) or 5 seconds (inside a batch's transaction) and before any per-device read (at once). A per-device query joins the index, so it sees
- * exactly the committed rows; rows of `device_events` deleted by retention leave index entries that the join ignores
- * and that retention removes per owner. The index holds ids, so rowids matter only for the rows not copied yet.
+ * rowid) are copied into `device_event_index` sorted by device: every 16,384 rows (in four slices of the device ids,
+ * one per batch transaction), every 5 seconds (inside a batch's transaction) and before any per-device read (at
+ * once). A per-device query joins the index, so it sees exactly the committed rows; rows of `device_events` deleted by
+ * retention leave index entries that the join ignores and that retention removes per owner. The index holds ids, so rowids matter only for the rows not copied yet.
  */
 export class DeviceEventIndex {
   static readonly TABLE = 'device_event_index';
@@ -61,8 +60,8 @@ export class DeviceEventIndex {
       state: p('SELECT upto, upto_id FROM device_event_index_state WHERE id = 1'),
       maxRowid: p('SELECT MAX(rowid) AS m FROM device_events'),
       idAt: p('SELECT id FROM device_events WHERE rowid = ?'),
-      copy: p('INSERT OR IGNORE INTO device_event_index (device_id, time, id) SELECT device_id, time, id FROM device_events WHERE rowid > ? AND rowid <= ? ORDER BY device_id, time, id'),
-      copySlice: p(
+      // The rows of (from, to] whose device id is in [low, high) (high null: no upper bound).
+      copy: p(
         'INSERT OR IGNORE INTO device_event_index (device_id, time, id) SELECT device_id, time, id FROM device_events WHERE rowid > ? AND rowid <= ? AND device_id >= ? AND (? IS NULL OR device_id < ?) ORDER BY device_id, time, id',
       ),
       setState: p('UPDATE device_event_index_state SET upto = ?, upto_id = (SELECT id FROM device_events WHERE rowid = ?) WHERE id = 1'),
@@ -139,12 +138,14 @@ export class DeviceEventIndex {
     await this.ds.transaction(async () => void this.st.trimOwner.run(organizationId, time, time, id));
   }
 
-  /** Copies the rows past the watermark, sorted by device. Runs inside a transaction holding the write lock. */
+  /** Copies the rows past the watermark at once, sorted by device. Runs inside a transaction holding the write lock. */
   private copy(): void {
-    const upto = this.st.state.get()?.upto ?? 0;
-    const max = this.st.maxRowid.get()?.m ?? 0;
+    this.copyAll(this.st.state.get()?.upto ?? 0, this.st.maxRowid.get()?.m ?? 0);
+  }
+
+  private copyAll(upto: number, max: number): void {
     if (max > upto) {
-      this.st.copy.run(upto, max);
+      this.st.copy.run(upto, max, '', null, null);
       this.st.setState.run(max, max);
     }
     this.upto = Math.max(upto, max);
@@ -156,7 +157,7 @@ export class DeviceEventIndex {
   private startCopy(): void {
     const upto = this.st.state.get()?.upto ?? 0;
     const max = this.st.maxRowid.get()?.m ?? 0;
-    if (max - upto < SLICE_FROM_ROWS) return this.copy();
+    if (max - upto < SLICE_FROM_ROWS) return this.copyAll(upto, max);
     this.lastCopy = Date.now();
     this.slicing = { from: upto, to: max, next: 0 };
     this.copyNextSlice();
@@ -167,7 +168,7 @@ export class DeviceEventIndex {
     const s = this.slicing!;
     const low = s.next === 0 ? '' : SLICE_BOUNDS[s.next - 1]!;
     const high = SLICE_BOUNDS[s.next] ?? null;
-    this.st.copySlice.run(s.from, s.to, low, high, high);
+    this.st.copy.run(s.from, s.to, low, high, high);
     s.next += 1;
     if (s.next <= SLICE_BOUNDS.length) return;
     this.st.setState.run(s.to, s.to);

@@ -2,10 +2,6 @@ import type { Clock, Logger } from '../common/index.js';
 import { type DeviceEntity, type DeviceService, DeviceStatus, deviceStatusTopic } from '../devices/index.js';
 import type { AppPubSub } from '../realtime/index.js';
 
-/**
- * Device presence on this instance: a device is ONLINE while at least one authenticated session holds it.
- * Status writes of one device are applied in order and each change is published to its owner.
- */
 /** Status changes written in one transaction, at most. */
 const MAX_BATCH = 500;
 /**
