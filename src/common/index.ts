@@ -11,4 +11,5 @@ export { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type KeysetOptions, keys
 export { childLogger, type Clock, type Logger, type LogLevel, systemClock, timerAt } from './runtime.js';
 export { isStorageUnavailable, StorageUnavailableError } from './storage-errors.js';
 export { checkTopicFilter, planTopicFilter, publishTopicProblem, TOPIC_PREFIX_CHARS, topicFilterProblem, topicMatches, topicPrefix } from './topics.js';
+export { type Corkable, TurnCork } from './turn-cork.js';
 export { checkName, normalizeEmail, searchPattern } from './validate.js';

@@ -3,7 +3,7 @@ import type http from 'node:http';
 import { handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 
-import type { Logger } from '../common/index.js';
+import { type Logger, TurnCork } from '../common/index.js';
 import { WsCloseCode } from './close-codes.js';
 
 /** What graphql-ws hooks get as `ctx.extra` (as with graphql-ws/use/ws). */
@@ -52,30 +52,15 @@ export function serveGraphqlWs<P extends Record<string, unknown>>(wss: WebSocket
       // The close frame waits behind the unread data: do not keep that data for long.
       setTimeout(() => socket.terminate(), 1000).unref();
     };
-    // The frames sent in one turn of the event loop after its first leave in one write: the first is written at once
-    // (a subscriber getting one event gets it without delay), then the TCP socket under the WebSocket is corked until
-    // the turn's callbacks have run (at 5,000 events/s a write per event was ~10 CPU-µs per event). A send does not
-    // wait for its write: the bound above keeps memory in check.
-    let inTurn = false;
-    let corked = false;
-    const endTurn = () => {
-      inTurn = false;
-      if (!corked) return;
-      corked = false;
-      request.socket.uncork();
-    };
+    // The frames of one turn after its first leave in one write (a subscriber getting one event gets it at once). A
+    // send does not wait for its write: the bound above keeps memory in check.
+    const turn = new TurnCork(request.socket, false);
     const closed = server.opened(
       {
         protocol: socket.protocol,
         send: (data) => {
           if (socket.readyState !== socket.OPEN) return;
-          if (!inTurn) {
-            inTurn = true;
-            setImmediate(endTurn);
-          } else if (!corked) {
-            corked = true;
-            request.socket.cork();
-          }
+          turn.beforeWrite();
           socket.send(o.assemble(data));
           if (socket.bufferedAmount > o.maxBufferedBytes) tooSlow();
         },
