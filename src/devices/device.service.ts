@@ -262,8 +262,7 @@ export class DeviceService {
   async applyConnectionStatuses(changes: ReadonlyArray<{ id: string; status: DeviceStatus; at: Date }>, instanceId: string): Promise<Array<DeviceEntity | null>> {
     if (!changes.length) return [];
     const sql = (this.statusSql ??= this.buildStatusSql());
-    let devices = new Map<string, DeviceEntity>();
-    const applied = await this.ds.transaction(async (m) => {
+    const [applied, devices] = await this.ds.transaction(async (m) => {
       const out: boolean[] = [];
       for (const c of changes) {
         const r =
@@ -273,11 +272,13 @@ export class DeviceService {
         out.push(((r as { affected?: number }).affected ?? 0) > 0);
       }
       // The devices read back together (one read per change was half the cost of a connect).
-      devices = await this.readByIds(
-        m,
-        changes.filter((_c, i) => out[i]).map((c) => c.id),
-      );
-      return out;
+      return [
+        out,
+        await this.readByIds(
+          m,
+          changes.filter((_c, i) => out[i]).map((c) => c.id),
+        ),
+      ] as const;
     });
     // Each change as it was written: the device read back, with the fields of that change.
     return changes.map((c, i) => {
