@@ -25,6 +25,7 @@ import {
   jsonErrorHandler,
   jsonNotFound,
   observabilityPlugin,
+  ParsedDocumentStore,
 } from '../graphql/index.js';
 import { MqttListener } from '../history/index.js';
 import { browserClientRouter, type ByteSocket, type MessageServerPorts, mqttWebSocketServer, routeMqttUpgrades } from '../mqtt/index.js';
@@ -170,6 +171,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const apollo = new ApolloServer<GraphQLContext>({
       schema,
       introspection: true,
+      // Parsed documents bounded by the heap they keep (Apollo's default store, sized by JSON, held ~4x its 30 MiB).
+      documentStore: new ParsedDocumentStore(),
       includeStacktraceInErrorResponses: false,
       // main.ts handles SIGINT/SIGTERM with app.close(); Apollo's own handler would stop it concurrently and
       // re-raise the signal, leaving app.close() hung (the MQTT listeners never closed, buffered events never written).

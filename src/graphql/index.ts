@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 
 export { buildContext, type Callers, type GraphQLContext, userId } from './context.js';
+export { DOCUMENT_CACHE_BYTES, ParsedDocumentStore } from './document-store.js';
 export { graphiqlRouter } from './graphiql.js';
 export { costLimitPlugin, jsonErrorHandler, jsonNotFound } from './http.js';
 export { RequestLoaders } from './loaders.js';

@@ -1,28 +1,29 @@
 import { type DocumentNode, GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
+import { LRUCache } from 'lru-cache';
 
 import { AppError } from '../common/index.js';
+import { DOCUMENT_CACHE_BYTES, documentHeapBytes } from './document-store.js';
 
 /**
- * Parsed and validated documents by query text (least recently used dropped first). Every subscription sending
- * the same query shares one DocumentNode: no AST per subscription, and one identity to share executions by.
+ * Parsed and validated documents by query text (least recently used dropped first), bounded by the heap they
+ * keep (estimated from the text, see DOCUMENT_CACHE_BYTES). Every subscription sending the same query shares one
+ * DocumentNode: no AST per subscription, and one identity to share executions by.
  */
 export class DocumentCache {
-  private readonly entries = new Map<string, DocumentNode | readonly GraphQLError[]>();
+  private readonly entries: LRUCache<string, DocumentNode | readonly GraphQLError[]>;
 
   constructor(
     private readonly schema: GraphQLSchema,
-    private readonly maxEntries = 500,
+    maxBytes = DOCUMENT_CACHE_BYTES,
     private readonly maxQueryLength = 20_000,
-  ) {}
+  ) {
+    this.entries = new LRUCache({ maxSize: maxBytes, sizeCalculation: (_value, query) => documentHeapBytes(query.length) });
+  }
 
   /** The document, or the syntax/validation errors of the query. */
   get(query: string): DocumentNode | readonly GraphQLError[] {
     const hit = this.entries.get(query);
-    if (hit) {
-      this.entries.delete(query);
-      this.entries.set(query, hit);
-      return hit;
-    }
+    if (hit) return hit;
     let result: DocumentNode | readonly GraphQLError[];
     try {
       const document = parse(query, { maxTokens: 20_000 });
@@ -31,11 +32,13 @@ export class DocumentCache {
     } catch (err) {
       result = [err instanceof GraphQLError ? err : new GraphQLError('Invalid query')];
     }
-    if (query.length <= this.maxQueryLength) {
-      this.entries.set(query, result);
-      if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    }
+    if (query.length <= this.maxQueryLength) this.entries.set(query, result);
     return result;
+  }
+
+  /** Entries and their estimated heap (for tests). */
+  get stats(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.entries.calculatedSize };
   }
 }
 

@@ -12,7 +12,7 @@ export function subscriptionsOf(s: ClientConnection): Array<{ topicFilter: strin
   const out: Array<{ topicFilter: string; qos: number }> = [];
   for (const { filter, group } of s.filters.entries()) {
     const outside = filter.startsWith(prefix) ? filter.slice(prefix.length) : filter;
-    out.push({ topicFilter: group === null ? outside : `$share/${group}/${outside}`, qos: s.grantedQos.get(filter) ?? 0 });
+    out.push({ topicFilter: group === null ? outside : `$share/${group}/${outside}`, qos: s.grantedQos?.get(filter) ?? 0 });
   }
   return out.sort((a, b) => (a.topicFilter < b.topicFilter ? -1 : a.topicFilter > b.topicFilter ? 1 : 0));
 }
@@ -29,6 +29,6 @@ export function trackSessions(broker: Aedes, sessionOf: (client: Client) => Clie
   broker.on('subscribe', (subs, client) => {
     const s = sessionOf(client);
     if (!s) return;
-    for (const sub of subs) if (sub.qos <= 2) s.grantedQos.set(sub.topic, sub.qos);
+    for (const sub of subs) if (sub.qos <= 2) (s.grantedQos ??= new Map()).set(sub.topic, sub.qos);
   });
 }

@@ -33,8 +33,8 @@ export class ClientConnection {
   hasWill = false;
   /** When it went ONLINE. */
   connectedAt: Date | null = null;
-  /** The QoS the broker granted per (namespaced) filter; which subscriptions exist is in `filters`. */
-  readonly grantedQos = new Map<string, number>();
+  /** The QoS the broker granted per (namespaced) filter (made on the first SUBSCRIBE); which subscriptions exist is in `filters`. */
+  grantedQos: Map<string, number> | null = null;
   device: DeviceEntity | null = null;
   fingerprint: string | null = null;
   /** `<organizationId>/`: every topic of the device lives under it inside the broker. */
@@ -99,22 +99,27 @@ export class ClientConnection {
 
 /** Sessions by client id, so a connect finds the older sessions of its client id without scanning every session. */
 export class ClientIdIndex {
-  private readonly map = new Map<string, Set<ClientConnection>>();
+  /** One session, or (while a take-over is under way) the sessions of that client id. */
+  private readonly map = new Map<string, ClientConnection | Set<ClientConnection>>();
 
   add(s: ClientConnection): void {
     if (s.clientId === null) return;
-    const set = this.map.get(s.clientId);
-    if (set) set.add(s);
-    else this.map.set(s.clientId, new Set([s]));
+    const found = this.map.get(s.clientId);
+    if (found === undefined) this.map.set(s.clientId, s);
+    else if (found instanceof Set) found.add(s);
+    else if (found !== s) this.map.set(s.clientId, new Set([found, s]));
   }
 
   remove(s: ClientConnection): void {
-    const set = s.clientId === null ? undefined : this.map.get(s.clientId);
-    if (set?.delete(s) && set.size === 0) this.map.delete(s.clientId!);
+    if (s.clientId === null) return;
+    const found = this.map.get(s.clientId);
+    if (found === s) this.map.delete(s.clientId);
+    else if (found instanceof Set && found.delete(s) && found.size === 0) this.map.delete(s.clientId);
   }
 
   of(clientId: string | null): Iterable<ClientConnection> {
-    return (clientId !== null && this.map.get(clientId)) || [];
+    const found = clientId === null ? undefined : this.map.get(clientId);
+    return found === undefined ? [] : found instanceof Set ? found : [found];
   }
 }
 
