@@ -51,6 +51,8 @@ export interface MessageServerDeps {
 
 /** Bytes a packet may have beyond the payload limit: fixed header, topic, packet id, MQTT 5 properties. */
 const PACKET_OVERHEAD = 8 * 1024;
+/** The error listener a connection has before aedes attaches its own (one function for every connection). */
+const ignoreError = (): void => undefined;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- packets of every kind; each handler reads the fields of its own
 type AnyPacket = Record<string, any> & { cmd: string };
@@ -241,7 +243,7 @@ export class MessageServer extends EventEmitter {
     // the broker accepts (its own limit answers 0x95) are cut off at their header.
     const conn = new WireGuard(socket, { connectMaxBytes: this.deps.config.connectMaxBytes, maxPacketBytes: this.maxPacketBytes * 2 });
     // The listener must not throw on socket errors before aedes has attached its own handlers.
-    conn.on('error', () => undefined);
+    conn.on('error', ignoreError);
     const client = this.broker.handle(conn);
     const session = new ClientConnection(client, conn, listener);
     this.sessions.set(client, session);
@@ -249,7 +251,8 @@ export class MessageServer extends EventEmitter {
     // Namespacing SUBSCRIBE/UNSUBSCRIBE filters must happen before aedes reads them (aedes has no hook
     // for UNSUBSCRIBE): listen on its packet parser, ahead of aedes itself.
     beforeEachPacket(client, (packet) => this.onPacket(session, packet as AnyPacket));
-    conn.once('close', () => {
+    // 'close' comes once: `on` spares the wrapper `once` makes per connection.
+    conn.on('close', () => {
       if (conn.problem && session.state !== ClientConnectionState.ONLINE) {
         this.deps.log.warn(`MQTT connection from ${conn.remoteAddress}:${conn.remotePort} closed before authentication: ${conn.problem}`);
       }

@@ -46,15 +46,24 @@ export class ClientConnection {
   closeReason: string | null = null;
   /** Its subscriptions as the broker holds them, with their share groups. */
   readonly filters = new SessionFilters();
-  readonly endedPromise: Promise<void>;
-  private resolveEnded!: () => void;
+  /** Made when something waits for the end (a shutdown, a kick): most connections never need one. */
+  private ended: { promise: Promise<void>; resolve: () => void } | null = null;
 
   constructor(
     readonly client: Client,
     readonly conn: WireGuard,
     readonly listener: MqttListener,
-  ) {
-    this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
+  ) {}
+
+  /** Resolves once the connection ended. */
+  get endedPromise(): Promise<void> {
+    if (this.state === ClientConnectionState.ENDED) return Promise.resolve();
+    if (!this.ended) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.ended = { promise, resolve };
+    }
+    return this.ended.promise;
   }
 
   get live(): boolean {
@@ -79,7 +88,7 @@ export class ClientConnection {
 
   end(): void {
     this.state = ClientConnectionState.ENDED;
-    this.resolveEnded();
+    this.ended?.resolve();
   }
 
   /** The connection-log fields describing this connection. */
