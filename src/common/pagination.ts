@@ -10,7 +10,8 @@ type Key = string | number;
 
 export interface Page<T> {
   items: T[];
-  cursors: string[];
+  /** The cursor of `items[i]`, encoded when asked for (most list queries select no cursor). */
+  cursor: (i: number) => string;
   hasNextPage: boolean;
   /** Matching items across all pages: counted only when called (once; later calls share the answer). */
   totalCount: () => Promise<number>;
@@ -83,7 +84,7 @@ export function toPage<T extends { id: string }>(rows: T[], o: KeysetOptions<T>,
   const items = rows.slice(0, pageSize(o.first));
   return {
     items,
-    cursors: items.map((row) => encodeCursor(o.kind, o.keyOf(row), row.id)),
+    cursor: (i) => encodeCursor(o.kind, o.keyOf(items[i]!), items[i]!.id),
     hasNextPage: rows.length > items.length,
     totalCount: lazyCount(totalCount),
   };

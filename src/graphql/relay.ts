@@ -66,10 +66,14 @@ export function ConnectionType<T extends object>(name: string, node: ClassType<T
   return ConnectionClass;
 }
 
+/** The connection of a page; edges and cursors are made only if the client selects them. */
 export function toConnection<T>(page: Page<T>): Connection<T> {
-  const edges = page.items.map((node, i) => ({ node, cursor: page.cursors[i]! }));
+  const last = page.items.length - 1;
+  let edges: Edge<T>[] | null = null;
   return {
-    edges,
+    get edges() {
+      return (edges ??= page.items.map((node, i) => ({ node, cursor: page.cursor(i) })));
+    },
     nodes: page.items,
     get totalCount() {
       return page.totalCount();
@@ -77,8 +81,12 @@ export function toConnection<T>(page: Page<T>): Connection<T> {
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: false,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return last >= 0 ? page.cursor(0) : null;
+      },
+      get endCursor() {
+        return last >= 0 ? page.cursor(last) : null;
+      },
     },
   };
 }
