@@ -1,5 +1,5 @@
 /** Repeated queries run compiled by graphql-jit (src/graphql/compiled-execution.ts), with the answers of graphql-js. */
-import { buildSchema, type DocumentNode, GraphQLError, parse } from 'graphql';
+import { buildSchema, type DocumentNode, getIntrospectionQuery, GraphQLError, parse } from 'graphql';
 
 import { CompiledExecution } from '../src/graphql/compiled-execution';
 import { startTestApp, type TestApp } from './support/app';
@@ -68,6 +68,21 @@ describe('CompiledExecution in the app', () => {
     for (let i = 0; i < 3; i++) await app.gql(`mutation { createDevice(input: { name: "jit ${i}" }) { id } }`, {}, token);
   });
   afterAll(() => app.stop());
+
+  it('answers variables that do not coerce with 400 BAD_USER_INPUT on every run, and introspection the same each time', async () => {
+    const query = 'query ($n: Int!) { devices(first: $n) { totalCount } }';
+    for (const variables of [{ n: 'x' }, {}, { n: 'x' }, {}]) {
+      const r = await app.gql(query, variables, token);
+      expect(r.status).toBe(400);
+      expect(r.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+      expect(r.errors![0]!.message).toMatch(/^Variable "\$n"/);
+    }
+    expect((await app.gql(query, { n: 2 }, token)).data.devices.totalCount).toBe(3);
+    const introspection = getIntrospectionQuery();
+    const first = await app.gql(introspection, {}, token);
+    expect(first.data.__schema.queryType.name).toBe('Query');
+    for (let i = 0; i < 2; i++) expect(await app.gql(introspection, {}, token)).toEqual(first);
+  });
 
   it('answers a repeated list query and a repeated error the same way on every run', async () => {
     const list = '{ devices(first: 2) { totalCount nodes { id name credentials { deviceKey } lastConnectedAt } edges { cursor } pageInfo { endCursor hasNextPage } } }';

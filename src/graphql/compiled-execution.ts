@@ -46,10 +46,14 @@ export class CompiledExecution implements GatewayInterface {
     return Promise.resolve();
   }
 
-  run(document: DocumentNode, operationName: string | null, contextValue: unknown, variables: Record<string, unknown> | undefined): ExecutionResult | Promise<ExecutionResult> {
+  async run(document: DocumentNode, operationName: string | null, contextValue: unknown, variables: Record<string, unknown> | undefined): Promise<ExecutionResult> {
+    const viaGraphQLJs = () => execute({ schema: this.schema, document, operationName, contextValue, variableValues: variables ?? null });
     const compiled = this.compiledFor(document, operationName);
-    if (compiled) return compiled.query(undefined, contextValue, variables ?? {}) as ExecutionResult | Promise<ExecutionResult>;
-    return execute({ schema: this.schema, document, operationName, contextValue, variableValues: variables ?? null });
+    if (!compiled) return viaGraphQLJs();
+    const result = (await compiled.query(undefined, contextValue, variables ?? {})) as ExecutionResult;
+    // Refused before running (variables that do not coerce): graphql-js answers, with its own errors (Apollo
+    // recognizes those as BAD_USER_INPUT and answers 400).
+    return 'data' in result ? result : viaGraphQLJs();
   }
 
   private compiledFor(document: DocumentNode, operationName: string | null): CompiledQuery | null {
