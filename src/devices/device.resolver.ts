@@ -1,13 +1,17 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, Info, InputType, Int, Mutation, ObjectType, Query, registerEnumType, Resolver, Root } from 'type-graphql';
 
 import { Permission } from '../access/index.js';
-import { type Connection, ConnectionType, type GraphQLContext, SortDirectionEnum, toConnection } from '../graphql/index.js';
+import { type Connection, ConnectionType, type GraphQLContext, selectedFieldNames, SortDirectionEnum, toConnection } from '../graphql/index.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 import type { DeviceService } from './device.service.js';
 import { DeviceSortField } from './device-list.js';
 
 registerEnumType(DeviceSortField, { name: 'DeviceSortField' });
+
+/** Where a DeviceConnection holds its devices (the list loads only the columns their selected fields read). */
+const DEVICE_PATHS = [['nodes'], ['edges', 'node']] as const;
 
 export const ORGANIZATION_ID = "An organization you belong to (NOT_FOUND otherwise); default: your personal organization, or your API key's.";
 
@@ -112,6 +116,7 @@ export class DeviceResolver {
     @Arg('orderBy', () => DeviceOrder, { nullable: true }) orderBy?: DeviceOrder | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<Connection<DeviceEntity>> {
     const scope = await ctx.access.organization(organizationId, Permission.READ);
     const page = await this.service.list(scope.organizationId, {
@@ -120,6 +125,7 @@ export class DeviceResolver {
       direction: orderBy?.direction,
       first,
       after,
+      fields: info ? selectedFieldNames(info, DEVICE_PATHS) : null,
     });
     return toConnection(page);
   }
