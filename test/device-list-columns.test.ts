@@ -56,6 +56,18 @@ describe('device list columns', () => {
     expect(next.nodes).toEqual([{ name: 'c' }]);
   });
 
+  it('selects the same columns when the query runs compiled (graphql-jit, from its second run)', async () => {
+    const query = '{ devices(first: 3, orderBy: { field: NAME }) { nodes { id name credentials { deviceKey } lastConnectedAt } } }';
+    listSql.length = 0;
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await listing(query));
+    expect(runs[0].nodes.map((n: { name: string }) => n.name)).toEqual(['a', 'b', 'c']);
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
+    expect(listSql).toHaveLength(3);
+    for (const sql of listSql) expect(sql).not.toContain('"metadata"');
+  });
+
   it('loads every column when a field another feature resolves is selected, with the same values as device(id)', async () => {
     listSql.length = 0;
     const fields = 'id name metadata status blocked createdAt updatedAt lastSeenAt active inactivityTimeout';
