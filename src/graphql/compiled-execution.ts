@@ -1,5 +1,5 @@
 import type { GatewayExecutor, GatewayInterface, GatewaySchemaLoadOrUpdateCallback } from '@apollo/server-gateway-interface';
-import { type DocumentNode, execute, type ExecutionResult, GraphQLError, type GraphQLSchema, Source } from 'graphql';
+import { type DocumentNode, execute, type ExecutionResult, getOperationAST, GraphQLError, type GraphQLSchema, OperationTypeNode, Source } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 
 /** Runs of one query document before it is compiled: a document sent once (a script's inline values) is not. */
@@ -37,7 +37,8 @@ export class CompiledExecution implements GatewayInterface {
         const result = await this.run(rc.document, rc.operationName, rc.context, rc.request.variables);
         if (!result.errors?.length || result.errors.every(isGraphQLJsError)) return result;
         const source = new Source(rc.source);
-        return { ...result, errors: result.errors.map((e) => asGraphQLError(e, source)) };
+        const lineStarts = lineStartsOf(source.body);
+        return { ...result, errors: result.errors.map((e) => asGraphQLError(e, source, lineStarts)) };
       },
     });
   }
@@ -64,7 +65,7 @@ export class CompiledExecution implements GatewayInterface {
     if (!entry) byName.set(key, (entry = { runs: 0, compiled: null }));
     if (entry.compiled !== null) return entry.compiled || null;
     if (++entry.runs < COMPILE_AFTER_RUNS) return null;
-    if (!isQuery(document, operationName)) {
+    if (getOperationAST(document, operationName)?.operation !== OperationTypeNode.QUERY) {
       entry.compiled = false;
       return null;
     }
@@ -73,15 +74,6 @@ export class CompiledExecution implements GatewayInterface {
     if (entry.compiled) this.compiledCount += 1;
     return entry.compiled || null;
   }
-}
-
-/** Whether the operation run is a query (mutations keep graphql-js's serial execution). */
-function isQuery(document: DocumentNode, operationName: string | null): boolean {
-  for (const def of document.definitions) {
-    if (def.kind !== 'OperationDefinition') continue;
-    if (operationName === null || def.name?.value === operationName) return def.operation === 'query';
-  }
-  return false;
 }
 
 /**
@@ -105,11 +97,9 @@ interface JitError {
  * graphql-jit reports errors with a class of its own: made graphql-js GraphQLErrors again (message, locations,
  * path, original error), so that Apollo and formatError treat them as they treat graphql-js's.
  */
-function asGraphQLError(error: unknown, source: Source): GraphQLError {
+function asGraphQLError(error: unknown, source: Source, lineStarts: readonly number[]): GraphQLError {
   if (isGraphQLJsError(error)) return error as GraphQLError;
   const e = error as JitError;
-  const lineStarts = [0];
-  for (let i = source.body.indexOf('\n'); i >= 0; i = source.body.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   const positions = (e.locations ?? []).map(({ line, column }) => (lineStarts[line - 1] ?? 0) + column - 1);
   return new GraphQLError(e.message, {
     source,
@@ -118,4 +108,11 @@ function asGraphQLError(error: unknown, source: Source): GraphQLError {
     ...(e.originalError ? { originalError: e.originalError } : {}),
     ...(e.extensions ? { extensions: e.extensions } : {}),
   });
+}
+
+/** Where each line of the query text starts (for turning graphql-jit's line/column back into positions). */
+function lineStartsOf(body: string): number[] {
+  const starts = [0];
+  for (let i = body.indexOf('\n'); i >= 0; i = body.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
 }
