@@ -113,7 +113,8 @@ export function markdown(r: BenchResults): string {
   lines.push(
     `Loopback, one run, servers one at a time as child processes: ${r.servers.map((s) => (s.skipped ? `${s.label} (skipped: ${s.skipped})` : s.label)).join(', ')}. ` +
       `Commit ${r.commit ?? '?'}, ${m.cpus ?? '?'} × ${m.cpuModel ?? '?'}, Node ${m.node ?? '?'}, load average at start ${m.loadAverageAtStart?.join(' ') ?? '?'}. ` +
-      `Server CPU from /proc/<pid>/stat (user + system), memory = RSS. Ratios are Portico ÷ baseline.`,
+      `Server CPU from /proc/<pid>/stat (user + system), memory = RSS. Ratios are Portico ÷ baseline. ` +
+      `Bare aedes runs with Portico's routing concurrency (10,000 messages, aedes's default is 100), so both route alike.`,
   );
   if (r.throughput.length) {
     lines.push('', '## 1. Throughput (msg/s; server CPU-µs per message)', '');

@@ -9,7 +9,10 @@ import { Aedes } from 'aedes';
 async function main(): Promise<void> {
   const host = process.env.BENCH_HOST || '127.0.0.1';
   const port = Number(process.env.BENCH_PORT || 0);
-  const broker = await Aedes.createBroker();
+  // The routing concurrency Portico runs with (PORTICO_MQTT_ROUTING_CONCURRENCY's default), not aedes's default of
+  // 100: beyond it aedes routes at most that many messages per event-loop turn, and the baseline would be slower
+  // than the same broker configured as Portico configures it.
+  const broker = await Aedes.createBroker({ concurrency: Number(process.env.AEDES_BARE_CONCURRENCY || 10_000) });
   // No Nagle, like Portico's listeners (and Mosquitto with set_tcp_nodelay).
   const server = net.createServer({ noDelay: true }, (socket) => broker.handle(socket));
   await new Promise<void>((resolve, reject) => {

@@ -79,6 +79,12 @@ export interface MqttConfig {
   topicAliasMaximum: number;
   /** At most this many disconnected sessions wait for their expiry or delayed will (timers). */
   pendingSessionsLimit: number;
+  /**
+   * Messages the broker routes at once (aedes/mqemitter `concurrency`); beyond it they wait in a queue that is
+   * drained by this many per event-loop turn (each delivery releases its slot on the next turn). One instance;
+   * scale-out's Redis emitter has no such limit.
+   */
+  routingConcurrency: number;
   /** How long a successful credential lookup is cached (ms). */
   authCacheTtlMs: number;
   /** Device events are written in batches of at most this many rows... */
@@ -266,6 +272,7 @@ export function loadConfig(env: Env = process.env): Config {
       connectTimeoutMs: int(env, 'PORTICO_MQTT_CONNECT_TIMEOUT_MS', 10_000, 1),
       topicAliasMaximum: int(env, 'PORTICO_MQTT_TOPIC_ALIAS_MAXIMUM', 32),
       pendingSessionsLimit: int(env, 'PORTICO_MQTT_PENDING_SESSIONS_LIMIT', 100_000),
+      routingConcurrency: int(env, 'PORTICO_MQTT_ROUTING_CONCURRENCY', 10_000),
       authCacheTtlMs: int(env, 'PORTICO_MQTT_AUTH_CACHE_TTL_MS', 60_000),
       eventBatchSize: int(env, 'PORTICO_EVENT_BATCH_SIZE', 500, 1),
       eventFlushIntervalMs: int(env, 'PORTICO_EVENT_FLUSH_INTERVAL_MS', 10, 1),

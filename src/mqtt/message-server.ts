@@ -149,13 +149,13 @@ export class MessageServer extends EventEmitter {
     await recoverAfterRestart(this.deps.devices, this.deps.connectionLog, this.deps.clock, this.deps.instanceId, this.deps.log);
     const broker = await Aedes.createBroker({
       ...(this.shared ? await this.shared.brokerOptions() : { id: this.deps.instanceId }),
-      // Client ids are device numbers (≤ 64 characters), also for MQTT 3.1 clients.
-      maxClientsIdLength: 128,
+      maxClientsIdLength: 128, // client ids are device numbers (≤ 64 characters), also for MQTT 3.1 clients
       connectTimeout: cfg.connectTimeoutMs,
       // [MQTT-3.2.2-15] advertised in CONNACK and enforced: what is advertised is what is accepted.
       maximumPacketSize: this.maxPacketBytes,
       topicAliasMaximum: cfg.topicAliasMaximum,
       pendingSessionsLimit: cfg.pendingSessionsLimit,
+      concurrency: cfg.routingConcurrency,
       preConnect: (client, packet, cb) => this.preConnect(client, packet as unknown as AnyPacket, cb),
       authenticate: (client, username, password, cb) => this.authenticate(client, username, password, cb),
       authorizePublish: (client, packet, cb) => this.topics.authorizePublish(client, packet, cb, broker),
