@@ -79,4 +79,18 @@ describe('device list columns', () => {
       expect(node.metadata).toEqual({ k: node.name });
     }
   });
+
+  it('lists of different shapes one after another (filters, sort, cursor, page size) each get their own SQL and answer', async () => {
+    const names = async (args: string) => (await listing(`{ devices(${args}) { nodes { name } } }`)).nodes.map((n: { name: string }) => n.name);
+    const byName = await listing('{ devices(first: 1, orderBy: { field: NAME }) { pageInfo { endCursor } } }');
+    for (let round = 0; round < 2; round++) {
+      expect(await names('first: 3, orderBy: { field: NAME }')).toEqual(['a', 'b', 'c']);
+      expect(await names('first: 3, orderBy: { field: NAME, direction: DESC }')).toEqual(['c', 'b', 'a']);
+      expect(await names('first: 1, orderBy: { field: NAME }')).toEqual(['a']);
+      expect(await names(`first: 3, orderBy: { field: NAME }, after: "${byName.pageInfo.endCursor}"`)).toEqual(['b', 'c']);
+      expect(await names('first: 3, orderBy: { field: NAME }, filter: { search: "b" }')).toEqual(['b']);
+      expect(await names('first: 3, orderBy: { field: NAME }, filter: { status: ONLINE }')).toEqual([]);
+      expect(await names('first: 3, orderBy: { field: NAME }, filter: { status: OFFLINE, search: "c" }')).toEqual(['c']);
+    }
+  });
 });

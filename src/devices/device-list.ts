@@ -1,6 +1,6 @@
 import type { DataSource, Repository } from 'typeorm';
 
-import { type KeysetOptions, keysetQuery, type Page, searchPattern, type SortDirection, toPage } from '../common/index.js';
+import { type KeysetOptions, keysetQuery, type Page, pageSize, searchPattern, type SortDirection, toPage } from '../common/index.js';
 import { hydrate, selectAllColumns } from '../db/index.js';
 import type { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 
@@ -75,27 +75,53 @@ const SORTS: Record<DeviceSortField, { sql: string; property: keyof DeviceEntity
   DEVICE_NUMBER: { sql: 'd.device_number', property: 'deviceNumber', key: (d) => d.deviceNumber },
 };
 
-/** An organization's devices: search by name, filter, sort, keyset paging. */
-export async function listDevices(ds: DataSource, repo: Repository<DeviceEntity>, organizationId: string, q: DeviceQuery): Promise<Page<DeviceEntity>> {
-  const qb = repo.createQueryBuilder('d').where('d.organization_id = :organizationId', { organizationId });
-  const pattern = searchPattern(q.search);
-  if (pattern) qb.andWhere(`LOWER(d.name) LIKE :pattern ESCAPE '\\'`, { pattern });
-  if (q.status) qb.andWhere('d.status = :status', { status: q.status });
-  if (q.authType) qb.andWhere('d.auth_type = :authType', { authType: q.authType });
-  const field = q.sortField ?? DeviceSortField.CREATED_AT;
-  const sort = SORTS[field];
-  const direction = q.direction ?? (field === DeviceSortField.NAME || field === DeviceSortField.DEVICE_NUMBER ? 'ASC' : 'DESC');
-  const o: KeysetOptions<DeviceEntity> = {
-    kind: `devices:${field}:${direction}`,
-    sortSql: sort.sql,
-    idColumn: 'd.id',
-    direction,
-    keyOf: sort.key,
-    first: q.first,
-    after: q.after,
-  };
-  // Plain rows hydrated like the reads of history (no query-builder entity transformation: the hottest list of the API).
-  const [sql, params] = selectAllColumns(repo, keysetQuery(qb, o), columnsFor(repo, q.fields, sort.property)).getQueryAndParameters();
-  const rows = ((await ds.query(sql, params)) as Array<Record<string, unknown>>).map((raw) => hydrate(repo, raw));
-  return toPage(rows, o, () => qb.getCount());
+/** Distinct list shapes whose SQL text is kept (filters present, sort, direction, cursor, page size, columns). */
+const MAX_SHAPES = 256;
+
+/**
+ * An organization's devices: search by name, filter, sort, keyset paging. The hottest list of the API: rows are read
+ * as plain rows (no query-builder entity transformation), and the builder's SQL text is made once per list shape
+ * (TypeORM's `getQuery` walks every column's metadata: ~75 µs of a ~1.6 ms page of 50), only the values are bound
+ * per request.
+ */
+export class DeviceList {
+  private readonly sqlByShape = new Map<string, string>();
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly repo: Repository<DeviceEntity>,
+  ) {}
+
+  async list(organizationId: string, q: DeviceQuery): Promise<Page<DeviceEntity>> {
+    const repo = this.repo;
+    const qb = repo.createQueryBuilder('d').where('d.organization_id = :organizationId', { organizationId });
+    const pattern = searchPattern(q.search);
+    if (pattern) qb.andWhere(`LOWER(d.name) LIKE :pattern ESCAPE '\\'`, { pattern });
+    if (q.status) qb.andWhere('d.status = :status', { status: q.status });
+    if (q.authType) qb.andWhere('d.auth_type = :authType', { authType: q.authType });
+    const field = q.sortField ?? DeviceSortField.CREATED_AT;
+    const sort = SORTS[field];
+    const direction = q.direction ?? (field === DeviceSortField.NAME || field === DeviceSortField.DEVICE_NUMBER ? 'ASC' : 'DESC');
+    const o: KeysetOptions<DeviceEntity> = {
+      kind: `devices:${field}:${direction}`,
+      sortSql: sort.sql,
+      idColumn: 'd.id',
+      direction,
+      keyOf: sort.key,
+      first: q.first,
+      after: q.after,
+    };
+    const columns = columnsFor(repo, q.fields, sort.property);
+    const page = selectAllColumns(repo, keysetQuery(qb, o), columns);
+    // Everything the SQL text depends on; the values (organization, pattern, status, cursor) are bound.
+    const shape = [pattern ? 1 : 0, q.status ? 1 : 0, q.authType ? 1 : 0, field, direction, q.after ? 1 : 0, pageSize(q.first), columns ? [...columns].join(',') : '*'].join('|');
+    let text = this.sqlByShape.get(shape);
+    if (text === undefined) {
+      if (this.sqlByShape.size >= MAX_SHAPES) this.sqlByShape.clear();
+      this.sqlByShape.set(shape, (text = page.getQuery()));
+    }
+    const [sql, params] = this.ds.driver.escapeQueryWithParameters(text, page.getParameters());
+    const rows = ((await this.ds.query(sql, params)) as Array<Record<string, unknown>>).map((raw) => hydrate(repo, raw));
+    return toPage(rows, o, () => qb.getCount());
+  }
 }

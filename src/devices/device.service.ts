@@ -6,7 +6,7 @@ import { AuditAction, type AuditService, type AuditTarget, diff } from '../audit
 import { badInput, checkName, type Clock, conflict, isUuid, newId, notFound, type Page, randomHex, type RegistryBus } from '../common/index.js';
 import { bindMark, bumpRegistryGeneration, cacheableChunks, hydrate, selectAllColumns } from '../db/index.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
-import { type DeviceQuery, listDevices } from './device-list.js';
+import { DeviceList, type DeviceQuery } from './device-list.js';
 
 /** Characters allowed in client ids (device numbers) and connection usernames. MQTT forbids none; we keep them URL- and log-safe. */
 export const CLIENT_ID_RE = /^[A-Za-z0-9_.:-]+$/;
@@ -86,6 +86,7 @@ export interface DeviceKeys {
 
 export class DeviceService {
   private readonly repo: Repository<DeviceEntity>;
+  private readonly devices: DeviceList;
 
   constructor(
     private readonly ds: DataSource,
@@ -95,6 +96,7 @@ export class DeviceService {
     private readonly audit: AuditService,
   ) {
     this.repo = ds.getRepository(DeviceEntity);
+    this.devices = new DeviceList(ds, this.repo);
   }
 
   /**
@@ -364,6 +366,6 @@ export class DeviceService {
   }
 
   list(organizationId: string, q: DeviceQuery): Promise<Page<DeviceEntity>> {
-    return listDevices(this.ds, this.repo, organizationId, q);
+    return this.devices.list(organizationId, q);
   }
 }
