@@ -111,9 +111,14 @@ describe('scale-out: two instances on PostgreSQL + Redis', () => {
   it('kicks a device connected to B when its key is regenerated through A', async () => {
     const d = await device('rotated');
     const c = await connect(b, d);
+    const keyOn = async (app: typeof a) => (await app.gql('query($id:ID!){ device(id:$id){ credentials { deviceKey } } }', { id: d.id }, token)).data.device.credentials.deviceKey;
+    expect(await keyOn(b)).toBe(d.key); // B now keeps the key (CredentialService.keysFor)
     const closed = nextEvent(c, 'close');
-    await a.gql('mutation($id:ID!){ regenerateDeviceKey(id:$id){ id } }', { id: d.id }, token);
+    const rotated = await a.gql('mutation($id:ID!){ regenerateDeviceKey(id:$id){ credentials { deviceKey } } }', { id: d.id }, token);
     await closed;
+    // B reads the new key: the change dropped the one it kept.
+    expect(await keyOn(b)).toBe(rotated.data.regenerateDeviceKey.credentials.deviceKey);
+    expect(await keyOn(b)).not.toBe(d.key);
     // And B no longer accepts the old key (its credential cache was dropped too).
     const retry = mqtt.connect({ host: '127.0.0.1', port: b.mqtt.port!, clientId: d.clientId, username: d.username, password: d.key, reconnectPeriod: 0 });
     clients.push(retry);

@@ -100,7 +100,7 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const audit = new AuditService(ds, clock, { maxAgeDays: config.mqtt.connectionLogRetention.maxAgeDays, intervalMs: config.mqtt.retentionIntervalMs });
   const organizations = new OrganizationService(ds, secrets, audit, bus, clock);
   const users = new UserService(ds, secrets, config.auth, clock, bus, audit, throttles.login);
-  const credentials = new CredentialService(ds, secrets, clock);
+  const credentials = new CredentialService(ds, secrets, clock, bus);
   const devices = new DeviceService(ds, credentials, bus, clock, audit);
   const pki = new PkiService(ds, secrets, config, clock, childLogger(log, { component: 'pki' }));
   const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, childLogger(log, { component: 'certificates' }), audit);

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 
-import { type Clock, randomHex } from '../common/index.js';
+import { type Clock, randomHex, type RegistryBus } from '../common/index.js';
 import { bindMark, hydrate, selectAllColumns } from '../db/index.js';
 import { DeviceAuthType, DeviceEntity } from '../devices/index.js';
 import type { Secrets } from '../secrets/index.js';
@@ -29,10 +29,14 @@ export class CredentialService {
     private readonly ds: DataSource,
     private readonly secrets: Secrets,
     private readonly clock: Clock,
+    bus: RegistryBus,
   ) {
     this.repo = ds.getRepository(DeviceCredentialEntity);
     this.devices = ds.getRepository(DeviceEntity);
     this.decoyHash = secrets.keyedHash(randomHex(DEVICE_KEY_LENGTH));
+    // Sent after the change is committed, on every instance (a registry resync when events may have been missed).
+    bus.on('deviceCredentialsChanged', ({ deviceId }) => this.forgetKeys(deviceId));
+    bus.on('registryResync', () => this.forgetKeys(null));
   }
 
   /** Generates and stores a new key for the device (inside the caller's transaction when given). Returns the key. */
@@ -51,19 +55,44 @@ export class CredentialService {
   }
 
   /**
-   * Decrypted keys by device id, in one plain query (for DataLoader; no entities). Decrypted keys are kept by their
-   * ciphertext (a new key is a new ciphertext): a page of 50 keys decrypted 50 times per request cost ~0.5 ms. The
-   * process holds the key that decrypts them all anyway.
+   * Decrypted keys by device id (for DataLoader; no entities). Keys are kept by device, as the MQTT authentication
+   * cache keeps credentials: dropped when the device's credentials change or it is deleted (on every instance), and
+   * all of them on a registry resync. A key read while such a change arrives is not kept. A page of 50 keys read
+   * from the database cost ~100 µs of SQL per request; decrypted keys are also kept by their ciphertext.
    */
   async keysFor(deviceIds: readonly string[]): Promise<Map<string, string>> {
-    if (!deviceIds.length) return new Map();
+    const keys = new Map<string, string>();
+    const missing: string[] = [];
+    for (const id of deviceIds) {
+      const key = this.keyByDevice.get(id);
+      if (key === undefined) missing.push(id);
+      else keys.set(id, key);
+    }
+    if (!missing.length) return keys;
+    const seen = this.keysVersion;
     const postgres = this.ds.options.type === 'postgres';
-    const marks = deviceIds.map((_, i) => bindMark(i + 1, postgres)).join(', ');
-    const rows = (await this.ds.query(`SELECT device_id, key_ciphertext FROM device_credentials WHERE device_id IN (${marks})`, [...deviceIds])) as Array<{
+    const marks = missing.map((_, i) => bindMark(i + 1, postgres)).join(', ');
+    const rows = (await this.ds.query(`SELECT device_id, key_ciphertext FROM device_credentials WHERE device_id IN (${marks})`, missing)) as Array<{
       device_id: string;
       key_ciphertext: string;
     }>;
-    return new Map(rows.map((r) => [r.device_id, this.plainKey(r.key_ciphertext)]));
+    const keep = seen === this.keysVersion;
+    for (const r of rows) {
+      const key = this.plainKey(r.key_ciphertext);
+      keys.set(r.device_id, key);
+      if (keep) this.keyByDevice.set(r.device_id, key);
+    }
+    return keys;
+  }
+
+  private readonly keyByDevice = new LRUCache<string, string>({ max: 10_000 });
+  /** Bumped by every change: a read that started before one does not keep what it read. */
+  private keysVersion = 0;
+
+  private forgetKeys(deviceId: string | null): void {
+    this.keysVersion += 1;
+    if (deviceId === null) this.keyByDevice.clear();
+    else this.keyByDevice.delete(deviceId);
   }
 
   private readonly decrypted = new LRUCache<string, string>({ max: 10_000 });
