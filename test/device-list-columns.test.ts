@@ -1,6 +1,7 @@
 /** A device list loads only the columns its selected fields read (src/devices/device-list.ts, src/graphql/selection.ts). */
 import { buildSchema, execute, type GraphQLResolveInfo, parse } from 'graphql';
 
+import { sqliteConnection } from '../src/db';
 import { selectedFieldNames } from '../src/graphql/selection';
 import { signUp, startTestApp, type TestApp } from './support/app';
 
@@ -29,15 +30,15 @@ describe('device list columns', () => {
   });
   afterAll(() => app.stop());
 
+  /** The statements of the list (raw statements on SQLite when no transaction is open, else TypeORM's), by their SQL. */
   async function listing(query: string) {
-    const runner = app.services.ds.createQueryRunner();
-    const proto = Object.getPrototypeOf(runner) as { query: (sql: string, ...rest: unknown[]) => Promise<unknown> };
-    await runner.release();
-    const spy = jest.spyOn(proto, 'query');
+    const statementProto = Object.getPrototypeOf(sqliteConnection(app.services.ds)!.prepare('SELECT 1')) as { all: (...params: unknown[]) => unknown[] };
+    const spy = jest.spyOn(statementProto, 'all');
     try {
       const r = await app.gql(query, {}, token);
       expect(r.errors).toBeUndefined();
-      listSql.push(...spy.mock.calls.map((c) => String(c[0])).filter((sql) => sql.includes('FROM "devices"') && sql.includes('LIMIT')));
+      const sources = spy.mock.contexts.map((statement) => String((statement as { source: string }).source));
+      listSql.push(...sources.filter((sql) => sql.includes('FROM "devices"') && sql.includes('LIMIT')));
       return r.data.devices;
     } finally {
       spy.mockRestore();

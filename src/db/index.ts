@@ -6,5 +6,5 @@ export { StorageHealth, storageProbe } from './health.js';
 export { createReadPool } from './read-pool.js';
 export { Reader } from './reads.js';
 export { bumpRegistryGeneration, readRegistryGeneration, RegistryGenerationEntity } from './registry-generation.js';
-export { bindMark, cacheableChunks, hydrate, selectAllColumns } from './rows.js';
+export { bindMark, cacheableChunks, columnsNamed, type EntityColumn, hydrate, hydrateValues, selectAllColumns } from './rows.js';
 export { type SqliteConnection, sqliteConnection, type SqliteStatement } from './sqlite-writes.js';

@@ -27,6 +27,26 @@ export function hydrate<T extends ObjectLiteral>(repo: Repository<T>, raw: Recor
   return entity;
 }
 
+/** A column of an entity's metadata. */
+export type EntityColumn = Repository<ObjectLiteral>['metadata']['columns'][number];
+
+/** The entity's columns named by `names` (database names, e.g. a statement's result columns), in that order. */
+export function columnsNamed<T extends ObjectLiteral>(repo: Repository<T>, names: readonly string[]): EntityColumn[] {
+  return names.map((name) => {
+    const column = repo.metadata.columns.find((c) => c.databaseName === name);
+    if (!column) throw new Error(`${repo.metadata.tableName} has no column ${name}`);
+    return column;
+  });
+}
+
+/** An entity from a raw row given as values in the order of `columns` (better-sqlite3's raw mode). */
+export function hydrateValues<T extends ObjectLiteral>(repo: Repository<T>, columns: readonly EntityColumn[], values: readonly unknown[]): T {
+  const driver = repo.manager.connection.driver;
+  const entity = repo.create();
+  for (let i = 0; i < columns.length; i++) columns[i]!.setEntityValue(entity, driver.prepareHydratedValue(values[i], columns[i]!));
+  return entity;
+}
+
 /**
  * Rows in chunks of `max` (a power of two), the rest in descending powers of two: a multi-row statement built per
  * chunk then has one of a few texts, which the prepared-statement cache keeps. (One text per batch size was

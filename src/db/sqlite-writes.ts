@@ -15,12 +15,17 @@ import type { DataSource, QueryRunner } from 'typeorm';
  *    runner's state is re-aligned with the connection's real state after every failed COMMIT or ROLLBACK.
  */
 
-/** A prepared statement of the better-sqlite3 connection (the part of its API the hot write paths use). */
+/** A prepared statement of the better-sqlite3 connection (the part of its public API the hot paths use). */
 export interface SqliteStatement {
   run(...params: unknown[]): { changes: number };
+  /** Rows as arrays of values in the select list's order (better-sqlite3's raw mode). */
+  raw(toggle: boolean): SqliteStatement;
+  all(...params: unknown[]): unknown[];
+  /** The result columns, in order (`name`: the column's name or alias). */
+  columns(): Array<{ name: string }>;
 }
 
-/** The better-sqlite3 connection TypeORM writes through (the part of its API used here and on hot write paths). */
+/** The better-sqlite3 connection TypeORM writes through (the part of its API used here and on hot paths). */
 export interface SqliteConnection {
   inTransaction: boolean;
   exec(sql: string): unknown;
@@ -30,7 +35,8 @@ export interface SqliteConnection {
 /**
  * The connection behind TypeORM's better-sqlite3 driver (null on PostgreSQL). Its statements run in whatever
  * transaction the connection has open: use them only inside `ds.transaction(...)`, whose runner holds the write lock
- * (see below), never on their own.
+ * (see below), never on their own; or for a read while `inTransaction` is false (then no flow has uncommitted rows on
+ * it, and the synchronous read ends before any other flow runs).
  */
 export function sqliteConnection(ds: DataSource): SqliteConnection | null {
   if (ds.options.type !== 'better-sqlite3') return null;

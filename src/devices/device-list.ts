@@ -1,7 +1,7 @@
 import type { DataSource, Repository } from 'typeorm';
 
 import { type KeysetOptions, keysetQuery, type Page, pageSize, searchPattern, type SortDirection, toPage } from '../common/index.js';
-import { hydrate, selectAllColumns } from '../db/index.js';
+import { columnsNamed, type EntityColumn, hydrate, hydrateValues, selectAllColumns, type SqliteConnection, sqliteConnection, type SqliteStatement } from '../db/index.js';
 import type { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 
 export enum DeviceSortField {
@@ -78,19 +78,30 @@ const SORTS: Record<DeviceSortField, { sql: string; property: keyof DeviceEntity
 /** Distinct list shapes whose SQL text is kept (filters present, sort, direction, cursor, page size, columns). */
 const MAX_SHAPES = 256;
 
+/** What a list shape keeps: its SQL (named parameters), and on SQLite its raw statement with its result columns. */
+interface Shape {
+  text: string;
+  raw?: { statement: SqliteStatement; columns: EntityColumn[] };
+}
+
 /**
  * An organization's devices: search by name, filter, sort, keyset paging. The hottest list of the API: rows are read
  * as plain rows (no query-builder entity transformation), and the builder's SQL text is made once per list shape
  * (TypeORM's `getQuery` walks every column's metadata: ~75 µs of a ~1.6 ms page of 50), only the values are bound
- * per request.
+ * per request. On SQLite, a list read while no transaction is open runs its prepared statement in raw mode (rows as
+ * arrays: 125 instead of 193 µs for 50 rows, and no TypeORM query runner); otherwise it goes through TypeORM, which
+ * waits for the open transaction.
  */
 export class DeviceList {
-  private readonly sqlByShape = new Map<string, string>();
+  private readonly shapes = new Map<string, Shape>();
+  private readonly sqlite: SqliteConnection | null;
 
   constructor(
     private readonly ds: DataSource,
     private readonly repo: Repository<DeviceEntity>,
-  ) {}
+  ) {
+    this.sqlite = sqliteConnection(ds);
+  }
 
   async list(organizationId: string, q: DeviceQuery): Promise<Page<DeviceEntity>> {
     const repo = this.repo;
@@ -114,14 +125,30 @@ export class DeviceList {
     const columns = columnsFor(repo, q.fields, sort.property);
     const page = selectAllColumns(repo, keysetQuery(qb, o), columns);
     // Everything the SQL text depends on; the values (organization, pattern, status, cursor) are bound.
-    const shape = [pattern ? 1 : 0, q.status ? 1 : 0, q.authType ? 1 : 0, field, direction, q.after ? 1 : 0, pageSize(q.first), columns ? [...columns].join(',') : '*'].join('|');
-    let text = this.sqlByShape.get(shape);
-    if (text === undefined) {
-      if (this.sqlByShape.size >= MAX_SHAPES) this.sqlByShape.clear();
-      this.sqlByShape.set(shape, (text = page.getQuery()));
+    const key = [pattern ? 1 : 0, q.status ? 1 : 0, q.authType ? 1 : 0, field, direction, q.after ? 1 : 0, pageSize(q.first), columns ? [...columns].join(',') : '*'].join('|');
+    let shape = this.shapes.get(key);
+    if (shape === undefined) {
+      if (this.shapes.size >= MAX_SHAPES) this.shapes.clear();
+      this.shapes.set(key, (shape = { text: page.getQuery() }));
     }
-    const [sql, params] = this.ds.driver.escapeQueryWithParameters(text, page.getParameters());
-    const rows = ((await this.ds.query(sql, params)) as Array<Record<string, unknown>>).map((raw) => hydrate(repo, raw));
+    const [sql, params] = this.ds.driver.escapeQueryWithParameters(shape.text, page.getParameters());
+    let rows: DeviceEntity[];
+    if (this.sqlite && !this.sqlite.inTransaction) {
+      if (!shape.raw) {
+        const statement = this.sqlite.prepare(sql).raw(true);
+        shape.raw = {
+          statement,
+          columns: columnsNamed(
+            repo,
+            statement.columns().map((c) => c.name),
+          ),
+        };
+      }
+      const { statement, columns: resultColumns } = shape.raw;
+      rows = (statement.all(...params) as unknown[][]).map((values) => hydrateValues(repo, resultColumns, values));
+    } else {
+      rows = ((await this.ds.query(sql, params)) as Array<Record<string, unknown>>).map((raw) => hydrate(repo, raw));
+    }
     return toPage(rows, o, () => qb.getCount());
   }
 }
