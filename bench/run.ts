@@ -15,7 +15,7 @@ import { type BenchResults, computeRatios, markdown } from './lib/report.js';
 import { runFanin } from './scenarios/fanin.js';
 import { runFleetCost } from './scenarios/fleet-cost.js';
 import { measureAppendFloor } from './scenarios/floor.js';
-import { ME_QUERY, runDevicesQuery, runFanout } from './scenarios/graphql.js';
+import { compareAlternating, DEVICES_QUERY, ME_QUERY, runDevicesQuery, runFanout } from './scenarios/graphql.js';
 import { runStorm } from './scenarios/storm.js';
 import { runThroughput } from './scenarios/throughput.js';
 import { mosquittoVersion, startBareAedes, startMosquitto } from './servers/baselines.js';
@@ -23,6 +23,8 @@ import { type PorticoTarget, startPortico } from './servers/portico.js';
 import type { Target } from './servers/target.js';
 
 /** The whole run stops by itself after this long, whatever happens. */
+/** Alternating windows per query and build in the `--gql-baseline` comparison, each `--gql-seconds` ÷ 5 long. */
+const BASELINE_WINDOWS = 10;
 const WATCHDOG_MS = Number(process.env.BENCH_WATCHDOG_MS || 40 * 60_000);
 
 async function start(name: ServerName, root: string, o: BenchOptions): Promise<Target> {
@@ -32,30 +34,39 @@ async function start(name: ServerName, root: string, o: BenchOptions): Promise<T
 }
 
 /**
- * The GraphQL requests on this build and on `--gql-baseline` (built in a temporary worktree), each on a fresh server
- * with the same 50 devices, one after the other: the ratios compare builds, not machines.
+ * The GraphQL requests on this build and on `--gql-baseline` (built in a temporary worktree): both servers fresh, with
+ * the same 50 devices, up at the same time, measured in alternating windows (see compareAlternating): the ratios
+ * compare builds, not moments of the machine.
  */
 async function attemptBaseline(root: string, o: BenchOptions, results: BenchResults): Promise<void> {
   const ref = o.graphql.baseline!;
   let base: ReturnType<typeof buildBaseline> | null = null;
+  const targets: PorticoTarget[] = [];
   try {
     base = buildBaseline(root, ref);
-    const measure = async (at: string) => {
+    for (const at of [base.root, root]) {
       const target = await startPortico(at, o.porticoEnv, o.porticoNodeArgs);
-      try {
-        await target.devices(50, 'gql');
-        return { devicesQuery: await runDevicesQuery(target, o.graphql), meQuery: await runDevicesQuery(target, o.graphql, ME_QUERY) };
-      } finally {
-        await target.stop();
-      }
+      targets.push(target);
+      await target.devices(50, 'gql');
+    }
+    const [older, newer] = targets as [PorticoTarget, PorticoTarget];
+    const windowSeconds = Math.max(1, Math.round(o.graphql.seconds / 5));
+    const devices = await compareAlternating(older, newer, o.graphql, DEVICES_QUERY, BASELINE_WINDOWS, windowSeconds);
+    const me = await compareAlternating(older, newer, o.graphql, ME_QUERY, BASELINE_WINDOWS, windowSeconds);
+    results.graphql.baseline = {
+      ref,
+      commit: base.commit,
+      devicesQuery: devices.baseline,
+      meQuery: me.baseline,
+      current: { devicesQuery: devices.current, meQuery: me.current },
+      windows: BASELINE_WINDOWS,
+      windowRatios: { devicesQuery: devices.windowRatios, meQuery: me.windowRatios },
     };
-    const baseline = await measure(base.root);
-    const current = await measure(root);
-    results.graphql.baseline = { ref, commit: base.commit, ...baseline, current };
   } catch (err) {
     log(`graphql baseline ${ref} failed: ${String((err as Error).stack ?? err)}`);
     results.errors.push({ server: `portico ${ref}`, scenario: 'graphql baseline', error: String((err as Error).message ?? err) });
   } finally {
+    for (const t of targets) await t.stop();
     base?.remove();
   }
 }

@@ -1,9 +1,15 @@
 import path from 'node:path';
 
 import { parseOptions } from '../bench/lib/options';
-import { percentile, ratio, sig, summarize } from '../bench/lib/stats';
+import { median, percentile, ratio, sig, summarize } from '../bench/lib/stats';
 
 describe('bench statistics helpers', () => {
+  it('median is the middle value, or the mean of the two middle ones', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
   it('percentile uses the nearest rank', () => {
     const values = [15, 20, 35, 40, 50];
     expect(percentile(values, 0)).toBe(15);

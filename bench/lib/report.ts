@@ -5,7 +5,7 @@ import type { DevicesQueryResult, FanoutResult } from '../scenarios/graphql.js';
 import type { StormResult } from '../scenarios/storm.js';
 import type { ThroughputResult } from '../scenarios/throughput.js';
 import type { BenchOptions } from './options.js';
-import { ratio } from './stats.js';
+import { median, ratio } from './stats.js';
 
 export interface BenchResults {
   startedAt: string;
@@ -23,8 +23,19 @@ export interface BenchResults {
   graphql: {
     devicesQuery?: DevicesQueryResult;
     fanout?: FanoutResult;
-    /** `--gql-baseline`: the same requests on a build of `ref` and on this build, fresh servers, 50 devices each. */
-    baseline?: { ref: string; commit: string; devicesQuery: DevicesQueryResult; meQuery: DevicesQueryResult; current: { devicesQuery: DevicesQueryResult; meQuery: DevicesQueryResult } };
+    /**
+     * `--gql-baseline`: the same requests on a build of `ref` and on this build, fresh servers with 50 devices each, up
+     * at once and measured in alternating windows (medians; `windowRatios`: this build ÷ baseline req/s per window).
+     */
+    baseline?: {
+      ref: string;
+      commit: string;
+      devicesQuery: DevicesQueryResult;
+      meQuery: DevicesQueryResult;
+      current: { devicesQuery: DevicesQueryResult; meQuery: DevicesQueryResult };
+      windows?: number;
+      windowRatios?: { devicesQuery: number[]; meQuery: number[] };
+    };
   };
   /** Portico with and without latest state and counters. */
   fleetCost?: FleetCostResult[];
@@ -229,11 +240,18 @@ export function markdown(r: BenchResults): string {
     }
     if (g.baseline) {
       const b = g.baseline;
-      const row = (name: string, now: DevicesQueryResult, then: DevicesQueryResult) =>
-        `| ${name} | ${num(then.requestsPerSec)} | ${num(now.requestsPerSec)} | **${x(now.requestsPerSec / then.requestsPerSec)}** | ${num(then.serverCpuMicrosPerRequest)} → ${num(now.serverCpuMicrosPerRequest)} |`;
-      lines.push('', `Against \`${b.ref}\` (${b.commit}), fresh servers with 50 devices each, measured one after the other:`, '');
+      const speedup = (now: DevicesQueryResult, then: DevicesQueryResult, windows?: number[]) => (windows?.length ? median(windows) : now.requestsPerSec / then.requestsPerSec);
+      const row = (name: string, now: DevicesQueryResult, then: DevicesQueryResult, windows?: number[]) =>
+        `| ${name} | ${num(then.requestsPerSec)} | ${num(now.requestsPerSec)} | **${x(speedup(now, then, windows))}**${windows?.length ? ` (windows ${windows.map((w) => w.toFixed(2)).join(', ')})` : ''} | ${num(then.serverCpuMicrosPerRequest)} → ${num(now.serverCpuMicrosPerRequest)} |`;
+      const how = b.windows
+        ? `fresh servers with 50 devices each, both up at once, measured in ${b.windows} alternating windows per request (medians; the ratio is the median of the windows' ratios)`
+        : 'fresh servers with 50 devices each, measured one after the other';
+      lines.push('', `Against \`${b.ref}\` (${b.commit}), ${how}:`, '');
       lines.push('| request | baseline req/s | this build req/s | ratio | server CPU-µs per request |', '| --- | --- | --- | --- | --- |');
-      lines.push(row('`devices(first: 50) { … credentials { deviceKey } … }`', b.current.devicesQuery, b.devicesQuery), row('`{ me { id } }`', b.current.meQuery, b.meQuery));
+      lines.push(
+        row('`devices(first: 50) { … credentials { deviceKey } … }`', b.current.devicesQuery, b.devicesQuery, b.windowRatios?.devicesQuery),
+        row('`{ me { id } }`', b.current.meQuery, b.meQuery, b.windowRatios?.meQuery),
+      );
     }
     if (g.fanout) {
       const f = g.fanout;

@@ -6,7 +6,7 @@ import { CpuMeter, log, now, waitFor, waitIdle } from '../lib/measure.js';
 import { pool } from '../lib/mqtt-raw.js';
 import type { BenchOptions } from '../lib/options.js';
 import { sleep } from '../lib/procs.js';
-import { summarize, type Summary } from '../lib/stats.js';
+import { median, summarize, type Summary } from '../lib/stats.js';
 import type { PorticoTarget } from '../servers/portico.js';
 import { connectDevice } from './throughput.js';
 
@@ -73,6 +73,55 @@ export async function runDevicesQuery(target: PorticoTarget, o: BenchOptions['gr
   };
   log(`  ${target.label} ${query.slice(0, 30)}…: ${Math.round(r.requestsPerSec)} req/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
   return r;
+}
+
+/** One query's medians over alternating windows on two servers, and the per-window ratios (current ÷ baseline req/s). */
+export interface AlternatingComparison {
+  baseline: DevicesQueryResult;
+  current: DevicesQueryResult;
+  /** current ÷ baseline requests/s, window by window (each pair measured back to back, order alternating). */
+  windowRatios: number[];
+}
+
+/** A result whose figures are the medians of `runs` (counts summed). */
+function medianResult(runs: DevicesQueryResult[]): DevicesQueryResult {
+  const first = runs[0]!;
+  return {
+    ...first,
+    seconds: runs.reduce((n, r) => n + r.seconds, 0),
+    requestsPerSec: median(runs.map((r) => r.requestsPerSec)),
+    latencyMs: { p50: median(runs.map((r) => r.latencyMs.p50)), p99: median(runs.map((r) => r.latencyMs.p99)), max: Math.max(...runs.map((r) => r.latencyMs.max)) },
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    serverCpuMicrosPerRequest: median(runs.map((r) => r.serverCpuMicrosPerRequest)),
+    benchCoreShare: median(runs.map((r) => r.benchCoreShare)),
+  };
+}
+
+/**
+ * The same query on two servers that run at the same time (a baseline build and this one), in `windows` short
+ * windows alternating between them (the order flips each window): a machine whose speed drifts over minutes
+ * shifts both sides of each pair alike. Each server answers the query once (warm-up) before.
+ */
+export async function compareAlternating(
+  baseline: PorticoTarget,
+  current: PorticoTarget,
+  o: BenchOptions['graphql'],
+  query: string,
+  windows: number,
+  windowSeconds: number,
+): Promise<AlternatingComparison> {
+  const window = { ...o, seconds: windowSeconds };
+  for (const t of [baseline, current]) await runDevicesQuery(t, { ...window, seconds: 1 }, query);
+  const runs: [DevicesQueryResult[], DevicesQueryResult[]] = [[], []];
+  for (let w = 0; w < windows; w++) {
+    for (const side of w % 2 ? [1, 0] : [0, 1]) runs[side]!.push(await runDevicesQuery(side ? current : baseline, window, query));
+  }
+  return {
+    baseline: medianResult(runs[0]),
+    current: medianResult(runs[1]),
+    windowRatios: runs[1].map((r, i) => r.requestsPerSec / runs[0][i]!.requestsPerSec),
+  };
 }
 
 const FANOUT_SUBSCRIPTION = 'subscription ($deviceId: ID!) { deviceEventAdded(deviceId: $deviceId) { topic payload } }';
