@@ -136,13 +136,8 @@ export class DeviceList {
     if (this.sqlite && !this.sqlite.inTransaction) {
       if (!shape.raw) {
         const statement = this.sqlite.prepare(sql).raw(true);
-        shape.raw = {
-          statement,
-          columns: columnsNamed(
-            repo,
-            statement.columns().map((c) => c.name),
-          ),
-        };
+        const names = statement.columns().map((c) => c.name);
+        shape.raw = { statement, columns: columnsNamed(repo, names) };
       }
       const { statement, columns: resultColumns } = shape.raw;
       rows = (statement.all(...params) as unknown[][]).map((values) => hydrateValues(repo, resultColumns, values));

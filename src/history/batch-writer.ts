@@ -54,7 +54,7 @@ export class BatchWriter<T> {
   private readonly retryDelayMs: number;
   private waiters: Array<() => void> = [];
   private retryAt = 0;
-  /** When the last batch started (performance.now()). */
+  /** When the last flush started (performance.now()). */
   private lastStart = -Infinity;
   /** Rows written since start (for tests and metrics). */
   written = 0;
