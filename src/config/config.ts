@@ -85,6 +85,11 @@ export interface MqttConfig {
    * scale-out's Redis emitter has no such limit.
    */
   routingConcurrency: number;
+  /**
+   * A client with more than this many bytes waiting to be sent to it (it does not read) is disconnected; at least
+   * twice the largest packet.
+   */
+  maxOutgoingBufferBytes: number;
   /** How long a successful credential lookup is cached (ms). */
   authCacheTtlMs: number;
   /** Device events are written in batches of at most this many rows... */
@@ -273,6 +278,7 @@ export function loadConfig(env: Env = process.env): Config {
       topicAliasMaximum: int(env, 'PORTICO_MQTT_TOPIC_ALIAS_MAXIMUM', 32),
       pendingSessionsLimit: int(env, 'PORTICO_MQTT_PENDING_SESSIONS_LIMIT', 100_000),
       routingConcurrency: int(env, 'PORTICO_MQTT_ROUTING_CONCURRENCY', 10_000),
+      maxOutgoingBufferBytes: int(env, 'PORTICO_MQTT_MAX_OUTGOING_BUFFER_BYTES', 8 * 1024 * 1024, 1),
       authCacheTtlMs: int(env, 'PORTICO_MQTT_AUTH_CACHE_TTL_MS', 60_000),
       eventBatchSize: int(env, 'PORTICO_EVENT_BATCH_SIZE', 500, 1),
       eventFlushIntervalMs: int(env, 'PORTICO_EVENT_FLUSH_INTERVAL_MS', 10, 1),

@@ -241,7 +241,7 @@ export class MessageServer extends EventEmitter {
     socket.once('close', () => this.sockets.delete(socket));
     // The guard passes a CONNECT of limited size, then nothing until the CONNACK is out; larger packets than
     // the broker accepts (its own limit answers 0x95) are cut off at their header.
-    const conn = new WireGuard(socket, { connectMaxBytes: this.deps.config.connectMaxBytes, maxPacketBytes: this.maxPacketBytes * 2 });
+    const conn = new WireGuard(socket, { connectMaxBytes: this.deps.config.connectMaxBytes, maxPacketBytes: this.maxPacketBytes * 2, maxOutgoingBytes: this.deps.config.maxOutgoingBufferBytes });
     // The listener must not throw on socket errors before aedes has attached its own handlers.
     conn.on('error', ignoreError);
     const client = this.broker.handle(conn);

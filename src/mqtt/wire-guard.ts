@@ -9,7 +9,11 @@ export interface WireGuardOptions {
   connectMaxBytes: number;
   /** Largest packet accepted once the connection is authenticated. */
   maxPacketBytes: number;
+  /** Bytes waiting to be sent to the client beyond which the connection ends (a client that does not read); at least twice `maxPacketBytes`. */
+  maxOutgoingBytes: number;
 }
+
+type WriteCallback = (error: Error | null | undefined) => void;
 
 type State = 'connect' | 'held' | 'open';
 
@@ -95,6 +99,21 @@ export class WireGuard extends Duplex {
 
   override _read(): void {
     if (this.state !== 'held' && this.socket.isPaused()) this.socket.resume();
+  }
+
+  /**
+   * A client that does not read ends once more than `maxOutgoingBytes` wait to be sent to it: what it is sent stays
+   * bounded in memory, and the broker's routing slots held by deliveries waiting for it are released (aedes frees them
+   * when the connection closes). The write itself is then refused, as by any destroyed stream.
+   */
+  override write(chunk: unknown, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
+    const max = Math.max(this.options.maxOutgoingBytes, 2 * this.options.maxPacketBytes);
+    if (!this.destroyed && this.writableLength + this.socket.writableLength > max) {
+      this.fail(`client not reading: more than ${max} bytes waiting to be sent`);
+      this.socket.destroy(); // what waits would not leave: no grace period to flush it
+    }
+    if (typeof encoding === 'function') return super.write(chunk, encoding);
+    return encoding === undefined ? super.write(chunk, cb) : super.write(chunk, encoding, cb);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
