@@ -22,9 +22,9 @@ import { mosquittoVersion, startBareAedes, startMosquitto } from './servers/base
 import { type PorticoTarget, startPortico } from './servers/portico.js';
 import type { Target } from './servers/target.js';
 
-/** The whole run stops by itself after this long, whatever happens. */
 /** Alternating windows per query and build in the `--gql-baseline` comparison, each `--gql-seconds` ÷ 5 long. */
 const BASELINE_WINDOWS = 10;
+/** The whole run stops by itself after this long, whatever happens. */
 const WATCHDOG_MS = Number(process.env.BENCH_WATCHDOG_MS || 40 * 60_000);
 
 async function start(name: ServerName, root: string, o: BenchOptions): Promise<Target> {

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const port = Number(process.env.BENCH_PORT || 0);
   // The routing concurrency Portico runs with (PORTICO_MQTT_ROUTING_CONCURRENCY's default), not aedes's default of
   // 100: beyond it aedes routes at most that many messages per event-loop turn, and the baseline would be slower
-  // than the same broker configured as Portico configures it.
+  // than the same broker configured as Portico configures it. AEDES_BARE_CONCURRENCY overrides it (hand comparisons).
   const broker = await Aedes.createBroker({ concurrency: Number(process.env.AEDES_BARE_CONCURRENCY || 10_000) });
   // No Nagle, like Portico's listeners (and Mosquitto with set_tcp_nodelay).
   const server = net.createServer({ noDelay: true }, (socket) => broker.handle(socket));
