@@ -3,11 +3,11 @@ import { isUtf8 } from 'node:buffer';
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 
 import { checkTopicFilter, type MessageProperties, type Page, planTopicFilter, sortableId, TOPIC_PREFIX_CHARS, topicPrefix } from '../common/index.js';
-import { sqliteConnection } from '../db/index.js';
+import { type EntityColumn, sqliteConnection } from '../db/index.js';
 import { DeviceEventEntity, EventDirection, PayloadEncoding } from './device-event.entity.js';
 import { DeviceEventIndex } from './device-event-index.js';
 import type { LatestValues } from './latest-values.js';
-import { type ColumnMetadata, type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
+import { type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
 
 export interface DeviceEventQuery extends ListQuery {
   /** MQTT topic filter (`+`, `#`). */
@@ -127,14 +127,14 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
   /** The columns written, in `paramsOf` order (checked against the entity when the service starts). */
   private static readonly COLUMNS = ['id', 'organizationId', 'deviceId', 'topic', 'topicPrefix', 'payload', 'payloadEncoding', 'qos', 'retain', 'size', 'properties', 'time', 'direction'] as const;
 
-  private columnList: ColumnMetadata[] | null = null;
+  private columnList: EntityColumn[] | null = null;
 
-  protected override get insertColumns(): ColumnMetadata[] {
+  protected override get insertColumns(): EntityColumn[] {
     if (this.columnList) return this.columnList;
     const meta = this.repo.metadata;
     const list = DeviceEventService.COLUMNS.map((p) => meta.findColumnWithPropertyName(p));
     if (list.some((c) => !c) || list.length !== meta.columns.length) throw new Error('device_events columns changed: update DeviceEventService.COLUMNS and paramsOf');
-    return (this.columnList = list as ColumnMetadata[]);
+    return (this.columnList = list as EntityColumn[]);
   }
 
   /** A row as the database stores it, without TypeORM's per-column conversion (the hottest write of the server). */

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, ObjectLiteral, Repository, SelectQueryB
 
 import { badInput, type Clock, decodeCursor, encodeCursor, type KeysetOptions, keysetQuery, type Logger, type Page, toPage } from '../common/index.js';
 import type { RetentionConfig } from '../config/index.js';
-import { bindMark, type Reader, type SqliteConnection, sqliteConnection, type SqliteStatement, type StorageHealth } from '../db/index.js';
+import { bindMark, type EntityColumn, type Reader, type SqliteConnection, sqliteConnection, type SqliteStatement, type StorageHealth } from '../db/index.js';
 import type { AppPubSub } from '../realtime/index.js';
 import { BatchWriter } from './batch-writer.js';
 import { RetentionQueries } from './retention-queries.js';
@@ -44,9 +44,6 @@ export interface StoreOptions {
   /** Told how long each committed batch took (seconds), by table. */
   observeCommit?: (table: string, seconds: number) => void;
 }
-
-/** A column of an entity's metadata. */
-export type ColumnMetadata = Repository<ObjectLiteral>['metadata']['columns'][number];
 
 const DAY_MS = 24 * 3600 * 1000;
 const REPLAY_CHUNK = 500;
@@ -226,7 +223,7 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
   private insertStatement: SqliteStatement | null = null;
 
   /** The table's columns in the order of `paramsOf` (default: the entity's columns). */
-  protected get insertColumns(): ColumnMetadata[] {
+  protected get insertColumns(): EntityColumn[] {
     return this.repo.metadata.columns;
   }
 
