@@ -56,6 +56,8 @@ export class WireGuard extends Duplex {
   private first: { rewrite: (packet: Buffer) => Buffer; splitter: PacketSplitter } | null = null;
   /** Packets of one turn of the event loop leave in one write, corked from the first (many per turn to a subscriber). */
   private readonly turn: TurnCork;
+  /** Bytes that may wait to be sent (`maxOutgoingBytes`, at least twice the largest packet). */
+  private readonly maxOutgoing: number;
   /** Why the guard closed the connection (null while it has not). */
   problem: string | null = null;
   readonly remoteAddress: string | undefined;
@@ -70,6 +72,7 @@ export class WireGuard extends Duplex {
     this.remoteAddress = a?.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
     this.remotePort = socket.remotePort;
     this.turn = new TurnCork(socket, true);
+    this.maxOutgoing = Math.max(options.maxOutgoingBytes, 2 * options.maxPacketBytes);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.push(null));
     socket.on('error', (err) => this.destroy(err));
@@ -107,9 +110,8 @@ export class WireGuard extends Duplex {
    * when the connection closes). The write itself is then refused, as by any destroyed stream.
    */
   override write(chunk: unknown, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
-    const max = Math.max(this.options.maxOutgoingBytes, 2 * this.options.maxPacketBytes);
-    if (!this.destroyed && this.writableLength + this.socket.writableLength > max) {
-      this.fail(`client not reading: more than ${max} bytes waiting to be sent`);
+    if (!this.destroyed && this.writableLength + this.socket.writableLength > this.maxOutgoing) {
+      this.fail(`client not reading: more than ${this.maxOutgoing} bytes waiting to be sent`);
       this.socket.destroy(); // what waits would not leave: no grace period to flush it
     }
     if (typeof encoding === 'function') return super.write(chunk, encoding);
