@@ -1,5 +1,6 @@
 import { log } from '../lib/measure.js';
 import type { BenchOptions } from '../lib/options.js';
+import { median } from '../lib/stats.js';
 import { startPortico } from '../servers/portico.js';
 import { runThroughput, type ThroughputResult } from './throughput.js';
 
@@ -18,11 +19,6 @@ export interface FleetCostResult {
   /** Every message of every run stored as a device event. */
   allStored: boolean;
 }
-
-const median = (v: number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
 
 /** Median CPU-µs per message with and without, and the difference in µs and %. */
 export function fleetCostSummary(r: FleetCostResult): { withCpu: number; withoutCpu: number; extraMicros: number; extraPercent: number } {
