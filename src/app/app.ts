@@ -13,7 +13,7 @@ import type { DataSource } from 'typeorm';
 import { certificatesRouter } from '../certificates/index.js';
 import { childLogger, type Clock, formatError, isStorageUnavailable, type Logger, systemClock } from '../common/index.js';
 import type { Config } from '../config/index.js';
-import { openDatabase, readRegistryGeneration } from '../db/index.js';
+import { openDatabase, readRegistryGeneration, WalCheckpointer } from '../db/index.js';
 import {
   attachSubscriptions,
   buildContext,
@@ -80,6 +80,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const secrets = loadSecrets(config.dataDir, config.serverSecret);
   const ds: DataSource = await openDatabase(config.database, entities);
   const cleanups: Array<() => Promise<void>> = [async () => void (await ds.destroy())];
+  // SQLite: the WAL is copied into the database file on a thread of its own, not in the COMMITs of the event loop.
+  const checkpointer = await WalCheckpointer.start(ds, { intervalMs: config.database.sqliteCheckpointIntervalMs }, log);
+  if (checkpointer) cleanups.push(() => checkpointer.close());
   let closing: Promise<void> | null = null;
   /**
    * Stops everything in reverse order of start (HTTP and subscriptions, test clients, MQTT and the event writers,

@@ -19,6 +19,8 @@ export interface DatabaseConfig {
   url?: string;
   /** Log SQL statements. */
   logging: boolean;
+  /** SQLite: a worker thread copies the WAL into the database file every this many ms (0: SQLite's own, in COMMITs). */
+  sqliteCheckpointIntervalMs: number;
 }
 
 export interface AuthConfig {
@@ -255,6 +257,7 @@ export function loadConfig(env: Env = process.env): Config {
       sqlitePath: path.resolve(dataDir, env.PORTICO_SQLITE_FILE || 'portico.sqlite'),
       url: databaseUrl,
       logging: bool(env, 'PORTICO_SQL_LOGGING', false),
+      sqliteCheckpointIntervalMs: int(env, 'PORTICO_SQLITE_CHECKPOINT_INTERVAL_MS', 100, 0),
     },
     auth: {
       tokenTtlSeconds: int(env, 'PORTICO_TOKEN_TTL_SECONDS', 12 * 3600, 1),
@@ -353,7 +356,7 @@ export function loadConfig(env: Env = process.env): Config {
 }
 
 /** Settings to change from the defaults (sections merged field by field). */
-export type ConfigOverrides = Partial<Omit<Config, 'scaleOut'>> & { scaleOut?: Partial<ScaleOutConfig> };
+export type ConfigOverrides = Partial<Omit<Config, 'scaleOut' | 'database'>> & { scaleOut?: Partial<ScaleOutConfig>; database?: Partial<DatabaseConfig> };
 
 /** A Config for tests and embedding: defaults, with overrides merged in. */
 export function makeConfig(overrides: ConfigOverrides & { dataDir: string }): Config {
