@@ -70,10 +70,12 @@ test('the worker copies every committed page into the database file, and the WAL
 });
 
 test('on PostgreSQL, or with the interval 0, there is no worker', async () => {
-  const app = await startTestApp({ db: 'sqlite', config: { database: { sqliteCheckpointIntervalMs: 0 } } });
+  const sqlite = await startTestApp({ db: 'sqlite', config: { database: { sqliteCheckpointIntervalMs: 0 } } });
+  const postgres = await startTestApp({ db: 'postgres' });
   try {
-    expect(await WalCheckpointer.start(app.services.ds, { intervalMs: 0 }, silentLogger)).toBeNull();
+    expect(await WalCheckpointer.start(sqlite.services.ds, { intervalMs: 0 }, silentLogger)).toBeNull();
+    expect(await WalCheckpointer.start(postgres.services.ds, { intervalMs: 100 }, silentLogger)).toBeNull();
   } finally {
-    await app.close();
+    await Promise.all([sqlite.close(), postgres.close()]);
   }
 });
