@@ -14,6 +14,7 @@ import { RetainedMessages1764002050000 } from './1764002050000-RetainedMessages.
 import { Fleet1764002300000 } from './1764002300000-Fleet.js';
 import { EventIndexes1764002400000 } from './1764002400000-EventIndexes.js';
 import { DeviceEventIndex1764002500000 } from './1764002500000-DeviceEventIndex.js';
+import { DeviceListIndex1764002600000 } from './1764002600000-DeviceListIndex.js';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   Fleet1764002300000,
   EventIndexes1764002400000,
   DeviceEventIndex1764002500000,
+  DeviceListIndex1764002600000,
 ];

@@ -19,7 +19,7 @@ registerEnumType(DeviceStatus, { name: 'DeviceStatus' });
 
 @ObjectType('Device')
 @Entity({ name: 'devices' })
-@Index('ix_devices_owner_created', ['organizationId', 'createdAt'])
+@Index('ix_devices_owner_created', ['organizationId', 'createdAt', 'id'])
 export class DeviceEntity {
   @Field(() => ID)
   @PrimaryColumn({ type: 'varchar', length: 36 })
