@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { errorCode, signUp, startTestApp, type TestApp } from './support/app';
 import { tryConnect } from './support/mqtt';
 import { AckCounter, Publisher } from './support/publisher';
-import { storageFault } from './support/storage-fault';
+import { type StorageFault, storageFault } from './support/storage-fault';
 
 /**
  * Issue #10, "acknowledged means stored": devices publish QoS 1 while the database's filesystem is full for a while.
@@ -46,7 +46,7 @@ async function readyBecomes(app: TestApp, want: boolean, timeoutMs = 15_000): Pr
 }
 
 describe('storage fault: the database filesystem is full for a while (SQLite)', () => {
-  const faults: Array<ReturnType<typeof storageFault>> = [];
+  const faults: StorageFault[] = [];
   afterAll(() => faults.forEach((f) => f.dispose()));
 
   // With the WAL checkpoint worker (the default), the WAL file is reused from its start whenever the worker has copied it

@@ -24,12 +24,16 @@ const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 0');
 let timer = null;
 let stopped = false;
+// The last state reported: an idle WAL (copied, waiting for the next write to start over) is not reported again.
+let last = '';
 function tick() {
   timer = null;
   if (stopped) return;
   try {
     const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
-    if (r.log > 0) parentPort.postMessage({ checkpoint: { log: r.log, checkpointed: r.checkpointed } });
+    const state = r.log + '/' + r.checkpointed;
+    if (r.log > 0 && state !== last) parentPort.postMessage({ checkpoint: { log: r.log, checkpointed: r.checkpointed } });
+    last = state;
   } catch (err) {
     parentPort.postMessage({ error: { message: String(err && err.message), code: err && err.code } });
   }
@@ -72,9 +76,7 @@ export class WalCheckpointer {
   private closed: Promise<void> | null = null;
   private readonly exited: Promise<void>;
   private lastErrorLog = 0;
-  /** Checkpoints that copied every WAL page (for tests and metrics). */
-  completed = 0;
-  /** Told of each checkpoint that found pages in the WAL. */
+  /** Told of each checkpoint that found the WAL in a new state (pages in it, pages copied). */
   onCheckpoint: ((r: { log: number; checkpointed: number }) => void) | null = null;
 
   private constructor(
@@ -93,7 +95,7 @@ export class WalCheckpointer {
     this.ready = new Promise((resolve, reject) => {
       this.worker.on('message', (reply: Reply) => {
         if ('ready' in reply) resolve();
-        else if ('checkpoint' in reply) this.checkpointed(reply.checkpoint);
+        else if ('checkpoint' in reply) this.onCheckpoint?.(reply.checkpoint);
         else this.failed(reply.error);
       });
       this.worker.once('error', (err) => {
@@ -130,11 +132,6 @@ export class WalCheckpointer {
       await this.exited;
       clearTimeout(timer);
     })());
-  }
-
-  private checkpointed(r: { log: number; checkpointed: number }): void {
-    if (r.log === r.checkpointed) this.completed += 1;
-    this.onCheckpoint?.(r);
   }
 
   private failed(error: { message: string; code?: string }): void {
