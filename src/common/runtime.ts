@@ -2,6 +2,20 @@
 export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();
 
+/**
+ * A gate that opens at most once per `intervalMs` (wall time): for a warning that would otherwise repeat on every
+ * failure or dropped message.
+ */
+export function atMostEvery(intervalMs: number): () => boolean {
+  let last = -Infinity;
+  return () => {
+    const now = Date.now();
+    if (now - last < intervalMs) return false;
+    last = now;
+    return true;
+  };
+}
+
 /** Node's longest timer delay (about 24.8 days); a longer one would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

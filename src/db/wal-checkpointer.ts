@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 
 import type { DataSource } from 'typeorm';
 
-import type { Logger } from '../common/index.js';
+import { atMostEvery, type Logger } from '../common/index.js';
 import { sqliteConnection } from './sqlite-writes.js';
 
 /**
@@ -75,7 +75,8 @@ export class WalCheckpointer {
   private readonly ready: Promise<void>;
   private closed: Promise<void> | null = null;
   private readonly exited: Promise<void>;
-  private lastErrorLog = 0;
+  /** A failing checkpoint is logged at most every 10 s. */
+  private readonly errorWarning = atMostEvery(10_000);
   /** Told of each checkpoint that found the WAL in a new state (pages in it, pages copied). */
   onCheckpoint: ((r: { log: number; checkpointed: number }) => void) | null = null;
 
@@ -135,9 +136,7 @@ export class WalCheckpointer {
   }
 
   private failed(error: { message: string; code?: string }): void {
-    const now = Date.now();
-    if (now - this.lastErrorLog < 10_000) return;
-    this.lastErrorLog = now;
+    if (!this.errorWarning()) return;
     this.log.warn('WAL checkpoint failed (it is tried again)', { code: error.code, message: error.message });
   }
 }

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 
-import type { Clock, Logger, RegistryBus } from '../common/index.js';
+import { atMostEvery, type Clock, type Logger, type RegistryBus } from '../common/index.js';
 import type { FleetConfig } from '../config/index.js';
 import type { DeviceEntity, DeviceService } from '../devices/index.js';
 import { ConnectionEventType, type ConnectionLogEntity, type ConnectionLogService } from '../history/index.js';
@@ -56,7 +56,7 @@ export class FleetService implements TrafficSink {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly timers: NodeJS.Timeout[] = [];
   private detach: Array<() => void> = [];
-  private lastFailureLog = 0;
+  private readonly failureWarning = atMostEvery(10_000);
   private readonly postgres: boolean;
 
   constructor(private readonly deps: FleetDeps) {
@@ -248,9 +248,7 @@ export class FleetService implements TrafficSink {
   }
 
   private failed(what: string, err: unknown): void {
-    const now = Date.now();
-    if (now - this.lastFailureLog < 10_000) return;
-    this.lastFailureLog = now;
+    if (!this.failureWarning()) return;
     this.deps.log.warn(`${what} failed (retried later): ${err instanceof Error ? err.message : String(err)}`);
   }
 }

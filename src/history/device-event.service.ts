@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 
-import { checkTopicFilter, type MessageProperties, type Page, planTopicFilter, sortableId, TOPIC_PREFIX_CHARS, topicPrefix } from '../common/index.js';
+import { atMostEvery, checkTopicFilter, type MessageProperties, type Page, planTopicFilter, sortableId, TOPIC_PREFIX_CHARS, topicPrefix } from '../common/index.js';
 import { type EntityColumn, sqliteConnection } from '../db/index.js';
 import { DeviceEventEntity, EventDirection, PayloadEncoding } from './device-event.entity.js';
 import { DeviceEventIndex } from './device-event-index.js';
@@ -72,7 +72,8 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
 
   /** QoS 0 messages not stored because the database could not write (for metrics and tests). */
   droppedQos0 = 0;
-  private lastDropLog = 0;
+  /** The drop warning is logged at most every 10 s. */
+  private readonly dropWarning = atMostEvery(10_000);
 
   /**
    * Buffers the message. QoS 1/2: the promise resolves once the event is committed and rejects with
@@ -84,11 +85,7 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
     const durable = m.qos > 0;
     if (!durable && this.o.health && !this.o.health.ok) {
       this.droppedQos0 += 1;
-      const now = Date.now();
-      if (now - this.lastDropLog >= 10_000) {
-        this.lastDropLog = now;
-        this.o.log.warn(`deviceEvents: storage unavailable, QoS 0 events are dropped (${this.droppedQos0} so far)`);
-      }
+      if (this.dropWarning()) this.o.log.warn(`deviceEvents: storage unavailable, QoS 0 events are dropped (${this.droppedQos0} so far)`);
       return undefined;
     }
     const row = this.toRow(m);
