@@ -1,4 +1,5 @@
 import { createSourceEventStream, type DocumentNode, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 
 import { Hub, mapResults } from './subscription-hub.js';
 
@@ -10,11 +11,19 @@ import { Hub, mapResults } from './subscription-hub.js';
  * only keeps a queue of results it has not read yet. The result's JSON is kept beside it, and a graphql-ws message carrying it is assembled from that text
  * (see `payloadReplacer` / `assemble`), so an event going to 5,000 identical subscriptions is executed and
  * stringified once, not 5,000 times. The JSON cache is weak: it goes with the result.
+ *
+ * Each event runs the operation's selection compiled by graphql-jit (once per document and operation name), not
+ * graphql-js's `execute`, which builds an execution context, coerces the variables and collects the fields again for
+ * every event; a document graphql-jit cannot compile runs through `execute`.
  */
 export class SharedExecution {
   /** Running shared subscriptions by document and share key. */
   private readonly hubs = new WeakMap<DocumentNode, Map<string, Promise<Hub | ExecutionResult>>>();
   private readonly json = new WeakMap<object, string>();
+  /** Compiled selections by document and operation name (null: graphql-jit could not compile it). */
+  private readonly compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
+  /** Operations compiled so far (for tests and metrics). */
+  compiledCount = 0;
   /** Set by the replacer for the message being stringified; taken by `assemble` right after (synchronously). */
   private pending: string | null = null;
   private readonly marker = `\u0000portico-payload:${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
@@ -32,7 +41,7 @@ export class SharedExecution {
     if (shareKey === null) {
       const source = await createSourceEventStream(args);
       if (!(Symbol.asyncIterator in source)) return source;
-      return mapResults(source[Symbol.asyncIterator](), (event) => execute({ ...args, rootValue: event }));
+      return mapResults(source[Symbol.asyncIterator](), this.executor(args));
     }
     let byKey = this.hubs.get(args.document);
     if (!byKey) this.hubs.set(args.document, (byKey = new Map()));
@@ -42,14 +51,9 @@ export class SharedExecution {
     const starting = (async (): Promise<Hub | ExecutionResult> => {
       const source = await createSourceEventStream(args);
       if (!(Symbol.asyncIterator in source)) return source;
-      const hub = new Hub(
-        source[Symbol.asyncIterator](),
-        (event) => execute({ ...args, rootValue: event }),
-        this.maxQueue,
-        () => {
-          if (byKey.get(shareKey) === starting) byKey.delete(shareKey);
-        },
-      );
+      const hub = new Hub(source[Symbol.asyncIterator](), this.executor(args), this.maxQueue, () => {
+        if (byKey.get(shareKey) === starting) byKey.delete(shareKey);
+      });
       return hub;
     })();
     byKey.set(shareKey, starting);
@@ -57,6 +61,28 @@ export class SharedExecution {
     if (started instanceof Hub) return started.join();
     if (byKey.get(shareKey) === starting) byKey.delete(shareKey);
     return started;
+  }
+
+  /** Runs the subscription's selection on one event (the event is the root value, as in graphql-js's `subscribe`). */
+  private executor(args: ExecutionArgs): (event: unknown) => ExecutionResult | Promise<ExecutionResult> {
+    const compiled = this.compiledFor(args);
+    if (!compiled) return (event) => execute({ ...args, rootValue: event });
+    const variables = args.variableValues ?? {};
+    return (event) => compiled.query(event, args.contextValue, variables) as ExecutionResult | Promise<ExecutionResult>;
+  }
+
+  private compiledFor(args: ExecutionArgs): CompiledQuery | null {
+    let byName = this.compiled.get(args.document);
+    if (!byName) this.compiled.set(args.document, (byName = new Map()));
+    const name = args.operationName ?? '';
+    let entry = byName.get(name);
+    if (entry === undefined) {
+      const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
+      entry = isCompiledQuery(result) ? result : null;
+      if (entry) this.compiledCount += 1;
+      byName.set(name, entry);
+    }
+    return entry;
   }
 
   /** graphql-ws `jsonMessageReplacer`: a `next` message's payload is stringified once per result object. */
