@@ -56,17 +56,11 @@ export class LatestValues {
     }
     if (!last.size) return;
     const driver = this.ds.driver;
-    const postgres = this.ds.options.type === 'postgres';
-    const meta = this.ds.getMetadata(LatestValueEntity);
-    const columns = meta.columns;
-    const names = columns.map((c) => driver.escape(c.databaseName));
-    const updates = columns.filter((c) => !c.isPrimary).map((c) => `${driver.escape(c.databaseName)} = excluded.${driver.escape(c.databaseName)}`);
+    const columns = this.ds.getMetadata(LatestValueEntity).columns;
     const rows = [...last.values()].map(latestOf);
-    const tuple = (r: number) => `(${columns.map((_c, k) => bindMark(r * columns.length + k + 1, postgres)).join(', ')})`;
     for (const chunk of cacheableChunks(rows, 128)) {
       const params = chunk.flatMap((row) => columns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c)));
-      const tuples = chunk.map((_row, r) => tuple(r));
-      await m.query(`INSERT INTO device_latest (${names.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (device_id, topic) DO UPDATE SET ${updates.join(', ')}`, params);
+      await m.query(this.upsertSql(chunk.length), params);
     }
     const added = new Set<string>();
     for (const row of rows) {
@@ -78,6 +72,23 @@ export class LatestValues {
     }
     if (added.size) await this.trim(m, [...added]);
   }
+
+  /** The upsert of `count` rows, built once per chunk size (cacheableChunks uses a few sizes). */
+  private upsertSql(count: number): string {
+    let sql = this.upsertTexts.get(count);
+    if (sql) return sql;
+    const driver = this.ds.driver;
+    const postgres = this.ds.options.type === 'postgres';
+    const columns = this.ds.getMetadata(LatestValueEntity).columns;
+    const names = columns.map((c) => driver.escape(c.databaseName));
+    const updates = columns.filter((c) => !c.isPrimary).map((c) => `${driver.escape(c.databaseName)} = excluded.${driver.escape(c.databaseName)}`);
+    const tuples = Array.from({ length: count }, (_row, r) => `(${columns.map((_c, k) => bindMark(r * columns.length + k + 1, postgres)).join(', ')})`);
+    sql = `INSERT INTO device_latest (${names.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (device_id, topic) DO UPDATE SET ${updates.join(', ')}`;
+    this.upsertTexts.set(count, sql);
+    return sql;
+  }
+
+  private readonly upsertTexts = new Map<number, string>();
 
   /** Devices over their topic budget lose their least recently updated topics. */
   private async trim(m: EntityManager, deviceIds: string[]): Promise<void> {
