@@ -8,9 +8,18 @@ import { CertificateResolver, DeviceCertificatesResolver } from '../certificates
 import { CommandResolver } from '../commands/index.js';
 import { DeviceCredentialsResolver } from '../credentials/index.js';
 import { DeviceResolver } from '../devices/index.js';
-import { DeviceFleetResolver, FleetResolver } from '../fleet/index.js';
-import { SubscriptionRoot } from '../graphql/index.js';
-import { ConnectionLogResolver, DeviceConnectionLogResolver, DeviceEventResolver, DeviceLatestResolver, DeviceStatusResolver, LatestValueResolver, RetainedMessageResolver } from '../history/index.js';
+import { DeviceFleetResolver, FLEET_ROOT_SUBSCRIPTIONS, FleetResolver } from '../fleet/index.js';
+import { resolveToRoot, SubscriptionRoot } from '../graphql/index.js';
+import {
+  ConnectionLogResolver,
+  DeviceConnectionLogResolver,
+  DeviceEventResolver,
+  DeviceLatestResolver,
+  DeviceStatusResolver,
+  HISTORY_ROOT_SUBSCRIPTIONS,
+  LatestValueResolver,
+  RetainedMessageResolver,
+} from '../history/index.js';
 import { DeviceConnectionResolver } from '../mqtt/index.js';
 import { MemberResolver, OrganizationResolver } from '../organizations/index.js';
 import { PkiResolver } from '../pki/index.js';
@@ -42,6 +51,9 @@ export const resolverClasses = [
   DeviceFleetResolver,
   FleetResolver,
 ] as const;
+
+/** Subscription fields that resolve to their event unchanged (each feature lists its own). */
+export const ROOT_SUBSCRIPTIONS: readonly string[] = [...HISTORY_ROOT_SUBSCRIPTIONS, ...FLEET_ROOT_SUBSCRIPTIONS];
 
 /** Constructs each resolver with the services it needs (no global container): the one place services reach resolvers. */
 function resolverInstances(s: Services): Map<unknown, unknown> {
@@ -81,6 +93,7 @@ export async function createSchema(services: Services): Promise<{ schema: GraphQ
     },
   };
   const schema = await buildSchema({ resolvers: resolverClasses, container, validate: false, pubSub: services.pubSub });
+  resolveToRoot(schema, ROOT_SUBSCRIPTIONS);
   return { schema, root: new SubscriptionRoot(container) };
 }
 

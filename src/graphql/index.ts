@@ -8,6 +8,7 @@ export { costLimitPlugin, jsonErrorHandler, jsonNotFound } from './http.js';
 export { RequestLoaders } from './loaders.js';
 export { InternalErrors, observabilityPlugin } from './observability-plugin.js';
 export { type Connection, ConnectionType, SortDirectionEnum, toConnection } from './relay.js';
+export { resolveToRoot } from './root-subscriptions.js';
 export { selectedFieldNames } from './selection.js';
 export { resolverOf, SubscriptionRoot } from './subscription-root.js';
 export { attachSubscriptions } from './ws.js';

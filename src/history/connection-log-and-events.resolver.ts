@@ -105,6 +105,9 @@ const DEVICE_ID_DESCRIPTION = 'A device of an organization you belong to (NOT_FO
 const ORG_DESCRIPTION = "Used when deviceId is omitted: an organization you belong to; default: your personal organization, or your API key's.";
 const AFTER_DESCRIPTION = 'A cursor (from a query edge or an earlier subscription event): first replays what was recorded after it, then continues live.';
 
+/** Subscription fields of this module whose method returns its root unchanged (see resolveToRoot). */
+export const HISTORY_ROOT_SUBSCRIPTIONS = ['connectionLogAdded', 'deviceEventAdded', 'deviceStatusChanged'] as const;
+
 @Resolver(() => ConnectionLogEntity)
 export class ConnectionLogResolver {
   constructor(

@@ -2,7 +2,15 @@ import 'reflect-metadata';
 
 export { ConnectionEventType, ConnectionLogEntity, MqttListener } from './connection-log.entity.js';
 export { ConnectionLogService } from './connection-log.service.js';
-export { ConnectionLogResolver, deviceChanges, DeviceConnectionLogResolver, DeviceEventResolver, DeviceStatusResolver, readScope } from './connection-log-and-events.resolver.js';
+export {
+  ConnectionLogResolver,
+  deviceChanges,
+  DeviceConnectionLogResolver,
+  DeviceEventResolver,
+  DeviceStatusResolver,
+  HISTORY_ROOT_SUBSCRIPTIONS,
+  readScope,
+} from './connection-log-and-events.resolver.js';
 export { DeviceEventEntity, EventDirection } from './device-event.entity.js';
 export { DeviceEventService } from './device-event.service.js';
 export { DeviceLatestResolver, LatestValueResolver } from './latest.resolver.js';
