@@ -15,10 +15,10 @@ const DEVICE = 'A device of an organization you belong to (NOT_FOUND otherwise);
 export const MIN_SUMMARY_INTERVAL_MS = 250;
 export const MAX_SUMMARY_INTERVAL_MS = 60_000;
 
-/** `Device.lastSeenAt`, `silentFor`, `active`, `inactivityTimeout`. */
 /** Subscription fields of this module whose method returns its root unchanged (see resolveToRoot). */
 export const FLEET_ROOT_SUBSCRIPTIONS = ['fleetSummaryChanged', 'deviceActivityChanged'] as const;
 
+/** `Device.lastSeenAt`, `silentFor`, `active`, `inactivityTimeout`. */
 @Resolver(() => DeviceEntity)
 export class DeviceFleetResolver {
   constructor(private readonly fleet: FleetService) {}
