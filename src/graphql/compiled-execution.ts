@@ -69,11 +69,16 @@ export class CompiledExecution implements GatewayInterface {
       entry.compiled = false;
       return null;
     }
-    const compiled = compileQuery(this.schema, document, operationName ?? undefined);
-    entry.compiled = isCompiledQuery(compiled) ? compiled : false;
+    entry.compiled = compileOperation(this.schema, document, operationName) ?? false;
     if (entry.compiled) this.compiledCount += 1;
     return entry.compiled || null;
   }
+}
+
+/** The operation compiled by graphql-jit, or null when graphql-jit cannot compile it (graphql-js runs it then). */
+export function compileOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): CompiledQuery | null {
+  const compiled = compileQuery(schema, document, operationName ?? undefined);
+  return isCompiledQuery(compiled) ? compiled : null;
 }
 
 /**

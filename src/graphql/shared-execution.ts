@@ -1,6 +1,7 @@
 import { createSourceEventStream, type DocumentNode, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import type { CompiledQuery } from 'graphql-jit';
 
+import { compileOperation } from './compiled-execution.js';
 import { Hub, mapResults } from './subscription-hub.js';
 
 /**
@@ -77,8 +78,7 @@ export class SharedExecution {
     const name = args.operationName ?? '';
     let entry = byName.get(name);
     if (entry === undefined) {
-      const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
-      entry = isCompiledQuery(result) ? result : null;
+      entry = compileOperation(args.schema, args.document, args.operationName);
       if (entry) this.compiledCount += 1;
       byName.set(name, entry);
     }
