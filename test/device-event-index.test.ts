@@ -76,7 +76,7 @@ test('a clean stop leaves no row waiting to be copied into the per-device index'
   }
 });
 
-test('a large copy goes in four slices of the device ids, one per batch, and moves the watermark at the last', async () => {
+test('a large copy goes in four slices of the device ids, spaced over batches, and moves the watermark at the last', async () => {
   const ds = app.services.ds;
   const state = async () => ((await ds.query('SELECT upto FROM device_event_index_state WHERE id = 1')) as Array<{ upto: number }>)[0]!.upto;
   const indexed = async (deviceId: string) => ((await ds.query('SELECT COUNT(*) AS n FROM device_event_index WHERE device_id = ?', [deviceId])) as Array<{ n: number }>)[0]!.n;
@@ -92,7 +92,15 @@ test('a large copy goes in four slices of the device ids, one per batch, and mov
     );
   });
   const upto = await state();
-  const index = new DeviceEventIndex(ds, sqliteConnection(ds)!, silentLog);
+  // Slices at least an hour apart: the batch after the first slice copies nothing more.
+  const spaced = new DeviceEventIndex(ds, sqliteConnection(ds)!, silentLog, 3_600_000);
+  await ds.transaction(async () => spaced.appended());
+  await ds.transaction(async () => spaced.appended());
+  expect(await indexed(devices[0]!)).toBe(4100);
+  expect(await indexed(devices[1]!)).toBe(0);
+  await ds.query(`DELETE FROM device_event_index WHERE device_id = ?`, [devices[0]]);
+
+  const index = new DeviceEventIndex(ds, sqliteConnection(ds)!, silentLog, 0);
   const batch = () => ds.transaction(async () => index.appended());
   for (const slice of [0, 1, 2]) {
     await batch();
