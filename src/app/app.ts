@@ -154,6 +154,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
     const expressApp = express();
     expressApp.disable('x-powered-by');
+    // GraphQL answers are not cached by HTTP (POST, cache control disabled): no ETag hashed over every response body.
+    expressApp.disable('etag');
     const httpLog = childLogger(log, { component: 'http' });
     expressApp.use(requestLog(httpLog));
     const httpServer = http.createServer(expressApp);
