@@ -217,9 +217,10 @@ describe('AuthCache', () => {
     const cache = new AuthCache(60_000, () => new Date());
     const before = cache.generation('client-1');
     cache.clear();
-    cache.put('client-1', 'user', 'key', new DeviceEntity(), before);
+    cache.put('client-1', 'user', cache.digestOf('key'), new DeviceEntity(), before);
     expect(cache.get('client-1', 'user', 'key')).toBeNull();
-    cache.put('client-1', 'user', 'key', new DeviceEntity(), cache.generation('client-1'));
+    cache.put('client-1', 'user', cache.digestOf('key'), new DeviceEntity(), cache.generation('client-1'));
     expect(cache.get('client-1', 'user', 'key')).not.toBeNull();
+    expect(cache.get('client-1', 'user', 'other key')).toBeNull();
   });
 });

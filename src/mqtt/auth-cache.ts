@@ -34,7 +34,12 @@ export class AuthCache {
     private readonly maxEntries = 100_000,
   ) {}
 
-  private digest(password: Buffer | string | undefined): Buffer {
+  /** The password's keyed digest (a 32-character latin1 string): computed once per connect, for `lookupKey` and `put`. */
+  digestOf(password: Buffer | string | undefined): string {
+    return this.hmac(password).toString('latin1');
+  }
+
+  private hmac(password: Buffer | string | undefined): Buffer {
     return crypto
       .createHmac('sha256', this.key)
       .update(password ?? '')
@@ -42,8 +47,8 @@ export class AuthCache {
   }
 
   /** A key identifying these exact credentials (for sharing one lookup between concurrent connects). */
-  lookupKey(clientId: string, username: string | undefined, password: Buffer | string | undefined): string {
-    return `${clientId}\u0000${username ?? '\u0001'}\u0000${this.digest(password).toString('base64')}`;
+  lookupKey(clientId: string, username: string | undefined, digest: string): string {
+    return `${clientId}\u0000${username ?? '\u0001'}\u0000${digest}`;
   }
 
   /** Changes whenever the client id's credentials change or the cache is cleared; compare before/after a lookup. */
@@ -63,7 +68,7 @@ export class AuthCache {
       this.misses += 1;
       return null;
     }
-    const ok = entry.username === username && crypto.timingSafeEqual(Buffer.from(entry.digest, 'latin1'), this.digest(password));
+    const ok = entry.username === username && crypto.timingSafeEqual(Buffer.from(entry.digest, 'latin1'), this.hmac(password));
     if (!ok) {
       this.misses += 1;
       return null;
@@ -73,14 +78,14 @@ export class AuthCache {
   }
 
   /** Caches a success, unless the credentials changed since `generation` was read. */
-  put(clientId: string, username: string | undefined, password: Buffer | string | undefined, device: DeviceEntity, generation: number): void {
+  put(clientId: string, username: string | undefined, digest: string, device: DeviceEntity, generation: number): void {
     if (this.ttlMs <= 0 || this.generation(clientId) !== generation) return;
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
     this.entries.delete(clientId);
-    this.entries.set(clientId, { username, digest: this.digest(password).toString('latin1'), device, expiresAt: this.clock().getTime() + this.ttlMs });
+    this.entries.set(clientId, { username, digest, device, expiresAt: this.clock().getTime() + this.ttlMs });
   }
 
   invalidate(clientId: string): void {

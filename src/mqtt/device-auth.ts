@@ -127,11 +127,12 @@ export class DeviceAuthenticator {
       const generation = this.cache.generation(clientId);
       const cached = this.cache.get(clientId, username, password);
       if (cached) return { ok: true, device: cached, fingerprint: null };
-      const r = await this.lookup(clientId, username, password, generation);
+      const digest = this.cache.digestOf(password);
+      const r = await this.lookup(clientId, username, password, digest, generation);
       // The credentials changed while we looked them up: look again, the answer may be stale.
       if (this.cache.generation(clientId) !== generation && attempt < 3) continue;
       if (r.ok) {
-        this.cache.put(clientId, username, password, r.device, generation);
+        this.cache.put(clientId, username, digest, r.device, generation);
         return { ok: true, device: r.device, fingerprint: null };
       }
       if (r.reason === 'BAD_CREDENTIALS') return refused(ConnackReturnCode.BAD_USERNAME_OR_PASSWORD, 'bad username or password', r.device ?? null);
@@ -141,9 +142,9 @@ export class DeviceAuthenticator {
   }
 
   /** One registry lookup for concurrent connects with the same credentials (a reconnect storm). */
-  private lookup(clientId: string, username: string | undefined, password: Buffer | undefined, generation: number): Promise<CredentialCheck> {
+  private lookup(clientId: string, username: string | undefined, password: Buffer | undefined, digest: string, generation: number): Promise<CredentialCheck> {
     // Only lookups started after the same credential change are shared.
-    const key = `${generation}\u0000${this.cache.lookupKey(clientId, username, password)}`;
+    const key = `${generation}\u0000${this.cache.lookupKey(clientId, username, digest)}`;
     let pending = this.inflight.get(key);
     if (!pending) {
       pending = this.credentials.verifyDeviceCredentials(clientId, username, password).finally(() => this.inflight.delete(key));
