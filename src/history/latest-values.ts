@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 
 import { topicMatches } from '../common/index.js';
-import { bindMark, cacheableChunks } from '../db/index.js';
+import { bindMark, cacheableChunks, type EntityColumn } from '../db/index.js';
 import { type DeviceEventEntity, EventDirection } from './device-event.entity.js';
 import { LatestValueEntity } from './latest-value.entity.js';
 
@@ -55,11 +55,10 @@ export class LatestValues {
       last.set(`${e.deviceId}\u0000${e.topic}`, e);
     }
     if (!last.size) return;
-    const driver = this.ds.driver;
-    const columns = this.ds.getMetadata(LatestValueEntity).columns;
-    const rows = [...last.values()].map(latestOf);
+    const rows = [...last.values()];
     for (const chunk of cacheableChunks(rows, 128)) {
-      const params = chunk.flatMap((row) => columns.map((c) => driver.preparePersistentValue(c.getEntityValue(row), c)));
+      const params: unknown[] = [];
+      for (const e of chunk) this.pushParams(params, e);
       await m.query(this.upsertSql(chunk.length), params);
     }
     const added = new Set<string>();
@@ -73,13 +72,37 @@ export class LatestValues {
     if (added.size) await this.trim(m, [...added]);
   }
 
+  /** The columns written, in `pushParams` order (checked against the entity on first use). */
+  private static readonly COLUMNS = ['deviceId', 'topic', 'organizationId', 'payload', 'payloadEncoding', 'qos', 'retain', 'properties', 'receivedAt'] as const;
+
+  private columnList: EntityColumn[] | null = null;
+
+  private get columns(): EntityColumn[] {
+    if (this.columnList) return this.columnList;
+    const meta = this.ds.getMetadata(LatestValueEntity);
+    const list = LatestValues.COLUMNS.map((p) => meta.findColumnWithPropertyName(p));
+    if (list.some((c) => !c) || list.length !== meta.columns.length) throw new Error('device_latest columns changed: update LatestValues.COLUMNS and pushParams');
+    return (this.columnList = list as EntityColumn[]);
+  }
+
+  /** The latest value of event `e` as the database stores it, in `COLUMNS` order (no per-row entity or TypeORM conversion). */
+  private pushParams(params: unknown[], e: DeviceEventEntity): void {
+    const retain = this.postgres ? e.retain : e.retain ? 1 : 0;
+    const properties = e.properties == null ? null : JSON.stringify(e.properties);
+    params.push(e.deviceId, e.topic, e.organizationId, e.payload, e.payloadEncoding, e.qos, retain, properties, e.time.getTime());
+  }
+
+  private get postgres(): boolean {
+    return this.ds.options.type === 'postgres';
+  }
+
   /** The upsert of `count` rows, built once per chunk size (cacheableChunks uses a few sizes). */
   private upsertSql(count: number): string {
     let sql = this.upsertTexts.get(count);
     if (sql) return sql;
     const driver = this.ds.driver;
-    const postgres = this.ds.options.type === 'postgres';
-    const columns = this.ds.getMetadata(LatestValueEntity).columns;
+    const postgres = this.postgres;
+    const columns = this.columns;
     const names = columns.map((c) => driver.escape(c.databaseName));
     const updates = columns.filter((c) => !c.isPrimary).map((c) => `${driver.escape(c.databaseName)} = excluded.${driver.escape(c.databaseName)}`);
     const tuples = Array.from({ length: count }, (_row, r) => `(${columns.map((_c, k) => bindMark(r * columns.length + k + 1, postgres)).join(', ')})`);
