@@ -62,7 +62,15 @@ export class TopicHooks {
         properties: messageProperties(packet.properties),
       };
       // Acknowledged means stored: aedes sends PUBACK/PUBREC only after this callback, so after the commit.
-      new Promise<void>((resolve) => resolve(this.deviceEvents.record(row))).then(publish, (err: unknown) => this.notStored(s, packet, err, publish, cb));
+      let stored: Promise<void> | undefined;
+      try {
+        stored = this.deviceEvents.record(row);
+      } catch (err) {
+        return this.notStored(s, packet, err, publish, cb);
+      }
+      // QoS 0 without backpressure: routed at once (no promise and microtask per message).
+      if (!stored) return publish();
+      stored.then(publish, (err: unknown) => this.notStored(s, packet, err, publish, cb));
     };
     // A retransmitted QoS 2 message aedes already has is not published again: do not record it twice.
     if (packet.qos === 2 && packet.messageId !== undefined && client) {
