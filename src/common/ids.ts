@@ -14,14 +14,23 @@ export const isUuid = (value: string): boolean => UUID_RE.test(value);
 
 let lastMs = 0;
 let seq = 0;
-const pool = Buffer.alloc(8 * 512);
-let poolOffset = pool.length;
+/** Random bytes and the same bytes as hex, consumed 8 per id (refilled every 512 ids). */
+let randomBytes = Buffer.alloc(0);
+let randomHexText = '';
+let randomOffset = 0;
+/** `<time 8>-<time 4>-7` of the last millisecond an id was made in. */
+let headMs = -1;
+let head = '';
+/** Hex of the 12-bit counter, padded, and the variant nibble (`10xx`) by its two random bits. */
+const SEQ_HEX = Array.from({ length: 0x1000 }, (_v, i) => i.toString(16).padStart(3, '0'));
+const VARIANT_HEX = ['8', '9', 'a', 'b'];
 
 /**
  * A UUIDv7-shaped id whose string order is its creation order within this process (48-bit millisecond
  * time, then a 12-bit counter, then random bits). Rows sorted by `(time, id)` therefore keep the order
  * in which they were recorded, even within one millisecond: cursors never skip a row written later
- * with the same timestamp.
+ * with the same timestamp. (One per stored message: the time part is formatted once per millisecond and the
+ * random part sliced from a hex string made once per 512 ids.)
  */
 export function sortableId(now = Date.now()): string {
   let ms = Math.max(now, lastMs);
@@ -35,14 +44,18 @@ export function sortableId(now = Date.now()): string {
     seq = 0;
   }
   lastMs = ms;
-  const time = ms.toString(16).padStart(12, '0');
-  if (poolOffset + 8 > pool.length) {
-    crypto.randomFillSync(pool);
-    poolOffset = 0;
+  if (ms !== headMs) {
+    const time = ms.toString(16).padStart(12, '0');
+    head = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+    headMs = ms;
   }
-  const rand = pool.subarray(poolOffset, poolOffset + 8);
-  poolOffset += 8;
-  const variant = (0x8 | (rand[0]! & 0x3)).toString(16);
-  const tail = rand.toString('hex');
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${seq.toString(16).padStart(3, '0')}-${variant}${tail.slice(1, 4)}-${tail.slice(4, 16)}`;
+  if (randomOffset + 8 > randomBytes.length) {
+    randomBytes = crypto.randomBytes(8 * 512);
+    randomHexText = randomBytes.toString('hex');
+    randomOffset = 0;
+  }
+  const at = randomOffset;
+  randomOffset += 8;
+  const h = 2 * at;
+  return `${head}${SEQ_HEX[seq]}-${VARIANT_HEX[randomBytes[at]! & 0x3]}${randomHexText.slice(h + 1, h + 4)}-${randomHexText.slice(h + 4, h + 16)}`;
 }
