@@ -264,8 +264,8 @@ export class DeviceService {
   async applyConnectionStatuses(changes: ReadonlyArray<{ id: string; status: DeviceStatus; at: Date }>, instanceId: string): Promise<Array<DeviceEntity | null>> {
     if (!changes.length) return [];
     const sql = (this.statusSql ??= this.buildStatusSql());
-    // Each UPDATE returns the device as it left it (a read back of the devices after the writes, ~10 µs per device
-    // on SQLite, cost as much as the writes).
+    // Each UPDATE returns the device as it left it (reading the devices back after the writes cost ~10 µs per device
+    // on SQLite, as much as the writes themselves).
     return this.ds.transaction(async (m) => {
       const out: Array<DeviceEntity | null> = [];
       for (const c of changes) {
