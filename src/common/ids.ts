@@ -15,8 +15,8 @@ export const isUuid = (value: string): boolean => UUID_RE.test(value);
 let lastMs = 0;
 let seq = 0;
 /** Random bytes and the same bytes as hex, consumed 8 per id (refilled every 512 ids). */
-let randomBytes = Buffer.alloc(0);
-let randomHexText = '';
+let randomPool = Buffer.alloc(0);
+let randomPoolHex = '';
 let randomOffset = 0;
 /** `<time 8>-<time 4>-7` of the last millisecond an id was made in. */
 let headMs = -1;
@@ -49,13 +49,13 @@ export function sortableId(now = Date.now()): string {
     head = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
     headMs = ms;
   }
-  if (randomOffset + 8 > randomBytes.length) {
-    randomBytes = crypto.randomBytes(8 * 512);
-    randomHexText = randomBytes.toString('hex');
+  if (randomOffset + 8 > randomPool.length) {
+    randomPool = crypto.randomBytes(8 * 512);
+    randomPoolHex = randomPool.toString('hex');
     randomOffset = 0;
   }
   const at = randomOffset;
   randomOffset += 8;
   const h = 2 * at;
-  return `${head}${SEQ_HEX[seq]}-${VARIANT_HEX[randomBytes[at]! & 0x3]}${randomHexText.slice(h + 1, h + 4)}-${randomHexText.slice(h + 4, h + 16)}`;
+  return `${head}${SEQ_HEX[seq]}-${VARIANT_HEX[randomPool[at]! & 0x3]}${randomPoolHex.slice(h + 1, h + 4)}-${randomPoolHex.slice(h + 4, h + 16)}`;
 }

@@ -39,6 +39,17 @@ export function columnsNamed<T extends ObjectLiteral>(repo: Repository<T>, names
   });
 }
 
+/**
+ * Every column of an entity, in the order of `properties` (a hand-written statement whose values are built in that
+ * order). Throws when a property is not a column or a column is left out, so a schema change cannot leave the
+ * statement behind.
+ */
+export function allColumnsInOrder(metadata: Repository<ObjectLiteral>['metadata'], properties: readonly string[]): EntityColumn[] {
+  const columns = properties.map((p) => metadata.findColumnWithPropertyName(p));
+  if (columns.some((c) => !c) || columns.length !== metadata.columns.length) throw new Error(`${metadata.tableName} columns changed: update the column list of its hand-written statement`);
+  return columns as EntityColumn[];
+}
+
 /** An entity from a raw row given as values in the order of `columns` (better-sqlite3's raw mode). */
 export function hydrateValues<T extends ObjectLiteral>(repo: Repository<T>, columns: readonly EntityColumn[], values: readonly unknown[]): T {
   const driver = repo.manager.connection.driver;

@@ -3,7 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 
 import { atMostEvery, checkTopicFilter, type MessageProperties, type Page, planTopicFilter, sortableId, TOPIC_PREFIX_CHARS, topicPrefix } from '../common/index.js';
-import { type EntityColumn, sqliteConnection } from '../db/index.js';
+import { allColumnsInOrder, type EntityColumn, sqliteConnection } from '../db/index.js';
 import { DeviceEventEntity, EventDirection, PayloadEncoding } from './device-event.entity.js';
 import { DeviceEventIndex } from './device-event-index.js';
 import type { LatestValues } from './latest-values.js';
@@ -127,11 +127,7 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
   private columnList: EntityColumn[] | null = null;
 
   protected override get insertColumns(): EntityColumn[] {
-    if (this.columnList) return this.columnList;
-    const meta = this.repo.metadata;
-    const list = DeviceEventService.COLUMNS.map((p) => meta.findColumnWithPropertyName(p));
-    if (list.some((c) => !c) || list.length !== meta.columns.length) throw new Error('device_events columns changed: update DeviceEventService.COLUMNS and paramsOf');
-    return (this.columnList = list as EntityColumn[]);
+    return (this.columnList ??= allColumnsInOrder(this.repo.metadata, DeviceEventService.COLUMNS));
   }
 
   /** A row as the database stores it, without TypeORM's per-column conversion (the hottest write of the server). */

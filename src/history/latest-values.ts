@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 
 import { topicMatches } from '../common/index.js';
-import { bindMark, cacheableChunks, type EntityColumn } from '../db/index.js';
+import { allColumnsInOrder, bindMark, cacheableChunks, type EntityColumn } from '../db/index.js';
 import { type DeviceEventEntity, EventDirection } from './device-event.entity.js';
 import { LatestValueEntity } from './latest-value.entity.js';
 
@@ -36,10 +36,14 @@ export class LatestValues {
    */
   private readonly known = new LRUCache<string, Set<string>>({ max: 50_000 });
 
+  private readonly postgres: boolean;
+
   constructor(
     private readonly ds: DataSource,
     private readonly maxTopicsPerDevice: number,
-  ) {}
+  ) {
+    this.postgres = ds.options.type === 'postgres';
+  }
 
   /** The batch's transaction failed: what `known` learned from it may not be stored. */
   forgetKnown(): void {
@@ -78,11 +82,7 @@ export class LatestValues {
   private columnList: EntityColumn[] | null = null;
 
   private get columns(): EntityColumn[] {
-    if (this.columnList) return this.columnList;
-    const meta = this.ds.getMetadata(LatestValueEntity);
-    const list = LatestValues.COLUMNS.map((p) => meta.findColumnWithPropertyName(p));
-    if (list.some((c) => !c) || list.length !== meta.columns.length) throw new Error('device_latest columns changed: update LatestValues.COLUMNS and pushParams');
-    return (this.columnList = list as EntityColumn[]);
+    return (this.columnList ??= allColumnsInOrder(this.ds.getMetadata(LatestValueEntity), LatestValues.COLUMNS));
   }
 
   /** The latest value of event `e` as the database stores it, in `COLUMNS` order (no per-row entity or TypeORM conversion). */
@@ -90,10 +90,6 @@ export class LatestValues {
     const retain = this.postgres ? e.retain : e.retain ? 1 : 0;
     const properties = e.properties == null ? null : JSON.stringify(e.properties);
     params.push(e.deviceId, e.topic, e.organizationId, e.payload, e.payloadEncoding, e.qos, retain, properties, e.time.getTime());
-  }
-
-  private get postgres(): boolean {
-    return this.ds.options.type === 'postgres';
   }
 
   /** The upsert of `count` rows, built once per chunk size (cacheableChunks uses a few sizes). */
