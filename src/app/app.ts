@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { DataSource } from 'typeorm';
 
@@ -15,6 +14,7 @@ import { childLogger, type Clock, formatError, isStorageUnavailable, type Logger
 import type { Config } from '../config/index.js';
 import { openDatabase, readRegistryGeneration, WalCheckpointer } from '../db/index.js';
 import {
+  apolloHandler,
   attachSubscriptions,
   buildContext,
   type Callers,
@@ -226,17 +226,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     expressApp.use(
       '/graphql',
       express.json({ limit: config.graphql.maxBodyBytes }),
-      expressMiddleware(apollo, {
-        context: async ({ req, res }) => {
-          const requestId = requestIdOf(res);
-          try {
-            const address = httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.throttle.trustProxy);
-            return { ...(await buildContext(callers, req.headers.authorization, address)), ...(requestId ? { requestId } : {}) };
-          } catch (err) {
-            graphqlLog.error('could not build the GraphQL context', { requestId, err });
-            throw err;
-          }
-        },
+      apolloHandler(apollo, async (req, res) => {
+        const requestId = requestIdOf(res);
+        try {
+          const address = httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.throttle.trustProxy);
+          return { ...(await buildContext(callers, req.headers.authorization, address)), ...(requestId ? { requestId } : {}) };
+        } catch (err) {
+          graphqlLog.error('could not build the GraphQL context', { requestId, err });
+          throw err;
+        }
       }),
     );
     expressApp.use(jsonNotFound);

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 
+export { apolloHandler } from './apollo-http.js';
 export { CompiledExecution } from './compiled-execution.js';
 export { buildContext, type Callers, type GraphQLContext, userId } from './context.js';
 export { DOCUMENT_CACHE_BYTES, ParsedDocumentStore } from './document-store.js';
