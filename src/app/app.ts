@@ -202,6 +202,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await apollo.start();
     cleanups.push(() => apollo.stop());
 
+    const graphiql = graphiqlRouter(config.graphiqlDir);
+    // /graphql first: express tries the routes in order, and nearly every request is a GraphQL one (behind the health,
+    // certificate and test-client routes it cost ~4 % more CPU per `{ me { id } }`).
+    expressApp.get('/graphql', graphiql.page);
+    expressApp.use(
+      '/graphql',
+      express.json({ limit: config.graphql.maxBodyBytes }),
+      apolloHandler(apollo, async (req, res) => {
+        const requestId = requestIdOf(res);
+        try {
+          const address = httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.throttle.trustProxy);
+          return { ...(await buildContext(callers, req.headers.authorization, address)), ...(requestId ? { requestId } : {}) };
+        } catch (err) {
+          graphqlLog.error('could not build the GraphQL context', { requestId, err });
+          throw err;
+        }
+      }),
+    );
+    expressApp.use('/graphiql', graphiql.assets);
     // Liveness: answers while the process serves HTTP (no database access).
     expressApp.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
@@ -220,23 +239,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     });
     expressApp.use(certificatesRouter({ pki: services.pki, certificates: services.certificates, callers, trustProxy: config.throttle.trustProxy, clock: services.clock, log: services.log }));
     expressApp.use(browserClientRouter());
-    const graphiql = graphiqlRouter(config.graphiqlDir);
-    expressApp.use('/graphiql', graphiql.assets);
-    expressApp.get('/graphql', graphiql.page);
-    expressApp.use(
-      '/graphql',
-      express.json({ limit: config.graphql.maxBodyBytes }),
-      apolloHandler(apollo, async (req, res) => {
-        const requestId = requestIdOf(res);
-        try {
-          const address = httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.throttle.trustProxy);
-          return { ...(await buildContext(callers, req.headers.authorization, address)), ...(requestId ? { requestId } : {}) };
-        } catch (err) {
-          graphqlLog.error('could not build the GraphQL context', { requestId, err });
-          throw err;
-        }
-      }),
-    );
     expressApp.use(jsonNotFound);
     expressApp.use(jsonErrorHandler(httpLog, config.graphql.maxBodyBytes));
 
