@@ -121,7 +121,9 @@ describe('scale-out: Redis outage', () => {
     try {
       await b.services.pubSub.whenSubscribed(b.services.connectionLog.topic(organizationId));
       const c = await connect(b, d);
-      const delivered = [(await logs.next()).data!.connectionLogAdded];
+      // 15 s waits here and for the replay below: one of them ran out at 5 s once under the whole suite on a slow
+      // 2-core machine (the test passed alone, 4 of 4).
+      const delivered = [(await logs.next(15_000)).data!.connectionLogAdded];
       expect(delivered[0]!.eventType).toBe('CONNECTED');
       const kicked = nextEvent(c, 'close', 15_000);
 
@@ -161,7 +163,7 @@ describe('scale-out: Redis outage', () => {
         after: failure.extensions!.resumeAfter,
       });
       const replayed: LogRow[] = [];
-      while (delivered.length + replayed.length < all.length) replayed.push((await resumed.next()).data!.connectionLogAdded);
+      while (delivered.length + replayed.length < all.length) replayed.push((await resumed.next(15_000)).data!.connectionLogAdded);
       expect([...delivered, ...replayed]).toEqual(all);
 
       // The old key is refused on both instances (B's cached login was dropped).
