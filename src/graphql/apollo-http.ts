@@ -2,11 +2,12 @@ import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import type { Request, RequestHandler, Response } from 'express';
 
 /**
- * POST/GET /graphql for Apollo Server through its public integration API (`executeHTTPGraphQLRequest`), in place of
- * `@as-integrations/express5`: the same request and answer, without the legacy `url.parse` of every request URL and
- * express's `res.send` (content negotiation and freshness checks that a GraphQL answer, never cached, does not need):
- * server CPU per request 0.96x for `{ me { id } }`, 0.92x for a `devices(first: 50)` page, measured in alternating
- * windows against that package. The JSON body is parsed before (express.json).
+ * GraphQL requests on /graphql (POST; a GET there serves GraphiQL) for Apollo Server through its public integration
+ * API (`executeHTTPGraphQLRequest`), in place of `@as-integrations/express5`: the same request and answer, without the
+ * legacy `url.parse` of every request URL and express's `res.send` (content negotiation and freshness checks that a
+ * GraphQL answer, never cached, does not need): server CPU per request 0.96x for `{ me { id } }`, 0.92x for a
+ * `devices(first: 50)` page, measured in alternating windows against that package. The JSON body is parsed before
+ * (express.json).
  */
 export function apolloHandler<TContext extends BaseContext>(apollo: ApolloServer<TContext>, context: (req: Request, res: Response) => Promise<TContext>): RequestHandler {
   apollo.assertStarted('apolloHandler()');
