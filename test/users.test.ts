@@ -102,12 +102,14 @@ describe('users, tokens and API keys', () => {
   });
 
   it('closes a subscription socket when its session token expires', async () => {
-    const short = await startTestApp({ config: { auth: { tokenTtlSeconds: 1, passwordHashCost: 1024 } } });
+    // Token times are whole seconds: a 1 s token signed late in a second expired within milliseconds, before the
+    // subscription opened (refused with 4403 instead); a 2 s one lives at least 1 s.
+    const short = await startTestApp({ config: { auth: { tokenTtlSeconds: 2, passwordHashCost: 1024 } } });
     try {
       const { token } = await signUp(short);
       const sub = subscribe(short.graphqlUrl, token, 'subscription{ deviceStatusChanged { id } }');
       try {
-        const r = await sub.next(5000);
+        const r = await sub.next(8000);
         expect(r.errors?.[0]?.extensions).toMatchObject({ closeCode: 4401 });
       } finally {
         await sub.close();
