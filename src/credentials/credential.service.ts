@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 
 import { type Clock, randomHex, type RegistryBus } from '../common/index.js';
-import { bindMark, columnsNamed, type EntityColumn, hydrate, hydrateValues, selectAllColumns, type SqliteConnection, sqliteConnection, type SqliteStatement } from '../db/index.js';
+import { bindMark, hydrate, hydrateValues, prepareRawEntityStatement, type RawEntityStatement, selectAllColumns, type SqliteConnection, sqliteConnection } from '../db/index.js';
 import { DeviceAuthType, DeviceEntity } from '../devices/index.js';
 import type { Secrets } from '../secrets/index.js';
 import { DeviceCredentialEntity } from './credential.entity.js';
@@ -28,7 +28,7 @@ export class CredentialService {
 
   private lookupSql: string | null = null;
   /** SQLite: the lookup as a prepared statement in raw mode (rows as arrays), and its result columns. */
-  private lookupRaw: { statement: SqliteStatement; columns: EntityColumn[] } | null = null;
+  private lookupRaw: RawEntityStatement | null = null;
   private readonly sqlite: SqliteConnection | null;
 
   constructor(
@@ -146,10 +146,8 @@ export class CredentialService {
       .getQueryAndParameters()[0];
     if (this.sqlite && !this.sqlite.inTransaction) {
       if (!this.lookupRaw) {
-        const statement = this.sqlite.prepare(this.lookupSql).raw(true);
-        const names = statement.columns().map((c) => c.name);
-        if (names[names.length - 1] !== KEY_HASH) throw new Error('credentials: the lookup no longer ends with the key hash');
-        this.lookupRaw = { statement, columns: columnsNamed(this.devices, names.slice(0, -1)) };
+        this.lookupRaw = prepareRawEntityStatement(this.sqlite, this.devices, this.lookupSql, 1);
+        if (this.lookupRaw.statement.columns().at(-1)?.name !== KEY_HASH) throw new Error('credentials: the lookup no longer ends with the key hash');
       }
       const { statement, columns } = this.lookupRaw;
       const values = (statement.all(clientId) as unknown[][])[0];

@@ -6,6 +6,6 @@ export { StorageHealth, storageProbe } from './health.js';
 export { createReadPool } from './read-pool.js';
 export { Reader } from './reads.js';
 export { bumpRegistryGeneration, readRegistryGeneration, RegistryGenerationEntity } from './registry-generation.js';
-export { allColumnsInOrder, bindMark, cacheableChunks, columnsNamed, type EntityColumn, hydrate, hydrateValues, selectAllColumns } from './rows.js';
+export { allColumnsInOrder, bindMark, cacheableChunks, columnsNamed, type EntityColumn, hydrate, hydrateValues, prepareRawEntityStatement, type RawEntityStatement, selectAllColumns } from './rows.js';
 export { type SqliteConnection, sqliteConnection, type SqliteStatement } from './sqlite-writes.js';
 export { WalCheckpointer } from './wal-checkpointer.js';

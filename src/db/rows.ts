@@ -1,5 +1,7 @@
 import type { ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
 
+import type { SqliteConnection, SqliteStatement } from './sqlite-writes.js';
+
 /**
  * Plain-SQL reads on hot paths: the SELECT is built once with TypeORM's query builder (placeholders and quoting of the
  * database in use) and then run as text, and raw rows become entities the way TypeORM hydrates them (booleans, epoch-ms
@@ -48,6 +50,23 @@ export function allColumnsInOrder(metadata: Repository<ObjectLiteral>['metadata'
   const columns = properties.map((p) => metadata.findColumnWithPropertyName(p));
   if (columns.some((c) => !c) || columns.length !== metadata.columns.length) throw new Error(`${metadata.tableName} columns changed: update the column list of its hand-written statement`);
   return columns as EntityColumn[];
+}
+
+/** A statement prepared in raw mode (rows as arrays of values), and the entity's columns its rows hold, in order. */
+export interface RawEntityStatement {
+  statement: SqliteStatement;
+  columns: EntityColumn[];
+}
+
+/**
+ * Prepares `sql` (a SELECT or an UPDATE … RETURNING of `repo`'s columns under their database names) on the SQLite
+ * connection in raw mode, for `hydrateValues`; the last `extra` result columns are not the entity's (the caller reads
+ * them by position) and are left out of `columns`.
+ */
+export function prepareRawEntityStatement<T extends ObjectLiteral>(sqlite: SqliteConnection, repo: Repository<T>, sql: string, extra = 0): RawEntityStatement {
+  const statement = sqlite.prepare(sql).raw(true);
+  const names = statement.columns().map((c) => c.name);
+  return { statement, columns: columnsNamed(repo, names.slice(0, names.length - extra)) };
 }
 
 /** An entity from a raw row given as values in the order of `columns` (better-sqlite3's raw mode). */

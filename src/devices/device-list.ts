@@ -1,7 +1,7 @@
 import type { DataSource, Repository } from 'typeorm';
 
 import { type KeysetOptions, keysetQuery, type Page, pageSize, searchPattern, type SortDirection, toPage } from '../common/index.js';
-import { columnsNamed, type EntityColumn, hydrate, hydrateValues, selectAllColumns, type SqliteConnection, sqliteConnection, type SqliteStatement } from '../db/index.js';
+import { hydrate, hydrateValues, prepareRawEntityStatement, type RawEntityStatement, selectAllColumns, type SqliteConnection, sqliteConnection } from '../db/index.js';
 import type { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 
 export enum DeviceSortField {
@@ -81,7 +81,7 @@ const MAX_SHAPES = 256;
 /** What a list shape keeps: its SQL (named parameters), and on SQLite its raw statement with its result columns. */
 interface Shape {
   text: string;
-  raw?: { statement: SqliteStatement; columns: EntityColumn[] };
+  raw?: RawEntityStatement;
 }
 
 /**
@@ -134,11 +134,7 @@ export class DeviceList {
     const [sql, params] = this.ds.driver.escapeQueryWithParameters(shape.text, page.getParameters());
     let rows: DeviceEntity[];
     if (this.sqlite && !this.sqlite.inTransaction) {
-      if (!shape.raw) {
-        const statement = this.sqlite.prepare(sql).raw(true);
-        const names = statement.columns().map((c) => c.name);
-        shape.raw = { statement, columns: columnsNamed(repo, names) };
-      }
+      shape.raw ??= prepareRawEntityStatement(this.sqlite, repo, sql);
       const { statement, columns: resultColumns } = shape.raw;
       rows = (statement.all(...params) as unknown[][]).map((values) => hydrateValues(repo, resultColumns, values));
     } else {

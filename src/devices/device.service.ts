@@ -8,14 +8,13 @@ import {
   bindMark,
   bumpRegistryGeneration,
   cacheableChunks,
-  columnsNamed,
-  type EntityColumn,
   hydrate,
   hydrateValues,
+  prepareRawEntityStatement,
+  type RawEntityStatement,
   selectAllColumns,
   type SqliteConnection,
   sqliteConnection,
-  type SqliteStatement,
 } from '../db/index.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 import { DeviceList, type DeviceQuery } from './device-list.js';
@@ -287,8 +286,10 @@ export class DeviceService {
       const raw = this.sqlite ? (this.statusRaw ??= this.prepareStatusRaw(this.sqlite, sql)) : null;
       for (const c of changes) {
         if (raw) {
-          const values = (c.status === DeviceStatus.ONLINE ? raw.online.all(c.status, c.at.getTime(), instanceId, c.id) : raw.offline.all(c.status, c.at.getTime(), c.id, instanceId))[0];
-          out.push(values ? hydrateValues(this.repo, raw.columns, values as unknown[]) : null);
+          const online = c.status === DeviceStatus.ONLINE;
+          const { statement, columns } = online ? raw.online : raw.offline;
+          const values = (online ? statement.all(c.status, c.at.getTime(), instanceId, c.id) : statement.all(c.status, c.at.getTime(), c.id, instanceId))[0];
+          out.push(values ? hydrateValues(this.repo, columns, values as unknown[]) : null);
           continue;
         }
         const r =
@@ -303,18 +304,11 @@ export class DeviceService {
   }
 
   private statusSql: { online: string; offline: string } | null = null;
-  private statusRaw: { online: SqliteStatement; offline: SqliteStatement; columns: EntityColumn[] } | null = null;
+  /** SQLite: both UPDATEs prepared in raw mode. */
+  private statusRaw: { online: RawEntityStatement; offline: RawEntityStatement } | null = null;
 
   private prepareStatusRaw(sqlite: SqliteConnection, sql: { online: string; offline: string }): NonNullable<DeviceService['statusRaw']> {
-    const online = sqlite.prepare(sql.online).raw(true);
-    return {
-      online,
-      offline: sqlite.prepare(sql.offline).raw(true),
-      columns: columnsNamed(
-        this.repo,
-        online.columns().map((c) => c.name),
-      ),
-    };
+    return { online: prepareRawEntityStatement(sqlite, this.repo, sql.online), offline: prepareRawEntityStatement(sqlite, this.repo, sql.offline) };
   }
   private readonly byIdsTexts = new Map<number, string>();
 
