@@ -15,6 +15,7 @@ import { Fleet1764002300000 } from './1764002300000-Fleet.js';
 import { EventIndexes1764002400000 } from './1764002400000-EventIndexes.js';
 import { DeviceEventIndex1764002500000 } from './1764002500000-DeviceEventIndex.js';
 import { DeviceListIndex1764002600000 } from './1764002600000-DeviceListIndex.js';
+import { ConnectionLogIndex1764002700000 } from './1764002700000-ConnectionLogIndex.js';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   EventIndexes1764002400000,
   DeviceEventIndex1764002500000,
   DeviceListIndex1764002600000,
+  ConnectionLogIndex1764002700000,
 ];

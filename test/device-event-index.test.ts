@@ -1,12 +1,12 @@
 /**
- * SQLite's per-device index of device events, written in bulk (src/history/device-event-index.ts): a device's history
+ * SQLite's per-device index of device events, written in bulk (src/history/device-index.ts): a device's history
  * holds exactly its committed rows, also after the newest rows of the table were deleted (an idle fleet whose events
  * all aged out), which would let SQLite hand out rowids below the copy watermark.
  */
 import type { MqttClient } from 'mqtt';
 
 import { sqliteConnection } from '../src/db';
-import { DeviceEventIndex } from '../src/history/device-event-index';
+import { DeviceIndex } from '../src/history/device-index';
 import { createTokenDevice, signUp, startTestApp, tempDir, type TestApp } from './support/app';
 import { connect, endAll } from './support/mqtt';
 
@@ -81,7 +81,7 @@ test('a large copy goes in four slices of the device ids, spaced over batches, a
   const state = async () => ((await ds.query('SELECT upto FROM device_event_index_state WHERE id = 1')) as Array<{ upto: number }>)[0]!.upto;
   const indexed = async (deviceId: string) => ((await ds.query('SELECT COUNT(*) AS n FROM device_event_index WHERE device_id = ?', [deviceId])) as Array<{ n: number }>)[0]!.n;
   // Everything so far copied, then 16,400 rows of four devices, one in each slice (first hex digit 1, 5, 9, d).
-  await new DeviceEventIndex(ds, sqliteConnection(ds)!, silentLog).catchUp();
+  await new DeviceIndex(ds, sqliteConnection(ds)!, silentLog, DeviceIndex.EVENTS).catchUp();
   const devices = ['1', '5', '9', 'd'].map((c) => `${c}0000000-0000-4000-8000-000000000000`);
   await ds.transaction(async (m) => {
     await m.query(
@@ -93,14 +93,14 @@ test('a large copy goes in four slices of the device ids, spaced over batches, a
   });
   const upto = await state();
   // Slices at least an hour apart: the batch after the first slice copies nothing more.
-  const spaced = new DeviceEventIndex(ds, sqliteConnection(ds)!, silentLog, 3_600_000);
+  const spaced = new DeviceIndex(ds, sqliteConnection(ds)!, silentLog, DeviceIndex.EVENTS, 3_600_000);
   await ds.transaction(async () => spaced.appended());
   await ds.transaction(async () => spaced.appended());
   expect(await indexed(devices[0]!)).toBe(4100);
   expect(await indexed(devices[1]!)).toBe(0);
   await ds.query(`DELETE FROM device_event_index WHERE device_id = ?`, [devices[0]]);
 
-  const index = new DeviceEventIndex(ds, sqliteConnection(ds)!, silentLog, 0);
+  const index = new DeviceIndex(ds, sqliteConnection(ds)!, silentLog, DeviceIndex.EVENTS, 0);
   const batch = () => ds.transaction(async () => index.appended());
   for (const slice of [0, 1, 2]) {
     await batch();
@@ -115,7 +115,7 @@ test('a large copy goes in four slices of the device ids, spaced over batches, a
   // A slice rolled back with its batch: the copy starts over, and a read's catch-up copies everything at once.
   await ds.query(`UPDATE device_event_index_state SET upto = ? WHERE id = 1`, [upto]);
   await ds.query(`DELETE FROM device_event_index WHERE device_id IN (?, ?, ?, ?)`, devices);
-  const again = new DeviceEventIndex(ds, sqliteConnection(ds)!, silentLog);
+  const again = new DeviceIndex(ds, sqliteConnection(ds)!, silentLog, DeviceIndex.EVENTS);
   await expect(
     ds.transaction(async () => {
       again.appended();

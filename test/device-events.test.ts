@@ -1,7 +1,9 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
 
-import { ConnectionLogEntity } from '../src/history/connection-log.entity';
+import { IsNull } from 'typeorm';
+
+import { ConnectionEventType, ConnectionLogEntity, MqttListener } from '../src/history/connection-log.entity';
 import { DeviceEventEntity } from '../src/history/device-event.entity';
 import { type DbKind, errorCode, signUp, startTestApp, tempDir, type TestApp } from './support/app';
 import { closed, connect, end, endAll, nextMessage } from './support/mqtt';
@@ -337,6 +339,8 @@ describe('durability and retention', () => {
       const old = await connect(app, d);
       for (const n of [1, 2]) await old.publishAsync('t', `old-${n}`, { qos: 1 });
       await end(old);
+      // A row without an owner (a client id that matched no device) ages out too.
+      app.services.connectionLog.record({ eventType: ConnectionEventType.AUTH_FAILED, reason: 'not authorized', clientId: 'ghost', listener: MqttListener.MQTT });
       now = new Date();
       const c = await connect(app, d);
       for (const n of [1, 2, 3, 4]) await c.publishAsync('t', `new-${n}`, { qos: 1 });
@@ -344,10 +348,16 @@ describe('durability and retention', () => {
       await app.services.connectionLog.writer.flush();
 
       const result = await app.services.messageServer.runRetention();
-      expect(result).toEqual({ connectionLog: 2, deviceEvents: 3 });
+      expect(result).toEqual({ connectionLog: 3, deviceEvents: 3 });
       const events = await app.services.ds.getRepository(DeviceEventEntity).find({ where: { deviceId: d.id }, order: { time: 'ASC', id: 'ASC' } });
       expect(events.map((e) => e.payload)).toEqual(['new-2', 'new-3', 'new-4']);
       expect((await app.services.ds.getRepository(ConnectionLogEntity).findBy({ deviceId: d.id })).map((r) => r.eventType)).toEqual(['CONNECTED']);
+      expect(await app.services.ds.getRepository(ConnectionLogEntity).countBy({ organizationId: IsNull() })).toBe(0);
+      // The device's own log reads the same row; its per-device index (SQLite, written in bulk) lost the aged-out entries.
+      const own = await app.services.connectionLog.list(user.orgId, { deviceId: d.id, first: 10 });
+      expect(own.items.map((r) => r.eventType)).toEqual(['CONNECTED']);
+      const [{ n }] = await app.services.ds.query('SELECT COUNT(*) AS n FROM connection_log_index WHERE device_id = ?', [d.id]);
+      expect(Number(n)).toBe(1);
 
       await end(c);
     } finally {

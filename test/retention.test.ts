@@ -120,6 +120,13 @@ describe.each<DbKind>(['sqlite', 'postgres'])('retention per owner on %s', (db) 
       const [{ n }] = await app.services.ds.query('SELECT COUNT(*) AS n FROM device_event_index WHERE device_id = ?', [da.id]);
       expect(Number(n)).toBe(EVENTS_PER_OWNER);
     }
+    const ownLog = await app.gql('query($d:ID!){ device(id:$d){ connectionLogs(first: 100) { totalCount nodes { id } } } }', { d: da.id }, a.token);
+    const kept = await logs().find({ where: { deviceId: da.id } });
+    expect(ownLog.data.device.connectionLogs.nodes.map((n: { id: string }) => n.id)).toEqual(byAge(kept).reverse());
+    if (db === 'sqlite') {
+      const [{ n }] = await app.services.ds.query('SELECT COUNT(*) AS n FROM connection_log_index WHERE device_id = ?', [da.id]);
+      expect(Number(n)).toBe(kept.length);
+    }
   });
 
   it('lists owners through the index in batches and finds an edge in bounded steps', async () => {

@@ -26,6 +26,7 @@ registerEnumType(MqttListener, {
 /** One connection event of the message server. */
 @ObjectType('ConnectionLogEntry')
 @Entity({ name: 'connection_logs' })
+// SQLite has the per-organization one only: its per-device index is a table written in bulk (migration 1764002700000).
 @Index('ix_connection_logs_device_time', ['deviceId', 'time', 'id'])
 @Index('ix_connection_logs_owner_time', ['organizationId', 'time', 'id'])
 @Index('ix_connection_logs_time', ['time', 'id'])

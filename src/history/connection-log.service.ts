@@ -1,6 +1,7 @@
 import { type Page, sortableId } from '../common/index.js';
 import { FailureFolder } from './connection-log.aggregator.js';
 import { ConnectionEventType, ConnectionLogEntity, type MqttListener } from './connection-log.entity.js';
+import { DeviceIndex } from './device-index.js';
 import { type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
 
 export interface ConnectionLogQuery extends ListQuery {
@@ -35,8 +36,12 @@ export class ConnectionLogService extends RecordStore<ConnectionLogEntity, 'conn
   /** Told of every row recorded, also of AUTH_FAILED rows folded into a later count row (counters: src/fleet). */
   readonly observers = new Set<(row: ConnectionLogEntity) => void>();
 
+  /** SQLite: no index on time alone (see migration 1764002700000); retention by age goes owner by owner. */
+  protected override readonly timeIndexed = this.index === null;
+
   constructor(o: StoreOptions, folding: AuthFailedFolding = { windowMs: 0, maxKeys: 1 }) {
-    super(o, ConnectionLogEntity, 'connectionLog');
+    // SQLite: the per-device index is written in bulk (PostgreSQL's table has its own).
+    super(o, ConnectionLogEntity, 'connectionLog', DeviceIndex.CONNECTION_LOG);
     this.folder = folding.windowMs > 0 ? new FailureFolder(folding.windowMs, folding.maxKeys, o.clock, (row) => void this.writer.add(row)) : null;
   }
 
@@ -74,8 +79,11 @@ export class ConnectionLogService extends RecordStore<ConnectionLogEntity, 'conn
    */
   async closeDangling(deviceIds: string[], reason: string): Promise<number> {
     let closed = 0;
+    await this.beforeDeviceRead();
     for (const deviceId of deviceIds) {
-      const last = await this.repo.createQueryBuilder('r').where('r.device_id = :deviceId', { deviceId }).orderBy('r.time', 'DESC').addOrderBy('r.id', 'DESC').getOne();
+      const qb = this.repo.createQueryBuilder('r');
+      const c = this.deviceScope(qb, deviceId);
+      const last = await qb.orderBy(c.time, 'DESC').addOrderBy(c.id, 'DESC').getOne();
       if (last?.eventType !== ConnectionEventType.CONNECTED) continue;
       const { id: _id, time: _time, ...rest } = last;
       this.record({ ...rest, eventType: ConnectionEventType.DISCONNECTED, reason });
@@ -86,9 +94,9 @@ export class ConnectionLogService extends RecordStore<ConnectionLogEntity, 'conn
   }
 
   /** Writes the count rows of open folding windows, then everything buffered; stops the writer. */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     this.folder?.flush();
-    await this.writer.close();
+    await super.close();
   }
 
   list(organizationId: string, q: ConnectionLogQuery): Promise<Page<ConnectionLogEntity>> {

@@ -3,9 +3,9 @@ import { isUtf8 } from 'node:buffer';
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 
 import { atMostEvery, checkTopicFilter, type MessageProperties, type Page, planTopicFilter, sortableId, TOPIC_PREFIX_CHARS, topicPrefix } from '../common/index.js';
-import { allColumnsInOrder, type EntityColumn, sqliteConnection } from '../db/index.js';
+import { allColumnsInOrder, type EntityColumn } from '../db/index.js';
 import { DeviceEventEntity, EventDirection, PayloadEncoding } from './device-event.entity.js';
-import { DeviceEventIndex } from './device-event-index.js';
+import { DeviceIndex } from './device-index.js';
 import type { LatestValues } from './latest-values.js';
 import { type ListQuery, RecordStore, type StoreOptions } from './record-store.js';
 
@@ -57,17 +57,10 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
     /** The latest value per device and topic, kept in the same transactions (null: not kept). */
     readonly latest: LatestValues | null = null,
   ) {
-    super(o, DeviceEventEntity, 'deviceEvents');
+    // SQLite: the per-device index is written in bulk (PostgreSQL's table has its own).
+    super(o, DeviceEventEntity, 'deviceEvents', DeviceIndex.EVENTS);
     this.postgres = o.ds.options.type === 'postgres';
     void this.insertColumns;
-    const sqlite = sqliteConnection(o.ds);
-    this.index = sqlite ? new DeviceEventIndex(o.ds, sqlite, o.log) : null;
-  }
-
-  /** SQLite: the per-device index, written in bulk (null on PostgreSQL, whose table has its own). */
-  private readonly index: DeviceEventIndex | null;
-  protected override get sqliteRowid(): boolean {
-    return this.index !== null;
   }
 
   /** QoS 0 messages not stored because the database could not write (for metrics and tests). */
@@ -132,7 +125,7 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
 
   /** A row as the database stores it, without TypeORM's per-column conversion (the hottest write of the server). */
   protected override paramsOf(r: DeviceEventEntity): unknown[] {
-    const params: unknown[] = [
+    return [
       r.id,
       r.organizationId,
       r.deviceId,
@@ -147,56 +140,19 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
       r.time.getTime(),
       r.direction,
     ];
-    // SQLite: the rowid first (`sqliteRowid`), from the index's counter (never reused, see DeviceEventIndex).
-    if (this.index) params.unshift(this.index.nextRowid());
-    return params;
-  }
-
-  protected override beforeSqliteInsert(): void {
-    this.index?.beginBatch();
   }
 
   protected override async alsoInTransaction(m: EntityManager, rows: DeviceEventEntity[]): Promise<void> {
-    this.index?.appended();
     await this.latest?.record(m, rows);
   }
 
   protected override batchFailed(): void {
-    this.index?.rolledBack();
     this.latest?.forgetKnown();
-  }
-
-  protected override deviceScope(qb: SelectQueryBuilder<DeviceEventEntity>, deviceId: string): { time: string; id: string } {
-    return this.index ? this.index.scope(qb, deviceId) : super.deviceScope(qb, deviceId);
-  }
-
-  protected override async beforeDeviceRead(): Promise<void> {
-    await this.index?.catchUp();
-  }
-
-  protected override async ownerTrimmed(organizationId: string, time: number, id: string): Promise<void> {
-    await this.index?.trimOwner(organizationId, time, id);
-  }
-
-  /**
-   * Writes what is buffered and, on SQLite, copies every row into the per-device index: after a clean stop no row
-   * waits past the watermark (a VACUUM between two runs can then renumber rowids without losing anything).
-   */
-  async close(): Promise<void> {
-    await this.writer.close();
-    await this.index?.catchUp().catch((err: unknown) => this.o.log.warn('device_event_index: the copy at close failed; the next start copies the rows', err));
   }
 
   /** Deletes a device's events and its latest values. */
   override async deleteForDevice(deviceId: string): Promise<void> {
-    if (this.index) {
-      await this.writer.flush();
-      await this.index.catchUp();
-      await this.deleteChunked((qb) => qb.where(`r.id IN (${DeviceEventIndex.DEVICE_IDS})`, { deviceId }));
-      await this.index.deleteDevice(deviceId);
-    } else {
-      await super.deleteForDevice(deviceId);
-    }
+    await super.deleteForDevice(deviceId);
     await this.latest?.deleteForDevice(deviceId);
   }
 

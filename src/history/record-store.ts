@@ -5,6 +5,7 @@ import type { RetentionConfig } from '../config/index.js';
 import { bindMark, type EntityColumn, type Reader, type SqliteConnection, sqliteConnection, type SqliteStatement, type StorageHealth } from '../db/index.js';
 import type { AppPubSub } from '../realtime/index.js';
 import { BatchWriter } from './batch-writer.js';
+import { DeviceIndex, type DeviceIndexTables } from './device-index.js';
 import { RetentionQueries } from './retention-queries.js';
 
 /** Rows of the connection log and device events: time series per device, owned by a user. */
@@ -70,9 +71,12 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
     entity: new () => T,
     /** Cursor kind and live topic prefix, e.g. `connectionLog`. */
     readonly kind: K,
+    /** SQLite: the tables of the table's per-device index written in bulk (see DeviceIndex); null: an ordinary index. */
+    indexTables: DeviceIndexTables | null = null,
   ) {
     this.repo = o.ds.getRepository(entity);
     this.sqlite = sqliteConnection(o.ds);
+    this.index = this.sqlite && indexTables ? new DeviceIndex(o.ds, this.sqlite, o.log, indexTables) : null;
     this.writer = new BatchWriter<T>({
       name: kind,
       batchSize: o.batchSize,
@@ -82,6 +86,7 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
       observeCommit: (seconds) => o.observeCommit?.(this.repo.metadata.tableName, seconds),
       insert: (rows) =>
         this.insertRows(rows).catch((err: unknown) => {
+          this.index?.rolledBack();
           this.batchFailed();
           throw err;
         }),
@@ -178,15 +183,20 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
 
   /** Restricts `qb` (alias `r`) to one device; returns the time and id columns to sort and page on. */
   protected deviceScope(qb: SelectQueryBuilder<T>, deviceId: string): { time: string; id: string } {
+    if (this.index) return this.index.scope(qb, deviceId);
     qb.andWhere('r.device_id = :deviceId', { deviceId });
     return { time: 'r.time', id: 'r.id' };
   }
 
-  /** Runs before each per-device read (after buffered rows were written). */
-  protected async beforeDeviceRead(): Promise<void> {}
+  /** Runs before each per-device read (after buffered rows were written): the bulk-written index catches up. */
+  protected async beforeDeviceRead(): Promise<void> {
+    await this.index?.catchUp();
+  }
 
   /** Retention deleted the owner's rows before (time, id) (`id` '': before `time`). */
-  protected async ownerTrimmed(_organizationId: string, _time: number, _id: string): Promise<void> {}
+  private async ownerTrimmed(organizationId: string, time: number, id: string): Promise<void> {
+    await this.index?.trimOwner(organizationId, time, id);
+  }
 
   private timeRange(qb: SelectQueryBuilder<T>, q: TimeRange, column: string): void {
     const valid = (d: Date | null | undefined, field: string) => {
@@ -208,9 +218,16 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
   private async insertRows(rows: T[]): Promise<void> {
     await this.o.ds.transaction(async (m) => {
       if (this.sqlite) {
-        const insert = (this.insertStatement ??= this.sqlite.prepare(this.insertSql(1, this.sqliteRowid)));
-        this.beforeSqliteInsert();
-        for (const row of rows) insert.run(this.paramsOf(row));
+        const index = this.index;
+        const insert = (this.insertStatement ??= this.sqlite.prepare(this.insertSql(1, index !== null)));
+        index?.beginBatch();
+        for (const row of rows) {
+          const params = this.paramsOf(row);
+          // The rowid first, from the index's counter (never reused, see DeviceIndex).
+          if (index) params.unshift(index.nextRowid());
+          insert.run(params);
+        }
+        index?.appended();
       } else {
         await this.insertMultiRow(m, rows);
       }
@@ -221,19 +238,13 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
   /** The SQLite connection (null on PostgreSQL), and the prepared INSERT of one row on it. */
   private readonly sqlite: SqliteConnection | null;
   private insertStatement: SqliteStatement | null = null;
+  /** SQLite: the per-device index written in bulk (null on PostgreSQL, or when the table has an ordinary one). */
+  protected readonly index: DeviceIndex | null;
 
   /** The table's columns in the order of `paramsOf` (default: the entity's columns). */
   protected get insertColumns(): EntityColumn[] {
     return this.repo.metadata.columns;
   }
-
-  /** SQLite: `paramsOf` starts with the row's rowid (the store numbers its rows itself). */
-  protected get sqliteRowid(): boolean {
-    return false;
-  }
-
-  /** SQLite: runs in a batch's transaction before its rows are inserted. */
-  protected beforeSqliteInsert(): void {}
 
   /** `INSERT INTO t (columns) VALUES (…), …` for `count` rows, with `?` (SQLite) or `$n` (PostgreSQL) marks. */
   private insertSql(count: number, rowid = false): string {
@@ -305,6 +316,7 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
           deleted += await this.deleteChunked((qb) => qb.where('r.organization_id = :owner AND r.time < :cutoff', { owner, cutoff }));
           await this.ownerTrimmed(owner, cutoff, '');
         }
+        deleted += await this.deleteChunked((qb) => qb.where('r.organization_id IS NULL AND r.time < :cutoff', { cutoff }));
       }
     }
     if (cfg.maxUnownedRows) deleted += await this.trimOwner(queries, null, cfg.maxUnownedRows);
@@ -336,7 +348,22 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
   /** Deletes every row of a device (after its buffered rows are written). */
   async deleteForDevice(deviceId: string): Promise<void> {
     await this.writer.flush();
-    await this.deleteChunked((qb) => qb.where('r.device_id = :deviceId', { deviceId }));
+    if (!this.index) {
+      await this.deleteChunked((qb) => qb.where('r.device_id = :deviceId', { deviceId }));
+      return;
+    }
+    await this.index.catchUp();
+    await this.deleteChunked((qb) => qb.where(`r.id IN (${this.index!.deviceIds})`, { deviceId }));
+    await this.index.deleteDevice(deviceId);
+  }
+
+  /**
+   * Writes what is buffered and stops the writer; SQLite: copies every row into the per-device index, so that after a
+   * clean stop no row waits past the watermark (a VACUUM between two runs can then renumber rowids without losing any).
+   */
+  async close(): Promise<void> {
+    await this.writer.close();
+    await this.index?.catchUp().catch((err: unknown) => this.o.log.warn(`${this.kind}: the copy into the per-device index at close failed; the next start copies the rows`, err));
   }
 
   /**

@@ -37,16 +37,25 @@ interface Statements {
   trimOwner: SqliteStatement;
 }
 
+/** The tables of one deferred per-device index: the rows' table, the index and its one-row watermark. */
+export interface DeviceIndexTables {
+  rows: string;
+  index: string;
+  state: string;
+}
+
 /**
- * SQLite's per-device index of device events (migration 1764002500000), written in bulk: rows are appended to
- * `device_events` without a per-device index, and the rows past the watermark (`device_event_index_state.upto`, a
- * rowid) are copied into `device_event_index` sorted by device: every 16,384 rows (in four slices of the device ids,
- * spaced out over batch transactions), every 5 seconds (inside a batch's transaction) and before any per-device read (at
- * once). A per-device query joins the index, so it sees exactly the committed rows; rows of `device_events` deleted by
- * retention leave index entries that the join ignores and that retention removes per owner. The index holds ids, so rowids matter only for the rows not copied yet.
+ * SQLite's per-device index of a time series (device events: migration 1764002500000; the connection log:
+ * 1764002700000), written in bulk: rows are appended to their table (`rows`) without a per-device index, and the rows
+ * past the watermark (`state.upto`, a rowid) are copied into `index` sorted by device: every 16,384 rows (in four
+ * slices of the device ids, spaced out over batch transactions), every 5 seconds (inside a batch's transaction) and
+ * before any per-device read (at once). A per-device query joins the index, so it sees exactly the committed rows; rows
+ * deleted by retention leave index entries that the join ignores and that retention removes per owner. The index holds
+ * ids, so rowids matter only for the rows not copied yet.
  */
-export class DeviceEventIndex {
-  static readonly TABLE = 'device_event_index';
+export class DeviceIndex {
+  static readonly EVENTS: DeviceIndexTables = { rows: 'device_events', index: 'device_event_index', state: 'device_event_index_state' };
+  static readonly CONNECTION_LOG: DeviceIndexTables = { rows: 'connection_logs', index: 'connection_log_index', state: 'connection_log_index_state' };
   private readonly st: Statements;
   private lastCopy = Date.now();
   /** The next row's rowid. */
@@ -60,29 +69,31 @@ export class DeviceEventIndex {
     private readonly ds: DataSource,
     sqlite: SqliteConnection,
     log: Logger,
+    private readonly tables: DeviceIndexTables,
     /** Between two slices of a copy (ms). */
     private readonly sliceGapMs = SLICE_GAP_MS,
   ) {
+    const { rows, index, state } = tables;
     const p = <T>(sql: string) => sqlite.prepare(sql) as unknown as T;
     this.st = {
-      state: p('SELECT upto, upto_id FROM device_event_index_state WHERE id = 1'),
-      maxRowid: p('SELECT MAX(rowid) AS m FROM device_events'),
-      idAt: p('SELECT id FROM device_events WHERE rowid = ?'),
+      state: p(`SELECT upto, upto_id FROM ${state} WHERE id = 1`),
+      maxRowid: p(`SELECT MAX(rowid) AS m FROM ${rows}`),
+      idAt: p(`SELECT id FROM ${rows} WHERE rowid = ?`),
       // The rows of (from, to] whose device id is in [low, high) (high null: no upper bound).
       copy: p(
-        'INSERT OR IGNORE INTO device_event_index (device_id, time, id) SELECT device_id, time, id FROM device_events WHERE rowid > ? AND rowid <= ? AND device_id >= ? AND (? IS NULL OR device_id < ?) ORDER BY device_id, time, id',
+        `INSERT OR IGNORE INTO ${index} (device_id, time, id) SELECT device_id, time, id FROM ${rows} WHERE rowid > ? AND rowid <= ? AND device_id >= ? AND (? IS NULL OR device_id < ?) ORDER BY device_id, time, id`,
       ),
-      setState: p('UPDATE device_event_index_state SET upto = ?, upto_id = (SELECT id FROM device_events WHERE rowid = ?) WHERE id = 1'),
-      deleteDevice: p('DELETE FROM device_event_index WHERE device_id = ?'),
-      trimOwner: p('DELETE FROM device_event_index WHERE device_id IN (SELECT id FROM devices WHERE organization_id = ?) AND (time < ? OR (time = ? AND id < ?))'),
+      setState: p(`UPDATE ${state} SET upto = ?, upto_id = (SELECT id FROM ${rows} WHERE rowid = ?) WHERE id = 1`),
+      deleteDevice: p(`DELETE FROM ${index} WHERE device_id = ?`),
+      trimOwner: p(`DELETE FROM ${index} WHERE device_id IN (SELECT id FROM devices WHERE organization_id = ?) AND (time < ? OR (time = ? AND id < ?))`),
     };
     const s = this.st.state.get();
-    if (!s) throw new Error('device_event_index_state has no row: run the migrations');
+    if (!s) throw new Error(`${state} has no row: run the migrations`);
     // The watermark is a rowid; a VACUUM may renumber rowids. Then the index is rebuilt from the table.
     const at = s.upto_id == null ? undefined : this.st.idAt.get(s.upto);
     if (at && at.id !== s.upto_id) {
-      log.warn('device_event_index: rowids of device_events changed (VACUUM?); rebuilding the per-device index');
-      sqlite.exec('DELETE FROM device_event_index; UPDATE device_event_index_state SET upto = 0, upto_id = NULL WHERE id = 1');
+      log.warn(`${index}: rowids of ${rows} changed (VACUUM?); rebuilding the per-device index`);
+      sqlite.exec(`DELETE FROM ${index}; UPDATE ${state} SET upto = 0, upto_id = NULL WHERE id = 1`);
     }
     const max = this.st.maxRowid.get()?.m ?? 0;
     this.upto = this.st.state.get()?.upto ?? 0;
@@ -131,12 +142,14 @@ export class DeviceEventIndex {
 
   /** Restricts `qb` (alias `r`) to one device through the index; returns the index's time and id columns to sort on. */
   scope<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, deviceId: string): { time: string; id: string } {
-    qb.innerJoin(DeviceEventIndex.TABLE, 'x', 'x.id = r.id').andWhere('x.device_id = :deviceId', { deviceId });
+    qb.innerJoin(this.tables.index, 'x', 'x.id = r.id').andWhere('x.device_id = :deviceId', { deviceId });
     return { time: 'x.time', id: 'x.id' };
   }
 
-  /** The device's event ids, as a subquery for `r.id IN (…)` with the `:deviceId` parameter. */
-  static readonly DEVICE_IDS = `SELECT di.id FROM ${DeviceEventIndex.TABLE} di WHERE di.device_id = :deviceId`;
+  /** The device's row ids, as a subquery for `r.id IN (…)` with the `:deviceId` parameter. */
+  get deviceIds(): string {
+    return `SELECT di.id FROM ${this.tables.index} di WHERE di.device_id = :deviceId`;
+  }
 
   async deleteDevice(deviceId: string): Promise<void> {
     await this.ds.transaction(async () => void this.st.deleteDevice.run(deviceId));
