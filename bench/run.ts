@@ -19,7 +19,7 @@ import { compareAlternating, DEVICES_QUERY, ME_QUERY, runDevicesQuery, runFanout
 import { runStorm } from './scenarios/storm.js';
 import { runThroughput } from './scenarios/throughput.js';
 import { mosquittoVersion, startBareAedes, startMosquitto } from './servers/baselines.js';
-import { type PorticoTarget, startPortico } from './servers/portico.js';
+import { type PorticoTarget, startFlags, startPortico } from './servers/portico.js';
 import type { Target } from './servers/target.js';
 
 /** Alternating windows per query and build in the `--gql-baseline` comparison, each `--gql-seconds` ÷ 5 long. */
@@ -85,6 +85,7 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     commit: gitCommit(),
     machine: machine(),
+    porticoStartFlags: startFlags(),
     options: o,
     servers: [],
     throughput: [],

@@ -2,6 +2,7 @@ import path from 'node:path';
 
 import { parseOptions } from '../bench/lib/options';
 import { median, percentile, ratio, sig, summarize } from '../bench/lib/stats';
+import { startFlags } from '../bench/servers/portico';
 
 describe('bench statistics helpers', () => {
   it('median is the middle value, or the mean of the two middle ones', () => {
@@ -53,5 +54,9 @@ describe('bench statistics helpers', () => {
     expect(quick.servers).toEqual(['aedes']);
     expect(quick.storm.devices).toBe(42);
     expect(() => parseOptions(['--nope=1'], {}, root)).toThrow(/unknown option/);
+  });
+
+  it('starts Portico with the Node.js flags of npm start (a larger young generation)', () => {
+    expect(startFlags(path.resolve(__dirname, '..'))).toEqual(['--max-semi-space-size=32']);
   });
 });

@@ -13,6 +13,8 @@ export interface BenchResults {
   durationSeconds?: number;
   commit: string | null;
   machine: Record<string, unknown>;
+  /** The Node.js flags every Portico ran with (those of `npm start`); Mosquitto and bare aedes run with their defaults. */
+  porticoStartFlags?: string[];
   options: BenchOptions;
   servers: Array<{ name: string; label: string; skipped?: string }>;
   throughput: ThroughputResult[];
@@ -125,7 +127,8 @@ export function markdown(r: BenchResults): string {
     `Loopback, one run, servers one at a time as child processes: ${r.servers.map((s) => (s.skipped ? `${s.label} (skipped: ${s.skipped})` : s.label)).join(', ')}. ` +
       `Commit ${r.commit ?? '?'}, ${m.cpus ?? '?'} × ${m.cpuModel ?? '?'}, Node ${m.node ?? '?'}, load average at start ${m.loadAverageAtStart?.join(' ') ?? '?'}. ` +
       `Server CPU from /proc/<pid>/stat (user + system), memory = RSS. Ratios are Portico ÷ baseline. ` +
-      `Bare aedes runs with Portico's routing concurrency (10,000 messages, aedes's default is 100), so both route alike.`,
+      `Bare aedes runs with Portico's routing concurrency (10,000 messages, aedes's default is 100), so both route alike.` +
+      (r.porticoStartFlags?.length ? ` Portico runs as \`npm start\` runs it: \`node ${r.porticoStartFlags.join(' ')} dist/src/main.js\` (bare aedes on Node's defaults).` : ''),
   );
   if (r.throughput.length) {
     lines.push('', '## 1. Throughput (msg/s; server CPU-µs per message)', '');

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { repoRoot } from '../lib/env.js';
 import { gql } from '../lib/graphql.js';
 import { pool } from '../lib/mqtt-raw.js';
 import { makeTempDir, removeTempDir, startChild } from '../lib/procs.js';
@@ -40,7 +41,17 @@ interface CreatedDevice {
 }
 
 /**
- * Starts `node dist/src/main.js` on ephemeral ports with a fresh data directory, signs up the bench
+ * The Node.js flags `npm start` runs Portico with (package.json's start script: `node <flags> dist/src/main.js`), read
+ * from this bench's own checkout: every Portico the bench starts, a `--gql-baseline` build too, runs as operators run it.
+ */
+export function startFlags(root = repoRoot()): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const m = /\bnode\s+((?:--\S+\s+)*)dist\/src\/main\.js/.exec(pkg.scripts?.start ?? '');
+  return m?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+}
+
+/**
+ * Starts `node <startFlags> dist/src/main.js` on ephemeral ports with a fresh data directory, signs up the bench
  * user and fetches the platform CA. `extraEnv` overrides Portico settings (e.g. PORTICO_EVENT_FLUSH_INTERVAL_MS).
  */
 export async function startPortico(root: string, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<PorticoTarget> {
@@ -66,7 +77,7 @@ export async function startPortico(root: string, extraEnv: Record<string, string
   delete env.REDIS_URL;
   let started: Awaited<ReturnType<typeof startChild<ReadyLine>>>;
   try {
-    started = await startChild<ReadyLine>('portico', process.execPath, [...nodeArgs, main], {
+    started = await startChild<ReadyLine>('portico', process.execPath, [...startFlags(), ...nodeArgs, main], {
       cwd: root,
       env,
       readyTimeoutMs: 120_000,
