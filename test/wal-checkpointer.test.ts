@@ -9,7 +9,6 @@ import type { Logger } from '../src/common/index.js';
 import { WalCheckpointer } from '../src/db/index.js';
 import { startTestApp, tempDir } from './support/app.js';
 
-const PAGE = 4096;
 const silentLogger: Logger = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 
 test('by default the app checkpoints on a worker; the writing connection only past 4,000 pages', async () => {
@@ -43,9 +42,10 @@ test('the worker copies every committed page into the database file, and the WAL
   try {
     await ds.query('CREATE TABLE wal_probe (id INTEGER PRIMARY KEY, body BLOB NOT NULL)');
     const before = fs.statSync(file).size;
-    // 8 MB in 40 transactions: about 2,000 pages, twice what SQLite would have checkpointed by itself.
+    const [{ page_size: PAGE }] = (await ds.query('PRAGMA page_size')) as Array<{ page_size: number }>;
+    // 400 rows of 2.5 pages in 40 transactions: about 1,000 pages (8 MB with 8 KiB pages), all copied by the worker.
     const rows = 400;
-    const body = Buffer.alloc(5 * PAGE, 7);
+    const body = Buffer.alloc(2.5 * PAGE, 7);
     for (let t = 0; t < 40; t++) {
       await ds.transaction(async (m) => {
         for (let i = 0; i < rows / 40; i++) await m.query('INSERT INTO wal_probe (id, body) VALUES (?, ?)', [t * 1000 + i, body]);
