@@ -348,13 +348,14 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
   /** Deletes every row of a device (after its buffered rows are written). */
   async deleteForDevice(deviceId: string): Promise<void> {
     await this.writer.flush();
-    if (!this.index) {
+    const index = this.index;
+    if (!index) {
       await this.deleteChunked((qb) => qb.where('r.device_id = :deviceId', { deviceId }));
       return;
     }
-    await this.index.catchUp();
-    await this.deleteChunked((qb) => qb.where(`r.id IN (${this.index!.deviceIds})`, { deviceId }));
-    await this.index.deleteDevice(deviceId);
+    await index.catchUp();
+    await this.deleteChunked((qb) => qb.where(`r.id IN (${index.deviceIds})`, { deviceId }));
+    await index.deleteDevice(deviceId);
   }
 
   /**
