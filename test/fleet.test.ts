@@ -44,11 +44,13 @@ describe('fleet view on sqlite', () => {
     expect(await fleetOf(d.id)).toEqual({ id: d.id, lastSeenAt: null, silentFor: null, active: false, inactivityTimeout: 120 });
     const connectedAt = time.now();
     const c = await connect(app, d, { keepalive: 0 });
-    // Before the flush: this instance's memory; after it: the database, which every instance reads.
+    // A CONNECT's time is written with the device's ONLINE status, before its CONNACK; the flush flags it active.
     const seen0 = Date.parse((await fleetOf(d.id)).lastSeenAt);
     expect(seen0).toBeGreaterThanOrEqual(connectedAt);
+    const storedSeen = async () => Number((await app.services.ds.query(`SELECT last_seen_at AS t FROM devices WHERE id = '${d.id}'`))[0].t);
+    expect(await storedSeen()).toBe(seen0);
     await flush();
-    expect(Number((await app.services.ds.query(`SELECT last_seen_at AS t FROM devices WHERE id = '${d.id}'`))[0].t)).toBe(seen0);
+    expect(await storedSeen()).toBe(seen0);
     expect((await fleetOf(d.id)).active).toBe(true);
 
     time.advance(10_000);
@@ -409,14 +411,16 @@ describe('flush statements', () => {
       [120_000, new Map(ids.slice(4).map((id, i) => [id, tally(10 + i)]))],
     ]);
     const seen = new Map(ids.filter((_id, i) => i % 2 === 0).map((id, i) => [id, 1000 + i]));
-    const parts = splitByDevice(tallies, seen, 4);
+    const connected = new Set(ids.slice(0, 3));
+    const parts = splitByDevice(tallies, seen, connected, 4);
     expect(parts).toHaveLength(3);
-    const devicesOf = (p: (typeof parts)[number]) => new Set([...p.seen.keys(), ...[...p.tallies.values()].flatMap((m) => [...m.keys()])]);
+    const devicesOf = (p: (typeof parts)[number]) => new Set([...p.seen.keys(), ...p.connected, ...[...p.tallies.values()].flatMap((m) => [...m.keys()])]);
     expect(parts.map((p) => devicesOf(p).size)).toEqual([4, 4, 2]);
     for (const [minute, devices] of tallies) {
       for (const [id, t] of devices) expect(parts.filter((p) => p.tallies.get(minute)?.get(id) === t)).toHaveLength(1);
     }
     expect(new Map(parts.flatMap((p) => [...p.seen]))).toEqual(seen);
-    expect(splitByDevice(tallies, seen, 10)).toEqual([{ tallies, seen }]);
+    expect(new Set(parts.flatMap((p) => [...p.connected]))).toEqual(connected);
+    expect(splitByDevice(tallies, seen, connected, 10)).toEqual([{ tallies, seen, connected }]);
   });
 });

@@ -101,7 +101,7 @@ export function createServices(config: Config, ds: DataSource, secrets: Secrets,
   const organizations = new OrganizationService(ds, secrets, audit, bus, clock);
   const users = new UserService(ds, secrets, config.auth, clock, bus, audit, throttles.login);
   const credentials = new CredentialService(ds, secrets, clock, bus);
-  const devices = new DeviceService(ds, credentials, bus, clock, audit);
+  const devices = new DeviceService(ds, credentials, bus, clock, audit, config.fleet.trackingEnabled);
   const pki = new PkiService(ds, secrets, config, clock, childLogger(log, { component: 'pki' }));
   const certificates = new CertificateService(ds, pki, devices, secrets, bus, config.pki, clock, childLogger(log, { component: 'certificates' }), audit);
   const testClients = new TestClientService(config.testClient, config.mqtt.maxPayloadBytes, devices, credentials, certificates, pki, clock, childLogger(log, { component: 'testclient' }), bus, audit);

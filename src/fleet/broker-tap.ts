@@ -8,9 +8,9 @@ export interface TappedDevice {
 
 /** What the fleet view is told of each device's traffic on this instance. */
 export interface TrafficSink {
-  /** A packet from the device arrived (CONNECT, PUBLISH, PINGREQ, SUBSCRIBE, UNSUBSCRIBE, PUBACK/PUBCOMP). */
+  /** A packet from the device arrived (PUBLISH, PINGREQ, SUBSCRIBE, UNSUBSCRIBE, PUBACK/PUBCOMP). */
   seen(device: TappedDevice): void;
-  /** The device's CONNECT was accepted (CONNACK sent). */
+  /** The device's CONNECT was accepted (CONNACK sent; its last seen time was written with its ONLINE status). */
   connected(device: TappedDevice): void;
   /** The device published a message (`bytes`: payload size); `live`: it came now (not its will, sent for it later). */
   messageIn(device: TappedDevice, bytes: number, live: boolean): void;
@@ -34,7 +34,6 @@ export function tapBroker(broker: Aedes, deviceOf: (client: Client) => TappedDev
     const device = deviceOf(client);
     if (!device) return;
     sink.connected(device);
-    sink.seen(device);
   };
   const onPublish = (packet: AedesPublishPacket, client: Client | null) => {
     // Without a client: the platform's own messages ($SYS, commands). A closed client's: its will, sent for it.

@@ -105,20 +105,24 @@ export async function writeTallies(m: EntityManager, taken: Tallies, postgres: b
   );
 }
 
-/** What one transaction of a flush writes: the counts and last seen times of some devices. */
+/**
+ * What one transaction of a flush writes: the counts and last seen times of some devices, and which of them connected
+ * (their last seen time was written with their status; whether they are active again is still to check).
+ */
 export interface FlushPart {
   tallies: Tallies;
   seen: Seen;
+  connected: Set<string>;
 }
 
-/** The tallies and last seen times split into parts of at most `size` devices each (devices in id order). */
-export function splitByDevice(tallies: Tallies, seen: Seen, size: number): FlushPart[] {
-  const ids = new Set<string>(seen.keys());
+/** The tallies, last seen times and connects split into parts of at most `size` devices each (devices in id order). */
+export function splitByDevice(tallies: Tallies, seen: Seen, connected: Set<string>, size: number): FlushPart[] {
+  const ids = new Set<string>([...seen.keys(), ...connected]);
   for (const devices of tallies.values()) for (const id of devices.keys()) ids.add(id);
-  if (ids.size <= size) return [{ tallies, seen }];
+  if (ids.size <= size) return [{ tallies, seen, connected }];
   const partOf = new Map<string, number>();
   [...ids].sort().forEach((id, i) => partOf.set(id, Math.floor(i / size)));
-  const parts = Array.from({ length: Math.ceil(ids.size / size) }, (): FlushPart => ({ tallies: new Map(), seen: new Map() }));
+  const parts = Array.from({ length: Math.ceil(ids.size / size) }, (): FlushPart => ({ tallies: new Map(), seen: new Map(), connected: new Set() }));
   for (const [minute, devices] of tallies) {
     for (const [id, t] of devices) {
       const part = parts[partOf.get(id)!]!;
@@ -128,5 +132,6 @@ export function splitByDevice(tallies: Tallies, seen: Seen, size: number): Flush
     }
   }
   for (const [id, at] of seen) parts[partOf.get(id)!]!.seen.set(id, at);
+  for (const id of connected) parts[partOf.get(id)!]!.connected.add(id);
   return parts;
 }
