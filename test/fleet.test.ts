@@ -2,7 +2,7 @@ import { cacheableChunks } from '../src/db/rows';
 import { deviceStatusTopic } from '../src/devices/status-topic';
 import { deviceActivityTopic } from '../src/fleet';
 import { splitByDevice } from '../src/fleet/counters';
-import { createTokenDevice, errorCode, gqlOk, signUp, type TestApp, type TokenDevice } from './support/app';
+import { createTokenDevice, errorCode, gqlOk, signUp, startTestApp, type TestApp, type TokenDevice } from './support/app';
 import { messagesCounted, ping, startFleetApp, testClock } from './support/fleet';
 import { closed, connect, end, endAll, published, record, tryConnect } from './support/mqtt';
 import { subscribe } from './support/ws';
@@ -44,14 +44,15 @@ describe('fleet view on sqlite', () => {
     expect(await fleetOf(d.id)).toEqual({ id: d.id, lastSeenAt: null, silentFor: null, active: false, inactivityTimeout: 120 });
     const connectedAt = time.now();
     const c = await connect(app, d, { keepalive: 0 });
-    // A CONNECT's time is written with the device's ONLINE status, before its CONNACK; the flush flags it active.
-    const seen0 = Date.parse((await fleetOf(d.id)).lastSeenAt);
+    // A CONNECT's time and the flag back to active are written with the device's ONLINE status, before its CONNACK.
+    const atConnect = await fleetOf(d.id);
+    const seen0 = Date.parse(atConnect.lastSeenAt);
     expect(seen0).toBeGreaterThanOrEqual(connectedAt);
+    expect(atConnect.active).toBe(true);
     const storedSeen = async () => Number((await app.services.ds.query(`SELECT last_seen_at AS t FROM devices WHERE id = '${d.id}'`))[0].t);
     expect(await storedSeen()).toBe(seen0);
     await flush();
     expect(await storedSeen()).toBe(seen0);
-    expect((await fleetOf(d.id)).active).toBe(true);
 
     time.advance(10_000);
     expect((await fleetOf(d.id)).silentFor).toBe(10);
@@ -342,6 +343,24 @@ describe('fleet view on sqlite', () => {
   }, 60_000);
 });
 
+describe('fleet tracking off', () => {
+  it('a connect writes the status only: no last seen time, the device stays inactive', async () => {
+    const app = await startTestApp({ db: 'sqlite', config: { fleet: { trackingEnabled: false, flushIntervalMs: 1000, inactivityTimeoutSeconds: 60, inactivitySweepIntervalMs: 600_000 } } });
+    try {
+      const user = await signUp(app);
+      const d = await createTokenDevice(app, user.token, { name: 'untracked' });
+      const c = await connect(app, d);
+      await c.publishAsync('t/x', 'hello', { qos: 1 });
+      await app.services.fleet.flush();
+      const device = (await gqlOk(app, 'query($d:ID!){ device(id:$d){ status lastSeenAt active } }', { d: d.id }, user.token)).device;
+      expect(device).toEqual({ status: 'ONLINE', lastSeenAt: null, active: false });
+      await end(c);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
 describe('fleet view on postgres', () => {
   const time = testClock();
   let app: TestApp;
@@ -360,6 +379,8 @@ describe('fleet view on postgres', () => {
     time.set(Math.floor(time.now() / MINUTE) * MINUTE + MINUTE + 1000);
     const minuteStart = Math.floor(time.now() / MINUTE) * MINUTE;
     const c = await connect(app, d, { keepalive: 0 });
+    // Flagged active by its ONLINE write, before any flush.
+    expect((await gql('query($d:ID!){ device(id:$d){ active } }', { d: d.id })).device.active).toBe(true);
     const counted = messagesCounted(app, 6);
     for (let i = 0; i < 6; i += 1) await c.publishAsync('p', 'abcd', { qos: 1 });
     await counted;
@@ -411,16 +432,14 @@ describe('flush statements', () => {
       [120_000, new Map(ids.slice(4).map((id, i) => [id, tally(10 + i)]))],
     ]);
     const seen = new Map(ids.filter((_id, i) => i % 2 === 0).map((id, i) => [id, 1000 + i]));
-    const connected = new Set(ids.slice(0, 3));
-    const parts = splitByDevice(tallies, seen, connected, 4);
+    const parts = splitByDevice(tallies, seen, 4);
     expect(parts).toHaveLength(3);
-    const devicesOf = (p: (typeof parts)[number]) => new Set([...p.seen.keys(), ...p.connected, ...[...p.tallies.values()].flatMap((m) => [...m.keys()])]);
+    const devicesOf = (p: (typeof parts)[number]) => new Set([...p.seen.keys(), ...[...p.tallies.values()].flatMap((m) => [...m.keys()])]);
     expect(parts.map((p) => devicesOf(p).size)).toEqual([4, 4, 2]);
     for (const [minute, devices] of tallies) {
       for (const [id, t] of devices) expect(parts.filter((p) => p.tallies.get(minute)?.get(id) === t)).toHaveLength(1);
     }
     expect(new Map(parts.flatMap((p) => [...p.seen]))).toEqual(seen);
-    expect(new Set(parts.flatMap((p) => [...p.connected]))).toEqual(connected);
-    expect(splitByDevice(tallies, seen, connected, 10)).toEqual([{ tallies, seen, connected }]);
+    expect(splitByDevice(tallies, seen, 10)).toEqual([{ tallies, seen }]);
   });
 });

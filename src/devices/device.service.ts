@@ -4,18 +4,8 @@ import { In } from 'typeorm';
 import { Permission, type RequestAccess, type Scope } from '../access/index.js';
 import { AuditAction, type AuditService, type AuditTarget, diff } from '../audit/index.js';
 import { badInput, checkName, type Clock, conflict, isUuid, newId, notFound, type Page, randomHex, type RegistryBus } from '../common/index.js';
-import {
-  bindMark,
-  bumpRegistryGeneration,
-  cacheableChunks,
-  hydrate,
-  hydrateValues,
-  prepareRawEntityStatement,
-  type RawEntityStatement,
-  selectAllColumns,
-  type SqliteConnection,
-  sqliteConnection,
-} from '../db/index.js';
+import { bumpRegistryGeneration, cacheableChunks, hydrate, selectAllColumns } from '../db/index.js';
+import { ConnectionStatusWriter, type StatusChange, type StatusWritten } from './connection-status.js';
 import { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 import { DeviceList, type DeviceQuery } from './device-list.js';
 
@@ -98,7 +88,7 @@ export interface DeviceKeys {
 export class DeviceService {
   private readonly repo: Repository<DeviceEntity>;
   private readonly devices: DeviceList;
-  private readonly sqlite: SqliteConnection | null;
+  private readonly statusWriter: ConnectionStatusWriter;
 
   constructor(
     private readonly ds: DataSource,
@@ -106,15 +96,12 @@ export class DeviceService {
     private readonly bus: RegistryBus,
     private readonly clock: Clock,
     private readonly audit: AuditService,
-    /**
-     * ONLINE also moves `last_seen_at` forward to the connect time (the fleet view's last packet: a CONNECT is one), in
-     * the same write, so the fleet's flush does not write each connecting device's row a second time.
-     */
-    private readonly lastSeenOnConnect = false,
+    /** ONLINE also moves the last seen time forward and flags the device active (the fleet view; see ConnectionStatusWriter). */
+    trackActivity = false,
   ) {
     this.repo = ds.getRepository(DeviceEntity);
+    this.statusWriter = new ConnectionStatusWriter(ds, this.repo, trackActivity);
     this.devices = new DeviceList(ds, this.repo);
-    this.sqlite = sqliteConnection(ds);
   }
 
   /**
@@ -274,49 +261,13 @@ export class DeviceService {
   }
 
   /**
-   * Connection status changes set by the message server of instance `instanceId`, in order (a device may appear more
-   * than once), in one transaction. ONLINE claims the device for that instance; OFFLINE applies only while the
-   * instance still holds it (after a takeover on another instance, that instance's ONLINE stands). Returns, for each
-   * change, the device as it was right after it, or null when the change did not apply.
+   * Connection status changes set by the message server of instance `instanceId`, in order, in one transaction (see
+   * ConnectionStatusWriter). Returns, for each change, the device right after it, or null when it did not apply.
    */
-  async applyConnectionStatuses(changes: ReadonlyArray<{ id: string; status: DeviceStatus; at: Date }>, instanceId: string): Promise<Array<DeviceEntity | null>> {
-    if (!changes.length) return [];
-    const sql = (this.statusSql ??= this.buildStatusSql());
-    // Each UPDATE returns the device as it left it (reading it back cost ~10 µs per device on SQLite, as the write).
-    return this.ds.transaction(async (m) => {
-      const out: Array<DeviceEntity | null> = [];
-      // SQLite: the connection's own prepared statements, inside this transaction (TypeORM's query path cost ~4 µs and
-      // ~5 KB of allocation per statement; a connect storm runs one per device).
-      const raw = this.sqlite ? (this.statusRaw ??= this.prepareStatusRaw(this.sqlite, sql)) : null;
-      for (const c of changes) {
-        if (raw) {
-          const { statement, columns } = c.status === DeviceStatus.ONLINE ? raw.online : raw.offline;
-          const values = statement.all(...this.statusParams(c, instanceId))[0];
-          out.push(values ? hydrateValues(this.repo, columns, values as unknown[]) : null);
-          continue;
-        }
-        const r = await m.queryRunner!.query(c.status === DeviceStatus.ONLINE ? sql.online : sql.offline, this.statusParams(c, instanceId), true);
-        const row = (r as { records?: Array<Record<string, unknown>> }).records?.[0];
-        out.push(row ? hydrate(this.repo, row) : null);
-      }
-      return out;
-    });
+  applyConnectionStatuses(changes: readonly StatusChange[], instanceId: string): Promise<Array<StatusWritten | null>> {
+    return changes.length ? this.statusWriter.apply(changes, instanceId) : Promise.resolve([]);
   }
 
-  /** The parameters of the status UPDATE for this change (see buildStatusSql). */
-  private statusParams(c: { id: string; status: DeviceStatus; at: Date }, instanceId: string): unknown[] {
-    const at = c.at.getTime();
-    if (c.status !== DeviceStatus.ONLINE) return [c.status, at, c.id, instanceId];
-    return this.lastSeenOnConnect ? [c.status, at, instanceId, at, c.id] : [c.status, at, instanceId, c.id];
-  }
-
-  private statusSql: { online: string; offline: string } | null = null;
-  /** SQLite: both UPDATEs prepared in raw mode. */
-  private statusRaw: { online: RawEntityStatement; offline: RawEntityStatement } | null = null;
-
-  private prepareStatusRaw(sqlite: SqliteConnection, sql: { online: string; offline: string }): NonNullable<DeviceService['statusRaw']> {
-    return { online: prepareRawEntityStatement(sqlite, this.repo, sql.online), offline: prepareRawEntityStatement(sqlite, this.repo, sql.offline) };
-  }
   private readonly byIdsTexts = new Map<number, string>();
 
   /** SELECT of every column of the devices with `count` ids (one text per count, built once). */
@@ -328,22 +279,6 @@ export class DeviceService {
       this.byIdsTexts.set(count, sql);
     }
     return sql;
-  }
-
-  /** The two status UPDATEs as text (built once; column names from the entity's metadata). */
-  private buildStatusSql(): { online: string; offline: string } {
-    const meta = this.repo.metadata;
-    const col = (property: keyof DeviceEntity) => this.ds.driver.escape(meta.findColumnWithPropertyName(property)!.databaseName);
-    const mark = (n: number) => bindMark(n, this.ds.options.type === 'postgres');
-    const table = this.ds.driver.escape(meta.tableName);
-    const returning = `RETURNING ${meta.columns.map((c) => this.ds.driver.escape(c.databaseName)).join(', ')}`;
-    const greatest = this.ds.options.type === 'postgres' ? 'GREATEST' : 'MAX';
-    const seen = this.lastSeenOnConnect ? `, ${col('lastSeenAt')} = ${greatest}(COALESCE(${col('lastSeenAt')}, 0), ${mark(4)})` : '';
-    const idMark = mark(this.lastSeenOnConnect ? 5 : 4);
-    return {
-      online: `UPDATE ${table} SET ${col('status')} = ${mark(1)}, ${col('lastConnectedAt')} = ${mark(2)}, ${col('connectedInstance')} = ${mark(3)}${seen} WHERE ${col('id')} = ${idMark} ${returning}`,
-      offline: `UPDATE ${table} SET ${col('status')} = ${mark(1)}, ${col('lastDisconnectedAt')} = ${mark(2)}, ${col('connectedInstance')} = NULL WHERE ${col('id')} = ${mark(3)} AND ${col('connectedInstance')} = ${mark(4)} ${returning}`,
-    };
   }
 
   /** Ids of the devices left ONLINE on behalf of `instanceId` (or of no instance): what a crash left open. */

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 
+export type { StatusChange, StatusWritten } from './connection-status.js';
 export { DeviceAuthType, DeviceEntity, DeviceStatus } from './device.entity.js';
 export { loadDevice } from './device.loader.js';
 export { DeviceConnection, DeviceCredentials, DeviceFilter, DeviceOrder, DeviceResolver, ORGANIZATION_ID } from './device.resolver.js';

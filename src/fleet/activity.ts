@@ -17,20 +17,18 @@ export interface Flipped {
 }
 
 /**
- * Writes last seen times (they only move forward) and flags the devices that were inactive active again, those seen
- * and those that `connected` (whose last seen time was written with their status); returns those flagged (each
- * flipped by exactly one writer: the `active = false` condition is checked on the row being updated).
+ * Writes last seen times (they only move forward) and flags the devices that were inactive active again; returns those
+ * (each flipped by exactly one writer: the `active = false` condition is checked on the row being updated).
  */
-export async function writeSeen(m: EntityManager, seen: Seen, connected: ReadonlySet<string>, postgres: boolean): Promise<Flipped[]> {
+export async function writeSeen(m: EntityManager, seen: Seen, postgres: boolean): Promise<Flipped[]> {
+  const ids = [...seen.keys()].sort();
   const flipped: Flipped[] = [];
-  for (const chunk of cacheableChunks([...new Set([...seen.keys(), ...connected])].sort())) {
+  const greatest = postgres ? 'GREATEST' : 'MAX';
+  const time = (n: number) => `CAST(${mark(n, postgres)} AS ${postgres ? 'BIGINT' : 'INTEGER'})`;
+  for (const chunk of cacheableChunks(ids)) {
     const marks = chunk.map((_id, j) => mark(j + 1, postgres)).join(', ');
     const rows = returned<Flipped>(await m.query(`UPDATE devices SET active = true WHERE active = false AND id IN (${marks}) RETURNING id AS "id", organization_id AS "organizationId"`, chunk));
     flipped.push(...rows);
-  }
-  const greatest = postgres ? 'GREATEST' : 'MAX';
-  const time = (n: number) => `CAST(${mark(n, postgres)} AS ${postgres ? 'BIGINT' : 'INTEGER'})`;
-  for (const chunk of cacheableChunks([...seen.keys()].sort())) {
     const cases = chunk.map((_id, j) => `WHEN ${mark(2 * j + 1, postgres)} THEN ${time(2 * j + 2)}`).join(' ');
     const idList = chunk.map((_id, j) => mark(2 * chunk.length + j + 1, postgres)).join(', ');
     const params = [...chunk.flatMap((id) => [id, Math.trunc(seen.get(id)!)]), ...chunk];

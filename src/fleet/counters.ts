@@ -105,24 +105,20 @@ export async function writeTallies(m: EntityManager, taken: Tallies, postgres: b
   );
 }
 
-/**
- * What one transaction of a flush writes: the counts and last seen times of some devices, and which of them connected
- * (their last seen time was written with their status; whether they are active again is still to check).
- */
+/** What one transaction of a flush writes: the counts and last seen times of some devices. */
 export interface FlushPart {
   tallies: Tallies;
   seen: Seen;
-  connected: Set<string>;
 }
 
-/** The tallies, last seen times and connects split into parts of at most `size` devices each (devices in id order). */
-export function splitByDevice(tallies: Tallies, seen: Seen, connected: Set<string>, size: number): FlushPart[] {
-  const ids = new Set<string>([...seen.keys(), ...connected]);
+/** The tallies and last seen times split into parts of at most `size` devices each (devices in id order). */
+export function splitByDevice(tallies: Tallies, seen: Seen, size: number): FlushPart[] {
+  const ids = new Set<string>(seen.keys());
   for (const devices of tallies.values()) for (const id of devices.keys()) ids.add(id);
-  if (ids.size <= size) return [{ tallies, seen, connected }];
+  if (ids.size <= size) return [{ tallies, seen }];
   const partOf = new Map<string, number>();
   [...ids].sort().forEach((id, i) => partOf.set(id, Math.floor(i / size)));
-  const parts = Array.from({ length: Math.ceil(ids.size / size) }, (): FlushPart => ({ tallies: new Map(), seen: new Map(), connected: new Set() }));
+  const parts = Array.from({ length: Math.ceil(ids.size / size) }, (): FlushPart => ({ tallies: new Map(), seen: new Map() }));
   for (const [minute, devices] of tallies) {
     for (const [id, t] of devices) {
       const part = parts[partOf.get(id)!]!;
@@ -132,6 +128,5 @@ export function splitByDevice(tallies: Tallies, seen: Seen, connected: Set<strin
     }
   }
   for (const [id, at] of seen) parts[partOf.get(id)!]!.seen.set(id, at);
-  for (const id of connected) parts[partOf.get(id)!]!.connected.add(id);
   return parts;
 }

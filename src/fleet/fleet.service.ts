@@ -52,8 +52,6 @@ export class FleetService implements TrafficSink {
   private readonly counters = new CounterBuffer();
   private seenPending: Seen = new Map();
   private seenWriting: Seen | null = null;
-  /** Devices that connected since the last flush (their last seen time is written with their status). */
-  private connectedPending = new Set<string>();
   /** Flushes, sweeps and retention run one at a time. */
   private chain: Promise<unknown> = Promise.resolve();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -71,6 +69,10 @@ export class FleetService implements TrafficSink {
     const broker = server?.observed.broker();
     if (this.deps.config.trackingEnabled && server && broker) {
       this.detach.push(tapBroker(broker, server.observed.deviceOf, this));
+      // A connect flags an inactive device active in its ONLINE write (see ConnectionStatusWriter).
+      const activated = (device: DeviceEntity) => this.deps.pubSub.publish(deviceActivityTopic(device.organizationId), device);
+      server.observed.activated.add(activated);
+      this.detach.push(() => server.observed.activated.delete(activated));
       const observe = (row: ConnectionLogEntity) => this.logged(row);
       this.deps.connectionLog.observers.add(observe);
       this.detach.push(() => this.deps.connectionLog.observers.delete(observe));
@@ -103,7 +105,6 @@ export class FleetService implements TrafficSink {
 
   connected(device: TappedDevice): void {
     this.counters.tally(device.organizationId, device.id, this.deps.clock().getTime()).connects += 1;
-    this.connectedPending.add(device.id);
   }
 
   messageIn(device: TappedDevice, bytes: number, live: boolean): void {
@@ -197,23 +198,21 @@ export class FleetService implements TrafficSink {
   }
 
   private async write(): Promise<void> {
-    if (this.counters.empty && this.seenPending.size === 0 && this.connectedPending.size === 0) return;
+    if (this.counters.empty && this.seenPending.size === 0) return;
     const tallies = this.counters.take();
     const seen = this.seenPending;
-    const connected = this.connectedPending;
     this.seenPending = new Map();
-    this.connectedPending = new Set();
     this.seenWriting = seen;
     // A large fleet's flush is several short transactions with the event loop free in between: 1,000 devices in one
     // held it ~20 ms once a second, which was the p99 of every live delivery (fan-in bench).
-    const parts = splitByDevice(tallies, seen, connected, DEVICES_PER_TRANSACTION);
+    const parts = splitByDevice(tallies, seen, DEVICES_PER_TRANSACTION);
     const flipped: Flipped[] = [];
     for (const [i, part] of parts.entries()) {
       if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       try {
         const flippedNow = await this.deps.ds.transaction(async (m) => {
           await writeTallies(m, part.tallies, this.postgres);
-          return writeSeen(m, part.seen, part.connected, this.postgres);
+          return writeSeen(m, part.seen, this.postgres);
         });
         flipped.push(...flippedNow);
       } catch (err) {
@@ -221,7 +220,6 @@ export class FleetService implements TrafficSink {
         for (const rest of parts.slice(i)) {
           this.counters.restore(rest.tallies);
           for (const [id, at] of rest.seen) if ((this.seenPending.get(id) ?? 0) < at) this.seenPending.set(id, at);
-          for (const id of rest.connected) this.connectedPending.add(id);
         }
         this.seenWriting = null;
         await this.publishActivity(flipped, true);

@@ -88,7 +88,7 @@ export class MessageServer extends EventEmitter {
   constructor(private readonly deps: MessageServerDeps) {
     super();
     this.auth = new DeviceAuthenticator(deps.credentials, deps.config.authCacheTtlMs, deps.clock, deps.connectThrottle);
-    this.presence = new Presence(deps.devices, deps.pubSub, deps.clock, deps.log, deps.instanceId);
+    this.presence = new Presence(deps.devices, deps.pubSub, deps.clock, deps.log, deps.instanceId, (device) => this.observed.activated.forEach((f) => f(device)));
     this.endpoints = new Listeners(deps.config, deps.log, (deps.config.maxPayloadBytes + PACKET_OVERHEAD) * 2);
     this.observer = new MqttObserver(deps.connectionLog, deps.log);
     this.retention = new Retention(deps.config, deps.connectionLog, deps.deviceEvents, deps.log);
@@ -106,8 +106,8 @@ export class MessageServer extends EventEmitter {
     }
   }
 
-  /** For observers (src/fleet): the running aedes broker (null before start) and the device each client authenticated as. */
-  readonly observed = { broker: () => this.broker, deviceOf: (client: Client) => this.everSeen.get(client)?.device ?? null };
+  /** For observers (src/fleet): the broker (null before start), each client's device, who hears of devices flagged active by a connect. */
+  readonly observed = { broker: () => this.broker, deviceOf: (client: Client) => this.everSeen.get(client)?.device ?? null, activated: new Set<(device: DeviceEntity) => void>() };
   get ports(): MessageServerPorts {
     return this.endpoints.ports;
   }

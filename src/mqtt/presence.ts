@@ -43,6 +43,8 @@ export class Presence {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly instanceId: string,
+    /** A device's ONLINE write flagged it active again (the fleet view tracks activity). */
+    private readonly activated: (device: DeviceEntity) => void,
   ) {}
 
   /** Pending status writes (for settling). */
@@ -105,7 +107,9 @@ export class Presence {
         batch.forEach((c, i) => {
           this.unsaved.delete(c.device.id);
           const updated = written[i];
-          if (updated) this.pubSub.publish(deviceStatusTopic(updated.organizationId), updated);
+          if (!updated) return;
+          this.pubSub.publish(deviceStatusTopic(updated.device.organizationId), updated.device);
+          if (updated.activated) this.activated(updated.device);
         });
       } catch (err) {
         for (const c of batch) {
