@@ -5,8 +5,15 @@ export interface Corkable {
 }
 
 /**
+ * Bytes corked on one socket in one turn beyond which they leave at once (and the socket is corked again): in a long
+ * turn a subscriber gets its messages while the turn goes on, not all at its end. 16 KiB: 3 alternating pairs of the
+ * QoS 0 throughput cells, server CPU per message 0.97x median (4 KiB: no gain); 1 system call per ~500 small messages.
+ */
+export const CORK_FLUSH_BYTES = 16 * 1024;
+
+/**
  * Writes to one socket within one turn of the event loop leave in one write: the socket is corked until the turn's
- * callbacks have run (`setImmediate`). Call `beforeWrite()` before each write.
+ * callbacks have run (`setImmediate`), or until `CORK_FLUSH_BYTES` wait. Call `beforeWrite(bytes)` before each write.
  *
  * - `fromFirst: true` corks at the first write of a turn: a socket that gets many writes per turn (an MQTT subscriber
  *   of a whole fleet, a publisher's PUBACKs) makes one system call instead of one per packet (~7 CPU-µs each).
@@ -23,14 +30,26 @@ export class TurnCork {
     private readonly fromFirst: boolean,
   ) {}
 
-  beforeWrite(): void {
+  /** Bytes written since the socket was last corked. */
+  private pending = 0;
+
+  beforeWrite(bytes = 0): void {
     if (!this.inTurn) {
       this.inTurn = true;
       setImmediate(this.endTurn);
       if (!this.fromFirst) return;
     }
-    if (this.corked) return;
+    if (this.corked) {
+      this.pending += bytes;
+      if (this.pending > CORK_FLUSH_BYTES) {
+        this.pending = bytes;
+        this.socket.uncork();
+        this.socket.cork();
+      }
+      return;
+    }
     this.corked = true;
+    this.pending = bytes;
     this.socket.cork();
   }
 

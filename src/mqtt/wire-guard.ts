@@ -152,7 +152,7 @@ export class WireGuard extends Duplex {
       data = out.length === 1 ? out[0]! : Buffer.concat(out);
       if (!data.length) return cb();
     }
-    this.turn.beforeWrite();
+    this.turn.beforeWrite(data.length);
     if (this.window) return this.window.write(data, () => cb());
     if (this.socket.write(data)) cb();
     else this.socket.once('drain', () => cb());
