@@ -8,7 +8,7 @@ export { isUuid, newId, randomHex, sortableId } from './ids.js';
 export { MqttListener, TestClientTransport } from './listener.js';
 export { MessageProperties, messageProperties, type OutgoingProperties, type PacketProperties, packetProperties } from './message-properties.js';
 export { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type KeysetOptions, keysetPage, keysetQuery, MAX_PAGE_SIZE, type Page, pageSize, type SortDirection, toPage } from './pagination.js';
-export { atMostEvery, childLogger, type Clock, type Logger, type LogLevel, systemClock, timerAt } from './runtime.js';
+export { atMostEvery, childLogger, type Clock, type Logger, type LogLevel, nowMs, systemClock, timerAt } from './runtime.js';
 export { isStorageUnavailable, StorageUnavailableError } from './storage-errors.js';
 export { checkTopicFilter, planTopicFilter, publishTopicProblem, TOPIC_PREFIX_CHARS, topicFilterProblem, topicMatches, topicPrefix } from './topics.js';
 export { type Corkable, TurnCork } from './turn-cork.js';

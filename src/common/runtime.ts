@@ -1,6 +1,8 @@
 /** A source of the current time; injectable so tests can move time. */
 export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();
+/** `clock()` in epoch ms, without a Date when it is the system clock (per-message paths). */
+export const nowMs = (clock: Clock): number => (clock === systemClock ? Date.now() : clock().getTime());
 
 /**
  * A gate that opens at most once per `intervalMs` (wall time): for a warning that would otherwise repeat on every

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 
-import { atMostEvery, type Clock, type Logger, type RegistryBus } from '../common/index.js';
+import { atMostEvery, type Clock, type Logger, nowMs, type RegistryBus } from '../common/index.js';
 import type { FleetConfig } from '../config/index.js';
 import type { DeviceEntity, DeviceService } from '../devices/index.js';
 import { ConnectionEventType, type ConnectionLogEntity, type ConnectionLogService } from '../history/index.js';
@@ -100,15 +100,15 @@ export class FleetService implements TrafficSink {
   // ---- traffic (every packet: kept cheap) ----------------------------------------------------------------
 
   seen(device: TappedDevice): void {
-    this.seenPending.set(device.id, this.deps.clock().getTime());
+    this.seenPending.set(device.id, nowMs(this.deps.clock));
   }
 
   connected(device: TappedDevice): void {
-    this.counters.tally(device.organizationId, device.id, this.deps.clock().getTime()).connects += 1;
+    this.counters.tally(device.organizationId, device.id, nowMs(this.deps.clock)).connects += 1;
   }
 
   messageIn(device: TappedDevice, bytes: number, live: boolean): void {
-    const now = this.deps.clock().getTime();
+    const now = nowMs(this.deps.clock);
     const t = this.counters.tally(device.organizationId, device.id, now);
     t.messagesIn += 1;
     t.bytesIn += bytes;
@@ -116,7 +116,7 @@ export class FleetService implements TrafficSink {
   }
 
   messageOut(device: TappedDevice, bytes: number): void {
-    const t = this.counters.tally(device.organizationId, device.id, this.deps.clock().getTime());
+    const t = this.counters.tally(device.organizationId, device.id, nowMs(this.deps.clock));
     t.messagesOut += 1;
     t.bytesOut += bytes;
   }
