@@ -148,8 +148,11 @@ export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): A
   }
   const target = eventTarget;
   const subscribers = new SubscriberCounter();
+  // In process, a topic nobody subscribes to costs nothing (an event per stored message was ~0.24 CPU-µs); through
+  // Redis every event goes out: subscribers may be on other instances.
+  const local = !scaleOut;
   return {
-    publish: (topic: string, payload: unknown) => target.dispatchEvent(new CustomEvent(topic, { detail: payload })),
+    publish: (topic: string, payload: unknown) => (local && subscribers.count(topic) === 0) || target.dispatchEvent(new CustomEvent(topic, { detail: payload })),
     // One queue per subscription, listening on the event target itself.
     subscribe: (topic: string) =>
       new EventQueue<unknown>(
