@@ -77,9 +77,17 @@ export const dateSafeJson = {
  * new GraphQL subscription is live the moment it is registered (no per-topic SUBSCRIBE round trip that an event
  * could slip past); events are decoded only for topics that have local listeners.
  */
-function redisEventTarget(publishClient: Redis, subscribeClient: Redis, prefix: string): { target: TopicTarget; ready: Promise<unknown>; resubscribe: () => Promise<unknown> } {
+function redisEventTarget(
+  publishClient: Redis,
+  subscribeClient: Redis,
+  prefix: string,
+  interrupted: () => boolean,
+): { target: TopicTarget; ready: Promise<unknown>; resubscribe: () => Promise<unknown> } {
   const listeners = new Map<string, Set<TopicListener>>();
   subscribeClient.on('pmessage', (_pattern: string, channel: string, text: string) => {
+    // After an outage, until every subscription live during it has ended: ioredis subscribes again by itself before
+    // that, and an event handed over then would put the resume cursor after what the outage lost.
+    if (interrupted()) return;
     const set = listeners.get(channel.slice(prefix.length));
     if (!set?.size) return;
     const detail = dateSafeJson.parse(text);
@@ -134,8 +142,13 @@ export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): A
     const { pub: publishClient, sub: subscribeClient } = redisPubSubClients(scaleOut.redisUrl, scaleOut.log, 'subscription events');
     redis = [publishClient, subscribeClient];
     let resubscribe: () => Promise<unknown>;
-    ({ target: eventTarget, ready, resubscribe } = redisEventTarget(publishClient, subscribeClient, 'portico:pubsub:'));
+    let interrupted = false;
+    subscribeClient.on('close', () => {
+      interrupted = true;
+    });
+    ({ target: eventTarget, ready, resubscribe } = redisEventTarget(publishClient, subscribeClient, 'portico:pubsub:', () => interrupted));
     whenResubscribed(subscribeClient, resubscribe, () => {
+      interrupted = false;
       const n = endLive();
       if (n) scaleOut.log.warn(`Redis (subscription events) reconnected: ${n} live subscription(s) ended with EVENTS_MISSED`);
     });
