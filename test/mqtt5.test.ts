@@ -1,39 +1,16 @@
 import net from 'node:net';
 
-import type { MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 
 import { signUp, startTestApp, type TestApp } from './support/app';
 import { closed, connect, type DeviceLogin, end, endAll, nextMessage, tryConnect } from './support/mqtt';
+import { connectV5, elapse, receives } from './support/mqtt5';
 
 /**
  * MQTT 5 features, each against the clause of the MQTT 5.0 specification it checks, between real mqtt.js v5 clients
  * over real sockets, through the owner namespace (which the devices never see).
  */
 const PAYLOAD_LIMIT = 4096;
-/** Time passing is what these features are about: a bounded wait, never a wait for an event. */
-const elapse = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** True when `client` receives a message on `topic` within `ms`. */
-const receives = (client: MqttClient, topic: string, ms: number) =>
-  nextMessage(client, topic, ms).then(
-    () => true,
-    () => false,
-  );
-/** A hand-built MQTT 5 CONNECT of `d` (clean start, no keepalive), for the tests that write packets themselves. */
-const connectV5 = (d: DeviceLogin, properties?: Record<string, unknown>): Buffer =>
-  mqttPacket.generate(
-    {
-      cmd: 'connect',
-      protocolVersion: 5,
-      clean: true,
-      keepalive: 0,
-      clientId: d.deviceNumber,
-      username: d.username,
-      password: Buffer.from(d.key!),
-      ...(properties ? { properties } : {}),
-    } as mqttPacket.Packet,
-    { protocolVersion: 5 },
-  );
 
 describe('MQTT 5 (native)', () => {
   let app: TestApp;

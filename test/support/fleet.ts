@@ -2,7 +2,16 @@ import type { MqttClient } from 'mqtt';
 
 import { type DbKind, startTestApp, type TestApp } from './app';
 
-/** Helpers of test/fleet.test.ts. */
+/** Helpers of test/fleet.test.ts and test/fleet-storage.test.ts. */
+
+export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
+export type User = { token: string; id: string; orgId: string };
+
+/** Selections of a device's fleet fields, of fleetSummary and of a metrics point. */
+export const DEVICE_FLEET = 'id lastSeenAt silentFor active inactivityTimeout';
+export const SUMMARY = 'organizationId devices online offline blocked active messagesInPerSecond messagesOutPerSecond authFailuresPerMinute';
+export const POINT = 'at messagesIn messagesOut bytesIn bytesOut connects authFailures';
 
 /** A clock that only moves forward, when told to. */
 export function testClock() {
