@@ -18,6 +18,7 @@ import { measureAppendFloor } from './scenarios/floor.js';
 import { compareAlternating, DEVICES_QUERY, ME_QUERY, runDevicesQuery, runFanout } from './scenarios/graphql.js';
 import { runStorm } from './scenarios/storm.js';
 import { runThroughput } from './scenarios/throughput.js';
+import { runThroughputPairs } from './scenarios/throughput-pairs.js';
 import { mosquittoVersion, startBareAedes, startMosquitto } from './servers/baselines.js';
 import { type PorticoTarget, startFlags, startPortico } from './servers/portico.js';
 import type { Target } from './servers/target.js';
@@ -68,6 +69,22 @@ async function attemptBaseline(root: string, o: BenchOptions, results: BenchResu
   } finally {
     for (const t of targets) await t.stop();
     base?.remove();
+  }
+}
+
+/** Bare aedes and Portico, fresh and up at once, throughput cells in alternating rounds (see runThroughputPairs). */
+async function attemptPairs(root: string, o: BenchOptions, results: BenchResults): Promise<void> {
+  log(`throughput pairs: bare aedes and Portico, ${o.throughput.rounds} alternating rounds per cell`);
+  const targets: Target[] = [];
+  try {
+    targets.push(await start('aedes', root, o));
+    targets.push(await start('portico', root, o));
+    results.throughputPairs = await runThroughputPairs(targets[0]!, targets[1]!, o.throughput, o.throughput.rounds);
+  } catch (err) {
+    log(`throughput pairs failed: ${String((err as Error).stack ?? err)}`);
+    results.errors.push({ server: 'aedes + portico', scenario: 'throughput pairs', error: String((err as Error).message ?? err) });
+  } finally {
+    for (const t of targets) await t.stop();
   }
 }
 
@@ -166,6 +183,10 @@ async function main(): Promise<void> {
       log(`${name}: stopping`);
       await target.stop();
     }
+  }
+
+  if (o.throughput.rounds > 0 && o.scenarios.includes('throughput') && o.servers.includes('aedes') && o.servers.includes('portico')) {
+    await attemptPairs(root, o, results);
   }
 
   const variantEnv = o.fanin.porticoVariantEnv;

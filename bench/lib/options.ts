@@ -19,6 +19,8 @@ export interface BenchOptions {
     publishers: number[];
     payloadBytes: number[];
     qos: Array<0 | 1>;
+    /** Alternating rounds of bare aedes and Portico per cell, both fresh and up at once (0: none). */
+    rounds: number;
   };
   fanin: {
     devices: number;
@@ -56,6 +58,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--key=value ...]   (or 
   --tp-max-messages=N         messages per throughput cell, at most
   --tp-window=N               messages in flight (published, not yet received), at most
   --tp-publishers=1,100       --tp-payloads=16,256   --tp-qos=0,1
+  --tp-rounds=N               bare aedes and Portico again, fresh and up at once, N alternating rounds per cell; the
+                              median of the rounds' ratios is the figure read against the target (default 5, quick 1)
   --fanin-devices=N           --fanin-rates=1000,2000,...   --fanin-seconds=N   --fanin-p99-ms=50   --fanin-qos=0|1
   --fanin-variant-env=K=V,..  fan-in again on a second Portico with this environment, or "none"
                               (default in full runs: PORTICO_EVENT_FLUSH_INTERVAL_MS=5)
@@ -81,6 +85,7 @@ function defaults(quick: boolean, root: string): BenchOptions {
       publishers: [1, 100],
       payloadBytes: [16, 256],
       qos: [0, 1],
+      rounds: quick ? 1 : 5,
     },
     fanin: {
       devices: quick ? 200 : 1000,
@@ -175,6 +180,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: strin
         break;
       case 'tp-qos':
         o.throughput.qos = qosList(key, v);
+        break;
+      case 'tp-rounds':
+        o.throughput.rounds = v === '0' ? 0 : positiveInt(key, v);
         break;
       case 'fanin-devices':
         o.fanin.devices = positiveInt(key, v);

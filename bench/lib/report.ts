@@ -4,6 +4,7 @@ import type { FloorResult } from '../scenarios/floor.js';
 import type { DevicesQueryResult, FanoutResult } from '../scenarios/graphql.js';
 import type { StormResult } from '../scenarios/storm.js';
 import type { ThroughputResult } from '../scenarios/throughput.js';
+import { pairsTable, type ThroughputPair } from '../scenarios/throughput-pairs.js';
 import type { BenchOptions } from './options.js';
 import { median, ratio } from './stats.js';
 
@@ -43,6 +44,8 @@ export interface BenchResults {
   fleetCost?: FleetCostResult[];
   /** One prepared append per message into Portico's SQLite file (the storage floor). */
   floor?: FloorResult[];
+  /** Bare aedes and Portico in alternating rounds per throughput cell (`--tp-rounds`). */
+  throughputPairs?: ThroughputPair[];
   ratios: Ratios;
   errors: Array<{ server: string; scenario: string; error: string }>;
 }
@@ -159,6 +162,7 @@ export function markdown(r: BenchResults): string {
       lines.push('', `Portico recorded device events during these runs: ${all ? 'every message was stored' : 'some messages were NOT stored (see JSON)'}.`);
     }
     if (r.floor?.length) lines.push('', ...floorTable(r));
+    if (r.throughputPairs?.length) lines.push('', ...pairsTable(r.throughputPairs, r.options.throughput.rounds));
   }
   if (r.fanin.length) {
     const f0 = r.fanin[0];

@@ -56,7 +56,8 @@ export async function runThroughput(target: Target, o: BenchOptions['throughput'
   return results;
 }
 
-async function runCell(
+/** One throughput cell on `target` (devices[0] subscribes, the next `publishers` publish). */
+export async function runCell(
   target: Target,
   devices: DeviceCredentials[],
   o: BenchOptions['throughput'],
