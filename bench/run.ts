@@ -17,6 +17,7 @@ import { runFleetCost } from './scenarios/fleet-cost.js';
 import { measureAppendFloor } from './scenarios/floor.js';
 import { compareAlternating, DEVICES_QUERY, ME_QUERY, runDevicesQuery, runFanout } from './scenarios/graphql.js';
 import { runStorm } from './scenarios/storm.js';
+import { runStormPairs } from './scenarios/storm-pairs.js';
 import { runThroughput } from './scenarios/throughput.js';
 import { runThroughputPairs } from './scenarios/throughput-pairs.js';
 import { mosquittoVersion, startBareAedes, startMosquitto } from './servers/baselines.js';
@@ -187,6 +188,16 @@ async function main(): Promise<void> {
 
   if (o.throughput.rounds > 0 && o.scenarios.includes('throughput') && o.servers.includes('aedes') && o.servers.includes('portico')) {
     await attemptPairs(root, o, results);
+  }
+
+  if (o.storm.rounds > 0 && o.scenarios.includes('storm') && o.servers.includes('aedes') && o.servers.includes('portico')) {
+    log(`storm pairs: fresh bare aedes and Portico, ${o.storm.rounds} alternating rounds`);
+    try {
+      results.stormPairs = await runStormPairs((name) => start(name, root, o), o.storm, o.storm.rounds);
+    } catch (err) {
+      log(`storm pairs failed: ${String((err as Error).stack ?? err)}`);
+      results.errors.push({ server: 'aedes + portico', scenario: 'storm pairs', error: String((err as Error).message ?? err) });
+    }
   }
 
   const variantEnv = o.fanin.porticoVariantEnv;

@@ -32,7 +32,8 @@ export interface BenchOptions {
     /** Fan-in once more against a second Portico started with this extra environment (null: no variant). */
     porticoVariantEnv: Record<string, string> | null;
   };
-  storm: { devices: number; concurrency: number; tls: boolean };
+  /** `rounds`: the plain storm again on fresh bare aedes and Portico servers, alternating (0: none). */
+  storm: { devices: number; concurrency: number; tls: boolean; rounds: number };
   graphql: {
     seconds: number;
     connections: number;
@@ -64,6 +65,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--key=value ...]   (or 
   --fanin-variant-env=K=V,..  fan-in again on a second Portico with this environment, or "none"
                               (default in full runs: PORTICO_EVENT_FLUSH_INTERVAL_MS=5)
   --storm-devices=N           --storm-concurrency=N        --storm-tls=true|false
+  --storm-rounds=N            the plain storm again on fresh bare aedes and Portico servers, N alternating rounds;
+                              the medians of the rounds' ratios are read against the targets (default 3, quick 0)
   --gql-seconds=N             --gql-connections=N          --fanout-clients=N   --fanout-events=N
   --gql-baseline=REF          also build git REF (e.g. a commit of an earlier main) and measure its GraphQL requests/s,
                               printed as ratios
@@ -96,7 +99,7 @@ function defaults(quick: boolean, root: string): BenchOptions {
       // Device events reach GraphQL subscribers when their batch commits: show the cost of the 50 ms default.
       porticoVariantEnv: quick ? null : { PORTICO_EVENT_FLUSH_INTERVAL_MS: '5' },
     },
-    storm: { devices: quick ? 1000 : 10_000, concurrency: 100, tls: true },
+    storm: { devices: quick ? 1000 : 10_000, concurrency: 100, tls: true, rounds: quick ? 0 : 3 },
     graphql: { seconds: quick ? 2 : 10, connections: 10, fanoutClients: quick ? 100 : 1000, fanoutEvents: quick ? 3 : 5, baseline: null },
     fleetCost: { rounds: quick ? 1 : 2, publishers: 100, payloadBytes: 16, qos: [0, 1] },
     porticoEnv: {},
@@ -207,6 +210,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, root: strin
         break;
       case 'storm-tls':
         o.storm.tls = boolean(key, v);
+        break;
+      case 'storm-rounds':
+        o.storm.rounds = v === '0' ? 0 : positiveInt(key, v);
         break;
       case 'gql-seconds':
         o.graphql.seconds = positiveInt(key, v);

@@ -3,6 +3,7 @@ import { type FleetCostResult, fleetCostSummary } from '../scenarios/fleet-cost.
 import type { FloorResult } from '../scenarios/floor.js';
 import type { DevicesQueryResult, FanoutResult } from '../scenarios/graphql.js';
 import type { StormResult } from '../scenarios/storm.js';
+import { type StormPairs, stormPairsTable } from '../scenarios/storm-pairs.js';
 import type { ThroughputResult } from '../scenarios/throughput.js';
 import { pairsTable, type ThroughputPair } from '../scenarios/throughput-pairs.js';
 import type { BenchOptions } from './options.js';
@@ -46,6 +47,8 @@ export interface BenchResults {
   floor?: FloorResult[];
   /** Bare aedes and Portico in alternating rounds per throughput cell (`--tp-rounds`). */
   throughputPairs?: ThroughputPair[];
+  /** The plain storm on fresh bare aedes and Portico servers in alternating rounds (`--storm-rounds`). */
+  stormPairs?: StormPairs;
   ratios: Ratios;
   errors: Array<{ server: string; scenario: string; error: string }>;
 }
@@ -235,6 +238,7 @@ export function markdown(r: BenchResults): string {
         '',
         `Portico TLS ÷ Mosquitto TLS (both P-256 server certificates): connects/s ${x(q.tlsConnectsPerSecVsMosquitto)}, server CPU per connect ${x(q.tlsCpuPerConnectVsMosquitto ?? null)}.`,
       );
+    if (r.stormPairs?.rounds.length) lines.push('', ...stormPairsTable(r.stormPairs));
   }
   const g = r.graphql;
   if (g.devicesQuery || g.fanout || g.baseline) {
