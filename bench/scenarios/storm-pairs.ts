@@ -42,8 +42,9 @@ export async function runStormPairs(start: (name: 'aedes' | 'portico') => Promis
   }
   const pairs: StormPairs = {
     rounds: measured,
-    connectsRatioMedian: median(measured.map((m) => m.connectsRatio)),
-    rssRatioMedian: median(measured.map((m) => m.rssRatio)),
+    // A round where not every device connected has no ratio.
+    connectsRatioMedian: median(measured.map((m) => m.connectsRatio).filter(Number.isFinite)),
+    rssRatioMedian: median(measured.map((m) => m.rssRatio).filter(Number.isFinite)),
   };
   log(`  storm pairs: connects/s Portico ÷ aedes ${measured.map((m) => m.connectsRatio.toFixed(2)).join(', ')} → median ${pairs.connectsRatioMedian.toFixed(2)}`);
   return pairs;

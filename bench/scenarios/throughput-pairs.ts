@@ -50,9 +50,10 @@ export async function runThroughputPairs(aedes: Target, portico: Target, o: Benc
         const pair: ThroughputPair = {
           ...spec,
           rounds: measured,
-          aedesMedian: median(measured.map((m) => m.aedes)),
-          porticoMedian: median(measured.map((m) => m.portico)),
-          ratioMedian: median(measured.map((m) => m.ratio)),
+          aedesMedian: median(measured.map((m) => m.aedes).filter(Number.isFinite)),
+          porticoMedian: median(measured.map((m) => m.portico).filter(Number.isFinite)),
+          // A round that lost messages has no ratio (shown as –); allStored flags Portico's.
+          ratioMedian: median(measured.map((m) => m.ratio).filter(Number.isFinite)),
           allStored,
         };
         log(`  pairs QoS ${qos} ${publishers}→1 ${payloadBytes} B: Portico ÷ aedes ${measured.map((m) => m.ratio.toFixed(2)).join(', ')} → median ${pair.ratioMedian.toFixed(2)}`);
