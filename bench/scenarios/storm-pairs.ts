@@ -46,7 +46,7 @@ export async function runStormPairs(start: (name: 'aedes' | 'portico') => Promis
     connectsRatioMedian: median(measured.map((m) => m.connectsRatio).filter(Number.isFinite)),
     rssRatioMedian: median(measured.map((m) => m.rssRatio).filter(Number.isFinite)),
   };
-  log(`  storm pairs: connects/s Portico ÷ aedes ${measured.map((m) => m.connectsRatio.toFixed(2)).join(', ')} → median ${pairs.connectsRatioMedian.toFixed(2)}`);
+  log(`  storm pairs: connects/s Portico ÷ aedes ${measured.map((m) => m.connectsRatio.toFixed(2)).join(', ')} → median ${pairs.connectsRatioMedian.toFixed(3)}`);
   return pairs;
 }
 
@@ -63,7 +63,8 @@ export function stormPairsTable(p: StormPairs): string[] {
     lines.push(`| ${i + 1} | ${cell(m.aedes)} | ${cell(m.portico)} | ${m.connectsRatio.toFixed(2)}× | ${m.rssRatio.toFixed(2)}× |`);
   });
   lines.push(
-    `| **median** | | | **${p.connectsRatioMedian.toFixed(2)}×** (≥ 0.6×: ${p.connectsRatioMedian >= 0.6 ? 'yes' : 'no'}) | **${p.rssRatioMedian.toFixed(2)}×** (≤ 1.2×: ${p.rssRatioMedian <= 1.2 ? 'yes' : 'no'}) |`,
+    // Three decimals: a median of 0.597 must not read as the 0.60 it rounds to.
+    `| **median** | | | **${p.connectsRatioMedian.toFixed(3)}×** (≥ 0.6×: ${p.connectsRatioMedian >= 0.6 ? 'yes' : 'no'}) | **${p.rssRatioMedian.toFixed(3)}×** (≤ 1.2×: ${p.rssRatioMedian <= 1.2 ? 'yes' : 'no'}) |`,
   );
   return lines;
 }

@@ -56,7 +56,7 @@ export async function runThroughputPairs(aedes: Target, portico: Target, o: Benc
           ratioMedian: median(measured.map((m) => m.ratio).filter(Number.isFinite)),
           allStored,
         };
-        log(`  pairs QoS ${qos} ${publishers}→1 ${payloadBytes} B: Portico ÷ aedes ${measured.map((m) => m.ratio.toFixed(2)).join(', ')} → median ${pair.ratioMedian.toFixed(2)}`);
+        log(`  pairs QoS ${qos} ${publishers}→1 ${payloadBytes} B: Portico ÷ aedes ${measured.map((m) => m.ratio.toFixed(2)).join(', ')} → median ${pair.ratioMedian.toFixed(3)}`);
         pairs.push(pair);
       }
     }
@@ -76,7 +76,7 @@ export function pairsTable(pairs: ThroughputPair[], rounds: number): string[] {
     const rows = p.rounds.map((m) => (Number.isFinite(m.ratio) ? `${m.ratio.toFixed(2)}×` : '–')).join(', ');
     const ok = Number.isFinite(p.ratioMedian) && p.ratioMedian <= 1.5 && p.allStored;
     lines.push(
-      `| ${p.qos} | ${p.publishers} | ${p.payloadBytes} B | ${p.aedesMedian.toFixed(1)} | ${p.porticoMedian.toFixed(1)}${p.allStored ? '' : ' (NOT all stored)'} | ${rows} | **${p.ratioMedian.toFixed(2)}×** | ${ok ? 'yes' : 'no'} |`,
+      `| ${p.qos} | ${p.publishers} | ${p.payloadBytes} B | ${p.aedesMedian.toFixed(1)} | ${p.porticoMedian.toFixed(1)}${p.allStored ? '' : ' (NOT all stored)'} | ${rows} | **${p.ratioMedian.toFixed(3)}×** | ${ok ? 'yes' : 'no'} |`,
     );
   }
   const met = pairs.filter((p) => p.ratioMedian <= 1.5 && p.allStored).length;
