@@ -2,6 +2,9 @@ import path from 'node:path';
 
 import { parseOptions } from '../bench/lib/options';
 import { median, percentile, ratio, sig, summarize } from '../bench/lib/stats';
+import type { StormResult } from '../bench/scenarios/storm';
+import { stormPairsTable } from '../bench/scenarios/storm-pairs';
+import { pairsTable, type ThroughputPair } from '../bench/scenarios/throughput-pairs';
 import { startFlags } from '../bench/servers/portico';
 
 describe('bench statistics helpers', () => {
@@ -54,6 +57,45 @@ describe('bench statistics helpers', () => {
     expect(quick.servers).toEqual(['aedes']);
     expect(quick.storm.devices).toBe(42);
     expect(() => parseOptions(['--nope=1'], {}, root)).toThrow(/unknown option/);
+  });
+
+  it('options: alternating rounds default to 5 (throughput) and 3 (storm) in full runs, 1 and 0 in quick ones; 0 switches them off', () => {
+    const root = path.resolve(__dirname, '..');
+    const full = parseOptions([], {}, root);
+    const quick = parseOptions(['--quick'], {}, root);
+    const off = parseOptions(['--tp-rounds=0', '--storm-rounds=0'], {}, root);
+    if (full === 'help' || quick === 'help' || off === 'help') throw new Error('unexpected help');
+    expect([full.throughput.rounds, full.storm.rounds]).toEqual([5, 3]);
+    expect([quick.throughput.rounds, quick.storm.rounds]).toEqual([1, 0]);
+    expect([off.throughput.rounds, off.storm.rounds]).toEqual([0, 0]);
+    expect(() => parseOptions(['--tp-rounds=-1'], {}, root)).toThrow(/positive integer/);
+  });
+
+  it('alternating rounds: a cell meets the target by the median of its rounds, with three decimals, and only when every message was stored', () => {
+    const cell = (ratios: number[], allStored = true): ThroughputPair => ({
+      qos: 0,
+      publishers: 1,
+      payloadBytes: 16,
+      rounds: ratios.map((r) => ({ aedes: 10, portico: 10 * r, ratio: r })),
+      aedesMedian: 10,
+      porticoMedian: 10 * median(ratios),
+      ratioMedian: median(ratios),
+      allStored,
+    });
+    const lines = pairsTable([cell([1.2, 1.6, 1.4]), cell([1.5004, 1.6, 1.4]), cell([1.1, 1.2, 1.3], false)], 3);
+    expect(lines.filter((l) => l.startsWith('| 0 |')).map((l) => l.split(' | ').slice(-2))).toEqual([
+      ['**1.400×**', 'yes |'],
+      ['**1.500×**', 'no |'],
+      ['**1.200×**', 'no |'],
+    ]);
+    expect(lines.at(-1)).toBe('Within 1.5×: 1 of 3 cells.');
+    const storm = (connectsPerSec: number, rss: number) => ({ connectsPerSec, rssBytesPerConnection: rss }) as StormResult;
+    const rows = stormPairsTable({
+      rounds: [{ aedes: storm(1000, 100), portico: storm(597, 120), connectsRatio: 0.597, rssRatio: 1.2 }],
+      connectsRatioMedian: 0.597,
+      rssRatioMedian: 1.2,
+    });
+    expect(rows.at(-1)).toBe('| **median** | | | **0.597×** (≥ 0.6×: no) | **1.200×** (≤ 1.2×: yes) |');
   });
 
   it('starts Portico with the Node.js flags of npm start (a larger young generation)', () => {
