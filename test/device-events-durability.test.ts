@@ -5,8 +5,7 @@ import { IsNull } from 'typeorm';
 
 import { ConnectionEventType, ConnectionLogEntity, MqttListener } from '../src/history/connection-log.entity';
 import { DeviceEventEntity } from '../src/history/device-event.entity';
-import { signUp, startTestApp, tempDir } from './support/app';
-import { newDevice } from './support/history';
+import { createTokenDevice, signUp, startTestApp, tempDir } from './support/app';
 import { closed, connect, end, endAll, nextMessage } from './support/mqtt';
 
 /** Device events and the connection log (continued from device-events.test.ts): batches, shutdown, retention, deletion. */
@@ -16,7 +15,7 @@ describe('durability and retention', () => {
     try {
       const app = await startTestApp({ dataDir, config: { mqtt: { eventBatchSize: 100_000, eventFlushIntervalMs: 3_600_000 } as never } });
       const user = await signUp(app);
-      const d = await newDevice(app, user.token);
+      const d = await createTokenDevice(app, user.token);
       const c = await connect(app, d);
       // QoS 1: each acknowledgement comes after its row is committed (written at once, whatever the flush interval).
       const stored = () => app.services.ds.getRepository(DeviceEventEntity).countBy({ deviceId: d.id });
@@ -66,7 +65,7 @@ describe('durability and retention', () => {
     });
     try {
       const user = await signUp(app);
-      const d = await newDevice(app, user.token);
+      const d = await createTokenDevice(app, user.token);
       const old = await connect(app, d);
       for (const n of [1, 2]) await old.publishAsync('t', `old-${n}`, { qos: 1 });
       await end(old);
@@ -101,7 +100,7 @@ describe('durability and retention', () => {
     const app = await startTestApp({ config: { mqtt: { deviceEventRetention: { maxAgeDays: 0, maxRowsPerOwner: 1 }, retentionIntervalMs: 20 } as never } });
     try {
       const user = await signUp(app);
-      const d = await newDevice(app, user.token);
+      const d = await createTokenDevice(app, user.token);
       const c = await connect(app, d);
       for (const n of [1, 2, 3]) await c.publishAsync('t', String(n), { qos: 1 });
       const count = () => app.services.ds.getRepository(DeviceEventEntity).countBy({ deviceId: d.id });
@@ -118,7 +117,7 @@ describe('durability and retention', () => {
     const app = await startTestApp();
     try {
       const user = await signUp(app);
-      const d = await newDevice(app, user.token);
+      const d = await createTokenDevice(app, user.token);
       const c = await connect(app, d);
       await c.publishAsync('x', 'y', { qos: 1 });
       const kicked = closed(c);
@@ -139,8 +138,8 @@ describe('durability and retention', () => {
     const app = await startTestApp();
     try {
       const user = await signUp(app);
-      const d = await newDevice(app, user.token);
-      const pub = await connect(app, await newDevice(app, user.token));
+      const d = await createTokenDevice(app, user.token);
+      const pub = await connect(app, await createTokenDevice(app, user.token));
       const first = await connect(app, d, { clean: false });
       await first.subscribeAsync('queued/#', { qos: 1 });
       await end(first);

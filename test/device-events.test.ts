@@ -1,21 +1,27 @@
-import { type DbKind, errorCode, signUp, startTestApp, type TestApp } from './support/app';
-import { type Device, EVENT_FIELDS, gqlAs, newDevice } from './support/history';
+import { createTokenDevice, type DbKind, errorCode, gqlOk, signUp, startTestApp, type TestApp, type TokenDevice } from './support/app';
 import { connect, end, endAll } from './support/mqtt';
 import { subscribe } from './support/ws';
+
+const EVENT_FIELDS = 'id deviceId topic payload payloadEncoding json qos retain size time cursor';
+
+const gqlAs =
+  (app: TestApp, token: string) =>
+  (query: string, vars: Record<string, unknown> = {}) =>
+    gqlOk(app, query, vars, token);
 
 describe.each<DbKind>(['sqlite', 'postgres'])('device events and connection log queries on %s', (db) => {
   let app: TestApp;
   let alice: { token: string; id: string; orgId: string };
   let bob: { token: string; id: string; orgId: string };
-  let d1: Device;
-  let d2: Device;
+  let d1: TokenDevice;
+  let d2: TokenDevice;
 
   beforeAll(async () => {
     app = await startTestApp({ db });
     alice = await signUp(app);
     bob = await signUp(app);
-    d1 = await newDevice(app, alice.token);
-    d2 = await newDevice(app, alice.token);
+    d1 = await createTokenDevice(app, alice.token);
+    d2 = await createTokenDevice(app, alice.token);
     const c1 = await connect(app, d1);
     const c2 = await connect(app, d2, { protocolVersion: 5 });
     await c1.publishAsync('sensors/kitchen/temp', JSON.stringify({ t: 21.5 }), { qos: 1 });
@@ -164,8 +170,8 @@ describe('live subscriptions', () => {
   };
 
   it('delivers connectionLogAdded, deviceEventAdded (topic filter) and deviceStatusChanged for your own devices only', async () => {
-    const d = await newDevice(app, alice.token);
-    const b = await newDevice(app, bob.token);
+    const d = await createTokenDevice(app, alice.token);
+    const b = await createTokenDevice(app, bob.token);
     const logs = live(alice.token, 'subscription($d:ID){ connectionLogAdded(deviceId:$d){ deviceId eventType listener cursor } }', { d: d.id });
     const events = live(alice.token, 'subscription($d:ID,$t:String){ deviceEventAdded(deviceId:$d, topic:$t){ deviceId topic json cursor } }', { d: d.id, t: 'sensors/+/temp' });
     const statuses = live(alice.token, 'subscription($d:ID){ deviceStatusChanged(deviceId:$d){ id status } }', { d: d.id });
@@ -196,7 +202,7 @@ describe('live subscriptions', () => {
   });
 
   it('resolves relation fields of each event afresh: a renamed device shows its new name', async () => {
-    const d = await newDevice(app, alice.token);
+    const d = await createTokenDevice(app, alice.token);
     const events = live(alice.token, 'subscription($d:ID){ deviceEventAdded(deviceId:$d){ topic device { name } } }', { d: d.id });
     while (app.services.pubSub.subscriberCount(`deviceEvents:${alice.orgId}`) < 1) await app.services.pubSub.whenSubscribed(`deviceEvents:${alice.orgId}`);
     const c = await connect(app, d);
@@ -209,7 +215,7 @@ describe('live subscriptions', () => {
   });
 
   it("refuses to subscribe to another user's device (NOT_FOUND) and without a token", async () => {
-    const d = await newDevice(app, alice.token);
+    const d = await createTokenDevice(app, alice.token);
     const s = live(bob.token, 'subscription($d:ID){ deviceEventAdded(deviceId:$d){ topic } }', { d: d.id });
     expect((await s.next()).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const t = live(bob.token, 'subscription($d:ID){ connectionLogAdded(deviceId:$d){ eventType } }', { d: d.id });
@@ -221,7 +227,7 @@ describe('live subscriptions', () => {
   });
 
   it('replays what was missed after a cursor, then continues live, without gap or duplicate', async () => {
-    const d = await newDevice(app, alice.token);
+    const d = await createTokenDevice(app, alice.token);
     const c = await connect(app, d);
     for (const n of [1, 2, 3]) await c.publishAsync('r', String(n), { qos: 1 });
     const gql = gqlAs(app, alice.token);
