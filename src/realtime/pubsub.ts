@@ -75,18 +75,16 @@ export const dateSafeJson = {
 /**
  * An event target over Redis pub/sub. It listens to every Portico topic with one PSUBSCRIBE made at start, so a
  * new GraphQL subscription is live the moment it is registered (no per-topic SUBSCRIBE round trip that an event
- * could slip past); events are decoded only for topics that have local listeners.
+ * could slip past); events are decoded only for topics that have local listeners. `resubscribed` runs when the
+ * subscription is back after a lost connection.
  */
-function redisEventTarget(
-  publishClient: Redis,
-  subscribeClient: Redis,
-  prefix: string,
-  interrupted: () => boolean,
-): { target: TopicTarget; ready: Promise<unknown>; resubscribe: () => Promise<unknown> } {
+function redisEventTarget(publishClient: Redis, subscribeClient: Redis, prefix: string, resubscribed: () => void): { target: TopicTarget; ready: Promise<unknown> } {
+  const resubscribe = () => subscribeClient.psubscribe(`${prefix}*`);
+  const interrupted = whenResubscribed(subscribeClient, resubscribe, resubscribed);
   const listeners = new Map<string, Set<TopicListener>>();
   subscribeClient.on('pmessage', (_pattern: string, channel: string, text: string) => {
-    // After an outage, until every subscription live during it has ended: ioredis subscribes again by itself before
-    // that, and an event handed over then would put the resume cursor after what the outage lost.
+    // After an outage, until `resubscribed` has ended every subscription live during it: ioredis subscribes again by
+    // itself before that, and an event handed over then would put the resume cursor after what the outage lost.
     if (interrupted()) return;
     const set = listeners.get(channel.slice(prefix.length));
     if (!set?.size) return;
@@ -112,8 +110,7 @@ function redisEventTarget(
       return true;
     },
   };
-  const resubscribe = () => subscribeClient.psubscribe(`${prefix}*`);
-  return { target, ready: resubscribe(), resubscribe };
+  return { target, ready: resubscribe() };
 }
 
 /** Events a subscriber may leave unread before its subscription ends (it stopped reading; the server goes on). */
@@ -141,17 +138,10 @@ export function createAppPubSub(scaleOut?: { redisUrl: string; log: Logger }): A
   if (scaleOut) {
     const { pub: publishClient, sub: subscribeClient } = redisPubSubClients(scaleOut.redisUrl, scaleOut.log, 'subscription events');
     redis = [publishClient, subscribeClient];
-    let resubscribe: () => Promise<unknown>;
-    let interrupted = false;
-    subscribeClient.on('close', () => {
-      interrupted = true;
-    });
-    ({ target: eventTarget, ready, resubscribe } = redisEventTarget(publishClient, subscribeClient, 'portico:pubsub:', () => interrupted));
-    whenResubscribed(subscribeClient, resubscribe, () => {
-      interrupted = false;
+    ({ target: eventTarget, ready } = redisEventTarget(publishClient, subscribeClient, 'portico:pubsub:', () => {
       const n = endLive();
       if (n) scaleOut.log.warn(`Redis (subscription events) reconnected: ${n} live subscription(s) ended with EVENTS_MISSED`);
-    });
+    }));
   }
   if (!eventTarget) {
     // One listener per GraphQL subscription: many per topic is normal, not a leak (Node warns past 10).

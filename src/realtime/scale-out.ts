@@ -43,19 +43,30 @@ export async function closeRedis(client: Redis): Promise<void> {
 /**
  * Calls `fn` each time a subscribing client is subscribed again after its connection was lost: what was published
  * in between never reached it. ioredis resubscribes by itself on reconnect; `resubscribe` (the same subscription,
- * idempotent) is answered after that, so `fn` runs once the subscription is live again.
+ * idempotent) is answered after that, so `fn` runs once the subscription is live again. Returns whether the client is
+ * interrupted: from a lost connection until `fn` has run (messages that arrive meanwhile, after ioredis's own
+ * resubscription, come after a gap that `fn` has not dealt with yet).
  */
-export function whenResubscribed(sub: Redis, resubscribe: () => Promise<unknown>, fn: () => void): void {
+export function whenResubscribed(sub: Redis, resubscribe: () => Promise<unknown>, fn: () => void): () => boolean {
   let lost = false;
+  let interrupted = false;
   sub.on('close', () => {
     lost = true;
+    interrupted = true;
   });
   sub.on('ready', () => {
     if (!lost) return;
     lost = false;
     // Lost again before the answer: the next 'ready' tries again.
-    resubscribe().then(fn, () => undefined);
+    resubscribe().then(
+      () => {
+        interrupted = false;
+        fn();
+      },
+      () => undefined,
+    );
   });
+  return () => interrupted;
 }
 
 /**
