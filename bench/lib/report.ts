@@ -165,7 +165,7 @@ export function markdown(r: BenchResults): string {
       lines.push('', `Portico recorded device events during these runs: ${all ? 'every message was stored' : 'some messages were NOT stored (see JSON)'}.`);
     }
     if (r.floor?.length) lines.push('', ...floorTable(r));
-    if (r.throughputPairs?.length) lines.push('', ...pairsTable(r.throughputPairs, r.options.throughput.rounds));
+    if (r.throughputPairs?.length) lines.push('', ...pairsTable(r.throughputPairs));
   }
   if (r.fanin.length) {
     const f0 = r.fanin[0];

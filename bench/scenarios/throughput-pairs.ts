@@ -65,7 +65,8 @@ export async function runThroughputPairs(aedes: Target, portico: Target, o: Benc
 }
 
 /** The markdown of the alternating comparison (a section of latest.md). */
-export function pairsTable(pairs: ThroughputPair[], rounds: number): string[] {
+export function pairsTable(pairs: ThroughputPair[]): string[] {
+  const rounds = Math.max(...pairs.map((p) => p.rounds.length));
   const lines = [
     `**Portico ÷ bare aedes, alternating** (the target's figure): both servers fresh and up at once, each cell measured in ${rounds} rounds, aedes and Portico back to back (the order swapped every round); the ratio is the median of the rounds' ratios, server CPU per message.`,
     '',
