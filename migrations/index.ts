@@ -16,6 +16,7 @@ import { EventIndexes1764002400000 } from './1764002400000-EventIndexes.js';
 import { DeviceEventIndex1764002500000 } from './1764002500000-DeviceEventIndex.js';
 import { DeviceListIndex1764002600000 } from './1764002600000-DeviceListIndex.js';
 import { ConnectionLogIndex1764002700000 } from './1764002700000-ConnectionLogIndex.js';
+import { EventRowKey1764002800000 } from './1764002800000-EventRowKey.js';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   DeviceEventIndex1764002500000,
   DeviceListIndex1764002600000,
   ConnectionLogIndex1764002700000,
+  EventRowKey1764002800000,
 ];

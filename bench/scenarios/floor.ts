@@ -36,8 +36,11 @@ export function measureAppendFloor(sqlitePath: string, cells: Array<{ publishers
     const columns = (db.prepare('PRAGMA table_info(device_events)').all() as Array<{ name: string }>).map((c) => c.name);
     const insert = db.prepare(`INSERT INTO device_events (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
     const bulkIndex = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'device_event_index'").all().length > 0;
+    // Where the index holds rowids too (migration 1764002800000), the copy writes them as Portico's does.
+    const rowKey = bulkIndex && (db.prepare('PRAGMA table_info(device_event_index)').all() as Array<{ name: string }>).some((c) => c.name === 'rid');
+    const [keyInto, keyFrom] = rowKey ? [', rid', ', rowid'] : ['', ''];
     const copy = bulkIndex
-      ? db.prepare('INSERT OR IGNORE INTO device_event_index (device_id, time, id) SELECT device_id, time, id FROM device_events WHERE rowid > ? ORDER BY device_id, time, id')
+      ? db.prepare(`INSERT OR IGNORE INTO device_event_index (device_id, time, id${keyInto}) SELECT device_id, time, id${keyFrom} FROM device_events WHERE rowid > ? ORDER BY device_id, time, id`)
       : null;
     const maxRowid = db.prepare('SELECT COALESCE(MAX(rowid), 0) AS m FROM device_events');
     let copiedUpTo = (maxRowid.all()[0] as { m: number }).m;
@@ -70,6 +73,7 @@ export function measureAppendFloor(sqlitePath: string, cells: Array<{ publishers
             case 'direction':
               return 'UPSTREAM';
             case 'properties':
+            case 'seq': // the rowid (1764002800000): SQLite numbers the row
               return null;
             default:
               return 0;

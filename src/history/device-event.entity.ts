@@ -23,6 +23,7 @@ registerEnumType(EventDirection, {
 @Index('ix_device_events_device_time', ['deviceId', 'time'])
 @Index('ix_device_events_owner_time', ['organizationId', 'time'])
 export class DeviceEventEntity extends StoredMessage {
+  /** The primary key on PostgreSQL. SQLite keys the rows by rowid (`seq`) and keeps no index on the id (1764002800000). */
   @Field(() => ID)
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

@@ -42,6 +42,11 @@ export interface DeviceIndexTables {
   rows: string;
   index: string;
   state: string;
+  /**
+   * The index's column holding each row's rowid, when `rows` has no index on `id` (device events, 1764002800000: the
+   * rowid is their `INTEGER PRIMARY KEY`, kept by VACUUM): the index joins on it. Without it, the index joins on `id`.
+   */
+  rowKey?: string;
 }
 
 /**
@@ -50,11 +55,12 @@ export interface DeviceIndexTables {
  * past the watermark (`state.upto`, a rowid) are copied into `index` sorted by device: every 16,384 rows (in four
  * slices of the device ids, spaced out over batch transactions), every 5 seconds (inside a batch's transaction) and
  * before any per-device read (at once). A per-device query joins the index, so it sees exactly the committed rows; rows
- * deleted by retention leave index entries that the join ignores and that retention removes per owner. The index holds
- * ids, so rowids matter only for the rows not copied yet.
+ * deleted by retention leave index entries that the join ignores and that retention removes per owner. The connection
+ * log's index holds ids, so its rowids matter only for the rows not copied yet; device events' holds their rowid as well
+ * (`rowKey`), which their INTEGER PRIMARY KEY keeps through a VACUUM.
  */
 export class DeviceIndex {
-  static readonly EVENTS: DeviceIndexTables = { rows: 'device_events', index: 'device_event_index', state: 'device_event_index_state' };
+  static readonly EVENTS: DeviceIndexTables = { rows: 'device_events', index: 'device_event_index', state: 'device_event_index_state', rowKey: 'rid' };
   static readonly CONNECTION_LOG: DeviceIndexTables = { rows: 'connection_logs', index: 'connection_log_index', state: 'connection_log_index_state' };
   private readonly st: Statements;
   private lastCopy = Date.now();
@@ -73,15 +79,16 @@ export class DeviceIndex {
     /** Between two slices of a copy (ms). */
     private readonly sliceGapMs = SLICE_GAP_MS,
   ) {
-    const { rows, index, state } = tables;
+    const { rows, index, state, rowKey } = tables;
     const p = <T>(sql: string) => sqlite.prepare(sql) as unknown as T;
+    const [keyInto, keyFrom] = rowKey ? [`, ${rowKey}`, ', rowid'] : ['', ''];
     this.st = {
       state: p(`SELECT upto, upto_id FROM ${state} WHERE id = 1`),
       maxRowid: p(`SELECT MAX(rowid) AS m FROM ${rows}`),
       idAt: p(`SELECT id FROM ${rows} WHERE rowid = ?`),
       // The rows of (from, to] whose device id is in [low, high) (high null: no upper bound).
       copy: p(
-        `INSERT OR IGNORE INTO ${index} (device_id, time, id) SELECT device_id, time, id FROM ${rows} WHERE rowid > ? AND rowid <= ? AND device_id >= ? AND (? IS NULL OR device_id < ?) ORDER BY device_id, time, id`,
+        `INSERT OR IGNORE INTO ${index} (device_id, time, id${keyInto}) SELECT device_id, time, id${keyFrom} FROM ${rows} WHERE rowid > ? AND rowid <= ? AND device_id >= ? AND (? IS NULL OR device_id < ?) ORDER BY device_id, time, id`,
       ),
       setState: p(`UPDATE ${state} SET upto = ?, upto_id = (SELECT id FROM ${rows} WHERE rowid = ?) WHERE id = 1`),
       deleteDevice: p(`DELETE FROM ${index} WHERE device_id = ?`),
@@ -142,13 +149,22 @@ export class DeviceIndex {
 
   /** Restricts `qb` (alias `r`) to one device through the index; returns the index's time and id columns to sort on. */
   scope<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, deviceId: string): { time: string; id: string } {
-    qb.innerJoin(this.tables.index, 'x', 'x.id = r.id').andWhere('x.device_id = :deviceId', { deviceId });
+    qb.innerJoin(this.tables.index, 'x', this.joinOn('x', 'r')).andWhere('x.device_id = :deviceId', { deviceId });
     return { time: 'x.time', id: 'x.id' };
   }
 
-  /** The device's row ids, as a subquery for `r.id IN (…)` with the `:deviceId` parameter. */
-  get deviceIds(): string {
-    return `SELECT di.id FROM ${this.tables.index} di WHERE di.device_id = :deviceId`;
+  /** The device's rows, as a subquery for `rowid IN (…)` with the `:deviceId` parameter. */
+  get deviceRows(): string {
+    return `SELECT dr.rowid FROM ${this.tables.rows} dr INNER JOIN ${this.tables.index} di ON ${this.joinOn('di', 'dr')} WHERE di.device_id = :deviceId`;
+  }
+
+  /**
+   * An index entry's row: by rowid where the index holds it (the id too: an entry left by a deleted row must not
+   * match a later row given the same rowid by a write outside the batch writer), else by id.
+   */
+  private joinOn(index: string, row: string): string {
+    const { rowKey } = this.tables;
+    return rowKey ? `${index}.${rowKey} = ${row}.rowid AND ${index}.id = ${row}.id` : `${index}.id = ${row}.id`;
   }
 
   async deleteDevice(deviceId: string): Promise<void> {

@@ -354,7 +354,7 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
       return;
     }
     await index.catchUp();
-    await this.deleteChunked((qb) => qb.where(`r.id IN (${index.deviceIds})`, { deviceId }));
+    await this.deleteChunked((qb) => qb.where(`r.rowid IN (${index.deviceRows})`, { deviceId }));
     await index.deleteDevice(deviceId);
   }
 
@@ -370,16 +370,19 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
   /**
    * Deletes the matching rows oldest first, one short statement per chunk (`DELETE … WHERE id IN (SELECT … LIMIT n)`:
    * no ids travel, and TypeORM's builder never sees thousands of parameters), letting other work run between chunks.
+   * SQLite addresses rows by rowid (device events have no index on id).
    */
   protected async deleteChunked(where: (qb: SelectQueryBuilder<T>) => void): Promise<number> {
     // SQLite runs each statement on the event loop: 1,000 rows ≈ 10–40 ms there. PostgreSQL waits off the loop.
-    const chunk = this.o.ds.options.type === 'postgres' ? 10_000 : 1000;
+    const postgres = this.o.ds.options.type === 'postgres';
+    const chunk = postgres ? 10_000 : 1000;
+    const key = postgres ? 'id' : 'rowid';
     let total = 0;
     for (;;) {
-      const select = this.repo.createQueryBuilder('r').select('r.id');
+      const select = this.repo.createQueryBuilder('r').select(`r.${key}`);
       where(select);
       select.orderBy('r.time', 'ASC').addOrderBy('r.id', 'ASC').limit(chunk);
-      const result = await this.repo.createQueryBuilder().delete().where(`id IN (${select.getQuery()})`).setParameters(select.getParameters()).execute();
+      const result = await this.repo.createQueryBuilder().delete().where(`${key} IN (${select.getQuery()})`).setParameters(select.getParameters()).execute();
       const count = result.affected ?? 0;
       total += count;
       if (count < chunk) return total;
