@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 import { parseOptions } from '../bench/lib/options';
-import { median, percentile, ratio, sig, summarize } from '../bench/lib/stats';
+import { median, medianOfFinite, percentile, ratio, sig, summarize } from '../bench/lib/stats';
 import type { StormResult } from '../bench/scenarios/storm';
 import { stormPairsTable } from '../bench/scenarios/storm-pairs';
 import { pairsTable, type ThroughputPair } from '../bench/scenarios/throughput-pairs';
@@ -12,6 +12,11 @@ describe('bench statistics helpers', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNaN();
+  });
+
+  it('medianOfFinite leaves out rounds without a figure (NaN)', () => {
+    expect(medianOfFinite([1.4, NaN, 1.2, 1.3])).toBe(1.3);
+    expect(medianOfFinite([NaN])).toBeNaN();
   });
 
   it('percentile uses the nearest rank', () => {

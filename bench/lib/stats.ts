@@ -24,6 +24,11 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The median of the finite values only (a round that produced no figure, NaN, is left out); NaN when none is. */
+export function medianOfFinite(values: readonly number[]): number {
+  return median(values.filter(Number.isFinite));
+}
+
 export interface Summary {
   count: number;
   min: number;

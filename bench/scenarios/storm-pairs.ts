@@ -1,6 +1,6 @@
 import { log } from '../lib/measure.js';
 import type { BenchOptions } from '../lib/options.js';
-import { median } from '../lib/stats.js';
+import { medianOfFinite } from '../lib/stats.js';
 import type { Target } from '../servers/target.js';
 import { runStorm, type StormResult } from './storm.js';
 
@@ -43,8 +43,8 @@ export async function runStormPairs(start: (name: 'aedes' | 'portico') => Promis
   const pairs: StormPairs = {
     rounds: measured,
     // A round where not every device connected has no ratio.
-    connectsRatioMedian: median(measured.map((m) => m.connectsRatio).filter(Number.isFinite)),
-    rssRatioMedian: median(measured.map((m) => m.rssRatio).filter(Number.isFinite)),
+    connectsRatioMedian: medianOfFinite(measured.map((m) => m.connectsRatio)),
+    rssRatioMedian: medianOfFinite(measured.map((m) => m.rssRatio)),
   };
   log(`  storm pairs: connects/s Portico ÷ aedes ${measured.map((m) => m.connectsRatio.toFixed(2)).join(', ')} → median ${pairs.connectsRatioMedian.toFixed(3)}`);
   return pairs;
