@@ -23,14 +23,16 @@ import {
   graphiqlRouter,
   type GraphQLContext,
   InternalErrors,
+  isPlainJsonPost,
   jsonErrorHandler,
   jsonNotFound,
+  jsonPostHandler,
   observabilityPlugin,
   ParsedDocumentStore,
 } from '../graphql/index.js';
 import { MqttListener } from '../history/index.js';
 import { browserClientRouter, type ByteSocket, type MessageServerPorts, mqttWebSocketServer, routeMqttUpgrades } from '../mqtt/index.js';
-import { createLogger, requestIdOf, requestLog } from '../observability/index.js';
+import { createLogger, logRequest, requestIdOf, requestLog } from '../observability/index.js';
 import { bridgeRegistryBus, loadInstanceId, RegistrySync } from '../realtime/index.js';
 import { loadSecrets } from '../secrets/index.js';
 import { httpClientAddress } from '../security/index.js';
@@ -158,7 +160,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     expressApp.disable('etag');
     const httpLog = childLogger(log, { component: 'http' });
     expressApp.use(requestLog(httpLog));
-    const httpServer = http.createServer(expressApp);
+    // Plain JSON POSTs to /graphql (nearly every request) skip express once Apollo has started (jsonPostHandler).
+    let graphqlPost: http.RequestListener | null = null;
+    const httpServer = http.createServer((req, res) => {
+      if (graphqlPost && isPlainJsonPost(req, '/graphql')) graphqlPost(req, res);
+      else expressApp(req, res);
+    });
 
     const subscriptions = attachSubscriptions(httpServer, schema, { limits: config.graphql, callers, bus: services.bus, root, clock: services.clock, log: services.log });
     let disposed: Promise<void> | null = null;
@@ -202,6 +209,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await apollo.start();
     cleanups.push(() => apollo.stop());
 
+    const graphqlContext = async (req: http.IncomingMessage, requestId: string | undefined): Promise<GraphQLContext> => {
+      try {
+        const address = httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.throttle.trustProxy);
+        return { ...(await buildContext(callers, req.headers.authorization, address)), ...(requestId ? { requestId } : {}) };
+      } catch (err) {
+        graphqlLog.error('could not build the GraphQL context', { requestId, err });
+        throw err;
+      }
+    };
     const graphiql = graphiqlRouter(config.graphiqlDir);
     // /graphql first: express tries the routes in order, and nearly every request is a GraphQL one (behind the health,
     // certificate and test-client routes it cost ~4 % more CPU per `{ me { id } }`).
@@ -209,17 +225,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     expressApp.use(
       '/graphql',
       express.json({ limit: config.graphql.maxBodyBytes }),
-      apolloHandler(apollo, async (req, res) => {
-        const requestId = requestIdOf(res);
-        try {
-          const address = httpClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], config.throttle.trustProxy);
-          return { ...(await buildContext(callers, req.headers.authorization, address)), ...(requestId ? { requestId } : {}) };
-        } catch (err) {
-          graphqlLog.error('could not build the GraphQL context', { requestId, err });
-          throw err;
-        }
-      }),
+      apolloHandler(apollo, (req, res) => graphqlContext(req, requestIdOf(res))),
     );
+    graphqlPost = jsonPostHandler(apollo, {
+      maxBodyBytes: config.graphql.maxBodyBytes,
+      log: httpLog,
+      begin: (req, res) => logRequest(httpLog, req, res, '/graphql'),
+      context: graphqlContext,
+    });
     expressApp.use('/graphiql', graphiql.assets);
     // Liveness: answers while the process serves HTTP (no database access).
     expressApp.get('/healthz', (_req, res) => {

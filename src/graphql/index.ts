@@ -6,6 +6,7 @@ export { buildContext, type Callers, type GraphQLContext, userId } from './conte
 export { DOCUMENT_CACHE_BYTES, ParsedDocumentStore } from './document-store.js';
 export { graphiqlRouter } from './graphiql.js';
 export { costLimitPlugin, jsonErrorHandler, jsonNotFound } from './http.js';
+export { isPlainJsonPost, jsonPostHandler } from './json-post.js';
 export { RequestLoaders } from './loaders.js';
 export { InternalErrors, observabilityPlugin } from './observability-plugin.js';
 export { type Connection, ConnectionType, SortDirectionEnum, toConnection } from './relay.js';

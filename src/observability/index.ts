@@ -1,3 +1,3 @@
 export { createLogger } from './logger.js';
 export { AppMetrics } from './metrics.js';
-export { requestIdOf, requestLog } from './request-log.js';
+export { logRequest, requestIdOf, requestLog } from './request-log.js';
