@@ -151,3 +151,43 @@ test('a large copy goes in four slices of the device ids, spaced over batches, a
   await ds.query(`DELETE FROM device_events WHERE organization_id = 'o'`);
   await ds.query(`DELETE FROM device_event_index WHERE device_id IN (?, ?, ?, ?)`, devices);
 });
+
+test('a large copy of rows from few devices goes at once; from more than 128, in slices', async () => {
+  const ds = app.services.ds;
+  const state = async () => ((await ds.query('SELECT upto FROM device_event_index_state WHERE id = 1')) as Array<{ upto: number }>)[0]!.upto;
+  const indexed = async (deviceId: string) => ((await ds.query('SELECT COUNT(*) AS n FROM device_event_index WHERE device_id = ?', [deviceId])) as Array<{ n: number }>)[0]!.n;
+  await new DeviceIndex(ds, sqliteConnection(ds)!, silentLog, DeviceIndex.EVENTS).catchUp();
+  const devices = ['1', '5', '9', 'd'].map((c) => `${c}0000000-0000-4000-8000-000000000001`);
+  // Past the watermark and every rowid, as the batch writer numbers its rows.
+  const append = () =>
+    ds.transaction(async (m) => {
+      await m.query(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 16400)
+         INSERT INTO device_events (seq, id, organization_id, device_id, topic, topic_prefix, payload, payload_encoding, qos, retain, size, time)
+         SELECT b.base + i, printf('00000000-0000-7000-9001-%012d', b.base + i), 'o', CASE i % 4 WHEN 0 THEN ? WHEN 1 THEN ? WHEN 2 THEN ? ELSE ? END, 't', 't', 'p', 'UTF8', 0, 0, 1, i
+         FROM n, (SELECT MAX((SELECT upto FROM device_event_index_state WHERE id = 1), COALESCE((SELECT MAX(seq) FROM device_events), 0)) AS base) b`,
+        devices,
+      );
+    });
+  await append();
+  const upto = await state();
+  // The batch writer noted the rows' four devices: one copy, in the first batch after them.
+  const few = new DeviceIndex(ds, sqliteConnection(ds)!, silentLog, DeviceIndex.EVENTS, 3_600_000);
+  for (const d of devices) few.noteDevice(d);
+  await ds.transaction(async () => few.appended());
+  for (const d of devices) expect(await indexed(d)).toBe(4100);
+  expect(await state()).toBe(upto + 16400);
+
+  // Rows noted from 129 devices: the first batch copies the first slice only.
+  await append();
+  const many = new DeviceIndex(ds, sqliteConnection(ds)!, silentLog, DeviceIndex.EVENTS, 3_600_000);
+  for (let i = 0; i < 129; i++) many.noteDevice(`f${String(i).padStart(7, '0')}-0000-4000-8000-000000000001`);
+  await ds.transaction(async () => many.appended());
+  expect(await indexed(devices[0]!)).toBe(8200);
+  expect(await indexed(devices[1]!)).toBe(4100);
+  expect(await state()).toBe(upto + 16400);
+  await many.catchUp();
+  for (const d of devices) expect(await indexed(d)).toBe(8200);
+  await ds.query(`DELETE FROM device_events WHERE organization_id = 'o'`);
+  await ds.query(`DELETE FROM device_event_index WHERE device_id IN (?, ?, ?, ?)`, devices);
+});

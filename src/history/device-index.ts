@@ -21,6 +21,13 @@ const COPY_EVERY_MS = 5000;
 const SLICE_FROM_ROWS = 4096;
 const SLICE_BOUNDS = ['4', '8', 'c'];
 /**
+ * ...unless the rows came from at most this many devices (as noted by the batch writer): then each slice would scan the
+ * whole range again for the few devices it holds. Measured (16,384 rows of 256 B, prepared copies, this machine): 100
+ * devices 1.2 CPU-µs per row at once against 1.85 in four slices, one device 1.44 against 2.04 (16 B rows: 1.7 against
+ * 1.8); 1,000 devices 3.0 against 3.2. At once, such a copy holds the event loop ~20-25 ms.
+ */
+const COPY_AT_ONCE_DEVICES = 128;
+/**
  * Between two slices of one copy (ms). A slice and its batch's COMMIT hold the event loop ~10-30 ms with 1,000
  * devices; four in consecutive batches (10 ms apart) made one ~90 ms stall, the p99 of fan-in at 10,000 msg/s. Spaced
  * out, the loop catches up in between.
@@ -52,8 +59,8 @@ export interface DeviceIndexTables {
 /**
  * SQLite's per-device index of a time series (device events: migration 1764002500000; the connection log:
  * 1764002700000), written in bulk: rows are appended to their table (`rows`) without a per-device index, and the rows
- * past the watermark (`state.upto`, a rowid) are copied into `index` sorted by device: every 16,384 rows (in four
- * slices of the device ids, spaced out over batch transactions), every 5 seconds (inside a batch's transaction) and
+ * past the watermark (`state.upto`, a rowid) are copied into `index` sorted by device: every 16,384 rows (rows of many
+ * devices in four slices of the device ids, spaced out over batch transactions), every 5 seconds (inside a batch's transaction) and
  * before any per-device read (at once). A per-device query joins the index, so it sees exactly the committed rows; rows
  * deleted by retention leave index entries that the join ignores and that retention removes per owner. The connection
  * log's index holds ids, so its rowids matter only for the rows not copied yet; device events' holds their rowid as well
@@ -68,6 +75,8 @@ export class DeviceIndex {
   private rowid: number;
   /** The watermark as of the last copy this process made (or read at start); rows past it wait for a copy. */
   private upto: number;
+  /** Devices of the rows appended since the last copy, up to one more than COPY_AT_ONCE_DEVICES. */
+  private readonly devices = new Set<string>();
   /** A copy under way in slices: the rowid range (from, to] and the next slice. */
   private slicing: { from: number; to: number; next: number; at: number } | null = null;
 
@@ -114,6 +123,11 @@ export class DeviceIndex {
    */
   nextRowid(): number {
     return this.rowid++;
+  }
+
+  /** The batch writer appends a row of this device (the next copy is made at once when they are few). */
+  noteDevice(deviceId: string): void {
+    if (this.devices.size <= COPY_AT_ONCE_DEVICES) this.devices.add(deviceId);
   }
 
   /** In a batch's transaction, before its rows: past any row written by something else than the batch writer. */
@@ -189,14 +203,18 @@ export class DeviceIndex {
     this.upto = Math.max(upto, max);
     this.slicing = null;
     this.lastCopy = Date.now();
+    this.devices.clear();
   }
 
   /** In a batch's transaction: copies the rows past the watermark, at once or (many rows) its first slice. */
   private startCopy(): void {
     const upto = this.st.state.get()?.upto ?? 0;
     const max = this.st.maxRowid.get()?.m ?? 0;
-    if (max - upto < SLICE_FROM_ROWS) return this.copyAll(upto, max);
+    // Rows left from before a restart (none noted): sliced, their devices are unknown.
+    const few = this.devices.size > 0 && this.devices.size <= COPY_AT_ONCE_DEVICES;
+    if (max - upto < SLICE_FROM_ROWS || few) return this.copyAll(upto, max);
     this.lastCopy = Date.now();
+    this.devices.clear();
     this.slicing = { from: upto, to: max, next: 0, at: 0 };
     this.copyNextSlice();
   }

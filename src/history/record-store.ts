@@ -224,7 +224,10 @@ export abstract class RecordStore<T extends TimeSeriesRow, K extends string = st
         for (const row of rows) {
           const params = this.paramsOf(row);
           // The rowid first, from the index's counter (never reused, see DeviceIndex).
-          if (index) params.unshift(index.nextRowid());
+          if (index) {
+            params.unshift(index.nextRowid());
+            if (row.deviceId) index.noteDevice(row.deviceId);
+          }
           insert.run(params);
         }
         index?.appended();
