@@ -63,9 +63,9 @@ test('statements of the transaction itself pass, nested transactions become save
   expect(await ids()).toEqual(['outer']);
 });
 
-test('a new database is made with 8 KiB pages, in WAL mode with synchronous=NORMAL', async () => {
+test('a new database is made with 16 KiB pages, in WAL mode with synchronous=NORMAL', async () => {
   const pragma = async (name: string) => Object.values(((await ds.query(`PRAGMA ${name}`)) as Array<Record<string, unknown>>)[0]!)[0];
-  expect(await pragma('page_size')).toBe(8192);
+  expect(await pragma('page_size')).toBe(16384);
   expect(await pragma('journal_mode')).toBe('wal');
   // NORMAL is 1.
   expect(await pragma('synchronous')).toBe(1);
