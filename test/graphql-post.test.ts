@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import net from 'node:net';
 
 import { isPlainJsonPost } from '../src/graphql/json-post';
 import { signUp, startTestApp, type TestApp } from './support/app';
@@ -72,6 +73,16 @@ describe('plain JSON POSTs to /graphql (answered without express)', () => {
       expect(await both('')).toMatchObject({ status: 400 });
       expect(await both('{}')).toMatchObject({ status: 400 });
       expect(await both(JSON.stringify([{ query: '{ me { id } }' }]))).toMatchObject({ status: 400 });
+    });
+
+    it('shrugs off a client that leaves in the middle of its body', async () => {
+      const socket = net.connect(Number(new URL(app.graphqlUrl).port), '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      await new Promise((resolve) => socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query":', resolve));
+      socket.destroy();
+      await closed;
+      expect(await both(JSON.stringify({ query: '{ me { id } }' }))).toMatchObject({ status: 200 });
     });
 
     it('answers a body over the limit with 413, declared or streamed without a length', async () => {
