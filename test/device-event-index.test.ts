@@ -97,10 +97,13 @@ test("an index entry left by a deleted row never lends its rowid to another devi
   expect(await ds.query('SELECT payload FROM device_events WHERE seq = ?', [rid])).toEqual([{ payload: 'of b' }]);
 });
 
+/** The per-device index's watermark (a rowid). */
+const state = async () => ((await app.services.ds.query('SELECT upto FROM device_event_index_state WHERE id = 1')) as Array<{ upto: number }>)[0]!.upto;
+/** A device's entries in the per-device index. */
+const indexed = async (deviceId: string) => ((await app.services.ds.query('SELECT COUNT(*) AS n FROM device_event_index WHERE device_id = ?', [deviceId])) as Array<{ n: number }>)[0]!.n;
+
 test('a large copy goes in four slices of the device ids, spaced over batches, and moves the watermark at the last', async () => {
   const ds = app.services.ds;
-  const state = async () => ((await ds.query('SELECT upto FROM device_event_index_state WHERE id = 1')) as Array<{ upto: number }>)[0]!.upto;
-  const indexed = async (deviceId: string) => ((await ds.query('SELECT COUNT(*) AS n FROM device_event_index WHERE device_id = ?', [deviceId])) as Array<{ n: number }>)[0]!.n;
   // Everything so far copied, then 16,400 rows of four devices, one in each slice (first hex digit 1, 5, 9, d).
   await new DeviceIndex(ds, sqliteConnection(ds)!, silentLog, DeviceIndex.EVENTS).catchUp();
   const devices = ['1', '5', '9', 'd'].map((c) => `${c}0000000-0000-4000-8000-000000000000`);
@@ -154,8 +157,6 @@ test('a large copy goes in four slices of the device ids, spaced over batches, a
 
 test('a large copy of rows from few devices goes at once; from more than 128, in slices', async () => {
   const ds = app.services.ds;
-  const state = async () => ((await ds.query('SELECT upto FROM device_event_index_state WHERE id = 1')) as Array<{ upto: number }>)[0]!.upto;
-  const indexed = async (deviceId: string) => ((await ds.query('SELECT COUNT(*) AS n FROM device_event_index WHERE device_id = ?', [deviceId])) as Array<{ n: number }>)[0]!.n;
   await new DeviceIndex(ds, sqliteConnection(ds)!, silentLog, DeviceIndex.EVENTS).catchUp();
   const devices = ['1', '5', '9', 'd'].map((c) => `${c}0000000-0000-4000-8000-000000000001`);
   // Past the watermark and every rowid, as the batch writer numbers its rows.
