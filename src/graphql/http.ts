@@ -20,6 +20,14 @@ export function costLimitPlugin<TContext extends object>(limits: CostLimits): Ap
 
 /** A GraphQL-shaped error body: what any client of /graphql can read. */
 const errorBody = (message: string, code: ErrorCode) => ({ errors: [{ message, extensions: { code } }] });
+export type ErrorBody = ReturnType<typeof errorBody>;
+
+/** The answers to a request /graphql could not take, the same from express's route and from jsonPostHandler. */
+export const requestErrors = {
+  tooLarge: (maxBodyBytes: number) => errorBody(`Request body is larger than ${maxBodyBytes} bytes`, 'PAYLOAD_TOO_LARGE'),
+  notJson: () => errorBody('Request body is not valid JSON', 'BAD_REQUEST'),
+  internal: () => errorBody('Internal server error', 'INTERNAL_SERVER_ERROR'),
+};
 
 interface HttpErrorLike {
   status?: unknown;
@@ -42,13 +50,13 @@ export function jsonErrorHandler(log: Logger, maxBodyBytes: number): ErrorReques
     const e = (err ?? {}) as HttpErrorLike;
     const raw = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
     const status = raw >= 400 && raw < 600 ? raw : 500;
-    let body: ReturnType<typeof errorBody>;
-    if (status === 413) body = errorBody(`Request body is larger than ${maxBodyBytes} bytes`, 'PAYLOAD_TOO_LARGE');
-    else if (e.type === 'entity.parse.failed') body = errorBody('Request body is not valid JSON', 'BAD_REQUEST');
+    let body: ErrorBody;
+    if (status === 413) body = requestErrors.tooLarge(maxBodyBytes);
+    else if (e.type === 'entity.parse.failed') body = requestErrors.notJson();
     else if (status < 500) body = errorBody(typeof e.type === 'string' ? `Bad request (${e.type})` : 'Bad request', 'BAD_REQUEST');
     else {
       log.error('unexpected error in HTTP request', { requestId: res.locals.requestId, err });
-      body = errorBody('Internal server error', 'INTERNAL_SERVER_ERROR');
+      body = requestErrors.internal();
     }
     res.status(status).json(body);
   };

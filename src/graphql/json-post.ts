@@ -2,8 +2,9 @@ import type http from 'node:http';
 
 import type { ApolloServer, BaseContext } from '@apollo/server';
 
-import type { ErrorCode, Logger } from '../common/index.js';
+import type { Logger } from '../common/index.js';
 import { answerGraphql } from './apollo-http.js';
+import { type ErrorBody, requestErrors } from './http.js';
 
 /**
  * Whether a request is a plain JSON POST to exactly /graphql: `application/json` (utf-8 or no charset), no content
@@ -31,8 +32,8 @@ export interface JsonPostOptions<TContext> {
   context: (req: http.IncomingMessage, requestId: string) => Promise<TContext>;
 }
 
-const answerError = (res: http.ServerResponse, status: number, message: string, code: ErrorCode): void => {
-  const text = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+const answerError = (res: http.ServerResponse, status: number, body: ErrorBody): void => {
+  const text = JSON.stringify(body);
   res.statusCode = status;
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.setHeader('content-length', Buffer.byteLength(text));
@@ -74,19 +75,19 @@ export function jsonPostHandler<TContext extends BaseContext>(apollo: ApolloServ
       try {
         body = parseStrictJson(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
       } catch {
-        return answerError(res, 400, 'Request body is not valid JSON', 'BAD_REQUEST');
+        return answerError(res, 400, requestErrors.notJson());
       }
       answerGraphql(apollo, req, res, body, () => o.context(req, requestId)).catch((err: unknown) => {
         o.log.error('unexpected error in HTTP request', { requestId, err });
         if (res.headersSent) res.destroy();
-        else answerError(res, 500, 'Internal server error', 'INTERNAL_SERVER_ERROR');
+        else answerError(res, 500, requestErrors.internal());
       });
     });
   };
 }
 
 function tooLarge(res: http.ServerResponse, max: number): void {
-  answerError(res, 413, `Request body is larger than ${max} bytes`, 'PAYLOAD_TOO_LARGE');
+  answerError(res, 413, requestErrors.tooLarge(max));
 }
 
 /** express.json's strict mode: an object or an array (after a byte order mark and whitespace); an empty body is `{}`. */
