@@ -3,7 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 
 import { atMostEvery, checkTopicFilter, type MessageProperties, type Page, planTopicFilter, sortableId, TOPIC_PREFIX_CHARS, topicPrefix } from '../common/index.js';
-import { allColumnsInOrder, type EntityColumn } from '../db/index.js';
+import { allColumnsInOrder, type EntityColumn, type SqliteStatement } from '../db/index.js';
 import { DeviceEventEntity, EventDirection, PayloadEncoding } from './device-event.entity.js';
 import { DeviceIndex } from './device-index.js';
 import type { LatestValues } from './latest-values.js';
@@ -140,6 +140,37 @@ export class DeviceEventService extends RecordStore<DeviceEventEntity, 'deviceEv
       r.time.getTime(),
       r.direction,
     ];
+  }
+
+  /**
+   * SQLite: one prepared INSERT per combination of encoding, QoS, retain, direction and properties-or-none, those columns
+   * written as SQL literals: five values fewer to bind per row (0.7-0.8 CPU-µs of ~7 per row, measured alone).
+   */
+  private readonly appends: Array<SqliteStatement | undefined> = [];
+
+  protected override appendRow(r: DeviceEventEntity, rowid: number | null): void {
+    const qos = r.qos;
+    if (rowid === null || (qos !== 0 && qos !== 1 && qos !== 2)) return super.appendRow(r, rowid);
+    const utf8 = r.payloadEncoding === PayloadEncoding.UTF8;
+    const upstream = r.direction === EventDirection.UPSTREAM;
+    const slot = ((((utf8 ? 0 : 3) + qos) * 2 + (r.retain ? 1 : 0)) * 2 + (upstream ? 0 : 1)) * 2 + (r.properties == null ? 0 : 1);
+    const insert = (this.appends[slot] ??= this.prepareInsert(true, this.literalsOf(r)));
+    const time = r.time.getTime();
+    if (r.properties == null) insert.run(rowid, r.id, r.organizationId, r.deviceId, r.topic, r.topicPrefix, r.payload, r.size, time);
+    else insert.run(rowid, r.id, r.organizationId, r.deviceId, r.topic, r.topicPrefix, r.payload, r.size, JSON.stringify(r.properties), time);
+  }
+
+  /** The columns `appendRow` writes as SQL, by database name: values of fixed sets, never user text. */
+  private literalsOf(r: DeviceEventEntity): Map<string, string> {
+    const quote = (v: PayloadEncoding | EventDirection) => `'${v}'`;
+    const literals: Array<[keyof DeviceEventEntity, string]> = [
+      ['payloadEncoding', quote(r.payloadEncoding === PayloadEncoding.UTF8 ? PayloadEncoding.UTF8 : PayloadEncoding.BASE64)],
+      ['qos', String(r.qos)],
+      ['retain', r.retain ? '1' : '0'],
+      ['direction', quote(r.direction === EventDirection.UPSTREAM ? EventDirection.UPSTREAM : EventDirection.DOWNSTREAM)],
+    ];
+    if (r.properties == null) literals.push(['properties', 'NULL']);
+    return new Map(literals.map(([property, sql]) => [this.insertColumns.find((c) => c.propertyName === property)!.databaseName, sql]));
   }
 
   protected override async alsoInTransaction(m: EntityManager, rows: DeviceEventEntity[]): Promise<void> {
