@@ -102,9 +102,10 @@ export class BatchWriter<T> {
     }
     if (this.buffer.length >= this.o.batchSize) this.kick();
     else if (entry.settle) this.kickSoon();
-    else {
+    else if (!this.timer && !this.running && !this.closed) {
       // Flushes start at most once per flush interval: under load rows gather for it, and a row reaching a writer
-      // that did not flush for that long (one event for live subscribers, a quiet fleet) is written this turn.
+      // that did not flush for that long (one event for live subscribers, a quiet fleet) is written this turn. (With a
+      // flush scheduled or running there is nothing to decide: no clock read per row.)
       const wait = this.lastStart + this.o.flushIntervalMs - performance.now();
       if (wait <= 0 && !this.timer) this.kickSoon();
       else this.schedule(wait);
