@@ -104,6 +104,6 @@ describe('bench statistics helpers', () => {
   });
 
   it('starts Portico with the Node.js flags of npm start (a larger young generation)', () => {
-    expect(startFlags(path.resolve(__dirname, '..'))).toEqual(['--max-semi-space-size=32']);
+    expect(startFlags(path.resolve(__dirname, '..'))).toEqual(['--max-semi-space-size=64']);
   });
 });
