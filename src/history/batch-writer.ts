@@ -107,7 +107,7 @@ export class BatchWriter<T> {
       // that did not flush for that long (one event for live subscribers, a quiet fleet) is written this turn. (With a
       // flush scheduled or running there is nothing to decide: no clock read per row.)
       const wait = this.lastStart + this.o.flushIntervalMs - performance.now();
-      if (wait <= 0 && !this.timer) this.kickSoon();
+      if (wait <= 0) this.kickSoon();
       else this.schedule(wait);
     }
   }
