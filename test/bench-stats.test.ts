@@ -1,7 +1,10 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
 import { parseOptions } from '../bench/lib/options';
+import { type BenchResults, computeRatios } from '../bench/lib/report';
 import { median, medianOfFinite, percentile, ratio, sig, summarize } from '../bench/lib/stats';
+import { issue11Targets, targetsTable } from '../bench/lib/targets';
 import type { StormResult } from '../bench/scenarios/storm';
 import { stormPairsTable } from '../bench/scenarios/storm-pairs';
 import { pairsTable, type ThroughputPair } from '../bench/scenarios/throughput-pairs';
@@ -101,6 +104,31 @@ describe('bench statistics helpers', () => {
       rssRatioMedian: 1.2,
     });
     expect(rows.at(-1)).toBe('| **median** | | | **0.597×** (≥ 0.6×: no) | **1.200×** (≤ 1.2×: yes) |');
+  });
+
+  it("reads issue 11's targets from a recorded full run, each with its figure", () => {
+    const load = (file: string) => {
+      const r = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'bench', 'results', file), 'utf8')) as BenchResults;
+      r.ratios = computeRatios(r);
+      return r;
+    };
+    const met = (r: BenchResults) => Object.fromEntries(issue11Targets(r).map((t) => [t.key, t.met]));
+    // 18:02 on fceb664: every target met (README's table).
+    const all = load('2026-12-07T18-02-39-993Z.json');
+    expect(issue11Targets(all).every((t) => t.met === true)).toBe(true);
+    expect(issue11Targets(all)[0]!.measured).toBe('0.972×–1.430×, 8 of 8 cells within');
+    expect(targetsTable(all).at(-1)).toBe('Met: 8 of 8 measured targets.');
+    // 17:25, same commit: fan-in (5,000 msg/s) and fan-out (90 ms) missed.
+    expect(met(load('2026-12-07T17-25-45-924Z.json'))).toEqual({
+      throughput: true,
+      fanin: false,
+      storm: true,
+      tlsStorm: true,
+      devicesQuery: true,
+      meQuery: true,
+      fanout: false,
+      floor: true,
+    });
   });
 
   it('starts Portico with the Node.js flags of npm start (a larger young generation)', () => {
