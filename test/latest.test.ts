@@ -43,6 +43,19 @@ describe.each<DbKind>(['sqlite', 'postgres'])('latest value per device and topic
     expect(byId.get(other.id)).toEqual([]);
   });
 
+  it('after a burst on several topics from two devices, each topic holds the last message its device sent', async () => {
+    const [d1, d2] = [await newDevice(), await newDevice()];
+    const [c1, c2] = [await connect(app, d1), await connect(app, d2)];
+    const topics = ['b/temp', 'b/hum', 'b/co2'];
+    // 600 QoS 1 messages per device, topics interleaved, none awaited before the next is sent: batches hold many rows of
+    // one topic, and the acknowledgements (sent once stored) say when all are in.
+    const burst = (c: typeof c1, tag: string) => Array.from({ length: 600 }, (_, i) => c.publishAsync(topics[i % 3]!, `${tag}-${i}`, { qos: 1 }));
+    await Promise.all([...burst(c1, 'one'), ...burst(c2, 'two')]);
+    const payloads = async (id: string) => Object.fromEntries((await latest(id)).map((v: { topic: string; payload: string }) => [v.topic, v.payload]));
+    expect(await payloads(d1.id)).toEqual({ 'b/temp': 'one-597', 'b/hum': 'one-598', 'b/co2': 'one-599' });
+    expect(await payloads(d2.id)).toEqual({ 'b/temp': 'two-597', 'b/hum': 'two-598', 'b/co2': 'two-599' });
+  });
+
   it('keeps at most the configured number of topics per device, the most recently updated', async () => {
     const d = await newDevice();
     const c = await connect(app, d);
