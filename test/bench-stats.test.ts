@@ -129,6 +129,13 @@ describe('bench statistics helpers', () => {
       fanout: false,
       floor: true,
     });
+    // A run of some scenarios only: what it did not measure is neither met nor missed.
+    const partial = load('2026-12-07T18-02-39-993Z.json');
+    delete partial.throughputPairs;
+    partial.fanin = [];
+    partial.graphql = {};
+    expect(met(partial)).toMatchObject({ throughput: null, fanin: null, storm: true, devicesQuery: null, fanout: null, floor: true });
+    expect(targetsTable(partial).at(-1)).toBe('Met: 3 of 3 measured targets (4 not measured in this run).');
   });
 
   it('starts Portico with the Node.js flags of npm start (a larger young generation)', () => {

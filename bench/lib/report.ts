@@ -137,8 +137,7 @@ export function markdown(r: BenchResults): string {
       `Bare aedes runs with Portico's routing concurrency (10,000 messages, aedes's default is 100), so both route alike.` +
       (r.porticoStartFlags?.length ? ` Portico runs as \`npm start\` runs it: \`node ${r.porticoStartFlags.join(' ')} dist/src/main.js\` (bare aedes on Node's defaults).` : ''),
   );
-  const targets = targetsTable(r);
-  if (!r.options.quick && targets.length) lines.push('', '## Targets of issue 11', '', ...targets);
+  if (!r.options.quick) lines.push('', '## Targets of issue 11', '', ...targetsTable(r));
   if (r.throughput.length) {
     lines.push('', '## 1. Throughput (msg/s; server CPU-µs per message)', '');
     const head = ['QoS', 'devices → 1', 'payload', ...present.map((n) => `${label(n)} msg/s (CPU-µs)`)];
