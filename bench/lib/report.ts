@@ -1,13 +1,13 @@
 import type { FaninResult, FaninStep } from '../scenarios/fanin.js';
 import { type FleetCostResult, fleetCostSummary } from '../scenarios/fleet-cost.js';
 import type { FloorResult } from '../scenarios/floor.js';
-import type { DevicesQueryResult, FanoutResult } from '../scenarios/graphql.js';
+import { baselineSpeedup, type DevicesQueryResult, type FanoutResult } from '../scenarios/graphql.js';
 import type { StormResult } from '../scenarios/storm.js';
 import { type StormPairs, stormPairsTable } from '../scenarios/storm-pairs.js';
 import type { ThroughputResult } from '../scenarios/throughput.js';
 import { pairsTable, type ThroughputPair } from '../scenarios/throughput-pairs.js';
 import type { BenchOptions } from './options.js';
-import { median, ratio } from './stats.js';
+import { ratio } from './stats.js';
 import { targetsTable } from './targets.js';
 
 export interface BenchResults {
@@ -253,9 +253,8 @@ export function markdown(r: BenchResults): string {
     }
     if (g.baseline) {
       const b = g.baseline;
-      const speedup = (now: DevicesQueryResult, then: DevicesQueryResult, windows?: number[]) => (windows?.length ? median(windows) : now.requestsPerSec / then.requestsPerSec);
       const row = (name: string, now: DevicesQueryResult, then: DevicesQueryResult, windows?: number[]) =>
-        `| ${name} | ${num(then.requestsPerSec)} | ${num(now.requestsPerSec)} | **${x(speedup(now, then, windows))}**${windows?.length ? ` (windows ${windows.map((w) => w.toFixed(2)).join(', ')})` : ''} | ${num(then.serverCpuMicrosPerRequest)} → ${num(now.serverCpuMicrosPerRequest)} |`;
+        `| ${name} | ${num(then.requestsPerSec)} | ${num(now.requestsPerSec)} | **${x(baselineSpeedup(now, then, windows))}**${windows?.length ? ` (windows ${windows.map((w) => w.toFixed(2)).join(', ')})` : ''} | ${num(then.serverCpuMicrosPerRequest)} → ${num(now.serverCpuMicrosPerRequest)} |`;
       const how = b.windows
         ? `fresh servers with 50 devices each, both up at once, measured in ${b.windows} alternating windows per request (medians; the ratio is the median of the windows' ratios)`
         : 'fresh servers with 50 devices each, measured one after the other';

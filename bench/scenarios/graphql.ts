@@ -75,6 +75,11 @@ export async function runDevicesQuery(target: PorticoTarget, o: BenchOptions['gr
   return r;
 }
 
+/** This build ÷ the baseline in requests/s: the median of the windows' ratios when there are windows (else the ratio of the two). */
+export function baselineSpeedup(current: DevicesQueryResult, baseline: DevicesQueryResult, windows?: number[]): number {
+  return windows?.length ? median(windows) : current.requestsPerSec / baseline.requestsPerSec;
+}
+
 /** One query's medians over alternating windows on two servers, and the per-window ratios (current ÷ baseline req/s). */
 export interface AlternatingComparison {
   baseline: DevicesQueryResult;

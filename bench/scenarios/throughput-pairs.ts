@@ -65,7 +65,7 @@ export async function runThroughputPairs(aedes: Target, portico: Target, o: Benc
 }
 
 /** A cell meets the ≤ 1.5× target by the median of its rounds, and only when every message was stored. */
-const meetsTarget = (p: ThroughputPair): boolean => Number.isFinite(p.ratioMedian) && p.ratioMedian <= 1.5 && p.allStored;
+export const meetsTarget = (p: ThroughputPair): boolean => Number.isFinite(p.ratioMedian) && p.ratioMedian <= 1.5 && p.allStored;
 
 /** The markdown of the alternating comparison (a section of latest.md). */
 export function pairsTable(pairs: ThroughputPair[]): string[] {
